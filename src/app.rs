@@ -1,0 +1,144 @@
+//! The application context every handler receives, and the routers built from it.
+//!
+//! Each route family is one router; the local server mounts them all, and each
+//! Vercel or Lambda function mounts its own. Every host goes through
+//! [`family_router`] or [`full_router`], so all of them stack the same layers.
+
+use std::sync::Arc;
+
+use axum::{Router, routing::any};
+use sqlx::PgPool;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    auth::tokens::TokenKeys,
+    platform::{
+        config::Config,
+        db,
+        http::{method_not_allowed, not_found, with_common_layers},
+        kv::{KeyValueStore, PgKeyValueStore},
+    },
+};
+
+#[derive(Clone)]
+pub struct AppContext {
+    pub config: Arc<Config>,
+    pub db: PgPool,
+    pub kv: Arc<dyn KeyValueStore>,
+    pub tokens: Arc<TokenKeys>,
+}
+
+impl AppContext {
+    /// Builds every port from configuration. Connections open lazily, so a cold
+    /// function start does not wait on the database until a request needs it.
+    pub async fn from_config(config: Config) -> anyhow::Result<Self> {
+        let pool = db::connect(&config.database_url, config.database_max_connections).await?;
+        let tokens = TokenKeys::from_config(&config.auth)?;
+        Ok(Self {
+            kv: Arc::new(PgKeyValueStore::new(pool.clone())),
+            db: pool,
+            tokens: Arc::new(tokens),
+            config: Arc::new(config),
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Self> {
+        Self::from_config(Config::from_env()?).await
+    }
+}
+
+/// A route family: the unit a serverless function deploys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Auth,
+    Artists,
+    Artworks,
+    Taxonomy,
+    Interactions,
+    System,
+}
+
+impl Family {
+    pub const ALL: [Family; 6] =
+        [Family::Auth, Family::Artists, Family::Artworks, Family::Taxonomy, Family::Interactions, Family::System];
+
+    fn routes(self) -> OpenApiRouter<AppContext> {
+        match self {
+            Family::Auth => crate::auth::routes::router(),
+            Family::Artists => crate::catalog::artists::router(),
+            Family::Artworks => crate::catalog::artworks::routes::router(),
+            Family::Taxonomy => crate::catalog::taxonomy::router(),
+            Family::Interactions => crate::feed::interactions::router(),
+            Family::System => crate::system::router(),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Atelier API", description = "Discover, list and buy original art and editions."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts, sessions and tokens"),
+        (name = "artists", description = "Artist profiles and follows"),
+        (name = "artworks", description = "The artwork catalog"),
+        (name = "taxonomy", description = "Categories and tags"),
+        (name = "interactions", description = "Views, likes, saves: the interaction memory"),
+        (name = "system", description = "Health and API description"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI document of every family, generated from the handlers themselves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppContext>::with_openapi(ApiDoc::openapi()).merge(all_families()).into_openapi()
+}
+
+/// Unknown paths under `/api` are problem documents even where a web site
+/// serves everything else.
+fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Router>) -> Router {
+    let max_body = ctx.config.max_body_bytes;
+    let (router, _) = router.split_for_parts();
+    let router = router
+        .route("/api/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(ctx);
+    let router = match site {
+        Some(site) => router.fallback_service(site),
+        None => router.fallback(not_found),
+    };
+    with_common_layers(router, max_body)
+}
+
+/// One family's router, as a serverless function serves it.
+pub fn family_router(family: Family, ctx: AppContext) -> Router {
+    finish(family.routes(), ctx, None)
+}
+
+fn all_families() -> OpenApiRouter<AppContext> {
+    Family::ALL.into_iter().fold(OpenApiRouter::new(), |router, family| router.merge(family.routes()))
+}
+
+/// Every family on one router.
+pub fn full_router(ctx: AppContext) -> Router {
+    finish(all_families(), ctx, None)
+}
+
+/// Every family plus the web site, as the local server serves them.
+pub fn full_router_with_site(ctx: AppContext, site: Router) -> Router {
+    finish(all_families(), ctx, Some(site))
+}

@@ -1,0 +1,91 @@
+//! Who is calling: the bearer token's user, checked against a live session.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use uuid::Uuid;
+
+use super::{Permission, Role};
+use crate::{
+    app::AppContext,
+    platform::error::{ApiError, ApiResult},
+};
+
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub session_id: Uuid,
+}
+
+impl Principal {
+    pub fn require(&self, permission: Permission) -> ApiResult<()> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("a {} account cannot do this", self.role.as_str())))
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.allows(permission)
+    }
+}
+
+/// A caller who may or may not be signed in. A token that is present but invalid
+/// is still refused: a client with a broken token should learn it, not silently
+/// see the anonymous view.
+pub struct MaybePrincipal(pub Option<Principal>);
+
+fn bearer_token(parts: &Parts) -> Option<Result<&str, ApiError>> {
+    let header = parts.headers.get(axum::http::header::AUTHORIZATION)?;
+    let value = match header.to_str() {
+        Ok(v) => v,
+        Err(_) => return Some(Err(ApiError::Unauthorized("malformed Authorization header".to_owned()))),
+    };
+    Some(match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim())
+        }
+        _ => Err(ApiError::Unauthorized("use the Bearer scheme".to_owned())),
+    })
+}
+
+async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
+    let claims = ctx
+        .tokens
+        .verify_access(token)
+        .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired".to_owned()))?;
+    // The session is checked on every request so that logout and reuse detection
+    // take effect at once, and the role is read fresh so a demotion does too.
+    let role: Option<(Role,)> = sqlx::query_as(
+        "SELECT u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.absolute_expires_at > now()",
+    )
+    .bind(claims.sid)
+    .bind(claims.sub)
+    .fetch_optional(&ctx.db)
+    .await?;
+    let (role,) = role.ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".to_owned()))?;
+    Ok(Principal { user_id: claims.sub, role, session_id: claims.sid })
+}
+
+impl FromRequestParts<AppContext> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
+        match bearer_token(parts) {
+            None => Err(ApiError::Unauthorized("sign in to do this".to_owned())),
+            Some(token) => authenticate(ctx, token?).await,
+        }
+    }
+}
+
+impl FromRequestParts<AppContext> for MaybePrincipal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
+        match bearer_token(parts) {
+            None => Ok(Self(None)),
+            Some(token) => Ok(Self(Some(authenticate(ctx, token?).await?))),
+        }
+    }
+}

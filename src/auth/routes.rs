@@ -1,0 +1,450 @@
+//! `/api/auth/*`, `/api/me` and `/.well-known/jwks.json`.
+
+use axum::{
+    Json,
+    body::Bytes,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    Permission, Principal, Role,
+    domain::{DisplayName, Email, SignupRole},
+    password::{self, Password},
+    store::{self, ClientInfo, Rotation, SessionLifetimes, UserRow},
+    throttle,
+    tokens::hash_refresh_token,
+};
+use crate::{
+    app::AppContext,
+    platform::{
+        audit::{self, AuditEntry},
+        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::{ApiJson, ClientIp},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(get_me, update_me))
+        .routes(routes!(jwks))
+}
+
+const REFRESH_COOKIE: &str = "refresh_token";
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The artist profile of this account, once created.
+    pub artist_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role: row.role,
+            artist_id: row.artist_id,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub user: UserView,
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Also set as an HttpOnly cookie scoped to `/api/auth`.
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub role: SignupRole,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Optional body of refresh and logout: the token may come from the cookie instead.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    pub display_name: Option<String>,
+    /// Required when `new_password` is given.
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+fn lifetimes(ctx: &AppContext) -> SessionLifetimes {
+    SessionLifetimes { idle: ctx.config.auth.refresh_idle_ttl, absolute: ctx.config.auth.refresh_absolute_ttl }
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok())
+}
+
+fn refresh_cookie(value: &str, max_age_secs: u64) -> HeaderValue {
+    let cookie = format!(
+        "{REFRESH_COOKIE}={value}; Path=/api/auth; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
+    );
+    HeaderValue::from_str(&cookie).expect("refresh tokens are URL-safe base64")
+}
+
+fn session_response(ctx: &AppContext, status: StatusCode, user: UserRow, session_id: Uuid, refresh: &str) -> ApiResult<Response> {
+    let access_token = ctx.tokens.issue_access(user.id, user.role, session_id)?;
+    let body = SessionView {
+        user: user.into(),
+        access_token,
+        token_type: "Bearer",
+        expires_in: ctx.tokens.access_ttl_secs(),
+        refresh_token: refresh.to_owned(),
+    };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, refresh_cookie(refresh, ctx.config.auth.refresh_idle_ttl.as_secs()));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn hash_password(password: Password) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(ApiError::Internal)
+}
+
+async fn verify_password(candidate: String, stored: String) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Create an account and sign it in.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = SessionView),
+        (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn register(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<Response> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&req.email));
+    let display_name = errors.check("display_name", DisplayName::parse(&req.display_name));
+    let local_part = req.email.split('@').next().unwrap_or_default();
+    let password = errors.check("password", Password::parse(&req.password, &[local_part, &req.display_name]));
+    let (email, display_name, password) = errors.finish(|| Some((email?, display_name?, password?)))?;
+    let hash = hash_password(password).await?;
+
+    let mut tx = ctx.db.begin().await?;
+    let user = match store::insert_user(&mut tx, &email, &hash, &display_name, req.role.into()).await {
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some("users_email_normalized_key") => {
+            return Err(ApiError::Conflict("an account with this e-mail already exists".to_owned()));
+        }
+        other => other?,
+    };
+    let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
+    let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(user.id),
+        action: "auth.register",
+        entity_type: "user",
+        entity_id: Some(user.id),
+        details: serde_json::json!({ "role": user.role }),
+        ip: Some(&ip),
+    })
+    .await?;
+    tx.commit().await?;
+    session_response(&ctx, StatusCode::CREATED, user, session_id, refresh.as_str())
+}
+
+/// Sign in with e-mail and password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = SessionView),
+        (status = 401, description = "Wrong e-mail or password (never says which)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn login(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let normalized = req.email.trim().to_lowercase();
+    throttle::check(ctx.kv.as_ref(), &normalized, &ip).await?;
+    let user = store::user_by_email(&ctx.db, &normalized).await?;
+    let stored_hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let password_ok = verify_password(req.password, stored_hash).await?;
+    let Some(user) = user.filter(|_| password_ok) else {
+        throttle::record_failure(ctx.kv.as_ref(), &normalized, &ip).await?;
+        return Err(ApiError::Unauthorized("the e-mail or password is wrong".to_owned()));
+    };
+    throttle::record_success(ctx.kv.as_ref(), &normalized).await?;
+
+    let mut tx = ctx.db.begin().await?;
+    let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
+    let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(user.id),
+        action: "auth.login",
+        entity_type: "session",
+        entity_id: Some(session_id),
+        details: serde_json::json!({}),
+        ip: Some(&ip),
+    })
+    .await?;
+    tx.commit().await?;
+    session_response(&ctx, StatusCode::OK, user, session_id, refresh.as_str())
+}
+
+/// The refresh token from the JSON body, else from the cookie.
+fn presented_refresh_token(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<String>> {
+    if let Some(req) = optional_json::<RefreshRequest>(headers, body)? {
+        return Ok(Some(req.refresh_token));
+    }
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == REFRESH_COOKIE)
+        .map(|(_, value)| value.to_owned());
+    Ok(from_cookie)
+}
+
+/// Parses a JSON body that may be absent altogether.
+fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<T>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType("send the body as application/json".to_owned()));
+    }
+    serde_json::from_slice(body).map(Some).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::field("", e.to_string()),
+        _ => ApiError::BadRequest("the body is not valid JSON".to_owned()),
+    })
+}
+
+/// Exchange a refresh token for a new access token and a new refresh token.
+///
+/// Each refresh token works once. Presenting one that was already used signs out
+/// the whole session it belongs to (a stolen copy is assumed) and answers 401.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie"),
+    responses(
+        (status = 200, description = "New tokens", body = SessionView),
+        (status = 401, description = "Missing, expired, revoked or reused token", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn refresh(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let presented = presented_refresh_token(&headers, &body)?
+        .ok_or_else(|| ApiError::Unauthorized("no refresh token was presented".to_owned()))?;
+    match store::rotate(&ctx.db, &hash_refresh_token(&presented), ctx.config.auth.refresh_idle_ttl).await? {
+        Rotation::Rotated { user_id, session_id, token } => {
+            let mut conn = ctx.db.acquire().await?;
+            let user = store::user_by_id(&mut conn, user_id)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".to_owned()))?;
+            session_response(&ctx, StatusCode::OK, user, session_id, token.as_str())
+        }
+        Rotation::Reused { user_id, session_id } => {
+            tracing::warn!(%user_id, %session_id, "refresh token reuse; session revoked");
+            let mut conn = ctx.db.acquire().await?;
+            audit::record(&mut conn, AuditEntry {
+                actor_id: Some(user_id),
+                action: "auth.refresh_reuse",
+                entity_type: "session",
+                entity_id: Some(session_id),
+                details: serde_json::json!({}),
+                ip: Some(&ip),
+            })
+            .await?;
+            Err(ApiError::Unauthorized(
+                "this refresh token was already used; the session has been signed out".to_owned(),
+            ))
+        }
+        Rotation::Invalid => Err(ApiError::Unauthorized("the refresh token is invalid or expired".to_owned())),
+    }
+}
+
+/// End the session of the presented refresh token (body or cookie), or of the bearer token.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie or the bearer token"),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 401, description = "Nothing identified a session", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn logout(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: crate::auth::MaybePrincipal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let from_token = match presented_refresh_token(&headers, &body)? {
+        Some(token) => store::session_of_token(&ctx.db, &hash_refresh_token(&token)).await?,
+        None => None,
+    };
+    let session = from_token.or(principal.0.map(|p| (p.session_id, p.user_id)));
+    let Some((session_id, user_id)) = session else {
+        return Err(ApiError::Unauthorized("no session was presented".to_owned()));
+    };
+    let mut tx = ctx.db.begin().await?;
+    store::revoke_session(&mut tx, session_id, "logout").await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(user_id),
+        action: "auth.logout",
+        entity_type: "session",
+        entity_id: Some(session_id),
+        details: serde_json::json!({}),
+        ip: Some(&ip),
+    })
+    .await?;
+    tx.commit().await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, refresh_cookie("", 0));
+    Ok(response)
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_me(axum::extract::State(ctx): axum::extract::State<AppContext>, principal: Principal) -> ApiResult<Json<UserView>> {
+    let mut conn = ctx.db.acquire().await?;
+    let user = store::user_by_id(&mut conn, principal.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".to_owned()))?;
+    Ok(Json(user.into()))
+}
+
+/// Change the display name or the password. A password change signs out every other session.
+#[utoipa::path(patch, path = "/api/me", tag = "auth", security(("bearer" = [])), request_body = UpdateMeRequest,
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_me(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiJson(req): ApiJson<UpdateMeRequest>,
+) -> ApiResult<Json<UserView>> {
+    principal.require(Permission::EditAccount)?;
+    let mut conn = ctx.db.acquire().await?;
+    let current = store::user_by_id(&mut conn, principal.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".to_owned()))?;
+    drop(conn);
+
+    let mut errors = FieldErrors::new();
+    let display_name = match &req.display_name {
+        Some(raw) => errors.check("display_name", DisplayName::parse(raw)),
+        None => None,
+    };
+    let new_password = match &req.new_password {
+        Some(raw) => {
+            let local_part = current.email.split('@').next().unwrap_or_default();
+            errors.check("new_password", Password::parse(raw, &[local_part, &current.display_name]))
+        }
+        None => None,
+    };
+    if new_password.is_some() {
+        let confirmed = match req.current_password.clone() {
+            Some(candidate) => verify_password(candidate, current.password_hash.clone()).await?,
+            None => false,
+        };
+        if !confirmed {
+            errors.push("current_password", "must be your current password");
+        }
+    }
+    errors.into_result()?;
+    let new_hash = match new_password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+
+    let mut tx = ctx.db.begin().await?;
+    store::update_user(&mut tx, principal.user_id, display_name.as_ref(), new_hash.as_deref()).await?;
+    if new_hash.is_some() {
+        store::revoke_other_sessions(&mut tx, principal.user_id, principal.session_id, "password changed").await?;
+    }
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "account.update",
+        entity_type: "user",
+        entity_id: Some(principal.user_id),
+        details: serde_json::json!({
+            "display_name": display_name.is_some(),
+            "password": new_hash.is_some(),
+        }),
+        ip: Some(&ip),
+    })
+    .await?;
+    let user = store::user_by_id(&mut tx, principal.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user vanished inside its own update")))?;
+    tx.commit().await?;
+    Ok(Json(user.into()))
+}
+
+/// The public keys that verify access tokens (RFC 7517).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    responses((status = 200, description = "JSON Web Key Set", body = Object)))]
+async fn jwks(axum::extract::State(ctx): axum::extract::State<AppContext>) -> Response {
+    let mut response = Json(ctx.tokens.jwks()).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    response
+}

@@ -1,0 +1,222 @@
+//! Account and session queries.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{
+    Role,
+    domain::{DisplayName, Email},
+    tokens::RefreshToken,
+};
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub password_hash: String,
+    pub artist_id: Option<Uuid>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.created_at, u.password_hash,
+    (SELECT a.id FROM artists a WHERE a.user_id = u.id) AS artist_id";
+
+pub async fn insert_user(
+    conn: &mut PgConnection,
+    email: &Email,
+    password_hash: &str,
+    display_name: &DisplayName,
+    role: Role,
+) -> sqlx::Result<UserRow> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH u AS (
+             INSERT INTO users (id, email, email_normalized, password_hash, display_name, role)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
+         SELECT {USER_COLUMNS} FROM u"
+    )))
+    .bind(Uuid::now_v7())
+    .bind(email.as_str())
+    .bind(email.normalized())
+    .bind(password_hash)
+    .bind(display_name.as_str())
+    .bind(role)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn user_by_email(pool: &PgPool, normalized: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email_normalized = $1")))
+        .bind(normalized)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn user_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn update_user(
+    conn: &mut PgConnection,
+    id: Uuid,
+    display_name: Option<&DisplayName>,
+    password_hash: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET
+             display_name = COALESCE($2, display_name),
+             password_hash = COALESCE($3, password_hash),
+             password_changed_at = CASE WHEN $3 IS NULL THEN password_changed_at ELSE now() END,
+             updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(display_name.map(DisplayName::as_str))
+    .bind(password_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct SessionLifetimes {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+pub struct ClientInfo<'a> {
+    pub ip: &'a str,
+    pub user_agent: Option<&'a str>,
+}
+
+/// Opens a session (a new refresh-token family) and issues its first token.
+pub async fn create_session(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    lifetimes: &SessionLifetimes,
+    client: &ClientInfo<'_>,
+) -> sqlx::Result<(Uuid, RefreshToken)> {
+    let session_id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO auth_sessions (id, user_id, absolute_expires_at, user_agent, ip)
+         VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5)",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .bind(lifetimes.absolute.as_secs_f64())
+    .bind(client.user_agent.map(|ua| ua.chars().take(300).collect::<String>()))
+    .bind(client.ip)
+    .execute(&mut *conn)
+    .await?;
+    let token = insert_refresh_token(conn, session_id, lifetimes.idle).await?;
+    Ok((session_id, token))
+}
+
+async fn insert_refresh_token(conn: &mut PgConnection, session_id: Uuid, idle: Duration) -> sqlx::Result<RefreshToken> {
+    let token = RefreshToken::generate();
+    // A token never outlives its session's absolute deadline.
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
+         SELECT $1, $2, LEAST(now() + make_interval(secs => $3), s.absolute_expires_at)
+         FROM auth_sessions s WHERE s.id = $2",
+    )
+    .bind(token.hash())
+    .bind(session_id)
+    .bind(idle.as_secs_f64())
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+pub enum Rotation {
+    Rotated { user_id: Uuid, session_id: Uuid, token: RefreshToken },
+    /// The token had already been exchanged: someone holds a copy. The whole
+    /// family has been revoked.
+    Reused { user_id: Uuid, session_id: Uuid },
+    Invalid,
+}
+
+#[derive(sqlx::FromRow)]
+struct PresentedToken {
+    session_id: Uuid,
+    user_id: Uuid,
+    used: bool,
+    live: bool,
+}
+
+pub async fn rotate(pool: &PgPool, presented_hash: &[u8], idle: Duration) -> sqlx::Result<Rotation> {
+    let mut tx = pool.begin().await?;
+    // Row locks serialise two concurrent uses of the same token: the second one
+    // sees it used and is treated as reuse.
+    let found: Option<PresentedToken> = sqlx::query_as(
+        "SELECT t.session_id, s.user_id, t.used_at IS NOT NULL AS used,
+                (t.expires_at > now() AND s.revoked_at IS NULL AND s.absolute_expires_at > now()) AS live
+         FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
+         WHERE t.token_hash = $1
+         FOR UPDATE OF t, s",
+    )
+    .bind(presented_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(found) = found else { return Ok(Rotation::Invalid) };
+    if found.used {
+        revoke_session(&mut tx, found.session_id, "refresh token reuse detected").await?;
+        tx.commit().await?;
+        return Ok(Rotation::Reused { user_id: found.user_id, session_id: found.session_id });
+    }
+    if !found.live {
+        return Ok(Rotation::Invalid);
+    }
+    sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1")
+        .bind(presented_hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE auth_sessions SET last_used_at = now() WHERE id = $1")
+        .bind(found.session_id)
+        .execute(&mut *tx)
+        .await?;
+    let token = insert_refresh_token(&mut tx, found.session_id, idle).await?;
+    tx.commit().await?;
+    Ok(Rotation::Rotated { user_id: found.user_id, session_id: found.session_id, token })
+}
+
+pub async fn revoke_session(conn: &mut PgConnection, session_id: Uuid, reason: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
+         WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn revoke_other_sessions(conn: &mut PgConnection, user_id: Uuid, keep: Uuid, reason: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $3
+         WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn session_of_token(pool: &PgPool, presented_hash: &[u8]) -> sqlx::Result<Option<(Uuid, Uuid)>> {
+    sqlx::query_as(
+        "SELECT s.id, s.user_id FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
+         WHERE t.token_hash = $1",
+    )
+    .bind(presented_hash)
+    .fetch_optional(pool)
+    .await
+}

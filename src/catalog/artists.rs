@@ -1,0 +1,399 @@
+//! `/api/artists/*`: artist profiles, their works, and follows.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    artworks::routes::{ArtworkPage, ListQuery, parse_list_query, run_list},
+    domain::{Slug, bounded_text, labels},
+};
+use crate::{
+    app::AppContext,
+    auth::{MaybePrincipal, Permission, Principal},
+    platform::{
+        audit::{self, AuditEntry},
+        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new()
+        .routes(routes!(create_artist))
+        .routes(routes!(get_artist, update_artist))
+        .routes(routes!(artist_artworks))
+        .routes(routes!(follow, unfollow))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArtistView {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+    pub location: Option<String>,
+    pub links: Vec<String>,
+    pub styles: Vec<String>,
+    pub birth_year: Option<i32>,
+    pub death_year: Option<i32>,
+    /// Reference in the collection the profile was imported from, e.g. `tate-artist:38`.
+    pub external_ref: Option<String>,
+    /// Whether the profile belongs to an Atelier account (imported ones do not until claimed).
+    pub claimed: bool,
+    pub follower_count: i64,
+    pub artwork_count: i64,
+    /// Whether the signed-in caller follows this artist; absent when anonymous.
+    pub following: Option<bool>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ArtistRow {
+    id: Uuid,
+    user_id: Option<Uuid>,
+    slug: String,
+    name: String,
+    bio: String,
+    location: Option<String>,
+    links: sqlx::types::Json<Vec<String>>,
+    styles: Vec<String>,
+    birth_year: Option<i32>,
+    death_year: Option<i32>,
+    external_ref: Option<String>,
+    follower_count: i64,
+    artwork_count: i64,
+    following: Option<bool>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ArtistRow> for ArtistView {
+    fn from(row: ArtistRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            bio: row.bio,
+            location: row.location,
+            links: row.links.0,
+            styles: row.styles,
+            birth_year: row.birth_year,
+            death_year: row.death_year,
+            external_ref: row.external_ref,
+            claimed: row.user_id.is_some(),
+            follower_count: row.follower_count,
+            artwork_count: row.artwork_count,
+            following: row.following,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Resolves an artist by id or slug.
+pub async fn resolve(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<Uuid>> {
+    let key = key.trim();
+    match Uuid::parse_str(key) {
+        Ok(id) => sqlx::query_scalar("SELECT id FROM artists WHERE id = $1").bind(id).fetch_optional(conn).await,
+        Err(_) => sqlx::query_scalar("SELECT id FROM artists WHERE slug = $1").bind(key).fetch_optional(conn).await,
+    }
+}
+
+pub async fn artist_of_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT id FROM artists WHERE user_id = $1").bind(user_id).fetch_optional(conn).await
+}
+
+async fn load(conn: &mut PgConnection, id: Uuid, viewer: Option<Uuid>) -> sqlx::Result<Option<ArtistRow>> {
+    sqlx::query_as(
+        "SELECT a.id, a.user_id, a.slug, a.name, a.bio, a.location, a.links, a.styles, a.birth_year, a.death_year,
+                a.external_ref, a.created_at,
+                (SELECT count(*) FROM follows f WHERE f.artist_id = a.id) AS follower_count,
+                (SELECT count(*) FROM artworks w WHERE w.artist_id = a.id
+                    AND w.status IN ('published', 'reserved', 'sold')) AS artwork_count,
+                CASE WHEN $2::uuid IS NULL THEN NULL
+                     ELSE EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = a.id AND f.user_id = $2) END AS following
+         FROM artists a WHERE a.id = $1",
+    )
+    .bind(id)
+    .bind(viewer)
+    .fetch_optional(conn)
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArtist {
+    /// Lower-case letters, digits and single hyphens; 3–60 characters. Appears in URLs.
+    pub slug: String,
+    /// Defaults to the account's display name.
+    pub name: Option<String>,
+    #[serde(default)]
+    pub bio: String,
+    pub location: Option<String>,
+    /// Up to 10 http(s) links: portfolio, shop, social profiles.
+    #[serde(default)]
+    pub links: Vec<String>,
+    #[serde(default)]
+    pub styles: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArtist {
+    pub name: Option<String>,
+    pub bio: Option<String>,
+    pub location: Option<String>,
+    pub links: Option<Vec<String>>,
+    pub styles: Option<Vec<String>>,
+}
+
+fn parse_slug(raw: &str) -> Result<Slug, String> {
+    let slug = Slug::parse(raw.trim(), 60)?;
+    if slug.as_str().len() < 3 {
+        return Err("must be at least 3 characters".to_owned());
+    }
+    Ok(slug)
+}
+
+fn parse_links(raw: &[String]) -> Result<Vec<String>, String> {
+    if raw.len() > 10 {
+        return Err("at most 10 links".to_owned());
+    }
+    raw.iter()
+        .map(|link| {
+            let parsed = url::Url::parse(link.trim()).map_err(|_| format!("{link:?} is not a URL"))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || link.len() > 300 {
+                return Err(format!("{link:?} must be an http(s) URL of at most 300 characters"));
+            }
+            Ok(parsed.to_string())
+        })
+        .collect()
+}
+
+fn parse_styles(raw: &[String]) -> Result<Vec<String>, String> {
+    labels(raw, 10, 40).map(|parsed| parsed.into_iter().map(|(slug, _)| slug.into_string()).collect())
+}
+
+/// Create the signed-in artist's public profile (one per account).
+#[utoipa::path(post, path = "/api/artists", tag = "artists", security(("bearer" = [])), request_body = CreateArtist,
+    responses(
+        (status = 201, body = ArtistView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken or profile exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_artist(
+    State(ctx): State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiJson(req): ApiJson<CreateArtist>,
+) -> ApiResult<Response> {
+    principal.require(Permission::SellArtworks)?;
+    let mut e = FieldErrors::new();
+    let slug = e.check("slug", parse_slug(&req.slug));
+    let name = e.check("name", req.name.as_deref().map(|n| bounded_text(n, 120, true)).transpose());
+    let bio = e.check("bio", bounded_text(&req.bio, 5000, false));
+    let location = e.check("location", req.location.as_deref().map(|l| bounded_text(l, 120, false)).transpose());
+    let links = e.check("links", parse_links(&req.links));
+    let styles = e.check("styles", parse_styles(&req.styles));
+    let (slug, name, bio, location, links, styles) =
+        e.finish(|| Some((slug?, name?, bio?, location?, links?, styles?)))?;
+
+    let mut tx = ctx.db.begin().await?;
+    if artist_of_user(&mut tx, principal.user_id).await?.is_some() {
+        return Err(ApiError::Conflict("this account already has an artist profile".to_owned()));
+    }
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "INSERT INTO artists (id, user_id, slug, name, bio, location, links, styles)
+         SELECT $1, u.id, $3, COALESCE($4, u.display_name), $5, $6, $7, $8 FROM users u WHERE u.id = $2",
+    )
+    .bind(id)
+    .bind(principal.user_id)
+    .bind(slug.as_str())
+    .bind(name)
+    .bind(bio)
+    .bind(location.filter(|l| !l.is_empty()))
+    .bind(sqlx::types::Json(&links))
+    .bind(&styles)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some("artists_slug_key") => {
+            return Err(ApiError::Conflict(format!("the slug {:?} is taken", slug.as_str())));
+        }
+        other => other?,
+    };
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "artist.create",
+        entity_type: "artist",
+        entity_id: Some(id),
+        details: serde_json::json!({ "slug": slug.as_str() }),
+        ip: Some(&ip),
+    })
+    .await?;
+    let row = load(&mut tx, id, Some(principal.user_id)).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artist vanished")))?;
+    tx.commit().await?;
+    let mut response = (StatusCode::CREATED, Json(ArtistView::from(row))).into_response();
+    let location = HeaderValue::from_str(&format!("/api/artists/{}", slug.as_str())).expect("slug is a valid header");
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+/// An artist profile by id or slug.
+#[utoipa::path(get, path = "/api/artists/{id}", tag = "artists", params(("id" = String, Path, description = "Artist id or slug")),
+    responses(
+        (status = 200, body = ArtistView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_artist(
+    State(ctx): State<AppContext>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<ArtistView>> {
+    let mut conn = ctx.db.acquire().await?;
+    let not_found = || ApiError::NotFound("no such artist".to_owned());
+    let id = resolve(&mut conn, &key).await?.ok_or_else(not_found)?;
+    let row = load(&mut conn, id, principal.map(|p| p.user_id)).await?.ok_or_else(not_found)?;
+    Ok(Json(row.into()))
+}
+
+/// Edit a profile (its artist, or a moderator).
+#[utoipa::path(patch, path = "/api/artists/{id}", tag = "artists", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Artist id or slug")), request_body = UpdateArtist,
+    responses(
+        (status = 200, body = ArtistView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_artist(
+    State(ctx): State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(req): ApiJson<UpdateArtist>,
+) -> ApiResult<Json<ArtistView>> {
+    let mut tx = ctx.db.begin().await?;
+    let not_found = || ApiError::NotFound("no such artist".to_owned());
+    let id = resolve(&mut tx, &key).await?.ok_or_else(not_found)?;
+    let owner: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM artists WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !principal.can(Permission::ModerateCatalog) {
+        principal.require(Permission::SellArtworks)?;
+        if owner != Some(principal.user_id) {
+            return Err(ApiError::Forbidden("only the artist or a moderator may edit this profile".to_owned()));
+        }
+    }
+    let mut e = FieldErrors::new();
+    let name = e.check("name", req.name.as_deref().map(|n| bounded_text(n, 120, true)).transpose());
+    let bio = e.check("bio", req.bio.as_deref().map(|b| bounded_text(b, 5000, false)).transpose());
+    let location = e.check("location", req.location.as_deref().map(|l| bounded_text(l, 120, false)).transpose());
+    let links = e.check("links", req.links.as_deref().map(parse_links).transpose());
+    let styles = e.check("styles", req.styles.as_deref().map(parse_styles).transpose());
+    let (name, bio, location, links, styles) = e.finish(|| Some((name?, bio?, location?, links?, styles?)))?;
+    sqlx::query(
+        "UPDATE artists SET name = COALESCE($2, name), bio = COALESCE($3, bio),
+             location = CASE WHEN $4::text IS NULL THEN location ELSE NULLIF($4, '') END,
+             links = COALESCE($5, links), styles = COALESCE($6, styles), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(bio)
+    .bind(location)
+    .bind(links.map(sqlx::types::Json))
+    .bind(styles)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "artist.update",
+        entity_type: "artist",
+        entity_id: Some(id),
+        details: serde_json::json!({}),
+        ip: Some(&ip),
+    })
+    .await?;
+    let row = load(&mut tx, id, Some(principal.user_id)).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(Json(row.into()))
+}
+
+/// One artist's works, with the same filters and pagination as `GET /api/artworks`.
+#[utoipa::path(get, path = "/api/artists/{id}/artworks", tag = "artists",
+    params(("id" = String, Path, description = "Artist id or slug"), ListQuery),
+    responses(
+        (status = 200, body = ArtworkPage),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn artist_artworks(
+    State(ctx): State<AppContext>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<ArtworkPage>> {
+    let mut conn = ctx.db.acquire().await?;
+    let id = resolve(&mut conn, &key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
+    drop(conn);
+    let filter = parse_list_query(&ctx, principal.as_ref(), query, Some(id)).await?;
+    run_list(&ctx, &filter).await
+}
+
+/// Follow an artist. Following twice is the same as once.
+#[utoipa::path(put, path = "/api/artists/{id}/follow", tag = "artists", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Artist id or slug")),
+    responses(
+        (status = 204, description = "Following"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn follow(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    principal.require(Permission::Interact)?;
+    let mut conn = ctx.db.acquire().await?;
+    let id = resolve(&mut conn, &key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
+    sqlx::query("INSERT INTO follows (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(principal.user_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stop following an artist.
+#[utoipa::path(delete, path = "/api/artists/{id}/follow", tag = "artists", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Artist id or slug")),
+    responses(
+        (status = 204, description = "Not following"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn unfollow(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    principal.require(Permission::Interact)?;
+    let mut conn = ctx.db.acquire().await?;
+    let id = resolve(&mut conn, &key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
+    sqlx::query("DELETE FROM follows WHERE user_id = $1 AND artist_id = $2")
+        .bind(principal.user_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,438 @@
+//! `/api/artworks/*`.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    ArtworkFields, ArtworkView, CreateArtwork, UpdateArtwork,
+    store::{self, ArtworkRow, Cursor, ListFilter, Sort},
+};
+use crate::{
+    app::AppContext,
+    auth::{MaybePrincipal, Permission, Principal},
+    catalog::{
+        artists,
+        domain::{ArtworkStatus, Slug},
+    },
+    platform::{
+        audit::{self, AuditEntry},
+        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list_artworks, create_artwork))
+        .routes(routes!(get_artwork, update_artwork, archive_artwork))
+        .routes(routes!(artwork_versions))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArtworkPage {
+    pub items: Vec<ArtworkView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Category slug; includes its sub-categories.
+    pub category: Option<String>,
+    pub style: Option<String>,
+    pub tag: Option<String>,
+    /// Artist id or slug.
+    pub artist: Option<String>,
+    /// Minimum price in minor units.
+    pub min_price: Option<i64>,
+    /// Maximum price in minor units.
+    pub max_price: Option<i64>,
+    /// ISO 4217 code; restricts to listings priced in it.
+    pub currency: Option<String>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    /// Defaults to the publicly visible statuses. `draft` and `archived` list only
+    /// your own works (all works for moderators).
+    pub status: Option<ArtworkStatus>,
+    pub sort: Option<Sort>,
+    pub cursor: Option<String>,
+    /// 1–100, default 24.
+    pub limit: Option<i64>,
+}
+
+/// Builds the filter, applying who may see what. `artist_id` is set by routes
+/// that list one artist's works.
+pub(crate) async fn parse_list_query(
+    ctx: &AppContext,
+    principal: Option<&Principal>,
+    query: ListQuery,
+    artist_id: Option<Uuid>,
+) -> ApiResult<ListFilter> {
+    let mut e = FieldErrors::new();
+    let sort = query.sort.unwrap_or_default();
+    let limit = query.limit.unwrap_or(24);
+    if !(1..=100).contains(&limit) {
+        e.push("limit", "must be between 1 and 100");
+    }
+    let category = e.check("category", query.category.as_deref().map(|c| Slug::parse(c.trim(), 60)).transpose());
+    let style = e.check("style", query.style.as_deref().map(|s| Slug::from_text(s, 40)).transpose());
+    let tag = e.check("tag", query.tag.as_deref().map(|t| Slug::from_text(t, 60)).transpose());
+    let after = e.check("cursor", query.cursor.as_deref().map(|c| Cursor::decode(c, sort)).transpose());
+    for (field, value) in [("min_price", query.min_price), ("max_price", query.max_price)] {
+        if value.is_some_and(|v| v < 0) {
+            e.push(field, "must not be negative");
+        }
+    }
+    if let (Some(min), Some(max)) = (query.min_price, query.max_price)
+        && min > max
+    {
+        e.push("max_price", "must not be below min_price");
+    }
+    if let (Some(from), Some(to)) = (query.year_from, query.year_to)
+        && from > to
+    {
+        e.push("year_to", "must not be before year_from");
+    }
+    let currency = query.currency.as_deref().map(|c| c.trim().to_ascii_uppercase());
+    if let Some(code) = &currency
+        && iso_currency::Currency::from_code(code).is_none()
+    {
+        e.push("currency", "is not an ISO 4217 currency code");
+    }
+
+    let mut conn = ctx.db.acquire().await?;
+    let artist_id = match (artist_id, &query.artist) {
+        (Some(id), _) => Some(id),
+        (None, Some(key)) => match artists::resolve(&mut conn, key).await? {
+            Some(id) => Some(id),
+            None => {
+                e.push("artist", "no such artist");
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    if let Some(Some(slug)) = &category
+        && store::category_id(&mut conn, slug).await?.is_none()
+    {
+        e.push("category", "no such category");
+    }
+    // Drafts and archived works are private: moderators see all of them, an
+    // artist sees their own, everyone else is refused rather than shown nothing.
+    let (statuses, artist_id) = match query.status {
+        None => (vec![ArtworkStatus::Published, ArtworkStatus::Reserved, ArtworkStatus::Sold], artist_id),
+        Some(status) if status.is_public() => (vec![status], artist_id),
+        Some(status) => {
+            let principal = principal.ok_or_else(|| ApiError::Unauthorized("sign in to list private works".to_owned()))?;
+            if principal.can(Permission::ModerateCatalog) {
+                (vec![status], artist_id)
+            } else {
+                let own = artists::artist_of_user(&mut conn, principal.user_id).await?;
+                if own.is_none() || (artist_id.is_some() && artist_id != own) {
+                    return Err(ApiError::Forbidden("only your own drafts and archived works are listed".to_owned()));
+                }
+                (vec![status], own)
+            }
+        }
+    };
+    e.finish(|| {
+        Some(ListFilter {
+            category: category?,
+            style: style?,
+            tag: tag?,
+            artist_id,
+            min_price: query.min_price,
+            max_price: query.max_price,
+            currency,
+            year_from: query.year_from,
+            year_to: query.year_to,
+            statuses,
+            saved_by: None,
+            sort,
+            after: after?,
+            limit,
+        })
+    })
+}
+
+pub(crate) async fn run_list(ctx: &AppContext, filter: &ListFilter) -> ApiResult<Json<ArtworkPage>> {
+    let mut conn = ctx.db.acquire().await?;
+    let page = store::list(&mut conn, filter).await?;
+    Ok(Json(ArtworkPage { items: page.rows.into_iter().map(ArtworkRow::into_view).collect(), next_cursor: page.next_cursor }))
+}
+
+/// Browse the catalog with filters; keyset-paginated, so pages stay stable while
+/// new works are listed.
+#[utoipa::path(get, path = "/api/artworks", tag = "artworks", params(ListQuery),
+    responses(
+        (status = 200, body = ArtworkPage),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_artworks(
+    State(ctx): State<AppContext>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<ArtworkPage>> {
+    let filter = parse_list_query(&ctx, principal.as_ref(), query, None).await?;
+    run_list(&ctx, &filter).await
+}
+
+fn with_etag(status: StatusCode, row: ArtworkRow) -> Response {
+    let etag = HeaderValue::from_str(&row.etag()).expect("a quoted integer is a valid header");
+    let mut response = (status, Json(row.into_view())).into_response();
+    response.headers_mut().insert(header::ETAG, etag);
+    response
+}
+
+fn may_see(row: &ArtworkRow, principal: Option<&Principal>) -> bool {
+    row.status.is_public()
+        || principal.is_some_and(|p| p.can(Permission::ModerateCatalog) || row.artist_user_id == Some(p.user_id))
+}
+
+async fn resolve_category(conn: &mut sqlx::PgConnection, fields: &ArtworkFields) -> ApiResult<Uuid> {
+    store::category_id(conn, &fields.category)
+        .await?
+        .ok_or_else(|| ApiError::field("category", "no such category; see GET /api/categories"))
+}
+
+/// List a new artwork under your artist profile.
+#[utoipa::path(post, path = "/api/artworks", tag = "artworks", security(("bearer" = [])), request_body = CreateArtwork,
+    responses(
+        (status = 201, body = ArtworkView, headers(("ETag" = String), ("Location" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No artist profile yet, or the external reference is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_artwork(
+    State(ctx): State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiJson(req): ApiJson<CreateArtwork>,
+) -> ApiResult<Response> {
+    principal.require(Permission::SellArtworks)?;
+    let fields = req.parse()?;
+    let mut tx = ctx.db.begin().await?;
+    let artist_id = artists::artist_of_user(&mut tx, principal.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("create your artist profile (POST /api/artists) first".to_owned()))?;
+    let category_id = resolve_category(&mut tx, &fields).await?;
+    let id = Uuid::now_v7();
+    store::insert(&mut tx, id, artist_id, category_id, &fields).await?;
+    store::snapshot_versions(&mut tx, &[id], Some(principal.user_id)).await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "artwork.create",
+        entity_type: "artwork",
+        entity_id: Some(id),
+        details: serde_json::json!({ "status": fields.status }),
+        ip: Some(&ip),
+    })
+    .await?;
+    let row = store::get(&mut tx, id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artwork vanished")))?;
+    tx.commit().await?;
+    let mut response = with_etag(StatusCode::CREATED, row);
+    let location = HeaderValue::from_str(&format!("/api/artworks/{id}")).expect("uuid path is a valid header");
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+/// One artwork. Drafts and archived works are visible only to their artist and moderators.
+#[utoipa::path(get, path = "/api/artworks/{id}", tag = "artworks", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ArtworkView, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the ETag in If-None-Match"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_artwork(
+    State(ctx): State<AppContext>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let mut conn = ctx.db.acquire().await?;
+    let row = store::get(&mut conn, id)
+        .await?
+        .filter(|row| may_see(row, principal.as_ref()))
+        .ok_or_else(|| ApiError::NotFound("no such artwork".to_owned()))?;
+    let etag = row.etag();
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    if unchanged {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("valid etag"));
+        return Ok(response);
+    }
+    Ok(with_etag(StatusCode::OK, row))
+}
+
+/// Whether the caller may edit this artwork, and as whom.
+fn editor_role(row_owner: Option<Uuid>, principal: &Principal) -> ApiResult<bool> {
+    if principal.can(Permission::ModerateCatalog) {
+        return Ok(true);
+    }
+    principal.require(Permission::SellArtworks)?;
+    if row_owner != Some(principal.user_id) {
+        return Err(ApiError::Forbidden("only the artist or a moderator may change this artwork".to_owned()));
+    }
+    Ok(false)
+}
+
+/// Edit an artwork. Send the ETag you read in `If-Match`; a stale one is refused
+/// with 412 so that two editors never overwrite each other.
+#[utoipa::path(patch, path = "/api/artworks/{id}", tag = "artworks", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag of the version being edited")),
+    request_body = UpdateArtwork,
+    responses(
+        (status = 200, body = ArtworkView, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The artwork changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_artwork(
+    State(ctx): State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<UpdateArtwork>,
+) -> ApiResult<Response> {
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .ok_or_else(|| ApiError::PreconditionRequired("send the artwork's ETag in If-Match".to_owned()))?;
+    let mut tx = ctx.db.begin().await?;
+    let not_found = || ApiError::NotFound("no such artwork".to_owned());
+    store::lock(&mut tx, id).await?.ok_or_else(not_found)?;
+    let current = store::get(&mut tx, id).await?.filter(|row| may_see(row, Some(&principal))).ok_or_else(not_found)?;
+    let is_moderator = editor_role(current.artist_user_id, &principal)?;
+    if if_match != "*" && if_match != current.etag() {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the artwork is now at version {}; reload it and apply your change again",
+            current.version
+        )));
+    }
+    if !is_moderator {
+        if matches!(current.status, ArtworkStatus::Sold | ArtworkStatus::Reserved) {
+            return Err(ApiError::Conflict("a reserved or sold artwork can no longer be edited".to_owned()));
+        }
+        if let Some(status) = patch.status
+            && !status.owner_may_set()
+        {
+            return Err(ApiError::field("status", "reserved and sold are set by orders, not by edits"));
+        }
+    }
+    let previous_status = current.status;
+    let fields = patch.apply(current.fields())?;
+    let category_id = resolve_category(&mut tx, &fields).await?;
+    store::update(&mut tx, id, category_id, &fields).await?;
+    store::snapshot_versions(&mut tx, &[id], Some(principal.user_id)).await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "artwork.update",
+        entity_type: "artwork",
+        entity_id: Some(id),
+        details: serde_json::json!({ "from_status": previous_status, "to_status": fields.status, "as_moderator": is_moderator }),
+        ip: Some(&ip),
+    })
+    .await?;
+    let row = store::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(with_etag(StatusCode::OK, row))
+}
+
+/// Archive an artwork: it leaves the public catalog but its history stays.
+#[utoipa::path(delete, path = "/api/artworks/{id}", tag = "artworks", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Archived"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn archive_artwork(
+    State(ctx): State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    let mut tx = ctx.db.begin().await?;
+    let not_found = || ApiError::NotFound("no such artwork".to_owned());
+    store::lock(&mut tx, id).await?.ok_or_else(not_found)?;
+    let current = store::get(&mut tx, id).await?.filter(|row| may_see(row, Some(&principal))).ok_or_else(not_found)?;
+    let is_moderator = editor_role(current.artist_user_id, &principal)?;
+    if current.status == ArtworkStatus::Archived {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    if !is_moderator && matches!(current.status, ArtworkStatus::Sold | ArtworkStatus::Reserved) {
+        return Err(ApiError::Conflict("a reserved or sold artwork cannot be archived by its artist".to_owned()));
+    }
+    let mut fields = current.fields();
+    fields.status = ArtworkStatus::Archived;
+    let category_id = resolve_category(&mut tx, &fields).await?;
+    store::update(&mut tx, id, category_id, &fields).await?;
+    store::snapshot_versions(&mut tx, &[id], Some(principal.user_id)).await?;
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "artwork.archive",
+        entity_type: "artwork",
+        entity_id: Some(id),
+        details: serde_json::json!({ "from_status": current.status }),
+        ip: Some(&ip),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i32,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+    /// The artwork's stored fields as they were at this version.
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+}
+
+/// Every stored version of an artwork, newest first (artist and moderators only).
+#[utoipa::path(get, path = "/api/artworks/{id}/versions", tag = "artworks", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Vec<VersionView>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn artwork_versions(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<VersionView>>> {
+    let mut conn = ctx.db.acquire().await?;
+    let row = store::get(&mut conn, id)
+        .await?
+        .filter(|row| may_see(row, Some(&principal)))
+        .ok_or_else(|| ApiError::NotFound("no such artwork".to_owned()))?;
+    editor_role(row.artist_user_id, &principal)?;
+    let versions = store::versions(&mut conn, id).await?;
+    Ok(Json(
+        versions
+            .into_iter()
+            .map(|v| VersionView { version: v.version, changed_by: v.changed_by, changed_at: v.changed_at, snapshot: v.snapshot })
+            .collect(),
+    ))
+}

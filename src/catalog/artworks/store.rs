@@ -1,0 +1,442 @@
+//! Artwork queries: one row shape for reads, keyset-paginated listing, and the
+//! version snapshots every write leaves behind.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{ArtistRef, ArtworkFields, ArtworkView, CategoryRef};
+use crate::catalog::domain::{ArtworkStatus, Dimensions, Edition, EditionKind, Price, Slug};
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ArtworkRow {
+    pub id: Uuid,
+    pub artist_id: Uuid,
+    pub artist_user_id: Option<Uuid>,
+    pub artist_slug: String,
+    pub artist_name: String,
+    pub title: String,
+    pub description: String,
+    pub medium: String,
+    pub category_slug: String,
+    pub category_name: String,
+    pub styles: Vec<String>,
+    pub tag_slugs: Vec<String>,
+    pub tag_names: Vec<String>,
+    pub year: Option<i32>,
+    pub height_mm: Option<i32>,
+    pub width_mm: Option<i32>,
+    pub depth_mm: Option<i32>,
+    pub framed: bool,
+    pub edition_kind: EditionKind,
+    pub edition_size: Option<i32>,
+    pub edition_available: Option<i32>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub status: ArtworkStatus,
+    pub provenance: String,
+    pub signature: String,
+    pub certificate_of_authenticity: bool,
+    pub shipping_origin: Option<String>,
+    pub external_ref: Option<String>,
+    pub completeness: i16,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+const SELECT_ARTWORK: &str = "SELECT a.id, a.artist_id, ar.user_id AS artist_user_id, ar.slug AS artist_slug,
+    ar.name AS artist_name, a.title, a.description, a.medium, c.slug AS category_slug, c.name AS category_name,
+    a.styles,
+    COALESCE((SELECT array_agg(t.tag_slug ORDER BY t.tag_slug) FROM artwork_tags t WHERE t.artwork_id = a.id), '{}') AS tag_slugs,
+    COALESCE((SELECT array_agg(tg.name ORDER BY t.tag_slug) FROM artwork_tags t JOIN tags tg ON tg.slug = t.tag_slug
+              WHERE t.artwork_id = a.id), '{}') AS tag_names,
+    a.year, a.height_mm, a.width_mm, a.depth_mm, a.framed, a.edition_kind, a.edition_size, a.edition_available,
+    a.price_minor, a.currency, a.status, a.provenance, a.signature, a.certificate_of_authenticity,
+    a.shipping_origin, a.external_ref, a.completeness, a.version, a.created_at, a.updated_at, a.published_at
+    FROM artworks a JOIN artists ar ON ar.id = a.artist_id JOIN categories c ON c.id = a.category_id";
+
+impl ArtworkRow {
+    fn dimensions(&self) -> Option<Dimensions> {
+        match (self.height_mm, self.width_mm) {
+            (Some(height_mm), Some(width_mm)) => Some(Dimensions { height_mm, width_mm, depth_mm: self.depth_mm }),
+            _ => None,
+        }
+    }
+
+    fn edition(&self) -> Edition {
+        Edition::from_columns(self.edition_kind, self.edition_size, self.edition_available)
+    }
+
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.version)
+    }
+
+    /// The stored fields, as the starting point of an edit.
+    pub fn fields(&self) -> ArtworkFields {
+        ArtworkFields {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            medium: self.medium.clone(),
+            category: Slug::from_stored(self.category_slug.clone()),
+            styles: self.styles.iter().cloned().map(Slug::from_stored).collect(),
+            tags: self
+                .tag_slugs
+                .iter()
+                .zip(&self.tag_names)
+                .map(|(slug, name)| (Slug::from_stored(slug.clone()), name.clone()))
+                .collect(),
+            year: self.year,
+            dimensions: self.dimensions(),
+            framed: self.framed,
+            edition: self.edition(),
+            price: Price { amount_minor: self.price_minor, currency: self.currency.clone() },
+            status: self.status,
+            provenance: self.provenance.clone(),
+            signature: self.signature.clone(),
+            certificate_of_authenticity: self.certificate_of_authenticity,
+            shipping_origin: self.shipping_origin.clone(),
+            external_ref: self.external_ref.clone(),
+        }
+    }
+
+    pub fn into_view(self) -> ArtworkView {
+        let dimensions = self.dimensions();
+        let edition = self.edition();
+        ArtworkView {
+            id: self.id,
+            artist: ArtistRef { id: self.artist_id, slug: self.artist_slug, name: self.artist_name },
+            title: self.title,
+            description: self.description,
+            medium: self.medium,
+            category: CategoryRef { slug: self.category_slug, name: self.category_name },
+            styles: self.styles,
+            tags: self.tag_names,
+            year: self.year,
+            dimensions,
+            framed: self.framed,
+            edition,
+            price: Price { amount_minor: self.price_minor, currency: self.currency },
+            status: self.status,
+            provenance: self.provenance,
+            signature: self.signature,
+            certificate_of_authenticity: self.certificate_of_authenticity,
+            shipping_origin: self.shipping_origin,
+            external_ref: self.external_ref,
+            completeness: self.completeness,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            published_at: self.published_at,
+        }
+    }
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ArtworkRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_ARTWORK} WHERE a.id = $1"))).bind(id).fetch_optional(conn).await
+}
+
+/// Locks the artwork row for the rest of the transaction, so the version check
+/// and the write cannot interleave with another editor's.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar("SELECT version FROM artworks WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(conn).await
+}
+
+pub async fn category_id(conn: &mut PgConnection, slug: &Slug) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1").bind(slug.as_str()).fetch_optional(conn).await
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    artist_id: Uuid,
+    category_id: Uuid,
+    fields: &ArtworkFields,
+) -> sqlx::Result<()> {
+    let (kind, size, available) = fields.edition.columns();
+    let dims = fields.dimensions;
+    sqlx::query(
+        "INSERT INTO artworks (id, artist_id, title, description, medium, category_id, styles, year,
+             height_mm, width_mm, depth_mm, framed, edition_kind, edition_size, edition_available,
+             price_minor, currency, status, provenance, signature, certificate_of_authenticity,
+             shipping_origin, external_ref, completeness, published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22, $23, $24, CASE WHEN $18 = 'published'::artwork_status THEN now() END)",
+    )
+    .bind(id)
+    .bind(artist_id)
+    .bind(&fields.title)
+    .bind(&fields.description)
+    .bind(&fields.medium)
+    .bind(category_id)
+    .bind(fields.styles.iter().map(Slug::as_str).collect::<Vec<_>>())
+    .bind(fields.year)
+    .bind(dims.map(|d| d.height_mm))
+    .bind(dims.map(|d| d.width_mm))
+    .bind(dims.and_then(|d| d.depth_mm))
+    .bind(fields.framed)
+    .bind(kind)
+    .bind(size)
+    .bind(available)
+    .bind(fields.price.amount_minor)
+    .bind(&fields.price.currency)
+    .bind(fields.status)
+    .bind(&fields.provenance)
+    .bind(&fields.signature)
+    .bind(fields.certificate_of_authenticity)
+    .bind(&fields.shipping_origin)
+    .bind(&fields.external_ref)
+    .bind(fields.completeness())
+    .execute(&mut *conn)
+    .await?;
+    replace_tags(conn, id, &fields.tags).await
+}
+
+pub async fn update(conn: &mut PgConnection, id: Uuid, category_id: Uuid, fields: &ArtworkFields) -> sqlx::Result<()> {
+    let (kind, size, available) = fields.edition.columns();
+    let dims = fields.dimensions;
+    sqlx::query(
+        "UPDATE artworks SET title = $2, description = $3, medium = $4, category_id = $5, styles = $6, year = $7,
+             height_mm = $8, width_mm = $9, depth_mm = $10, framed = $11, edition_kind = $12, edition_size = $13,
+             edition_available = $14, price_minor = $15, currency = $16, status = $17, provenance = $18,
+             signature = $19, certificate_of_authenticity = $20, shipping_origin = $21, external_ref = $22,
+             completeness = $23, version = version + 1, updated_at = now(),
+             published_at = CASE WHEN $17 = 'published'::artwork_status THEN COALESCE(published_at, now())
+                                 ELSE published_at END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&fields.title)
+    .bind(&fields.description)
+    .bind(&fields.medium)
+    .bind(category_id)
+    .bind(fields.styles.iter().map(Slug::as_str).collect::<Vec<_>>())
+    .bind(fields.year)
+    .bind(dims.map(|d| d.height_mm))
+    .bind(dims.map(|d| d.width_mm))
+    .bind(dims.and_then(|d| d.depth_mm))
+    .bind(fields.framed)
+    .bind(kind)
+    .bind(size)
+    .bind(available)
+    .bind(fields.price.amount_minor)
+    .bind(&fields.price.currency)
+    .bind(fields.status)
+    .bind(&fields.provenance)
+    .bind(&fields.signature)
+    .bind(fields.certificate_of_authenticity)
+    .bind(&fields.shipping_origin)
+    .bind(&fields.external_ref)
+    .bind(fields.completeness())
+    .execute(&mut *conn)
+    .await?;
+    replace_tags(conn, id, &fields.tags).await
+}
+
+async fn replace_tags(conn: &mut PgConnection, artwork_id: Uuid, tags: &[(Slug, String)]) -> sqlx::Result<()> {
+    let slugs: Vec<&str> = tags.iter().map(|(slug, _)| slug.as_str()).collect();
+    let names: Vec<&str> = tags.iter().map(|(_, name)| name.as_str()).collect();
+    // A tag keeps the spelling of whoever used it first.
+    sqlx::query("INSERT INTO tags (slug, name) SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING")
+        .bind(&slugs)
+        .bind(&names)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM artwork_tags WHERE artwork_id = $1 AND NOT (tag_slug = ANY($2))")
+        .bind(artwork_id)
+        .bind(&slugs)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO artwork_tags (artwork_id, tag_slug) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(artwork_id)
+    .bind(&slugs)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores the current state of each artwork as its version snapshot: the row as
+/// JSON plus its tag slugs. The seed uses it too, so every artwork starts with
+/// version 1 on record.
+pub async fn snapshot_versions(conn: &mut PgConnection, ids: &[Uuid], changed_by: Option<Uuid>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO artwork_versions (artwork_id, version, snapshot, changed_by)
+         SELECT a.id, a.version,
+                to_jsonb(a) || jsonb_build_object('tags', COALESCE(
+                    (SELECT jsonb_agg(t.tag_slug ORDER BY t.tag_slug) FROM artwork_tags t WHERE t.artwork_id = a.id),
+                    '[]'::jsonb)),
+                $2
+         FROM artworks a WHERE a.id = ANY($1)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(ids)
+    .bind(changed_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct VersionRow {
+    pub version: i32,
+    pub snapshot: serde_json::Value,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+pub async fn versions(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::Result<Vec<VersionRow>> {
+    sqlx::query_as(
+        "SELECT version, snapshot, changed_by, changed_at FROM artwork_versions
+         WHERE artwork_id = $1 ORDER BY version DESC",
+    )
+    .bind(artwork_id)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Newest,
+    PriceAsc,
+    PriceDesc,
+}
+
+/// Where the previous page ended. Opaque to clients (base64 JSON); it carries the
+/// sort it was made for so it cannot be replayed against another ordering.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Cursor {
+    sort: Sort,
+    id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<i64>,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises"))
+    }
+
+    pub fn decode(raw: &str, sort: Sort) -> Result<Self, &'static str> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| "is not a cursor from this API")?;
+        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| "is not a cursor from this API")?;
+        if cursor.sort != sort {
+            return Err("was made for a different sort order");
+        }
+        if sort != Sort::Newest && cursor.price.is_none() {
+            return Err("is not a cursor from this API");
+        }
+        Ok(cursor)
+    }
+}
+
+/// A parsed listing query. `statuses` is never empty; visibility rules have
+/// already been applied by the route.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub category: Option<Slug>,
+    pub style: Option<Slug>,
+    pub tag: Option<Slug>,
+    pub artist_id: Option<Uuid>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub statuses: Vec<ArtworkStatus>,
+    pub saved_by: Option<Uuid>,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+pub struct Page {
+    pub rows: Vec<ArtworkRow>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<Page> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SELECT_ARTWORK);
+    if filter.saved_by.is_some() {
+        q.push(" JOIN saves sv ON sv.artwork_id = a.id");
+    }
+    q.push(" WHERE a.status = ANY(").push_bind(filter.statuses.clone()).push(")");
+    if let Some(user) = filter.saved_by {
+        q.push(" AND sv.user_id = ").push_bind(user);
+    }
+    if let Some(category) = &filter.category {
+        // A category includes its descendants: "works on paper" lists prints too.
+        q.push(
+            " AND a.category_id IN (WITH RECURSIVE sub AS (SELECT id FROM categories WHERE slug = ",
+        )
+        .push_bind(category.as_str().to_owned())
+        .push(" UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)");
+    }
+    if let Some(style) = &filter.style {
+        q.push(" AND a.styles @> ARRAY[").push_bind(style.as_str().to_owned()).push("]::text[]");
+    }
+    if let Some(tag) = &filter.tag {
+        q.push(" AND EXISTS (SELECT 1 FROM artwork_tags t WHERE t.artwork_id = a.id AND t.tag_slug = ")
+            .push_bind(tag.as_str().to_owned())
+            .push(")");
+    }
+    if let Some(artist) = filter.artist_id {
+        q.push(" AND a.artist_id = ").push_bind(artist);
+    }
+    if let Some(min) = filter.min_price {
+        q.push(" AND a.price_minor >= ").push_bind(min);
+    }
+    if let Some(max) = filter.max_price {
+        q.push(" AND a.price_minor <= ").push_bind(max);
+    }
+    if let Some(currency) = &filter.currency {
+        q.push(" AND a.currency = ").push_bind(currency.clone());
+    }
+    if let Some(from) = filter.year_from {
+        q.push(" AND a.year >= ").push_bind(from);
+    }
+    if let Some(to) = filter.year_to {
+        q.push(" AND a.year <= ").push_bind(to);
+    }
+    if let Some(cursor) = &filter.after {
+        match filter.sort {
+            Sort::Newest => {
+                q.push(" AND a.id < ").push_bind(cursor.id);
+            }
+            Sort::PriceAsc => {
+                q.push(" AND (a.price_minor, a.id) > (").push_bind(cursor.price).push(", ").push_bind(cursor.id).push(")");
+            }
+            Sort::PriceDesc => {
+                q.push(" AND (a.price_minor, a.id) < (").push_bind(cursor.price).push(", ").push_bind(cursor.id).push(")");
+            }
+        }
+    }
+    q.push(match filter.sort {
+        Sort::Newest => " ORDER BY a.id DESC",
+        Sort::PriceAsc => " ORDER BY a.price_minor ASC, a.id ASC",
+        Sort::PriceDesc => " ORDER BY a.price_minor DESC, a.id DESC",
+    });
+    // One extra row tells whether another page exists without a count query.
+    q.push(" LIMIT ").push_bind(filter.limit + 1);
+    let mut rows: Vec<ArtworkRow> = q.build_query_as().fetch_all(conn).await?;
+    let next_cursor = if rows.len() as i64 > filter.limit {
+        rows.truncate(filter.limit as usize);
+        rows.last().map(|last| {
+            Cursor {
+                sort: filter.sort,
+                id: last.id,
+                price: (filter.sort != Sort::Newest).then_some(last.price_minor),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page { rows, next_cursor })
+}

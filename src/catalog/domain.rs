@@ -1,0 +1,282 @@
+//! Catalog values that can only hold valid data. Request bodies are parsed into
+//! these before anything touches the database.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Lower-case words joined by single hyphens: `"Abstract Expressionism"` becomes
+/// `abstract-expressionism`. Used for slugs, styles and tags.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Normalises free text into a slug (for tags and styles typed by people).
+    pub fn from_text(text: &str, max_len: usize) -> Result<Self, String> {
+        let mut slug = String::with_capacity(text.len());
+        for c in text.trim().chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+        }
+        let slug = slug.trim_end_matches('-').to_owned();
+        if slug.is_empty() {
+            return Err("must contain letters or digits".to_owned());
+        }
+        if slug.len() > max_len {
+            return Err(format!("must be at most {max_len} characters"));
+        }
+        Ok(Self(slug))
+    }
+
+    /// Accepts only text that already is a slug (for identifiers people choose).
+    pub fn parse(raw: &str, max_len: usize) -> Result<Self, String> {
+        let valid = !raw.is_empty()
+            && raw.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        if !valid {
+            return Err("must be lower-case letters and digits separated by single hyphens".to_owned());
+        }
+        if raw.len() > max_len {
+            return Err(format!("must be at most {max_len} characters"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// For values read back from the database, which only ever stores slugs that
+    /// passed `parse` or `from_text` (category slugs are also CHECK-constrained).
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Trimmed text within a character budget; `required` refuses the empty string.
+pub fn bounded_text(raw: &str, max_chars: usize, required: bool) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if required && trimmed.is_empty() {
+        return Err("is required".to_owned());
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(format!("must be at most {max_chars} characters"));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err("must not contain control characters".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// A de-duplicated list of labels (styles, tags), each normalised to a slug. The
+/// label as typed is kept for display.
+pub fn labels(raw: &[String], max_items: usize, max_len: usize) -> Result<Vec<(Slug, String)>, String> {
+    if raw.len() > max_items {
+        return Err(format!("at most {max_items} allowed"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for label in raw {
+        let slug = Slug::from_text(label, max_len).map_err(|e| format!("{label:?} {e}"))?;
+        if seen.insert(slug.clone()) {
+            out.push((slug, label.trim().to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "artwork_status", rename_all = "lowercase")]
+pub enum ArtworkStatus {
+    Draft,
+    Published,
+    Reserved,
+    Sold,
+    Archived,
+}
+
+impl ArtworkStatus {
+    /// Statuses anyone may see; drafts and archived works are their owner's.
+    pub fn is_public(self) -> bool {
+        matches!(self, Self::Published | Self::Reserved | Self::Sold)
+    }
+
+    /// Reserved and sold follow from orders, not from an owner's edit.
+    pub fn owner_may_set(self) -> bool {
+        matches!(self, Self::Draft | Self::Published | Self::Archived)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "edition_kind", rename_all = "lowercase")]
+pub enum EditionKind {
+    Unique,
+    Limited,
+    Open,
+}
+
+/// A unique work, a limited edition of `size` with `available` left, or an open edition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Edition {
+    Unique,
+    Limited { size: i32, available: i32 },
+    Open,
+}
+
+impl Edition {
+    pub fn validate(self) -> Result<Self, String> {
+        if let Self::Limited { size, available } = self {
+            if !(1..=100_000).contains(&size) {
+                return Err("size must be between 1 and 100000".to_owned());
+            }
+            if !(0..=size).contains(&available) {
+                return Err("available must be between 0 and the edition size".to_owned());
+            }
+        }
+        Ok(self)
+    }
+
+    pub fn columns(self) -> (EditionKind, Option<i32>, Option<i32>) {
+        match self {
+            Self::Unique => (EditionKind::Unique, None, None),
+            Self::Limited { size, available } => (EditionKind::Limited, Some(size), Some(available)),
+            Self::Open => (EditionKind::Open, None, None),
+        }
+    }
+
+    pub fn from_columns(kind: EditionKind, size: Option<i32>, available: Option<i32>) -> Self {
+        match (kind, size, available) {
+            (EditionKind::Limited, Some(size), Some(available)) => Self::Limited { size, available },
+            (EditionKind::Open, ..) => Self::Open,
+            _ => Self::Unique,
+        }
+    }
+}
+
+/// An amount in the currency's minor units (pence, cents; yen have none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Integer count of minor units, e.g. 125000 for £1,250.00.
+    pub amount_minor: i64,
+    /// ISO 4217 code, e.g. `GBP`.
+    pub currency: String,
+}
+
+/// A trillion minor units: far above any artwork, low enough that sums of many
+/// prices cannot overflow.
+const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+
+impl Price {
+    pub fn validate(self) -> Result<Self, String> {
+        if !(0..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
+            return Err(format!("amount_minor must be between 0 and {MAX_AMOUNT_MINOR}"));
+        }
+        let code = self.currency.trim().to_ascii_uppercase();
+        if iso_currency::Currency::from_code(&code).is_none() {
+            return Err(format!("{:?} is not an ISO 4217 currency code", self.currency));
+        }
+        Ok(Self { amount_minor: self.amount_minor, currency: code })
+    }
+}
+
+/// Physical size in millimetres; depth is absent for flat works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dimensions {
+    pub height_mm: i32,
+    pub width_mm: i32,
+    pub depth_mm: Option<i32>,
+}
+
+impl Dimensions {
+    pub fn validate(self) -> Result<Self, String> {
+        // 100 m covers monumental installations; anything bigger is a typo.
+        let ok = |v: i32| (1..=100_000).contains(&v);
+        if !ok(self.height_mm) || !ok(self.width_mm) || self.depth_mm.is_some_and(|d| !ok(d)) {
+            return Err("each dimension must be between 1 and 100000 mm".to_owned());
+        }
+        Ok(self)
+    }
+}
+
+pub fn year(value: i32) -> Result<i32, String> {
+    let latest = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+    if !(1000..=latest).contains(&value) {
+        return Err(format!("must be between 1000 and {latest}"));
+    }
+    Ok(value)
+}
+
+/// ISO 3166-1 alpha-2, upper case.
+pub fn country_code(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(code)
+    } else {
+        Err("must be a two-letter ISO 3166 country code".to_owned())
+    }
+}
+
+/// `source:identifier`, e.g. `tate:N05005`.
+pub fn external_ref(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    let valid = trimmed.len() <= 100
+        && trimmed.split_once(':').is_some_and(|(source, id)| {
+            !source.is_empty()
+                && source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        });
+    if valid { Ok(trimmed.to_owned()) } else { Err("must look like source:identifier, e.g. tate:N05005".to_owned()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_becomes_a_slug() {
+        assert_eq!(Slug::from_text("  Abstract  Expressionism! ", 40).unwrap().as_str(), "abstract-expressionism");
+        assert_eq!(Slug::from_text("man, old", 40).unwrap().as_str(), "man-old");
+        assert!(Slug::from_text("!!!", 40).is_err());
+    }
+
+    #[test]
+    fn chosen_slugs_must_already_be_slugs() {
+        assert!(Slug::parse("jane-doe-2", 60).is_ok());
+        for bad in ["", "Jane", "jane--doe", "-jane", "jane-", "jane doe"] {
+            assert!(Slug::parse(bad, 60).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn prices_need_a_real_currency_and_a_sane_amount() {
+        let price = Price { amount_minor: 1000, currency: "gbp".into() }.validate().unwrap();
+        assert_eq!(price.currency, "GBP");
+        assert!(Price { amount_minor: 1000, currency: "XYZ".into() }.validate().is_err());
+        assert!(Price { amount_minor: -1, currency: "EUR".into() }.validate().is_err());
+    }
+
+    #[test]
+    fn limited_editions_cannot_have_more_available_than_made() {
+        assert!(Edition::Limited { size: 10, available: 11 }.validate().is_err());
+        assert!(Edition::Limited { size: 0, available: 0 }.validate().is_err());
+        assert!(Edition::Limited { size: 10, available: 3 }.validate().is_ok());
+    }
+
+    #[test]
+    fn labels_are_deduplicated_by_slug() {
+        let parsed = labels(&["Pop Art".into(), "pop-art".into(), "Fauvism".into()], 10, 40).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert!(labels(&vec!["x".to_owned(); 11], 10, 40).is_err());
+    }
+}

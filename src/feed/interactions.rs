@@ -1,0 +1,167 @@
+//! `POST /api/interactions` and the saved list: the interaction memory that
+//! recommendations learn from.
+
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    app::AppContext,
+    auth::{Permission, Principal},
+    catalog::{
+        artworks::{
+            routes::{ArtworkPage, run_list},
+            store::{Cursor, ListFilter, Sort},
+        },
+        domain::ArtworkStatus,
+    },
+    platform::{
+        error::{ApiError, ApiResult, Problem},
+        http::{ApiJson, ApiPath, ApiQuery},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new()
+        .routes(routes!(record_interaction))
+        .routes(routes!(list_saves))
+        .routes(routes!(unsave))
+}
+
+/// What a collector did with an artwork. `purchase` is recorded by orders, not by clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "interaction_kind", rename_all = "snake_case")]
+pub enum InteractionKind {
+    View,
+    Like,
+    Save,
+    Share,
+    NotInterested,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInteraction {
+    pub artwork_id: Uuid,
+    pub kind: InteractionKind,
+}
+
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct InteractionView {
+    pub id: Uuid,
+    pub artwork_id: Uuid,
+    pub kind: InteractionKind,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Record a view, like, save, share or "not interested". A save also adds the
+/// work to your saved list.
+#[utoipa::path(post, path = "/api/interactions", tag = "interactions", security(("bearer" = [])), request_body = RecordInteraction,
+    responses(
+        (status = 201, body = InteractionView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown or unpublished artwork", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn record_interaction(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiJson(req): ApiJson<RecordInteraction>,
+) -> ApiResult<(StatusCode, Json<InteractionView>)> {
+    principal.require(Permission::Interact)?;
+    let mut tx = ctx.db.begin().await?;
+    let status: Option<ArtworkStatus> = sqlx::query_scalar("SELECT status FROM artworks WHERE id = $1")
+        .bind(req.artwork_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if !status.is_some_and(ArtworkStatus::is_public) {
+        return Err(ApiError::field("artwork_id", "no such published artwork"));
+    }
+    let view: InteractionView = sqlx::query_as(
+        "INSERT INTO interactions (id, user_id, artwork_id, kind) VALUES ($1, $2, $3, $4)
+         RETURNING id, artwork_id, kind, created_at",
+    )
+    .bind(Uuid::now_v7())
+    .bind(principal.user_id)
+    .bind(req.artwork_id)
+    .bind(req.kind)
+    .fetch_one(&mut *tx)
+    .await?;
+    if req.kind == InteractionKind::Save {
+        sqlx::query("INSERT INTO saves (user_id, artwork_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(principal.user_id)
+            .bind(req.artwork_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SavesQuery {
+    pub cursor: Option<String>,
+    /// 1–100, default 24.
+    pub limit: Option<i64>,
+}
+
+/// Your saved artworks, most recently listed first.
+#[utoipa::path(get, path = "/api/me/saves", tag = "interactions", security(("bearer" = [])), params(SavesQuery),
+    responses(
+        (status = 200, body = ArtworkPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_saves(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<SavesQuery>,
+) -> ApiResult<Json<ArtworkPage>> {
+    let limit = query.limit.unwrap_or(24);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 100"));
+    }
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| Cursor::decode(c, Sort::Newest))
+        .transpose()
+        .map_err(|e| ApiError::field("cursor", e))?;
+    // A saved work stays on the list after it sells or is archived: the
+    // collector should see what happened to it.
+    let filter = ListFilter {
+        statuses: vec![ArtworkStatus::Published, ArtworkStatus::Reserved, ArtworkStatus::Sold, ArtworkStatus::Archived],
+        saved_by: Some(principal.user_id),
+        sort: Sort::Newest,
+        after,
+        limit,
+        ..ListFilter::default()
+    };
+    run_list(&ctx, &filter).await
+}
+
+/// Remove an artwork from your saved list.
+#[utoipa::path(delete, path = "/api/me/saves/{artwork_id}", tag = "interactions", security(("bearer" = [])),
+    params(("artwork_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "No longer saved"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn unsave(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(artwork_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    principal.require(Permission::Interact)?;
+    sqlx::query("DELETE FROM saves WHERE user_id = $1 AND artwork_id = $2")
+        .bind(principal.user_id)
+        .bind(artwork_id)
+        .execute(&ctx.db)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

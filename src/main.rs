@@ -1,0 +1,88 @@
+//! The `atelier` command: the local all-in-one server and the operator tasks.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use atelier::{
+    app::AppContext,
+    catalog::seed,
+    platform::{config::Config, db, hosts, telemetry},
+};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "atelier", version, about = "Atelier art marketplace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the web site on BIND_ADDR (migrates first).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Import a catalog into the marketplace (idempotent).
+    Seed {
+        /// Path to the Tate catalog.jsonl.
+        #[arg(long)]
+        catalog: PathBuf,
+    },
+    /// Write a new Ed25519 signing key (PKCS#8 PEM) for access tokens.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Keygen { out } => {
+            let pem = atelier::auth::tokens::generate_signing_key_pem()?;
+            write_private_file(&out, &pem).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {}", out.display());
+        }
+        Command::Openapi => println!("{}", serde_json::to_string_pretty(&atelier::app::openapi())?),
+        Command::Serve => {
+            let config = Config::from_env()?;
+            telemetry::init(config.log_format);
+            hosts::serve_local(AppContext::from_config(config).await?).await?;
+        }
+        Command::Migrate => {
+            let config = Config::from_env()?;
+            let pool = db::connect(&config.database_url, 2).await?;
+            db::migrate(&pool).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Seed { catalog } => {
+            let config = Config::from_env()?;
+            let pool = db::connect(&config.database_url, 4).await?;
+            db::migrate(&pool).await?;
+            let started = std::time::Instant::now();
+            let report = seed::seed_tate(&pool, &catalog).await?;
+            eprintln!(
+                "seeded {} artists and {} artworks ({} already present) in {:.1}s",
+                report.artists_created,
+                report.artworks_created,
+                report.artworks_skipped,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The key file is readable by its owner only.
+fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}

@@ -1,0 +1,135 @@
+//! Typed configuration, read only from the environment. Every variable is listed
+//! in `.env.example`; anything unset falls back to the embedded default so that a
+//! bare `atelier serve` works on a developer machine.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::{Context, bail};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub bind_addr: SocketAddr,
+    pub web_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+    pub auth: AuthConfig,
+}
+
+#[derive(Clone)]
+pub struct AuthConfig {
+    pub issuer: String,
+    pub audience: String,
+    /// PKCS#8 PEM of the Ed25519 key that signs access tokens. `None` means a
+    /// throwaway key is generated at start (development only).
+    pub signing_key_pem: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_idle_ttl: Duration,
+    pub refresh_absolute_ttl: Duration,
+    /// Whether `X-Forwarded-For` may be trusted for the client address (true behind
+    /// a proxy that overwrites it, as Vercel and API Gateway do).
+    pub trust_forwarded_for: bool,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    // Hand-written so the signing key can never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("signing_key_pem", &self.signing_key_pem.as_ref().map(|_| "<redacted>"))
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_idle_ttl", &self.refresh_idle_ttl)
+            .field("refresh_absolute_ttl", &self.refresh_absolute_ttl)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `lookup` so tests can build a config without touching the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let environment = match get("APP_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => bail!("APP_ENV must be development or production, not {other:?}"),
+        };
+        let database_url = get("DATABASE_URL").context("DATABASE_URL is not set")?;
+        let signing_key_pem = match (get("JWT_SIGNING_KEY"), get("JWT_SIGNING_KEY_FILE")) {
+            (Some(pem), _) => Some(pem),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading JWT_SIGNING_KEY_FILE {path}"))?,
+            ),
+            (None, None) => None,
+        };
+        if environment == Environment::Production && signing_key_pem.is_none() {
+            bail!("JWT_SIGNING_KEY or JWT_SIGNING_KEY_FILE is required in production");
+        }
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => bail!("LOG_FORMAT must be json or pretty, not {other:?}"),
+        };
+        Ok(Self {
+            environment,
+            database_url,
+            database_max_connections: parse_or(&get, "DATABASE_MAX_CONNECTIONS", 10)?,
+            bind_addr: parse_or(&get, "BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            web_dir: get("WEB_DIR").map_or_else(|| PathBuf::from("web/out"), PathBuf::from),
+            log_format,
+            max_body_bytes: parse_or(&get, "MAX_BODY_BYTES", 1024 * 1024)?,
+            auth: AuthConfig {
+                issuer: get("JWT_ISSUER").unwrap_or_else(|| "atelier".to_owned()),
+                audience: get("JWT_AUDIENCE").unwrap_or_else(|| "atelier-api".to_owned()),
+                signing_key_pem,
+                access_token_ttl: Duration::from_secs(parse_or(&get, "ACCESS_TOKEN_TTL_SECS", 900)?),
+                refresh_idle_ttl: Duration::from_secs(parse_or(
+                    &get,
+                    "REFRESH_IDLE_TTL_SECS",
+                    7 * 24 * 3600,
+                )?),
+                refresh_absolute_ttl: Duration::from_secs(parse_or(
+                    &get,
+                    "REFRESH_ABSOLUTE_TTL_SECS",
+                    30 * 24 * 3600,
+                )?),
+                trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
+            },
+        })
+    }
+}
+
+fn parse_or<T>(get: &impl Fn(&str) -> Option<String>, name: &str, default: T) -> anyhow::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
+    }
+}

@@ -1,0 +1,233 @@
+//! The one error type of the HTTP API, rendered as RFC 9457 problem details.
+//!
+//! Internal causes are logged with the request's span and replaced by a generic
+//! message: a client never sees SQL, file paths or stack traces.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem detail document (RFC 9457). `type` is a stable identifier clients may
+/// switch on; `title` is its fixed human summary; `detail` explains this occurrence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Per-field messages, present on validation failures (422).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON pointer-like dotted path of the offending field, e.g. `price.currency`.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("precondition required: {0}")]
+    PreconditionRequired(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "The request is malformed"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            Self::Forbidden(_) => ("forbidden", "You are not allowed to do this"),
+            Self::NotFound(_) => ("not-found", "The resource does not exist"),
+            Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => ("conflict", "The request conflicts with the current state"),
+            Self::PreconditionFailed(_) => ("precondition-failed", "The resource has changed"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::Validation(_) => ("validation", "The request contains invalid fields"),
+            Self::PreconditionRequired(_) => ("precondition-required", "A precondition is required"),
+            Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let detail = match self {
+            Self::BadRequest(d)
+            | Self::Unauthorized(d)
+            | Self::Forbidden(d)
+            | Self::NotFound(d)
+            | Self::Conflict(d)
+            | Self::PreconditionFailed(d)
+            | Self::PayloadTooLarge(d)
+            | Self::UnsupportedMediaType(d)
+            | Self::PreconditionRequired(d) => d.clone(),
+            Self::Unavailable(_) => "a service we depend on is not answering; try again shortly".to_owned(),
+            Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
+            Self::Validation(errors) => format!("{} field(s) are invalid", errors.len()),
+            Self::TooManyRequests { retry_after_secs } => {
+                format!("try again in {retry_after_secs} seconds")
+            }
+            Self::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+        };
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: self.status().as_u16(),
+            detail,
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            _ => tracing::debug!(error = %self, "request rejected"),
+        }
+        let problem = self.to_problem();
+        let mut response = (self.status(), axum::Json(problem)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if matches!(self, Self::Unauthorized(_)) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    /// Constraint violations are the client's doing (a duplicate slug, a dangling
+    /// reference) and map to 409/422; everything else is ours.
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            let constraint = db.constraint().unwrap_or("constraint").to_owned();
+            match db.code().as_deref() {
+                Some("23505") => {
+                    return Self::Conflict(format!("a record with the same value already exists ({constraint})"));
+                }
+                Some("23503") => {
+                    return Self::field(constraint, "refers to something that does not exist");
+                }
+                Some("23514") | Some("23502") | Some("22001") => {
+                    return Self::field(constraint, "violates a rule of the catalog");
+                }
+                Some("40001") | Some("40P01") => {
+                    return Self::Unavailable(format!("transaction conflict: {err}"));
+                }
+                _ => {}
+            }
+        }
+        if matches!(err, sqlx::Error::PoolTimedOut) {
+            return Self::Unavailable("database connection pool exhausted".to_owned());
+        }
+        Self::Internal(err.into())
+    }
+}
+
+/// Collects per-field failures while a request is parsed into domain types, so
+/// that one response lists every problem instead of the first.
+#[derive(Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    /// Parses one field, recording its error and returning `None` on failure.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.push(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> ApiResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.0)) }
+    }
+
+    /// Assembles the parsed value once every field has been checked. `build` uses
+    /// `?` on the per-field options; it can only see `None` where an error was recorded.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> ApiResult<T> {
+        self.into_result()?;
+        build().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a field failed without an error")))
+    }
+}

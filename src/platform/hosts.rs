@@ -1,0 +1,119 @@
+//! The three hosts. Each builds the context once, at start-up (cold starts pay
+//! for it once, not per request), and hands a router from [`crate::app`] to
+//! its runtime.
+
+use std::{net::SocketAddr, path::Path};
+
+use axum::{
+    Router,
+    extract::Request,
+    middleware::{self, Next},
+    response::{Html, Response},
+};
+use tower::ServiceBuilder;
+use tower_http::services::{ServeDir, ServeFile};
+
+use super::{db, http::ClientIp, telemetry};
+use crate::app::{self, AppContext, Family};
+
+/// `atelier serve`: every family, plus the built web site (or a placeholder page).
+pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
+    db::migrate(&ctx.db).await?;
+    let bind = ctx.config.bind_addr;
+    let site = static_site(&ctx.config.web_dir);
+    let trust_forwarded_for = ctx.config.auth.trust_forwarded_for;
+    let mut app = app::full_router_with_site(ctx, site);
+    if trust_forwarded_for {
+        app = app.layer(middleware::from_fn(super::http::client_ip_from_forwarded_for));
+    }
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(%bind, "listening");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn static_site(dir: &Path) -> Router {
+    if dir.join("index.html").is_file() {
+        let not_found = dir.join("404.html");
+        let serve = ServeDir::new(dir).append_index_html_on_directories(true);
+        if not_found.is_file() {
+            Router::new().fallback_service(serve.not_found_service(ServeFile::new(not_found)))
+        } else {
+            Router::new().fallback_service(serve)
+        }
+    } else {
+        Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) })
+    }
+}
+
+const PLACEHOLDER_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Atelier</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5">
+<h1>Atelier</h1>
+<p>The API is running. The web site has not been built yet: run <code>npm run build</code> in <code>web/</code>
+(<code>scripts/dev</code> does it for you) and reload.</p>
+<ul>
+<li><a href="/api/health">/api/health</a></li>
+<li><a href="/api/artworks">/api/artworks</a></li>
+<li><a href="/api/openapi.json">/api/openapi.json</a></li>
+</ul>
+</body></html>"#;
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// A Vercel function serving one family through the official Rust runtime.
+/// Vercel's edge overwrites `X-Forwarded-For`, so the client address comes from it.
+pub async fn run_vercel(family: Family) -> Result<(), vercel_runtime::Error> {
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let router = app::family_router(family, ctx).layer(middleware::from_fn(super::http::client_ip_from_forwarded_for));
+    let service = ServiceBuilder::new().layer(vercel_runtime::axum::VercelLayer::new()).service(router);
+    vercel_runtime::run(service).await
+}
+
+/// A Lambda function serving one family behind API Gateway (REST or HTTP API),
+/// a function URL or an ALB.
+pub async fn run_lambda(family: Family) -> Result<(), lambda_http::Error> {
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let router = app::family_router(family, ctx).layer(middleware::from_fn(client_ip_from_lambda_context));
+    lambda_http::run(router).await
+}
+
+/// API Gateway reports the caller's address in the request context, which the
+/// client cannot forge (unlike headers).
+async fn client_ip_from_lambda_context(mut req: Request, next: Next) -> Response {
+    use lambda_http::{RequestExt, request::RequestContext};
+    let source_ip = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source_ip {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
+}

@@ -1,0 +1,11 @@
+//! Ports (traits) with their adapters, and the cross-cutting pieces every
+//! capability uses: configuration, errors, HTTP plumbing, telemetry, hosts.
+
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod hosts;
+pub mod http;
+pub mod kv;
+pub mod telemetry;
