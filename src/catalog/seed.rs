@@ -126,9 +126,17 @@ fn fields_for(record: &TateRecord) -> anyhow::Result<ArtworkFields> {
         _ => None,
     };
     let current_year = chrono::Datelike::year(&chrono::Utc::now());
-    let subjects: Vec<String> = record.subjects.iter().take(30).cloned().collect();
-    let tags = labels(&subjects, 30, 60).map_err(anyhow::Error::msg)?;
-    let styles = labels(&record.movements, 10, 40).map_err(anyhow::Error::msg)?.into_iter().map(|(slug, _)| slug).collect();
+    // Tate subjects include long event descriptions that are not useful as tags;
+    // those that do not fit the tag rules are left out rather than failing the record.
+    let fitting = |labels: &[String], max_len: usize, max_items: usize| -> Vec<String> {
+        labels.iter().filter(|l| Slug::from_text(l, max_len).is_ok()).take(max_items).cloned().collect()
+    };
+    let tags = labels(&fitting(&record.subjects, 60, 30), 30, 60).map_err(anyhow::Error::msg)?;
+    let styles = labels(&fitting(&record.movements, 40, 10), 10, 40)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .map(|(slug, _)| slug)
+        .collect();
     let title: String = record.title.trim().chars().take(200).collect();
     Ok(ArtworkFields {
         title: if title.is_empty() { "Untitled".to_owned() } else { title },

@@ -1,0 +1,227 @@
+use axum::http::{Method, StatusCode};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+
+use crate::helpers::{assert_problem, field_errors, spawn_app};
+
+#[tokio::test]
+async fn register_login_refresh_reuse_logout() {
+    let app = spawn_app().await;
+    let (access, refresh, user_id) = app.register("Ann@Example.com", "collector").await;
+
+    let me = app.get("/api/me", Some(&access)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["id"], user_id.to_string());
+    assert_eq!(me.body["email"], "Ann@Example.com");
+    assert_eq!(me.body["role"], "collector");
+
+    let login = app.post("/api/auth/login", None, json!({"email": "ann@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    assert_eq!(login.status, StatusCode::OK);
+    let cookie = login.header("set-cookie").unwrap().to_owned();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/api/auth"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+
+    // Rotation: the first refresh works and hands out a different token.
+    let first = app.post("/api/auth/refresh", None, json!({"refresh_token": refresh})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let rotated = first.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(rotated, refresh);
+    let rotated_access = first.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/me", Some(&rotated_access)).await.status, StatusCode::OK);
+
+    // Reuse of the spent token revokes the whole family: the rotated token and the
+    // access tokens of that session stop working too.
+    let reuse = app.post("/api/auth/refresh", None, json!({"refresh_token": refresh})).await;
+    assert_problem(&reuse, StatusCode::UNAUTHORIZED);
+    let after_reuse = app.post("/api/auth/refresh", None, json!({"refresh_token": rotated})).await;
+    assert_problem(&after_reuse, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/me", Some(&rotated_access)).await.status, StatusCode::UNAUTHORIZED);
+
+    // The login session is separate and still alive; refresh it through the cookie.
+    let cookie_token = cookie.split(';').next().unwrap().to_owned();
+    let by_cookie = app.call_with(Method::POST, "/api/auth/refresh", None, None, &[("cookie", &cookie_token)]).await;
+    assert_eq!(by_cookie.status, StatusCode::OK, "{}", by_cookie.body);
+    let session_access = by_cookie.body["access_token"].as_str().unwrap().to_owned();
+    let session_refresh = by_cookie.body["refresh_token"].as_str().unwrap().to_owned();
+
+    let logout = app.post("/api/auth/logout", None, json!({"refresh_token": session_refresh})).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_problem(&app.post("/api/auth/refresh", None, json!({"refresh_token": session_refresh})).await, StatusCode::UNAUTHORIZED);
+    assert_problem(&app.get("/api/me", Some(&session_access)).await, StatusCode::UNAUTHORIZED);
+
+    let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE actor_id = $1 ORDER BY created_at")
+        .bind(user_id)
+        .fetch_all(&app.ctx.db)
+        .await
+        .unwrap();
+    assert_eq!(audit, ["auth.register", "auth.login", "auth.refresh_reuse", "auth.logout"]);
+}
+
+#[tokio::test]
+async fn login_failures_reveal_nothing_and_are_throttled() {
+    let app = spawn_app().await;
+    app.register("bo@example.com", "collector").await;
+    let wrong_password = app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "not-the-password-1"})).await;
+    let unknown_email = app.post("/api/auth/login", None, json!({"email": "nobody@example.com", "password": "not-the-password-1"})).await;
+    assert_problem(&wrong_password, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_password.body, unknown_email.body);
+
+    for _ in 0..4 {
+        app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "still-wrong-22"})).await;
+    }
+    // Five failures lock the account for the window, even for the right password.
+    let locked = app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    assert_problem(&locked, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after));
+    // Another account from the same address is still allowed (the IP budget is larger).
+    app.register("cy@example.com", "collector").await;
+    let other = app.post("/api/auth/login", None, json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    assert_eq!(other.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn registration_validates_and_refuses_duplicates() {
+    let app = spawn_app().await;
+    let weak = app
+        .post("/api/auth/register", None, json!({"email": "not-an-email", "password": "password1", "display_name": " ", "role": "collector"}))
+        .await;
+    assert_problem(&weak, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&weak), ["email", "display_name", "password"]);
+
+    let staff = app
+        .post("/api/auth/register", None, json!({"email": "x@example.com", "password": "violet-harbour-mosaic-42", "display_name": "X", "role": "admin"}))
+        .await;
+    assert_problem(&staff, StatusCode::UNPROCESSABLE_ENTITY);
+
+    app.register("dup@example.com", "artist").await;
+    let again = app
+        .post("/api/auth/register", None, json!({"email": "DUP@example.com", "password": "violet-harbour-mosaic-42", "display_name": "Dup", "role": "artist"}))
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn password_change_needs_the_current_one_and_ends_other_sessions() {
+    let app = spawn_app().await;
+    let (first, _, _) = app.register("pat@example.com", "collector").await;
+    let second = app.post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    let second = second.body["access_token"].as_str().unwrap().to_owned();
+
+    let refused = app.call(Method::PATCH, "/api/me", Some(&first), Some(json!({"new_password": "copper-lantern-orbit-77"}))).await;
+    assert_eq!(field_errors(&refused), ["current_password"]);
+    let changed = app
+        .call(Method::PATCH, "/api/me", Some(&first), Some(json!({
+            "new_password": "copper-lantern-orbit-77", "current_password": "violet-harbour-mosaic-42", "display_name": "Pat"
+        })))
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.body["display_name"], "Pat");
+    assert_eq!(app.get("/api/me", Some(&first)).await.status, StatusCode::OK);
+    assert_eq!(app.get("/api/me", Some(&second)).await.status, StatusCode::UNAUTHORIZED);
+    let new_login = app.post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "copper-lantern-orbit-77"})).await;
+    assert_eq!(new_login.status, StatusCode::OK);
+}
+
+#[derive(serde::Serialize)]
+struct Claims {
+    iss: String,
+    aud: String,
+    sub: String,
+    exp: i64,
+    nbf: i64,
+    iat: i64,
+    jti: String,
+    role: String,
+    sid: String,
+}
+
+#[tokio::test]
+async fn forged_expired_and_misaddressed_tokens_are_refused() {
+    let app = spawn_app().await;
+    let (access, _, user_id) = app.register("eve@example.com", "collector").await;
+    let sid = {
+        let payload = access.split('.').nth(1).unwrap();
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["sid"].as_str().unwrap().to_owned()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let claims = |aud: &str, exp: i64, role: &str| Claims {
+        iss: "atelier".into(),
+        aud: aud.into(),
+        sub: user_id.to_string(),
+        exp,
+        nbf: now - 10,
+        iat: now - 10,
+        jti: uuid::Uuid::now_v7().to_string(),
+        role: role.into(),
+        sid: sid.clone(),
+    };
+    let key = EncodingKey::from_ed_pem(app.signing_key_pem.as_bytes()).unwrap();
+    let sign = |c: &Claims| jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), c, &key).unwrap();
+
+    // Control: a token we sign correctly is accepted, so the refusals below are real.
+    assert_eq!(app.get("/api/me", Some(&sign(&claims("atelier-api", now + 600, "collector")))).await.status, StatusCode::OK);
+
+    let expired = sign(&claims("atelier-api", now - 120, "collector"));
+    let wrong_audience = sign(&claims("another-api", now + 600, "collector"));
+    let mut tampered = access.clone();
+    let payload_start = tampered.find('.').unwrap() + 1;
+    tampered.replace_range(payload_start..payload_start + 4, "eyJh");
+    let elevated = {
+        // Payload swapped for an admin claim, signature kept.
+        let original: Vec<&str> = access.split('.').collect();
+        let forged = sign(&claims("atelier-api", now + 600, "admin"));
+        let forged_payload = forged.split('.').nth(1).unwrap();
+        format!("{}.{}.{}", original[0], forged_payload, original[2])
+    };
+    let alg_none = {
+        let header = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"alg":"none","typ":"JWT"}"#);
+        let body = serde_json::to_vec(&claims("atelier-api", now + 600, "admin")).unwrap();
+        let body = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, body);
+        format!("{header}.{body}.")
+    };
+    let hmac = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims("atelier-api", now + 600, "admin"),
+        &EncodingKey::from_secret(app.signing_key_pem.as_bytes()),
+    )
+    .unwrap();
+    for (name, token) in [
+        ("expired", expired),
+        ("wrong audience", wrong_audience),
+        ("tampered", tampered),
+        ("elevated", elevated),
+        ("alg none", alg_none),
+        ("hmac", hmac),
+        ("garbage", "not.a.token".to_owned()),
+    ] {
+        let response = app.get("/api/me", Some(&token)).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{name} token was accepted");
+        assert_problem(&response, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn jwks_publishes_the_key_that_verifies_tokens() {
+    let app = spawn_app().await;
+    let (access, _, _) = app.register("kid@example.com", "collector").await;
+    let jwks = app.get("/.well-known/jwks.json", None).await;
+    assert_eq!(jwks.status, StatusCode::OK);
+    let key = &jwks.body["keys"][0];
+    assert_eq!(key["kty"], "OKP");
+    assert_eq!(key["crv"], "Ed25519");
+    let header = jsonwebtoken::decode_header(&access).unwrap();
+    assert_eq!(header.alg, Algorithm::EdDSA);
+    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+    let decoding = jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(Algorithm::EdDSA);
+    validation.set_audience(&["atelier-api"]);
+    let data = jsonwebtoken::decode::<serde_json::Value>(&access, &decoding, &validation).unwrap();
+    for claim in ["iss", "aud", "sub", "exp", "nbf", "iat", "jti", "role"] {
+        assert!(data.claims.get(claim).is_some(), "missing {claim}");
+    }
+    assert_eq!(data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap(), 900);
+}

@@ -1,0 +1,217 @@
+use std::sync::OnceLock;
+
+use atelier::{
+    app::{self, AppContext},
+    platform::config::Config,
+};
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub router: Router,
+    pub ctx: AppContext,
+    pub database_url: String,
+    pub signing_key_pem: String,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn server_url() -> String {
+    std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server; run scripts/test")
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("DATABASE_URL is a URL");
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+/// One signing key for the whole run: the in-process app and the host binaries
+/// spawned by the host tests must agree on it.
+pub fn signing_key_pem() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| atelier::auth::tokens::generate_signing_key_pem().unwrap())
+}
+
+/// Migrates a template database once per test run; each test clones it, which
+/// is much faster than migrating every database.
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("atelier_tpl_{}", Uuid::now_v7().simple());
+            let mut admin = PgConnection::connect(&server_url()).await.expect("connect to DATABASE_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+            let pool = sqlx::PgPool::connect(&with_database(&server_url(), &name)).await.unwrap();
+            atelier::platform::db::migrate(&pool).await.unwrap();
+            pool.close().await;
+            name
+        })
+        .await
+}
+
+pub async fn spawn_app() -> TestApp {
+    let template = template().await;
+    let name = format!("atelier_test_{}", Uuid::now_v7().simple());
+    let mut admin = PgConnection::connect(&server_url()).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let database_url = with_database(&server_url(), &name);
+    let config = Config::from_lookup(|key| match key {
+        "DATABASE_URL" => Some(database_url.clone()),
+        "JWT_SIGNING_KEY" => Some(signing_key_pem().to_owned()),
+        "DATABASE_MAX_CONNECTIONS" => Some("5".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let ctx = AppContext::from_config(config).await.unwrap();
+    TestApp { router: app::full_router(ctx.clone()), ctx, database_url, signing_key_pem: signing_key_pem().to_owned() }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        extra_headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in extra_headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        };
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers an account and returns (access token, refresh token, user id).
+    pub async fn register(&self, email: &str, role: &str) -> (String, String, Uuid) {
+        let response = self
+            .post(
+                "/api/auth/register",
+                None,
+                json!({"email": email, "password": "violet-harbour-mosaic-42", "display_name": "Test Person", "role": role}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        (
+            response.body["access_token"].as_str().unwrap().to_owned(),
+            response.body["refresh_token"].as_str().unwrap().to_owned(),
+            response.body["user"]["id"].as_str().unwrap().parse().unwrap(),
+        )
+    }
+
+    /// An artist account with a profile; returns its access token.
+    pub async fn artist(&self, slug: &str) -> String {
+        let (token, _, _) = self.register(&format!("{slug}@example.com"), "artist").await;
+        let response = self.post("/api/artists", Some(&token), json!({"slug": slug, "bio": "Paints the sea."})).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        token
+    }
+
+    /// A moderator: registered as a collector, then promoted the way an admin
+    /// would in the database.
+    pub async fn moderator(&self, email: &str) -> String {
+        let (_, _, id) = self.register(email, "collector").await;
+        sqlx::query("UPDATE users SET role = 'moderator' WHERE id = $1").bind(id).execute(&self.ctx.db).await.unwrap();
+        let response = self
+            .post("/api/auth/login", None, json!({"email": email, "password": "violet-harbour-mosaic-42"}))
+            .await;
+        response.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a published artwork and returns its JSON.
+    pub async fn artwork(&self, token: &str, overrides: Value) -> Value {
+        let mut body = json!({
+            "title": "Harbour at Dusk",
+            "description": "Oil study of fishing boats returning at dusk, painted from the harbour wall.",
+            "medium": "Oil on linen",
+            "category": "painting",
+            "styles": ["Impressionism"],
+            "tags": ["sea", "boats"],
+            "year": 2024,
+            "dimensions": {"height_mm": 400, "width_mm": 500},
+            "edition": {"kind": "unique"},
+            "price": {"amount_minor": 120000, "currency": "GBP"},
+            "status": "published"
+        });
+        for (key, value) in overrides.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let response = self.post("/api/artworks", Some(token), body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body
+    }
+}
+
+pub fn assert_problem(response: &TestResponse, status: StatusCode) {
+    assert_eq!(response.status, status, "{}", response.body);
+    assert_eq!(response.header("content-type"), Some("application/problem+json"), "{:?}", response.headers);
+    assert_eq!(response.body["status"], status.as_u16());
+    assert!(response.body["type"].as_str().unwrap().starts_with("/problems/"));
+    assert!(response.body["title"].is_string());
+    assert!(response.body["detail"].is_string());
+}
+
+pub fn field_errors(response: &TestResponse) -> Vec<String> {
+    response.body["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}

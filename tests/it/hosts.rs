@@ -1,0 +1,196 @@
+//! The same request through the three hosts — in-process router (the local
+//! server's), the Vercel function binary under its runtime, and the Lambda function
+//! binary under a Runtime API emulator — gives the same response.
+
+use std::{
+    collections::VecDeque,
+    net::{SocketAddr, TcpListener},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
+
+use crate::helpers::{TestApp, spawn_app};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", app.database_url.clone()),
+        ("JWT_SIGNING_KEY", app.signing_key_pem.clone()),
+        ("DATABASE_MAX_CONNECTIONS", "2".to_owned()),
+        ("RUST_LOG", "warn".to_owned()),
+    ]
+}
+
+/// Just enough of the Lambda Runtime API to run one function: hand out queued
+/// events on `next`, collect what the function posts back.
+#[derive(Clone, Default)]
+struct RuntimeApi {
+    events: Arc<Mutex<VecDeque<(String, Value)>>>,
+    arrived: Arc<Notify>,
+    replies: Arc<Mutex<Vec<(String, oneshot::Sender<Value>)>>>,
+}
+
+async fn next_event(State(api): State<RuntimeApi>) -> impl IntoResponse {
+    loop {
+        if let Some((id, event)) = api.events.lock().unwrap().pop_front() {
+            let mut headers = HeaderMap::new();
+            headers.insert("lambda-runtime-aws-request-id", id.parse().unwrap());
+            let deadline = chrono::Utc::now().timestamp_millis() + 30_000;
+            headers.insert("lambda-runtime-deadline-ms", deadline.to_string().parse().unwrap());
+            headers.insert(
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:http-artworks".parse().unwrap(),
+            );
+            headers.insert("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793".parse().unwrap());
+            return (headers, Json(event));
+        }
+        api.arrived.notified().await;
+    }
+}
+
+async fn invocation_reply(State(api): State<RuntimeApi>, Path((id, _kind)): Path<(String, String)>, body: axum::body::Bytes) -> StatusCode {
+    let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({"unparseable": String::from_utf8_lossy(&body)}));
+    let mut replies = api.replies.lock().unwrap();
+    if let Some(position) = replies.iter().position(|(waiting, _)| *waiting == id) {
+        let (_, sender) = replies.remove(position);
+        let _ = sender.send(body);
+    }
+    StatusCode::ACCEPTED
+}
+
+impl RuntimeApi {
+    async fn invoke(&self, event: Value) -> Value {
+        let id = uuid::Uuid::now_v7().to_string();
+        let (sender, receiver) = oneshot::channel();
+        self.replies.lock().unwrap().push((id.clone(), sender));
+        self.events.lock().unwrap().push_back((id, event));
+        self.arrived.notify_waiters();
+        self.arrived.notify_one();
+        tokio::time::timeout(Duration::from_secs(60), receiver).await.expect("the function answered").unwrap()
+    }
+}
+
+/// An API Gateway HTTP API (payload v2) event, shaped like the samples AWS publishes.
+fn http_api_event(path: &str, query: &str) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"accept": "application/json", "host": "api.example.com", "user-agent": "host-parity-test", "x-forwarded-for": "203.0.113.9"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "host-parity-test"},
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "routeKey": "$default", "stage": "$default",
+            "time": "24/Nov/2026:12:00:00 +0000", "timeEpoch": 1_795_000_000_000_i64
+        },
+        "isBase64Encoded": false
+    })
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listened on {port}");
+}
+
+#[tokio::test]
+async fn local_vercel_and_lambda_hosts_answer_alike() {
+    let app = spawn_app().await;
+    let artist = app.artist("three-hosts").await;
+    let artwork = app.artwork(&artist, json!({"title": "Seen from three hosts"})).await;
+    let id = artwork["id"].as_str().unwrap();
+    let requests = [
+        (format!("/api/artworks/{id}"), String::new()),
+        ("/api/artworks".to_owned(), "limit=5&category=painting".to_owned()),
+        (format!("/api/artworks/{}", uuid::Uuid::now_v7()), String::new()),
+        ("/api/artworks".to_owned(), "limit=1000".to_owned()),
+    ];
+
+    // Vercel: the real function binary under vercel_runtime, on its dev port.
+    let vercel_port = free_port();
+    let _vercel = Killed(
+        Command::new(env!("CARGO_BIN_EXE_artworks"))
+            .envs(host_env(&app))
+            .env("VERCEL_DEV_PORT", vercel_port.to_string())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+
+    // Lambda: the real function binary polling our Runtime API emulator.
+    let runtime = RuntimeApi::default();
+    let runtime_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let runtime_addr: SocketAddr = runtime_listener.local_addr().unwrap();
+    let runtime_router = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next_event))
+        .route("/2018-06-01/runtime/invocation/{id}/{kind}", post(invocation_reply))
+        .with_state(runtime.clone());
+    tokio::spawn(async move { axum::serve(runtime_listener, runtime_router).await.unwrap() });
+    let _lambda = Killed(
+        Command::new(env!("CARGO_BIN_EXE_http-artworks"))
+            .envs(host_env(&app))
+            .env("AWS_LAMBDA_RUNTIME_API", runtime_addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "http-artworks")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+            .env("AWS_REGION", "us-east-1")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(vercel_port).await;
+    let client = reqwest::Client::new();
+
+    for (path, query) in &requests {
+        let uri = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+        let local = app.get(&uri, None).await;
+
+        let vercel = client.get(format!("http://127.0.0.1:{vercel_port}{uri}")).send().await.unwrap();
+        let vercel_status = vercel.status().as_u16();
+        let vercel_type = vercel.headers()["content-type"].to_str().unwrap().to_owned();
+        let vercel_etag = vercel.headers().get("etag").map(|v| v.to_str().unwrap().to_owned());
+        let vercel_body: Value = vercel.json().await.unwrap();
+
+        let lambda = runtime.invoke(http_api_event(path, query)).await;
+        let lambda_body: Value = serde_json::from_str(lambda["body"].as_str().unwrap()).unwrap();
+
+        assert_eq!(local.status.as_u16(), vercel_status, "{uri} status on Vercel");
+        assert_eq!(local.status.as_u16(), lambda["statusCode"], "{uri} status on Lambda");
+        assert_eq!(local.header("content-type").unwrap(), vercel_type, "{uri} content type on Vercel");
+        assert_eq!(local.header("content-type").unwrap(), lambda["headers"]["content-type"], "{uri} content type on Lambda");
+        assert_eq!(local.header("etag").map(str::to_owned), vercel_etag, "{uri} etag on Vercel");
+        assert_eq!(local.header("etag"), lambda["headers"]["etag"].as_str(), "{uri} etag on Lambda");
+        assert_eq!(local.body, vercel_body, "{uri} body on Vercel");
+        assert_eq!(local.body, lambda_body, "{uri} body on Lambda");
+    }
+}
