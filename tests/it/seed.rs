@@ -4,42 +4,35 @@ use axum::http::StatusCode;
 
 use crate::helpers::spawn_app;
 
-fn catalog_sample(lines: usize) -> tempfile_path::TempCatalog {
-    tempfile_path::TempCatalog::first_lines(lines)
+/// The first lines of the real Tate catalog in a temporary file, removed on drop.
+struct CatalogSample(std::path::PathBuf);
+
+impl CatalogSample {
+    fn first_lines(lines: usize) -> Self {
+        let datasets = std::env::var("ATELIER_DATASETS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")
+        });
+        let source = datasets.join("tate/catalog.jsonl");
+        let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("reading {}: {e}", source.display()));
+        let path = std::env::temp_dir().join(format!("atelier-catalog-{}.jsonl", uuid::Uuid::now_v7()));
+        let mut file = std::fs::File::create(&path).unwrap();
+        for line in text.lines().take(lines) {
+            writeln!(file, "{line}").unwrap();
+        }
+        Self(path)
+    }
 }
 
-mod tempfile_path {
-    use super::*;
-
-    /// The first lines of the real Tate catalog in a temporary file.
-    pub struct TempCatalog(pub std::path::PathBuf);
-
-    impl TempCatalog {
-        pub fn first_lines(lines: usize) -> Self {
-            let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/tate/catalog.jsonl");
-            let datasets = std::env::var("ATELIER_DATASETS").map(std::path::PathBuf::from).ok();
-            let source = datasets.map(|d| d.join("tate/catalog.jsonl")).unwrap_or(source);
-            let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("reading {}: {e}", source.display()));
-            let path = std::env::temp_dir().join(format!("atelier-catalog-{}.jsonl", uuid::Uuid::now_v7()));
-            let mut file = std::fs::File::create(&path).unwrap();
-            for line in text.lines().take(lines) {
-                writeln!(file, "{line}").unwrap();
-            }
-            Self(path)
-        }
-    }
-
-    impl Drop for TempCatalog {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
+impl Drop for CatalogSample {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
 #[tokio::test]
 async fn seeding_twice_adds_nothing_the_second_time() {
     let app = spawn_app().await;
-    let sample = catalog_sample(400);
+    let sample = CatalogSample::first_lines(400);
     let first = atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
     assert_eq!(first.artworks_created, 400);
     assert!(first.artists_created > 10);
