@@ -31,7 +31,7 @@ die() {
 # `DATABASE_URL=... scripts/dev` is never silently overridden by a stale file.
 # The file is parsed, not sourced: it must not be able to run code.
 load_dotenv() {
-  local file="${1:-$ATELIER_ROOT/.env}" line key value
+  local file="$ATELIER_ROOT/.env" line key value
   [[ -f "$file" ]] || return 0
   while IFS= read -r line || [[ -n "$line" ]]; do
     line="${line%$'\r'}"
@@ -81,8 +81,9 @@ apt_install() {
   command -v apt-get >/dev/null 2>&1 \
     || die "cannot install $*: no apt-get on this machine; install it by hand"
   log "installing $* with apt-get"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null
+  # apt's chatter goes to stderr so it never mixes with a script's results.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
 }
 
 # Creates the JWT signing key once; rotating it would log everybody out on

@@ -37,6 +37,8 @@ pg_install_server() {
   # Debian's package would otherwise create and start a "main" cluster on
   # port 5432 that nothing here uses.
   local policy=/usr/sbin/policy-rc.d created_policy=0 status=0
+  command -v apt-get >/dev/null 2>&1 \
+    || die "PostgreSQL server binaries not found and no apt-get to install them; install PostgreSQL 15+"
   as_root mkdir -p /etc/postgresql-common/createcluster.d
   printf 'create_main_cluster = false\n' \
     | as_root tee /etc/postgresql-common/createcluster.d/atelier-no-main-cluster.conf >/dev/null
@@ -105,15 +107,15 @@ pg_prepare_owner() {
   fi
   # The service user must be able to reach .data/pg; grant traverse-only
   # access on whichever ancestors (e.g. a 0700 home) block it.
-  local dir
-  dir="$(dirname "$PG_BASE")"
-  while ! runuser -u "$ATELIER_PG_SYSTEM_USER" -- test -x "$PG_BASE"; do
-    [[ "$dir" == "/" ]] && die "$ATELIER_PG_SYSTEM_USER cannot reach $PG_BASE"
+  local dir="" part
+  local -a parts
+  IFS=/ read -r -a parts <<<"${PG_BASE#/}"
+  for part in "${parts[@]}"; do
+    dir="$dir/$part"
     if ! runuser -u "$ATELIER_PG_SYSTEM_USER" -- test -x "$dir"; then
       warn "granting others traverse (o+x) on $dir so $ATELIER_PG_SYSTEM_USER can reach $PG_BASE"
       chmod o+x "$dir"
     fi
-    dir="$(dirname "$dir")"
   done
 }
 
@@ -204,7 +206,10 @@ pg_start() {
   else
     pg_write_conf
     log "starting PostgreSQL on 127.0.0.1:$ATELIER_PG_PORT (log: $PG_LOG)"
-    if ! pg_as_owner setsid -w "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_LOG" -w -t 60 -s </dev/null; then
+    # The lock fd is closed for the child: the postmaster would otherwise
+    # inherit it and hold the lock for as long as it runs.
+    if ! pg_as_owner setsid -w "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_LOG" -w -t 60 -s \
+      </dev/null {lock_fd}>&-; then
       tail -n 30 "$PG_LOG" >&2 || true
       die "PostgreSQL failed to start (is port $ATELIER_PG_PORT taken? set ATELIER_PG_PORT); log: $PG_LOG"
     fi

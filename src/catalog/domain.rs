@@ -13,7 +13,8 @@ impl Slug {
     /// Normalises free text into a slug (for tags and styles typed by people).
     pub fn from_text(text: &str, max_len: usize) -> Result<Self, String> {
         let mut slug = String::with_capacity(text.len());
-        for c in text.trim().chars().flat_map(char::to_lowercase) {
+        // Transliterated first, so "Émile Zoë" becomes emile-zoe rather than mile-zo.
+        for c in deunicode::deunicode(text.trim()).chars().flat_map(char::to_lowercase) {
             if c.is_ascii_alphanumeric() {
                 slug.push(c);
             } else if !slug.ends_with('-') && !slug.is_empty() {
@@ -247,6 +248,7 @@ mod tests {
     fn free_text_becomes_a_slug() {
         assert_eq!(Slug::from_text("  Abstract  Expressionism! ", 40).unwrap().as_str(), "abstract-expressionism");
         assert_eq!(Slug::from_text("man, old", 40).unwrap().as_str(), "man-old");
+        assert_eq!(Slug::from_text("Émile Zoë", 40).unwrap().as_str(), "emile-zoe");
         assert!(Slug::from_text("!!!", 40).is_err());
     }
 

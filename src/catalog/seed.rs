@@ -188,27 +188,27 @@ async fn seed_artists(pool: &PgPool, records: &[TateRecord]) -> anyhow::Result<(
     for record in records {
         by_tate_id.entry(record.artist_id).or_insert(record);
     }
-    let taken: HashSet<String> = sqlx::query_scalar("SELECT slug FROM artists").fetch_all(pool).await?.into_iter().collect();
-    // Two Tate artists can share a name; the second gets the Tate id appended.
-    let mut name_counts: HashMap<String, usize> = HashMap::new();
-    for record in by_tate_id.values() {
-        if let Ok(slug) = Slug::from_text(&record.artist, 50) {
-            *name_counts.entry(slug.into_string()).or_default() += 1;
-        }
-    }
+    let mut used_slugs: HashSet<String> = sqlx::query_scalar("SELECT slug FROM artists").fetch_all(pool).await?.into_iter().collect();
+    let existing: HashSet<String> =
+        sqlx::query_scalar("SELECT external_ref FROM artists WHERE external_ref IS NOT NULL").fetch_all(pool).await?.into_iter().collect();
     let mut ids: Vec<&i64> = by_tate_id.keys().collect();
     ids.sort();
     let bar = progress(ids.len() as u64, "artists");
     let mut created = 0;
     let mut tx = pool.begin().await?;
     for tate_id in ids {
+        bar.inc(1);
         let record = by_tate_id[tate_id];
-        let base = Slug::from_text(&record.artist, 50).map(Slug::into_string).unwrap_or_else(|_| "artist".to_owned());
         let external_ref = format!("tate-artist:{tate_id}");
-        let mut slug = if name_counts.get(&base).copied().unwrap_or(0) > 1 { format!("{base}-{tate_id}") } else { base };
-        if taken.contains(&slug) {
-            slug = format!("{slug}-tate-{tate_id}");
+        if existing.contains(&external_ref) {
+            continue;
         }
+        // Namesakes and names that reduce to the same slug get the Tate id appended.
+        let base = Slug::from_text(&record.artist, 200)
+            .map(|slug| slug.into_string().chars().take(48).collect::<String>().trim_end_matches('-').to_owned())
+            .unwrap_or_else(|_| "artist".to_owned());
+        let slug = if used_slugs.contains(&base) { format!("{base}-{tate_id}") } else { base };
+        used_slugs.insert(slug.clone());
         let bio = match (&record.artist_birth_place, record.artist_birth_year, record.artist_death_year) {
             (Some(place), Some(born), Some(died)) => format!("Born in {place}, {born}; died {died}."),
             (Some(place), Some(born), None) => format!("Born in {place}, {born}."),
@@ -229,7 +229,6 @@ async fn seed_artists(pool: &PgPool, records: &[TateRecord]) -> anyhow::Result<(
         .execute(&mut *tx)
         .await?;
         created += result.rows_affected();
-        bar.inc(1);
     }
     tx.commit().await?;
     bar.finish();
