@@ -149,6 +149,40 @@ pub async fn category_id(conn: &mut PgConnection, slug: &Slug) -> sqlx::Result<O
     sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1").bind(slug.as_str()).fetch_optional(conn).await
 }
 
+/// Binds the editable columns as `$2..$23`, in the order both `insert` and
+/// `update` name them; `$1` is the artwork id.
+fn bind_fields<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    category_id: Uuid,
+    fields: &'q ArtworkFields,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    let (kind, size, available) = fields.edition.columns();
+    let dims = fields.dimensions;
+    query
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(&fields.medium)
+        .bind(category_id)
+        .bind(fields.styles.iter().map(Slug::as_str).collect::<Vec<_>>())
+        .bind(fields.year)
+        .bind(dims.map(|d| d.height_mm))
+        .bind(dims.map(|d| d.width_mm))
+        .bind(dims.and_then(|d| d.depth_mm))
+        .bind(fields.framed)
+        .bind(kind)
+        .bind(size)
+        .bind(available)
+        .bind(fields.price.amount_minor)
+        .bind(&fields.price.currency)
+        .bind(fields.status)
+        .bind(&fields.provenance)
+        .bind(&fields.signature)
+        .bind(fields.certificate_of_authenticity)
+        .bind(&fields.shipping_origin)
+        .bind(&fields.external_ref)
+        .bind(fields.completeness())
+}
+
 pub async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -156,49 +190,21 @@ pub async fn insert(
     category_id: Uuid,
     fields: &ArtworkFields,
 ) -> sqlx::Result<()> {
-    let (kind, size, available) = fields.edition.columns();
-    let dims = fields.dimensions;
-    sqlx::query(
-        "INSERT INTO artworks (id, artist_id, title, description, medium, category_id, styles, year,
+    let query = sqlx::query(
+        "INSERT INTO artworks (id, title, description, medium, category_id, styles, year,
              height_mm, width_mm, depth_mm, framed, edition_kind, edition_size, edition_available,
              price_minor, currency, status, provenance, signature, certificate_of_authenticity,
-             shipping_origin, external_ref, completeness, published_at)
+             shipping_origin, external_ref, completeness, artist_id, published_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22, $23, $24, CASE WHEN $18 = 'published'::artwork_status THEN now() END)",
+                 $21, $22, $23, $24, CASE WHEN $17 = 'published'::artwork_status THEN now() END)",
     )
-    .bind(id)
-    .bind(artist_id)
-    .bind(&fields.title)
-    .bind(&fields.description)
-    .bind(&fields.medium)
-    .bind(category_id)
-    .bind(fields.styles.iter().map(Slug::as_str).collect::<Vec<_>>())
-    .bind(fields.year)
-    .bind(dims.map(|d| d.height_mm))
-    .bind(dims.map(|d| d.width_mm))
-    .bind(dims.and_then(|d| d.depth_mm))
-    .bind(fields.framed)
-    .bind(kind)
-    .bind(size)
-    .bind(available)
-    .bind(fields.price.amount_minor)
-    .bind(&fields.price.currency)
-    .bind(fields.status)
-    .bind(&fields.provenance)
-    .bind(&fields.signature)
-    .bind(fields.certificate_of_authenticity)
-    .bind(&fields.shipping_origin)
-    .bind(&fields.external_ref)
-    .bind(fields.completeness())
-    .execute(&mut *conn)
-    .await?;
+    .bind(id);
+    bind_fields(query, category_id, fields).bind(artist_id).execute(&mut *conn).await?;
     replace_tags(conn, id, &fields.tags).await
 }
 
 pub async fn update(conn: &mut PgConnection, id: Uuid, category_id: Uuid, fields: &ArtworkFields) -> sqlx::Result<()> {
-    let (kind, size, available) = fields.edition.columns();
-    let dims = fields.dimensions;
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE artworks SET title = $2, description = $3, medium = $4, category_id = $5, styles = $6, year = $7,
              height_mm = $8, width_mm = $9, depth_mm = $10, framed = $11, edition_kind = $12, edition_size = $13,
              edition_available = $14, price_minor = $15, currency = $16, status = $17, provenance = $18,
@@ -208,31 +214,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, category_id: Uuid, fields
                                  ELSE published_at END
          WHERE id = $1",
     )
-    .bind(id)
-    .bind(&fields.title)
-    .bind(&fields.description)
-    .bind(&fields.medium)
-    .bind(category_id)
-    .bind(fields.styles.iter().map(Slug::as_str).collect::<Vec<_>>())
-    .bind(fields.year)
-    .bind(dims.map(|d| d.height_mm))
-    .bind(dims.map(|d| d.width_mm))
-    .bind(dims.and_then(|d| d.depth_mm))
-    .bind(fields.framed)
-    .bind(kind)
-    .bind(size)
-    .bind(available)
-    .bind(fields.price.amount_minor)
-    .bind(&fields.price.currency)
-    .bind(fields.status)
-    .bind(&fields.provenance)
-    .bind(&fields.signature)
-    .bind(fields.certificate_of_authenticity)
-    .bind(&fields.shipping_origin)
-    .bind(&fields.external_ref)
-    .bind(fields.completeness())
-    .execute(&mut *conn)
-    .await?;
+    .bind(id);
+    bind_fields(query, category_id, fields).execute(&mut *conn).await?;
     replace_tags(conn, id, &fields.tags).await
 }
 
