@@ -178,6 +178,11 @@ impl From<sqlx::Error> for ApiError {
                 Some("23514") | Some("23502") | Some("22001") => {
                     return Self::field(constraint, "violates a rule of the catalog");
                 }
+                // Data exceptions: text with NUL bytes, numbers out of range. The
+                // value came from the client, so the client hears about it.
+                Some(code) if code.starts_with("22") => {
+                    return Self::BadRequest("a value in the request cannot be stored or compared".to_owned());
+                }
                 Some("40001") | Some("40P01") => {
                     return Self::Unavailable(format!("transaction conflict: {err}"));
                 }

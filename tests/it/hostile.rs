@@ -79,6 +79,11 @@ async fn malformed_requests_get_clean_client_errors() {
     })).await;
     assert_problem(&big_price, StatusCode::UNPROCESSABLE_ENTITY);
 
+    let nul_login = app.post("/api/auth/login", None, json!({"email": "a\u{0000}@example.com", "password": "x"})).await;
+    assert!(nul_login.status.is_client_error(), "{}", nul_login.status);
+    assert!(app.get("/api/artists/%00", None).await.status.is_client_error());
+    assert!(app.get("/api/artworks?artist=%00", None).await.status.is_client_error());
+
     // The service is still healthy after all of that.
     assert_eq!(app.get("/api/health", None).await.status, StatusCode::OK);
 }

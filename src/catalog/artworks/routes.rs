@@ -122,11 +122,16 @@ pub(crate) async fn parse_list_query(
         },
         (None, None) => None,
     };
-    if let Some(Some(slug)) = &category
-        && store::category_id(&mut conn, slug).await?.is_none()
-    {
-        e.push("category", "no such category");
-    }
+    let category_ids = match &category {
+        Some(Some(slug)) => {
+            let ids = store::category_with_descendants(&mut conn, slug).await?;
+            if ids.is_empty() {
+                e.push("category", "no such category");
+            }
+            Some(ids)
+        }
+        _ => None,
+    };
     // Drafts and archived works are private: moderators see all of them, an
     // artist sees their own, everyone else is refused rather than shown nothing.
     let (statuses, artist_id) = match query.status {
@@ -147,7 +152,7 @@ pub(crate) async fn parse_list_query(
     };
     e.finish(|| {
         Some(ListFilter {
-            category: category?,
+            category_ids,
             style: style?,
             tag: tag?,
             artist_id,

@@ -145,6 +145,20 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<i32>
     sqlx::query_scalar("SELECT version FROM artworks WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(conn).await
 }
 
+/// The category and all its descendants ("works on paper" includes prints); empty
+/// when there is no such category.
+pub async fn category_with_descendants(conn: &mut PgConnection, slug: &Slug) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "WITH RECURSIVE sub AS (
+             SELECT id FROM categories WHERE slug = $1
+             UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
+         SELECT id FROM sub",
+    )
+    .bind(slug.as_str())
+    .fetch_all(conn)
+    .await
+}
+
 pub async fn category_id(conn: &mut PgConnection, slug: &Slug) -> sqlx::Result<Option<Uuid>> {
     sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1").bind(slug.as_str()).fetch_optional(conn).await
 }
@@ -323,7 +337,9 @@ impl Cursor {
 /// already been applied by the route.
 #[derive(Debug, Default)]
 pub struct ListFilter {
-    pub category: Option<Slug>,
+    /// A category with its descendants, resolved before the listing query so
+    /// that query stays cheap to plan.
+    pub category_ids: Option<Vec<Uuid>>,
     pub style: Option<Slug>,
     pub tag: Option<Slug>,
     pub artist_id: Option<Uuid>,
@@ -353,13 +369,8 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
     if let Some(user) = filter.saved_by {
         q.push(" AND sv.user_id = ").push_bind(user);
     }
-    if let Some(category) = &filter.category {
-        // A category includes its descendants: "works on paper" lists prints too.
-        q.push(
-            " AND a.category_id IN (WITH RECURSIVE sub AS (SELECT id FROM categories WHERE slug = ",
-        )
-        .push_bind(category.as_str().to_owned())
-        .push(" UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)");
+    if let Some(ids) = &filter.category_ids {
+        q.push(" AND a.category_id = ANY(").push_bind(ids.clone()).push(")");
     }
     if let Some(style) = &filter.style {
         q.push(" AND a.styles @> ARRAY[").push_bind(style.as_str().to_owned()).push("]::text[]");
