@@ -211,6 +211,11 @@ async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let normalized = req.email.trim().to_lowercase();
+    // No account can have such an address; answering like any other failure keeps
+    // control characters away from the throttle keys and the database.
+    if normalized.chars().any(char::is_control) {
+        return Err(ApiError::Unauthorized("the e-mail or password is wrong".to_owned()));
+    }
     throttle::check(ctx.kv.as_ref(), &normalized, &ip).await?;
     let user = store::user_by_email(&ctx.db, &normalized).await?;
     let stored_hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());

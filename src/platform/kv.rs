@@ -16,6 +16,8 @@ pub struct WindowCount {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Keys are printable text (no control characters): callers build them from
+/// values they have already parsed.
 #[async_trait]
 pub trait KeyValueStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
