@@ -8,4 +8,5 @@ pub mod error;
 pub mod hosts;
 pub mod http;
 pub mod kv;
+pub mod queue;
 pub mod telemetry;

@@ -10,5 +10,6 @@ mod hostile;
 mod hosts;
 mod interactions;
 mod openapi;
+mod queue;
 mod seed;
 mod taxonomy;

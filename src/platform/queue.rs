@@ -1,0 +1,162 @@
+//! The job-queue port: at-least-once delivery with a visibility timeout, a
+//! receive limit that dead-letters poison messages, and delayed retries. The
+//! embedded default is a PostgreSQL table; the cloud adapter is SQS.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: Value,
+    /// How many times the job has been handed out, this time included.
+    pub receive_count: i32,
+    /// Proof of the current claim; deleting or retrying needs it.
+    pub receipt: Uuid,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: Value,
+    /// Jobs with the same key are enqueued once.
+    pub dedup_key: Option<&'a str>,
+    pub delay: Duration,
+}
+
+#[async_trait]
+pub trait JobQueue: Send + Sync + 'static {
+    /// Enqueues a job; returns false when a job with the same dedup key exists.
+    async fn send(&self, job: NewJob<'_>) -> anyhow::Result<bool>;
+    /// Claims up to `max` visible jobs, hiding them for `visibility`. Jobs that
+    /// have already been received the maximum number of times are dead-lettered
+    /// instead of returned.
+    async fn receive(&self, max: i64, visibility: Duration) -> anyhow::Result<Vec<Job>>;
+    /// Acknowledges a job. A stale receipt (the claim expired and someone else
+    /// holds the job now) deletes nothing and returns false.
+    async fn delete(&self, job: &Job) -> anyhow::Result<bool>;
+    /// Gives a job back after a transient failure, visible again after `delay`.
+    async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<()>;
+}
+
+pub struct PgJobQueue {
+    pool: PgPool,
+    max_receives: i32,
+}
+
+impl PgJobQueue {
+    pub fn new(pool: PgPool, max_receives: i32) -> Self {
+        Self { pool, max_receives }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: Uuid,
+    kind: String,
+    payload: Value,
+    receive_count: i32,
+    receipt: Uuid,
+}
+
+#[async_trait]
+impl JobQueue for PgJobQueue {
+    async fn send(&self, job: NewJob<'_>) -> anyhow::Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, dedup_key, visible_at)
+             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+             ON CONFLICT (dedup_key) DO NOTHING",
+        )
+        .bind(Uuid::now_v7())
+        .bind(job.kind)
+        .bind(&job.payload)
+        .bind(job.dedup_key)
+        .bind(job.delay.as_secs_f64())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn receive(&self, max: i64, visibility: Duration) -> anyhow::Result<Vec<Job>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "WITH dead AS (
+                 DELETE FROM jobs WHERE id IN (
+                     SELECT id FROM jobs WHERE visible_at <= now() AND receive_count >= $1
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING id, kind, payload, dedup_key, receive_count, last_error, created_at)
+             INSERT INTO dead_jobs (id, kind, payload, dedup_key, receive_count, last_error, created_at)
+             SELECT * FROM dead",
+        )
+        .bind(self.max_receives)
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<JobRow> = sqlx::query_as(
+            "UPDATE jobs j SET receive_count = j.receive_count + 1,
+                 visible_at = now() + make_interval(secs => $2), receipt = gen_random_uuid()
+             FROM (SELECT id FROM jobs WHERE visible_at <= now() ORDER BY visible_at LIMIT $1
+                   FOR UPDATE SKIP LOCKED) picked
+             WHERE j.id = picked.id
+             RETURNING j.id, j.kind, j.payload, j.receive_count, j.receipt",
+        )
+        .bind(max)
+        .bind(visibility.as_secs_f64())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Job { id: r.id, kind: r.kind, payload: r.payload, receive_count: r.receive_count, receipt: r.receipt })
+            .collect())
+    }
+
+    async fn delete(&self, job: &Job) -> anyhow::Result<bool> {
+        let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 AND receipt = $2")
+            .bind(job.id)
+            .bind(job.receipt)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(deleted == 1)
+    }
+
+    async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET visible_at = now() + make_interval(secs => $3), last_error = $4
+             WHERE id = $1 AND receipt = $2",
+        )
+        .bind(job.id)
+        .bind(job.receipt)
+        .bind(delay.as_secs_f64())
+        .bind(error.chars().take(2000).collect::<String>())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Exponential backoff for the n-th failed attempt (1-based), capped.
+pub fn backoff(attempt: i32, base: Duration, cap: Duration) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).clamp(0, 20) as u32);
+    base.saturating_mul(factor).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_then_caps() {
+        let base = Duration::from_secs(2);
+        let cap = Duration::from_secs(60);
+        let delays: Vec<u64> = (1..=7).map(|n| backoff(n, base, cap).as_secs()).collect();
+        assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(backoff(i32::MAX, base, cap), cap);
+    }
+}
