@@ -8,5 +8,6 @@ pub mod app;
 pub mod auth;
 pub mod catalog;
 pub mod feed;
+pub mod media;
 pub mod platform;
 pub mod system;

@@ -1,0 +1,3 @@
+//! Artwork images: identifying, bounding and decoding what artists upload.
+
+pub mod inspect;
