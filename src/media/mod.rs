@@ -1,3 +1,4 @@
 //! Artwork images: identifying, bounding and decoding what artists upload.
 
+pub mod fingerprint;
 pub mod inspect;
