@@ -1,4 +1,5 @@
 //! Artwork images: identifying, bounding and decoding what artists upload.
 
+pub mod analysis;
 pub mod fingerprint;
 pub mod inspect;
