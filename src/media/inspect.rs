@@ -129,13 +129,19 @@ pub fn inspect(bytes: &[u8], bounds: Bounds) -> Result<Inspected, Rejection> {
 pub fn decode(bytes: &[u8], bounds: Bounds) -> Result<(Inspected, DynamicImage), Rejection> {
     let inspected = inspect(bytes, bounds)?;
     let (mut reader, _) = reader(bytes)?;
+    // The returned dimensions are those after orientation is applied.
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(inspected.width);
     limits.max_image_height = Some(inspected.height);
     limits.max_alloc = Some(bounds.max_alloc_bytes);
     reader.limits(limits);
-    let image = reader.decode().map_err(damaged)?;
-    Ok((inspected, image))
+    let mut decoder = reader.into_decoder().map_err(damaged)?;
+    // Cameras store portrait shots sideways with an EXIF flag; the pixels are
+    // turned upright here because re-encoding drops that flag.
+    let orientation = image::ImageDecoder::orientation(&mut decoder).unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(damaged)?;
+    image.apply_orientation(orientation);
+    Ok((Inspected { width: image.width(), height: image.height(), ..inspected }, image))
 }
 
 #[cfg(test)]

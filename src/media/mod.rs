@@ -3,3 +3,4 @@
 pub mod analysis;
 pub mod fingerprint;
 pub mod inspect;
+pub mod variants;

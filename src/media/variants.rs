@@ -1,0 +1,134 @@
+//! The sizes the web shows: each image at three long edges, as WebP with a JPEG
+//! fallback. Resampling happens in linear light, so fine light-and-dark detail
+//! keeps its brightness instead of turning muddy.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageBuffer, Rgb, RgbImage, codecs::jpeg::JpegEncoder, imageops::FilterType};
+
+/// Long edges of the variants, in pixels: thumbnails, detail pages, zoom.
+pub const LONG_EDGES: [u32; 3] = [320, 800, 1600];
+const JPEG_QUALITY: u8 = 82;
+const WEBP_QUALITY: f32 = 80.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariantFormat {
+    Webp,
+    Jpeg,
+}
+
+impl VariantFormat {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Webp => "image/webp",
+            Self::Jpeg => "image/jpeg",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Webp => "webp",
+            Self::Jpeg => "jpg",
+        }
+    }
+}
+
+pub struct Variant {
+    pub width: u32,
+    pub height: u32,
+    pub format: VariantFormat,
+    pub bytes: Vec<u8>,
+}
+
+/// The sizes to render for an image: each long edge, never above the original,
+/// without repeats (a 700 px original yields 320 and 700).
+pub fn target_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
+    let long = width.max(height);
+    let mut sizes: Vec<(u32, u32)> = LONG_EDGES
+        .iter()
+        .map(|&edge| {
+            let edge = edge.min(long);
+            let scale = f64::from(edge) / f64::from(long);
+            let scaled = |side: u32| ((f64::from(side) * scale).round() as u32).max(1);
+            if width >= height { (edge, scaled(height)) } else { (scaled(width), edge) }
+        })
+        .collect();
+    sizes.dedup();
+    sizes
+}
+
+fn srgb_to_linear(v: f32) -> f32 {
+    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+}
+
+fn linear_to_srgb(v: f32) -> f32 {
+    let v = v.clamp(0.0, 1.0);
+    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
+}
+
+/// Lanczos3 in linear light. Transparency is dropped: variants are JPEG-compatible.
+pub fn resize_linear(image: &DynamicImage, width: u32, height: u32) -> RgbImage {
+    let mut linear = image.to_rgb32f();
+    linear.pixels_mut().for_each(|p| p.0 = p.0.map(srgb_to_linear));
+    let resized: ImageBuffer<Rgb<f32>, Vec<f32>> = image::imageops::resize(&linear, width, height, FilterType::Lanczos3);
+    ImageBuffer::from_fn(width, height, |x, y| {
+        Rgb(resized.get_pixel(x, y).0.map(|v| (linear_to_srgb(v) * 255.0).round() as u8))
+    })
+}
+
+pub fn render(image: &DynamicImage) -> anyhow::Result<Vec<Variant>> {
+    let mut variants = Vec::new();
+    for (width, height) in target_sizes(image.width(), image.height()) {
+        let pixels = resize_linear(image, width, height);
+        let mut jpeg = Vec::new();
+        pixels.write_with_encoder(JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), JPEG_QUALITY))?;
+        let webp = webp::Encoder::from_rgb(pixels.as_raw(), width, height).encode(WEBP_QUALITY).to_vec();
+        variants.push(Variant { width, height, format: VariantFormat::Webp, bytes: webp });
+        variants.push(Variant { width, height, format: VariantFormat::Jpeg, bytes: jpeg });
+    }
+    Ok(variants)
+}
+
+#[cfg(test)]
+mod tests {
+    use image::Luma;
+
+    use super::*;
+
+    #[test]
+    fn sizes_follow_the_long_edge_and_never_upscale() {
+        assert_eq!(target_sizes(1024, 640), [(320, 200), (800, 500), (1024, 640)]);
+        assert_eq!(target_sizes(640, 1024), [(200, 320), (500, 800), (640, 1024)]);
+        assert_eq!(target_sizes(3000, 1500), [(320, 160), (800, 400), (1600, 800)]);
+        assert_eq!(target_sizes(100, 50), [(100, 50)]);
+    }
+
+    #[test]
+    fn downscaling_keeps_the_brightness_of_fine_detail() {
+        // A one-pixel checkerboard of black and white is, at half size, a grey of
+        // half the light: sRGB 188, not the 128 a naive average gives.
+        let board = image::GrayImage::from_fn(64, 64, |x, y| Luma([if (x + y) % 2 == 0 { 0 } else { 255 }]));
+        let half = resize_linear(&DynamicImage::ImageLuma8(board), 32, 32);
+        let centre = half.get_pixel(16, 16)[0];
+        assert!((180..=196).contains(&centre), "{centre}");
+    }
+
+    #[test]
+    fn every_variant_decodes_at_its_size_in_its_format() {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/images/vangogh_starry_night.jpg");
+        let image = image::open(path).unwrap();
+        let variants = render(&image).unwrap();
+        assert_eq!(variants.len(), 6);
+        for variant in &variants {
+            let format = match variant.format {
+                VariantFormat::Webp => image::ImageFormat::WebP,
+                VariantFormat::Jpeg => image::ImageFormat::Jpeg,
+            };
+            let decoded = image::load_from_memory_with_format(&variant.bytes, format).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (variant.width, variant.height));
+        }
+        let webp_800 = variants.iter().find(|v| v.width == 800 && v.format == VariantFormat::Webp).unwrap();
+        let jpeg_800 = variants.iter().find(|v| v.width == 800 && v.format == VariantFormat::Jpeg).unwrap();
+        assert!(webp_800.bytes.len() < jpeg_800.bytes.len(), "lossy WebP should be smaller than JPEG");
+    }
+}
