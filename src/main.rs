@@ -36,6 +36,14 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Run the image pipeline over every file in a folder and report throughput
+    /// (nothing is stored).
+    ProcessImages {
+        dir: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 #[tokio::main]
@@ -47,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
             write_private_file(&out, &pem).with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {}", out.display());
         }
+        Command::ProcessImages { dir, threads } => process_images(&dir, threads)?,
         Command::Openapi => println!("{}", serde_json::to_string_pretty(&atelier::app::openapi())?),
         Command::Serve => {
             let config = Config::from_env()?;
@@ -85,4 +94,56 @@ fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Processes each file on a pool of threads and prints one line per file, then
+/// the throughput.
+fn process_images(dir: &std::path::Path, threads: Option<usize>) -> anyhow::Result<()> {
+    use atelier::media::{inspect::Bounds, pipeline};
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e != "tsv" && e != "md"))
+        .collect();
+    files.sort();
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let started = std::time::Instant::now();
+    let accepted = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(path) = files.get(index) else { break };
+                    let name = path.file_name().unwrap_or_default().to_string_lossy();
+                    let line = match std::fs::read(path).map_err(anyhow::Error::from) {
+                        Err(e) => format!("{name}: unreadable: {e}"),
+                        Ok(bytes) => match pipeline::process(&bytes, Bounds::default()) {
+                            Ok(done) => {
+                                accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                format!(
+                                    "{name}: {}x{} {} variants, hash {:016x}, sharpness {:.0}",
+                                    done.inspected.width,
+                                    done.inspected.height,
+                                    done.variants.len(),
+                                    done.hash.0,
+                                    done.sharpness
+                                )
+                            }
+                            Err(e) => format!("{name}: rejected: {e}"),
+                        },
+                    };
+                    println!("{line}");
+                }
+            });
+        }
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{} files ({} accepted) in {seconds:.2}s with {threads} thread(s): {:.2} images/s",
+        files.len(),
+        accepted.into_inner(),
+        files.len() as f64 / seconds
+    );
+    Ok(())
 }

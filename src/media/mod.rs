@@ -3,4 +3,5 @@
 pub mod analysis;
 pub mod fingerprint;
 pub mod inspect;
+pub mod pipeline;
 pub mod variants;
