@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn a_painting_has_five_swatches_covering_it_and_stable_across_runs() {
-        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/images/vangogh_starry_night.jpg");
+        let path = crate::media::datasets().join("images/vangogh_starry_night.jpg");
         let image = image::open(path).unwrap();
         let palette = dominant_palette(&image, 5);
         assert_eq!(palette.len(), 5);
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn blurring_lowers_sharpness() {
-        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/images/munch_the_scream.jpg");
+        let path = crate::media::datasets().join("images/munch_the_scream.jpg");
         let image = image::open(path).unwrap();
         let crisp = sharpness(&image);
         let blurred = sharpness(&image.blur(4.0));

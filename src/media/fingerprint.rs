@@ -83,18 +83,13 @@ impl<Id: Clone> HashIndex<Id> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use image::{ImageFormat, imageops::FilterType};
 
     use super::*;
     use crate::media::inspect::{Bounds, decode};
 
     fn dataset_images() -> Vec<(String, DynamicImage)> {
-        let dir = std::env::var("ATELIER_DATASETS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"))
-            .join("images");
+        let dir = crate::media::datasets().join("images");
         let mut images: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())

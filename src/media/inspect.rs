@@ -146,15 +146,8 @@ pub fn decode(bytes: &[u8], bounds: Bounds) -> Result<(Inspected, DynamicImage),
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-
-    fn datasets() -> PathBuf {
-        std::env::var("ATELIER_DATASETS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"))
-    }
+    use crate::media::datasets;
 
     fn files(folder: &str) -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = std::fs::read_dir(datasets().join(folder))

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn every_variant_decodes_at_its_size_in_its_format() {
-        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/images/vangogh_starry_night.jpg");
+        let path = crate::media::datasets().join("images/vangogh_starry_night.jpg");
         let image = image::open(path).unwrap();
         let variants = render(&image).unwrap();
         assert_eq!(variants.len(), 6);
