@@ -352,6 +352,15 @@ async fn artist_artworks(
     run_list(&ctx, &filter).await
 }
 
+/// Runs a follow or unfollow statement taking (user, artist) for the artist named by `key`.
+async fn set_following(ctx: &AppContext, principal: &Principal, key: &str, statement: &'static str) -> ApiResult<StatusCode> {
+    principal.require(Permission::Interact)?;
+    let mut conn = ctx.db.acquire().await?;
+    let id = resolve(&mut conn, key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
+    sqlx::query(statement).bind(principal.user_id).bind(id).execute(&mut *conn).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Follow an artist. Following twice is the same as once.
 #[utoipa::path(put, path = "/api/artists/{id}/follow", tag = "artists", security(("bearer" = [])),
     params(("id" = String, Path, description = "Artist id or slug")),
@@ -364,15 +373,7 @@ async fn follow(
     principal: Principal,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    principal.require(Permission::Interact)?;
-    let mut conn = ctx.db.acquire().await?;
-    let id = resolve(&mut conn, &key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
-    sqlx::query("INSERT INTO follows (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(principal.user_id)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_following(&ctx, &principal, &key, "INSERT INTO follows (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").await
 }
 
 /// Stop following an artist.
@@ -387,13 +388,5 @@ async fn unfollow(
     principal: Principal,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    principal.require(Permission::Interact)?;
-    let mut conn = ctx.db.acquire().await?;
-    let id = resolve(&mut conn, &key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
-    sqlx::query("DELETE FROM follows WHERE user_id = $1 AND artist_id = $2")
-        .bind(principal.user_id)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_following(&ctx, &principal, &key, "DELETE FROM follows WHERE user_id = $1 AND artist_id = $2").await
 }
