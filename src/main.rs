@@ -96,54 +96,15 @@ fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result
     options.open(path)?.write_all(contents.as_bytes())
 }
 
-/// Processes each file on a pool of threads and prints one line per file, then
-/// the throughput.
 fn process_images(dir: &std::path::Path, threads: Option<usize>) -> anyhow::Result<()> {
-    use atelier::media::{inspect::Bounds, pipeline};
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e != "tsv" && e != "md"))
-        .collect();
-    files.sort();
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let started = std::time::Instant::now();
-    let accepted = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(path) = files.get(index) else { break };
-                    let name = path.file_name().unwrap_or_default().to_string_lossy();
-                    let line = match std::fs::read(path).map_err(anyhow::Error::from) {
-                        Err(e) => format!("{name}: unreadable: {e}"),
-                        Ok(bytes) => match pipeline::process(&bytes, Bounds::default()) {
-                            Ok(done) => {
-                                accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                format!(
-                                    "{name}: {}x{} {} variants, hash {:016x}, sharpness {:.0}",
-                                    done.inspected.width,
-                                    done.inspected.height,
-                                    done.variants.len(),
-                                    done.hash.0,
-                                    done.sharpness
-                                )
-                            }
-                            Err(e) => format!("{name}: rejected: {e}"),
-                        },
-                    };
-                    println!("{line}");
-                }
-            });
-        }
-    });
-    let seconds = started.elapsed().as_secs_f64();
+    let report = atelier::media::pipeline::process_folder(dir, threads, |line| println!("{line}"))?;
     println!(
-        "{} files ({} accepted) in {seconds:.2}s with {threads} thread(s): {:.2} images/s",
-        files.len(),
-        accepted.into_inner(),
-        files.len() as f64 / seconds
+        "{} files ({} accepted) in {:.2}s with {threads} thread(s): {:.2} images/s",
+        report.files,
+        report.accepted,
+        report.seconds,
+        report.files as f64 / report.seconds
     );
     Ok(())
 }

@@ -140,23 +140,3 @@ impl JobQueue for PgJobQueue {
         Ok(())
     }
 }
-
-/// Exponential backoff for the n-th failed attempt (1-based), capped.
-pub fn backoff(attempt: i32, base: Duration, cap: Duration) -> Duration {
-    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).clamp(0, 20) as u32);
-    base.saturating_mul(factor).min(cap)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_then_caps() {
-        let base = Duration::from_secs(2);
-        let cap = Duration::from_secs(60);
-        let delays: Vec<u64> = (1..=7).map(|n| backoff(n, base, cap).as_secs()).collect();
-        assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(backoff(i32::MAX, base, cap), cap);
-    }
-}
