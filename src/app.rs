@@ -14,10 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{
     auth::tokens::TokenKeys,
     platform::{
-        config::Config,
+        config::{Config, QueueBackend, StorageConfig},
         db,
         http::{method_not_allowed, not_found, with_common_layers},
         kv::{KeyValueStore, PgKeyValueStore},
+        local_objects::LocalObjectStore,
+        objects::ObjectStore,
+        queue::{JobQueue, PgJobQueue},
     },
 };
 
@@ -27,6 +30,11 @@ pub struct AppContext {
     pub db: PgPool,
     pub kv: Arc<dyn KeyValueStore>,
     pub tokens: Arc<TokenKeys>,
+    pub objects: Arc<dyn ObjectStore>,
+    /// Set when the embedded object store is in use: the local server then
+    /// answers its signed upload and download URLs.
+    pub local_objects: Option<Arc<LocalObjectStore>>,
+    pub queue: Arc<dyn JobQueue>,
 }
 
 impl AppContext {
@@ -35,8 +43,29 @@ impl AppContext {
     pub async fn from_config(config: Config) -> anyhow::Result<Self> {
         let pool = db::connect(&config.database_url, config.database_max_connections).await?;
         let tokens = TokenKeys::from_config(&config.auth)?;
+        let (objects, local_objects): (Arc<dyn ObjectStore>, _) = match &config.storage {
+            StorageConfig::Local { dir, signing_secret, public_base_url } => {
+                let secret = match signing_secret {
+                    Some(secret) => secret.as_bytes().to_vec(),
+                    None => rand::random::<[u8; 32]>().to_vec(),
+                };
+                let local = Arc::new(LocalObjectStore::new(
+                    dir.clone(),
+                    secret,
+                    public_base_url.clone(),
+                    config.media.max_upload_bytes,
+                ));
+                (local.clone(), Some(local))
+            }
+        };
+        let queue: Arc<dyn JobQueue> = match config.queue.backend {
+            QueueBackend::Postgres => Arc::new(PgJobQueue::new(pool.clone(), config.queue.max_receives)),
+        };
         Ok(Self {
             kv: Arc::new(PgKeyValueStore::new(pool.clone())),
+            objects,
+            local_objects,
+            queue,
             db: pool,
             tokens: Arc::new(tokens),
             config: Arc::new(config),
@@ -114,6 +143,7 @@ fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Route
     let max_body = ctx.config.max_body_bytes;
     let (router, _) = router.split_for_parts();
     let router = router
+        .merge(crate::platform::local_objects::routes(ctx.local_objects.clone()))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(ctx);

@@ -28,6 +28,63 @@ pub struct Config {
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
     pub auth: AuthConfig,
+    pub media: MediaConfig,
+    pub storage: StorageConfig,
+    pub queue: QueueConfig,
+}
+
+/// Limits of the upload flow and the image pipeline.
+#[derive(Clone, Debug)]
+pub struct MediaConfig {
+    pub max_upload_bytes: u64,
+    /// Total bytes of originals one artist may keep (rejected uploads excluded).
+    pub artist_quota_bytes: u64,
+    /// Images above this many pixels are refused from their header, before decoding.
+    pub max_pixels: u64,
+    /// Wall-clock budget for processing one image.
+    pub process_timeout: Duration,
+    /// How long a presigned upload form stays usable.
+    pub upload_url_ttl: Duration,
+    /// Hamming distance up to which two perceptual hashes count as the same picture.
+    pub duplicate_distance: u32,
+}
+
+#[derive(Clone)]
+pub enum StorageConfig {
+    /// Files under `dir`, served through URLs signed with `signing_secret`
+    /// (random per process when unset). `public_base_url` prefixes those URLs;
+    /// empty means same-origin paths.
+    Local { dir: PathBuf, signing_secret: Option<String>, public_base_url: String },
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Local { dir, signing_secret, public_base_url } => f
+                .debug_struct("Local")
+                .field("dir", dir)
+                .field("signing_secret", &signing_secret.as_ref().map(|_| "<redacted>"))
+                .field("public_base_url", public_base_url)
+                .finish(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct QueueConfig {
+    pub backend: QueueBackend,
+    /// Deliveries after which a failing job is dead-lettered.
+    pub max_receives: i32,
+    /// How long a received job stays hidden from other workers; longer than
+    /// the slowest job.
+    pub visibility_timeout: Duration,
+    /// Jobs the local server's worker runs at once (0 disables the worker).
+    pub worker_concurrency: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum QueueBackend {
+    Postgres,
 }
 
 #[derive(Clone)]
@@ -115,6 +172,31 @@ impl Config {
                     30 * 24 * 3600,
                 )?),
                 trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
+            },
+            media: MediaConfig {
+                max_upload_bytes: parse_or(&get, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
+                artist_quota_bytes: parse_or(&get, "ARTIST_UPLOAD_QUOTA_BYTES", 2 * 1024 * 1024 * 1024)?,
+                max_pixels: parse_or(&get, "MAX_IMAGE_PIXELS", 100_000_000)?,
+                process_timeout: Duration::from_secs(parse_or(&get, "IMAGE_PROCESS_TIMEOUT_SECS", 60)?),
+                upload_url_ttl: Duration::from_secs(parse_or(&get, "UPLOAD_URL_TTL_SECS", 900)?),
+                duplicate_distance: parse_or(&get, "DUPLICATE_MAX_DISTANCE", 12)?,
+            },
+            storage: match get("OBJECT_STORE").as_deref() {
+                None | Some("local") => StorageConfig::Local {
+                    dir: get("BLOB_DIR").map_or_else(|| PathBuf::from(".data/blobs"), PathBuf::from),
+                    signing_secret: get("BLOB_SIGNING_SECRET"),
+                    public_base_url: get("PUBLIC_BASE_URL").unwrap_or_default(),
+                },
+                Some(other) => bail!("OBJECT_STORE must be local, not {other:?}"),
+            },
+            queue: QueueConfig {
+                backend: match get("QUEUE_BACKEND").as_deref() {
+                    None | Some("postgres") => QueueBackend::Postgres,
+                    Some(other) => bail!("QUEUE_BACKEND must be postgres, not {other:?}"),
+                },
+                max_receives: parse_or(&get, "JOB_MAX_RECEIVES", 5)?,
+                visibility_timeout: Duration::from_secs(parse_or(&get, "JOB_VISIBILITY_TIMEOUT_SECS", 300)?),
+                worker_concurrency: parse_or(&get, "WORKER_CONCURRENCY", 2)?,
             },
         })
     }

@@ -8,5 +8,7 @@ pub mod error;
 pub mod hosts;
 pub mod http;
 pub mod kv;
+pub mod local_objects;
+pub mod objects;
 pub mod queue;
 pub mod telemetry;

@@ -1,0 +1,348 @@
+//! Embedded default of the object-store port: files under a local directory
+//! (`.data/blobs`), written and read through HMAC-signed, expiring URLs that the
+//! local server answers. Uploads follow the S3 POST-policy shape and limits, so
+//! the browser code and the failure modes are the same as in the cloud.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use axum::{
+    Router,
+    extract::{Multipart, Query, State, multipart::MultipartRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+use tokio::io::AsyncWriteExt;
+
+use super::{
+    error::ApiError,
+    objects::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy, window_start},
+};
+
+const UPLOAD_PATH: &str = "/api/blobs";
+/// Room for the form's text fields and multipart framing on top of the file.
+const FORM_OVERHEAD_BYTES: u64 = 64 * 1024;
+
+pub struct LocalObjectStore {
+    root: PathBuf,
+    secret: Vec<u8>,
+    /// Prefix of the URLs handed out: empty for same-origin paths, or the
+    /// server's public origin.
+    public_base: String,
+    max_upload_bytes: u64,
+}
+
+impl LocalObjectStore {
+    pub fn new(root: PathBuf, secret: Vec<u8>, public_base: String, max_upload_bytes: u64) -> Self {
+        Self { root, secret, public_base: public_base.trim_end_matches('/').to_owned(), max_upload_bytes }
+    }
+
+    fn path_of(&self, key: &ObjectKey) -> PathBuf {
+        self.root.join(key.as_str())
+    }
+
+    fn mac(&self, parts: &[&str]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC accepts any key length");
+        for part in parts {
+            // Length-prefixed, so no two different part lists sign the same bytes.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac
+    }
+
+    fn sign(&self, parts: &[&str]) -> String {
+        hex(&self.mac(parts).finalize().into_bytes())
+    }
+
+    fn verify(&self, parts: &[&str], signature: &str) -> bool {
+        decode_hex(signature).is_some_and(|bytes| self.mac(parts).verify_slice(&bytes).is_ok())
+    }
+
+    async fn write_atomically(&self, key: &ObjectKey, write: impl AsyncFnOnce(&mut tokio::fs::File) -> Result<(), UploadError>) -> Result<(), UploadError> {
+        let temp_dir = self.root.join(".incoming");
+        tokio::fs::create_dir_all(&temp_dir).await.map_err(internal)?;
+        let temp = temp_dir.join(uuid::Uuid::new_v4().simple().to_string());
+        let mut file = tokio::fs::File::create(&temp).await.map_err(internal)?;
+        let written = async {
+            write(&mut file).await?;
+            file.sync_all().await.map_err(internal)?;
+            let target = self.path_of(key);
+            if let Some(parent) = target.parent() {
+                tokio::fs::create_dir_all(parent).await.map_err(internal)?;
+            }
+            tokio::fs::rename(&temp, &target).await.map_err(internal)
+        }
+        .await;
+        if written.is_err() {
+            let _ = tokio::fs::remove_file(&temp).await;
+        }
+        written
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+#[async_trait]
+impl ObjectStore for LocalObjectStore {
+    async fn presign_upload(&self, policy: &UploadPolicy) -> anyhow::Result<PresignedUpload> {
+        let expires_at = Utc::now() + policy.expires_in;
+        let expires = expires_at.timestamp().to_string();
+        let max_bytes = policy.max_bytes.to_string();
+        let signature = self.sign(&["upload", policy.key.as_str(), &policy.content_type, &max_bytes, &expires]);
+        let fields = BTreeMap::from([
+            ("key".to_owned(), policy.key.to_string()),
+            ("Content-Type".to_owned(), policy.content_type.clone()),
+            ("x-atelier-max-bytes".to_owned(), max_bytes),
+            ("x-atelier-expires".to_owned(), expires),
+            ("x-atelier-signature".to_owned(), signature),
+        ]);
+        Ok(PresignedUpload {
+            method: "POST".to_owned(),
+            url: format!("{}{UPLOAD_PATH}", self.public_base),
+            fields,
+            expires_at: DateTime::from_timestamp(expires_at.timestamp(), 0).unwrap_or(expires_at),
+        })
+    }
+
+    async fn download_url(&self, key: &ObjectKey, valid_for: Duration) -> anyhow::Result<String> {
+        let expires = (window_start(Utc::now(), valid_for) + valid_for * 2).timestamp().to_string();
+        let signature = self.sign(&["download", key.as_str(), &expires]);
+        Ok(format!("{}{UPLOAD_PATH}/{key}?expires={expires}&signature={signature}", self.public_base))
+    }
+
+    async fn head(&self, key: &ObjectKey) -> anyhow::Result<Option<ObjectMeta>> {
+        match tokio::fs::metadata(self.path_of(key)).await {
+            Ok(meta) if meta.is_file() => Ok(Some(ObjectMeta { size: meta.len() })),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading metadata of {key}")),
+        }
+    }
+
+    async fn get(&self, key: &ObjectKey) -> anyhow::Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.path_of(key)).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {key}")),
+        }
+    }
+
+    async fn put(&self, key: &ObjectKey, bytes: Vec<u8>, _content_type: &str) -> anyhow::Result<()> {
+        self.write_atomically(key, async |file| file.write_all(&bytes).await.map_err(internal))
+            .await
+            .map_err(|e| anyhow::anyhow!("writing {key}: {e:?}"))
+    }
+
+    async fn delete(&self, key: &ObjectKey) -> anyhow::Result<()> {
+        match tokio::fs::remove_file(self.path_of(key)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).with_context(|| format!("deleting {key}")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The routes that stand in for the storage service: a form upload endpoint and
+/// signed downloads. They answer 404 when another store is configured.
+pub fn routes<S: Clone + Send + Sync + 'static>(store: Option<Arc<LocalObjectStore>>) -> Router<S> {
+    let limit = store.as_ref().map_or(0, |s| s.max_upload_bytes + FORM_OVERHEAD_BYTES);
+    Router::new()
+        .route(UPLOAD_PATH, post(upload))
+        .route(&format!("{UPLOAD_PATH}/{{*key}}"), get(download))
+        .layer(axum::extract::DefaultBodyLimit::max(usize::try_from(limit).unwrap_or(usize::MAX)))
+        .with_state(store)
+}
+
+#[derive(Debug)]
+enum UploadError {
+    Client(ApiError),
+    Internal(anyhow::Error),
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> UploadError {
+    UploadError::Internal(e.into())
+}
+
+impl From<ApiError> for UploadError {
+    fn from(e: ApiError) -> Self {
+        Self::Client(e)
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Client(e) => e,
+            UploadError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+type LocalStore = State<Option<Arc<LocalObjectStore>>>;
+
+fn store_or_404(store: Option<Arc<LocalObjectStore>>) -> Result<Arc<LocalObjectStore>, ApiError> {
+    store.ok_or_else(|| ApiError::NotFound("no such route".to_owned()))
+}
+
+/// Accepts a form made by [`LocalObjectStore::presign_upload`]: the signed fields
+/// first, then the file. The bytes are streamed to a temporary file and only
+/// become the object once the whole body has arrived within the limit.
+async fn upload(State(store): LocalStore, multipart: Result<Multipart, MultipartRejection>) -> Result<StatusCode, ApiError> {
+    let store = store_or_404(store)?;
+    let mut multipart = multipart.map_err(|e| ApiError::BadRequest(format!("send the upload as multipart/form-data: {}", e.body_text())))?;
+    let mut fields = BTreeMap::new();
+    loop {
+        let field = multipart.next_field().await.map_err(malformed)?;
+        let Some(mut field) = field else {
+            return Err(ApiError::BadRequest("the form has no file field".to_owned()));
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            let value = field.text().await.map_err(malformed)?;
+            if fields.len() > 32 || value.len() > 4096 {
+                return Err(ApiError::BadRequest("the form has too many or too large fields".to_owned()));
+            }
+            fields.insert(name, value);
+            continue;
+        }
+        let policy = SignedPolicy::check(&store, &fields)?;
+        store
+            .write_atomically(&policy.key, async |file| {
+                let mut written: u64 = 0;
+                while let Some(chunk) = field.chunk().await.map_err(|e| UploadError::Client(malformed(e)))? {
+                    written += chunk.len() as u64;
+                    if written > policy.max_bytes {
+                        return Err(ApiError::PayloadTooLarge(format!(
+                            "the file exceeds the {} bytes this upload allows",
+                            policy.max_bytes
+                        ))
+                        .into());
+                    }
+                    file.write_all(&chunk).await.map_err(internal)?;
+                }
+                if written == 0 {
+                    return Err(ApiError::BadRequest("the file is empty".to_owned()).into());
+                }
+                Ok(())
+            })
+            .await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+}
+
+fn malformed(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge("the upload exceeds the size limit".to_owned())
+    } else {
+        ApiError::BadRequest(format!("the multipart form is malformed: {}", e.body_text()))
+    }
+}
+
+struct SignedPolicy {
+    key: ObjectKey,
+    max_bytes: u64,
+}
+
+impl SignedPolicy {
+    fn check(store: &LocalObjectStore, fields: &BTreeMap<String, String>) -> Result<Self, ApiError> {
+        let field = |name: &str| {
+            fields.get(name).map(String::as_str).ok_or_else(|| ApiError::Forbidden(format!("the form lacks the {name} field")))
+        };
+        let (key, content_type, max_bytes, expires, signature) = (
+            field("key")?,
+            field("Content-Type")?,
+            field("x-atelier-max-bytes")?,
+            field("x-atelier-expires")?,
+            field("x-atelier-signature")?,
+        );
+        if !store.verify(&["upload", key, content_type, max_bytes, expires], signature) {
+            return Err(ApiError::Forbidden("the upload form's signature does not match its fields".to_owned()));
+        }
+        if expires.parse::<i64>().map_or(true, |at| at < Utc::now().timestamp()) {
+            return Err(ApiError::Forbidden("the upload form has expired".to_owned()));
+        }
+        Ok(Self {
+            key: ObjectKey::parse(key).ok_or_else(|| ApiError::Forbidden("the key is not valid".to_owned()))?,
+            max_bytes: max_bytes.parse().map_err(|_| ApiError::Forbidden("the size limit is not valid".to_owned()))?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct DownloadQuery {
+    expires: Option<String>,
+    signature: Option<String>,
+}
+
+/// Objects are immutable under their keys, so a verified download may be cached
+/// until its URL expires.
+async fn download(
+    State(store): LocalStore,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let store = store_or_404(store)?;
+    let (Some(expires), Some(signature)) = (query.expires, query.signature) else {
+        return Err(ApiError::Forbidden("the URL is not signed".to_owned()));
+    };
+    if !store.verify(&["download", &key, &expires], &signature) {
+        return Err(ApiError::Forbidden("the URL's signature does not match".to_owned()));
+    }
+    let remaining = expires.parse::<i64>().unwrap_or(0) - Utc::now().timestamp();
+    if remaining <= 0 {
+        return Err(ApiError::Forbidden("the URL has expired".to_owned()));
+    }
+    let key = ObjectKey::parse(&key).ok_or_else(|| ApiError::NotFound("no such object".to_owned()))?;
+    let path = store.path_of(&key);
+    let meta = match tokio::fs::metadata(&path).await {
+        Ok(meta) if meta.is_file() => meta,
+        _ => return Err(ApiError::NotFound("no such object".to_owned())),
+    };
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+    let etag = format!("\"{:x}-{:x}\"", meta.len(), modified.as_nanos());
+    let mut response = if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let bytes = tokio::fs::read(&path).await.context("reading a blob").map_err(ApiError::Internal)?;
+        ([(header::CONTENT_TYPE, content_type_of(&key))], bytes).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex and quotes are valid header text"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&format!("private, max-age={remaining}, immutable")).expect("digits are valid header text"),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(response)
+}
+
+fn content_type_of(key: &ObjectKey) -> &'static str {
+    match Path::new(key.as_str()).extension().and_then(|e| e.to_str()) {
+        Some("webp") => "image/webp",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("tif" | "tiff") => "image/tiff",
+        _ => "application/octet-stream",
+    }
+}
