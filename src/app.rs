@@ -85,12 +85,20 @@ pub enum Family {
     Artworks,
     Taxonomy,
     Interactions,
+    Media,
     System,
 }
 
 impl Family {
-    pub const ALL: [Family; 6] =
-        [Family::Auth, Family::Artists, Family::Artworks, Family::Taxonomy, Family::Interactions, Family::System];
+    pub const ALL: [Family; 7] = [
+        Family::Auth,
+        Family::Artists,
+        Family::Artworks,
+        Family::Taxonomy,
+        Family::Interactions,
+        Family::Media,
+        Family::System,
+    ];
 
     fn routes(self) -> OpenApiRouter<AppContext> {
         match self {
@@ -99,6 +107,7 @@ impl Family {
             Family::Artworks => crate::catalog::artworks::routes::router(),
             Family::Taxonomy => crate::catalog::taxonomy::router(),
             Family::Interactions => crate::feed::interactions::router(),
+            Family::Media => crate::media::router(),
             Family::System => crate::system::router(),
         }
     }
@@ -114,6 +123,8 @@ impl Family {
         (name = "artworks", description = "The artwork catalog"),
         (name = "taxonomy", description = "Categories and tags"),
         (name = "interactions", description = "Views, likes, saves: the interaction memory"),
+        (name = "media", description = "Image uploads and their processing"),
+        (name = "moderation", description = "Review of possible copies of other artists' work"),
         (name = "system", description = "Health and API description"),
     )
 )]

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod catalog;
 pub mod feed;
+pub mod jobs;
 pub mod media;
 pub mod platform;
 pub mod system;

@@ -137,6 +137,7 @@ async fn list_saves(
     let filter = ListFilter {
         statuses: vec![ArtworkStatus::Published, ArtworkStatus::Reserved, ArtworkStatus::Sold, ArtworkStatus::Archived],
         saved_by: Some(principal.user_id),
+        include_held: false,
         sort: Sort::Newest,
         after,
         limit,

@@ -57,6 +57,10 @@ pub struct Inspected {
     pub format: AcceptedFormat,
     pub width: u32,
     pub height: u32,
+    /// Channels and bit depth as stored, e.g. `Rgb8`.
+    pub color_type: image::ColorType,
+    /// Whether the file embeds an ICC colour profile.
+    pub has_icc: bool,
 }
 
 /// Why an upload was refused, worded for the artist who sent it.
@@ -114,14 +118,17 @@ pub fn inspect(bytes: &[u8], bounds: Bounds) -> Result<Inspected, Rejection> {
     if format == AcceptedFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(Rejection::Truncated);
     }
-    let (width, height) = reader.into_dimensions().map_err(damaged)?;
+    let mut decoder = reader.into_decoder().map_err(damaged)?;
+    let (width, height) = image::ImageDecoder::dimensions(&decoder);
+    let color_type = image::ImageDecoder::color_type(&decoder);
+    let has_icc = image::ImageDecoder::icc_profile(&mut decoder).ok().flatten().is_some_and(|icc| !icc.is_empty());
     if width == 0 || height == 0 {
         return Err(Rejection::NoPixels);
     }
     if u64::from(width) * u64::from(height) > bounds.max_pixels {
         return Err(Rejection::TooManyPixels { width, height, limit: bounds.max_pixels / 1_000_000 });
     }
-    Ok(Inspected { format, width, height })
+    Ok(Inspected { format, width, height, color_type, has_icc })
 }
 
 /// Inspects, then decodes with the decoder's own allocation and size limits set,

@@ -1,10 +1,21 @@
-//! Artwork images: identifying, bounding and decoding what artists upload.
+//! Artwork images: the upload flow, the processing job that identifies, bounds,
+//! decodes, renders and analyses what artists upload, and the moderation queue
+//! for near-duplicates.
 
 pub mod analysis;
 pub mod fingerprint;
+pub mod images;
 pub mod inspect;
+pub mod jobs;
+pub mod moderation;
 pub mod pipeline;
+pub mod uploads;
 pub mod variants;
+
+/// The media family's routes: uploads and the duplicate moderation queue.
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppContext> {
+    uploads::router().merge(moderation::router())
+}
 
 /// The shared datasets folder tests read real images from (`ATELIER_DATASETS`,
 /// else `../shared/datasets` beside the repository).

@@ -22,6 +22,10 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let bind = ctx.config.bind_addr;
     let site = static_site(&ctx.config.web_dir);
     let trust_forwarded_for = ctx.config.auth.trust_forwarded_for;
+    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+    let concurrency = ctx.config.queue.worker_concurrency;
+    let worker = (concurrency > 0)
+        .then(|| tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped)));
     let mut app = app::full_router_with_site(ctx, site);
     if trust_forwarded_for {
         app = app.layer(middleware::from_fn(super::http::client_ip_from_forwarded_for));
@@ -31,6 +35,10 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

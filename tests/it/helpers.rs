@@ -21,6 +21,14 @@ pub struct TestApp {
     pub ctx: AppContext,
     pub database_url: String,
     pub signing_key_pem: String,
+    /// This test's object store directory, removed when the test ends.
+    pub blob_dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.blob_dir);
+    }
 }
 
 pub struct TestResponse {
@@ -70,6 +78,11 @@ async fn template() -> &'static str {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like [`spawn_app`], with extra configuration variables.
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let template = template().await;
     let name = format!("atelier_test_{}", Uuid::now_v7().simple());
     let mut admin = PgConnection::connect(&server_url()).await.unwrap();
@@ -78,15 +91,28 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     let database_url = with_database(&server_url(), &name);
-    let config = Config::from_lookup(|key| match key {
-        "DATABASE_URL" => Some(database_url.clone()),
-        "JWT_SIGNING_KEY" => Some(signing_key_pem().to_owned()),
-        "DATABASE_MAX_CONNECTIONS" => Some("5".to_owned()),
-        _ => None,
+    let blob_dir = std::env::temp_dir().join("atelier-it-blobs").join(&name);
+    let config = Config::from_lookup(|key| {
+        if let Some((_, value)) = settings.iter().find(|(k, _)| *k == key) {
+            return Some((*value).to_owned());
+        }
+        match key {
+            "DATABASE_URL" => Some(database_url.clone()),
+            "JWT_SIGNING_KEY" => Some(signing_key_pem().to_owned()),
+            "DATABASE_MAX_CONNECTIONS" => Some("5".to_owned()),
+            "BLOB_DIR" => Some(blob_dir.to_string_lossy().into_owned()),
+            _ => None,
+        }
     })
     .unwrap();
     let ctx = AppContext::from_config(config).await.unwrap();
-    TestApp { router: app::full_router(ctx.clone()), ctx, database_url, signing_key_pem: signing_key_pem().to_owned() }
+    TestApp {
+        router: app::full_router(ctx.clone()),
+        ctx,
+        database_url,
+        signing_key_pem: signing_key_pem().to_owned(),
+        blob_dir,
+    }
 }
 
 impl TestApp {
@@ -197,6 +223,60 @@ impl TestApp {
         let response = self.post("/api/artworks", Some(token), body).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         response.body
+    }
+}
+
+/// A `multipart/form-data` body: the text fields in order, then the file.
+pub fn multipart_form(fields: &[(String, String)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("atelier-{}", Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    /// Posts `file` with the form a `POST /api/uploads` answer gave.
+    pub async fn post_upload_form(&self, form: &Value, file: &[u8]) -> TestResponse {
+        let fields: Vec<(String, String)> = form["fields"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect();
+        let (content_type, body) = multipart_form(&fields, "upload.bin", file);
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(form["url"].as_str().unwrap())
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Runs queued jobs the way the worker does until none is visible; returns
+    /// the kinds and payloads it ran.
+    pub async fn run_jobs(&self) -> Vec<(String, Value)> {
+        let jobs = atelier::jobs::Jobs::new(self.ctx.clone());
+        let mut ran = Vec::new();
+        loop {
+            let batch = self.ctx.queue.receive(10, std::time::Duration::from_secs(300)).await.unwrap();
+            if batch.is_empty() {
+                return ran;
+            }
+            for job in batch {
+                jobs.run(&job).await.unwrap_or_else(|e| panic!("{} failed: {e:#}", job.kind));
+                assert!(self.ctx.queue.delete(&job).await.unwrap());
+                ran.push((job.kind.clone(), job.payload.clone()));
+            }
+        }
     }
 }
 

@@ -13,3 +13,4 @@ mod openapi;
 mod queue;
 mod seed;
 mod taxonomy;
+mod uploads;

@@ -267,6 +267,11 @@ pub struct ArtworkView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// True while a moderator reviews a possible copy of another artist's work;
+    /// the artwork is hidden from the public and cannot be published meanwhile.
+    pub held_for_review: bool,
+    /// Processed images in upload order; the first is the cover.
+    pub images: Vec<crate::media::images::ImageView>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -22,6 +22,7 @@ use crate::{
         artists,
         domain::{ArtworkStatus, Slug},
     },
+    media::images,
     platform::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
@@ -134,6 +135,13 @@ pub(crate) async fn parse_list_query(
     };
     // Drafts and archived works are private: moderators see all of them, an
     // artist sees their own, everyone else is refused rather than shown nothing.
+    let own_artist = match principal {
+        Some(p) if !p.can(Permission::ModerateCatalog) => artists::artist_of_user(&mut conn, p.user_id).await?,
+        _ => None,
+    };
+    // Works held for review are listed only to moderators and to their artist.
+    let include_held =
+        principal.is_some_and(|p| p.can(Permission::ModerateCatalog)) || (own_artist.is_some() && artist_id == own_artist);
     let (statuses, artist_id) = match query.status {
         None => (vec![ArtworkStatus::Published, ArtworkStatus::Reserved, ArtworkStatus::Sold], artist_id),
         Some(status) if status.is_public() => (vec![status], artist_id),
@@ -142,11 +150,10 @@ pub(crate) async fn parse_list_query(
             if principal.can(Permission::ModerateCatalog) {
                 (vec![status], artist_id)
             } else {
-                let own = artists::artist_of_user(&mut conn, principal.user_id).await?;
-                if own.is_none() || (artist_id.is_some() && artist_id != own) {
+                if own_artist.is_none() || (artist_id.is_some() && artist_id != own_artist) {
                     return Err(ApiError::Forbidden("only your own drafts and archived works are listed".to_owned()));
                 }
-                (vec![status], own)
+                (vec![status], own_artist)
             }
         }
     };
@@ -163,6 +170,7 @@ pub(crate) async fn parse_list_query(
             year_to: query.year_to,
             statuses,
             saved_by: None,
+            include_held,
             sort,
             after: after?,
             limit,
@@ -173,7 +181,17 @@ pub(crate) async fn parse_list_query(
 pub(crate) async fn run_list(ctx: &AppContext, filter: &ListFilter) -> ApiResult<Json<ArtworkPage>> {
     let mut conn = ctx.db.acquire().await?;
     let page = store::list(&mut conn, filter).await?;
-    Ok(Json(ArtworkPage { items: page.rows.into_iter().map(ArtworkRow::into_view).collect(), next_cursor: page.next_cursor }))
+    let ids: Vec<Uuid> = page.rows.iter().map(|row| row.id).collect();
+    let mut images = images::for_artworks(&mut conn, ctx.objects.as_ref(), &ids).await?;
+    let items = page
+        .rows
+        .into_iter()
+        .map(|row| {
+            let own_images = images.remove(&row.id).unwrap_or_default();
+            ArtworkView { images: own_images, ..row.into_view() }
+        })
+        .collect();
+    Ok(Json(ArtworkPage { items, next_cursor: page.next_cursor }))
 }
 
 /// Browse the catalog with filters; keyset-paginated, so pages stay stable while
@@ -192,15 +210,18 @@ async fn list_artworks(
     run_list(&ctx, &filter).await
 }
 
-fn with_etag(status: StatusCode, row: ArtworkRow) -> Response {
+/// The artwork with its images, tagged with its version. Processing an image
+/// bumps the version, so the ETag changes whenever the images do.
+async fn with_etag(ctx: &AppContext, conn: &mut sqlx::PgConnection, status: StatusCode, row: ArtworkRow) -> ApiResult<Response> {
     let etag = HeaderValue::from_str(&row.etag()).expect("a quoted integer is a valid header");
-    let mut response = (status, Json(row.into_view())).into_response();
+    let images = images::for_artworks(conn, ctx.objects.as_ref(), &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    let mut response = (status, Json(ArtworkView { images, ..row.into_view() })).into_response();
     response.headers_mut().insert(header::ETAG, etag);
-    response
+    Ok(response)
 }
 
 fn may_see(row: &ArtworkRow, principal: Option<&Principal>) -> bool {
-    row.status.is_public()
+    (row.status.is_public() && !row.held_for_review)
         || principal.is_some_and(|p| p.can(Permission::ModerateCatalog) || row.artist_user_id == Some(p.user_id))
 }
 
@@ -245,8 +266,8 @@ async fn create_artwork(
     })
     .await?;
     let row = store::get(&mut tx, id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artwork vanished")))?;
+    let mut response = with_etag(&ctx, &mut tx, StatusCode::CREATED, row).await?;
     tx.commit().await?;
-    let mut response = with_etag(StatusCode::CREATED, row);
     let location = HeaderValue::from_str(&format!("/api/artworks/{id}")).expect("uuid path is a valid header");
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
@@ -280,7 +301,7 @@ async fn get_artwork(
         response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("valid etag"));
         return Ok(response);
     }
-    Ok(with_etag(StatusCode::OK, row))
+    with_etag(&ctx, &mut conn, StatusCode::OK, row).await
 }
 
 /// Whether the caller may edit this artwork, and as whom.
@@ -342,6 +363,11 @@ async fn update_artwork(
         {
             return Err(ApiError::field("status", "reserved and sold are set by orders, not by edits"));
         }
+        if current.held_for_review && patch.status == Some(ArtworkStatus::Published) && current.status != ArtworkStatus::Published {
+            return Err(ApiError::Conflict(
+                "the artwork is held while a moderator reviews a possible duplicate; it can be published once cleared".to_owned(),
+            ));
+        }
     }
     let previous_status = current.status;
     let fields = patch.apply(current.fields())?;
@@ -358,8 +384,9 @@ async fn update_artwork(
     })
     .await?;
     let row = store::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    let response = with_etag(&ctx, &mut tx, StatusCode::OK, row).await?;
     tx.commit().await?;
-    Ok(with_etag(StatusCode::OK, row))
+    Ok(response)
 }
 
 /// Archive an artwork: it leaves the public catalog but its history stays.

@@ -46,6 +46,7 @@ pub struct ArtworkRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    pub held_for_review: bool,
 }
 
 const SELECT_ARTWORK: &str = "SELECT a.id, a.artist_id, ar.user_id AS artist_user_id, ar.slug AS artist_slug,
@@ -56,7 +57,8 @@ const SELECT_ARTWORK: &str = "SELECT a.id, a.artist_id, ar.user_id AS artist_use
               WHERE t.artwork_id = a.id), '{}') AS tag_names,
     a.year, a.height_mm, a.width_mm, a.depth_mm, a.framed, a.edition_kind, a.edition_size, a.edition_available,
     a.price_minor, a.currency, a.status, a.provenance, a.signature, a.certificate_of_authenticity,
-    a.shipping_origin, a.external_ref, a.completeness, a.version, a.created_at, a.updated_at, a.published_at
+    a.shipping_origin, a.external_ref, a.completeness, a.version, a.created_at, a.updated_at, a.published_at,
+    a.held_for_review
     FROM artworks a JOIN artists ar ON ar.id = a.artist_id JOIN categories c ON c.id = a.category_id";
 
 impl ArtworkRow {
@@ -131,6 +133,8 @@ impl ArtworkRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             published_at: self.published_at,
+            held_for_review: self.held_for_review,
+            images: Vec::new(),
         }
     }
 }
@@ -350,6 +354,8 @@ pub struct ListFilter {
     pub year_to: Option<i32>,
     pub statuses: Vec<ArtworkStatus>,
     pub saved_by: Option<Uuid>,
+    /// Whether works held for review are listed (to moderators and their artist).
+    pub include_held: bool,
     pub sort: Sort,
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -366,6 +372,9 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
         q.push(" JOIN saves sv ON sv.artwork_id = a.id");
     }
     q.push(" WHERE a.status = ANY(").push_bind(filter.statuses.clone()).push(")");
+    if !filter.include_held {
+        q.push(" AND NOT a.held_for_review");
+    }
     if let Some(user) = filter.saved_by {
         q.push(" AND sv.user_id = ").push_bind(user);
     }

@@ -1,0 +1,113 @@
+//! Every background job, dispatched by kind, and the worker loop the local
+//! server runs. Cloud workers (SQS-triggered functions) call [`Jobs::run`] too,
+//! so a job behaves the same wherever it runs.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use crate::{
+    app::AppContext,
+    media::{
+        self,
+        jobs::{DuplicateIndex, EmbedPayload, ObjectCreatedPayload, ProcessPayload},
+    },
+    platform::queue::Job,
+};
+
+/// What job handlers share across jobs in one process.
+#[derive(Clone)]
+pub struct Jobs {
+    pub ctx: AppContext,
+    duplicates: Arc<DuplicateIndex>,
+}
+
+fn payload<T: DeserializeOwned>(job: &Job) -> anyhow::Result<T> {
+    serde_json::from_value(job.payload.clone()).with_context(|| format!("malformed {} payload", job.kind))
+}
+
+impl Jobs {
+    pub fn new(ctx: AppContext) -> Self {
+        Self { ctx, duplicates: Arc::new(DuplicateIndex::default()) }
+    }
+
+    /// Runs one job. An error means "try again later"; the queue dead-letters a
+    /// job that keeps failing.
+    pub async fn run(&self, job: &Job) -> anyhow::Result<()> {
+        match job.kind.as_str() {
+            media::jobs::PROCESS => {
+                let ProcessPayload { upload_id } = payload(job)?;
+                media::jobs::process_upload(&self.ctx, &self.duplicates, upload_id).await
+            }
+            media::jobs::OBJECT_CREATED => {
+                let ObjectCreatedPayload { key } = payload(job)?;
+                media::uploads::object_created(&self.ctx, &key).await
+            }
+            media::jobs::EMBED_ARTWORK => {
+                // Text and image embeddings are computed by the discovery
+                // capability, which consumes this job once it exists; until then
+                // the job is acknowledged so the queue stays clear.
+                let EmbedPayload { artwork_id } = payload(job)?;
+                tracing::debug!(%artwork_id, "no embedder is configured; embedding skipped");
+                Ok(())
+            }
+            other => anyhow::bail!("no handler for job kind {other:?}"),
+        }
+    }
+}
+
+/// Delay before a failed job is tried again: doubling from 2 s, capped at 5 min.
+pub fn retry_delay(receive_count: i32) -> Duration {
+    Duration::from_secs(2u64.saturating_pow(receive_count.clamp(1, 16) as u32).min(300))
+}
+
+/// The local server's worker: claims up to `concurrency` jobs at a time, runs
+/// them, and acknowledges or schedules a retry for each. Stops taking new jobs
+/// when `shutdown` turns true and returns after the running ones finish.
+pub async fn run_worker(jobs: Jobs, concurrency: usize, mut shutdown: watch::Receiver<bool>) {
+    const IDLE_POLL: Duration = Duration::from_millis(500);
+    let queue = jobs.ctx.queue.clone();
+    let visibility = jobs.ctx.config.queue.visibility_timeout;
+    while !*shutdown.borrow() {
+        let claimed = match queue.receive(concurrency.max(1) as i64, visibility).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "receiving jobs failed");
+                Vec::new()
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                () = tokio::time::sleep(IDLE_POLL) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let runs = claimed.into_iter().map(|job| {
+            let (jobs, queue) = (jobs.clone(), queue.clone());
+            async move {
+                let started = std::time::Instant::now();
+                let outcome = jobs.run(&job).await;
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                let acknowledged = match &outcome {
+                    Ok(()) => {
+                        tracing::info!(kind = %job.kind, job_id = %job.id, elapsed_ms, "job done");
+                        queue.delete(&job).await.map(|_| ())
+                    }
+                    Err(e) => {
+                        let error = format!("{e:#}");
+                        tracing::warn!(kind = %job.kind, job_id = %job.id, attempt = job.receive_count, error, "job failed");
+                        queue.retry_later(&job, retry_delay(job.receive_count), &error).await
+                    }
+                };
+                if let Err(e) = acknowledged {
+                    // The job reappears after its visibility timeout and runs again.
+                    tracing::warn!(job_id = %job.id, error = %format!("{e:#}"), "acknowledging a job failed");
+                }
+            }
+        });
+        futures::future::join_all(runs).await;
+    }
+}

@@ -1,0 +1,233 @@
+//! The moderation queue for possible copies of another artist's work.
+
+use axum::{Json, extract::State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::images::{self, ImageView};
+use crate::{
+    app::AppContext,
+    auth::{Permission, Principal},
+    platform::{
+        audit::{self, AuditEntry},
+        error::{ApiError, ApiResult, Problem},
+        http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new().routes(routes!(list_duplicates)).routes(routes!(resolve_duplicate))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ToSchema)]
+#[sqlx(type_name = "duplicate_status", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum DuplicateStatus {
+    Open,
+    /// Not a copy: the hold is lifted.
+    Dismissed,
+    /// A copy: the artwork is archived and stays held.
+    Confirmed,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateSide {
+    pub artwork_id: Uuid,
+    pub title: String,
+    pub artist_id: Uuid,
+    pub artist_name: String,
+    pub image: Option<ImageView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateFlag {
+    pub id: Uuid,
+    pub status: DuplicateStatus,
+    /// Bits that differ between the two perceptual hashes (0 = identical).
+    pub distance: i16,
+    /// The newly uploaded work under review.
+    pub artwork: DuplicateSide,
+    /// The earlier work it resembles: the `possible_duplicate_of`.
+    pub possible_duplicate_of: DuplicateSide,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution_note: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct FlagRow {
+    id: Uuid,
+    status: DuplicateStatus,
+    distance: i16,
+    created_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    resolution_note: Option<String>,
+    artwork_id: Uuid,
+    image_id: Uuid,
+    title: String,
+    artist_id: Uuid,
+    artist_name: String,
+    matched_artwork_id: Uuid,
+    matched_image_id: Uuid,
+    matched_title: String,
+    matched_artist_id: Uuid,
+    matched_artist_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicateQuery {
+    /// `open` (default), `dismissed` or `confirmed`.
+    pub status: Option<DuplicateStatus>,
+    /// 1–100, default 50.
+    pub limit: Option<i64>,
+}
+
+async fn load_flags(ctx: &AppContext, filter: &str, bind_status: Option<DuplicateStatus>, bind_id: Option<Uuid>, limit: i64) -> ApiResult<Vec<DuplicateFlag>> {
+    let mut conn = ctx.db.acquire().await?;
+    let rows: Vec<FlagRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT f.id, f.status, f.distance, f.created_at, f.resolved_at, f.resolution_note,
+                f.artwork_id, f.image_id, a.title, a.artist_id, ar.name AS artist_name,
+                f.matched_artwork_id, f.matched_image_id, m.title AS matched_title, m.artist_id AS matched_artist_id,
+                mr.name AS matched_artist_name
+         FROM duplicate_flags f
+         JOIN artworks a ON a.id = f.artwork_id JOIN artists ar ON ar.id = a.artist_id
+         JOIN artworks m ON m.id = f.matched_artwork_id JOIN artists mr ON mr.id = m.artist_id
+         WHERE {filter} ORDER BY f.created_at, f.id LIMIT $3"
+    )))
+    .bind(bind_status)
+    .bind(bind_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let artwork_ids: Vec<Uuid> = rows.iter().flat_map(|r| [r.artwork_id, r.matched_artwork_id]).collect();
+    let images = images::for_artworks(&mut conn, ctx.objects.as_ref(), &artwork_ids).await?;
+    let image = |artwork: Uuid, image: Uuid| images.get(&artwork).and_then(|all| all.iter().find(|i| i.id == image).cloned());
+    Ok(rows
+        .into_iter()
+        .map(|r| DuplicateFlag {
+            id: r.id,
+            status: r.status,
+            distance: r.distance,
+            artwork: DuplicateSide {
+                artwork_id: r.artwork_id,
+                image: image(r.artwork_id, r.image_id),
+                title: r.title,
+                artist_id: r.artist_id,
+                artist_name: r.artist_name,
+            },
+            possible_duplicate_of: DuplicateSide {
+                artwork_id: r.matched_artwork_id,
+                image: image(r.matched_artwork_id, r.matched_image_id),
+                title: r.matched_title,
+                artist_id: r.matched_artist_id,
+                artist_name: r.matched_artist_name,
+            },
+            created_at: r.created_at,
+            resolved_at: r.resolved_at,
+            resolution_note: r.resolution_note,
+        })
+        .collect())
+}
+
+/// Possible copies of another artist's work, oldest first (moderators only).
+#[utoipa::path(get, path = "/api/moderation/duplicates", tag = "moderation", security(("bearer" = [])), params(DuplicateQuery),
+    responses(
+        (status = 200, body = Vec<DuplicateFlag>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_duplicates(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<DuplicateQuery>,
+) -> ApiResult<Json<Vec<DuplicateFlag>>> {
+    principal.require(Permission::ModerateCatalog)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 100"));
+    }
+    let status = query.status.unwrap_or(DuplicateStatus::Open);
+    Ok(Json(load_flags(&ctx, "f.status = $1 AND ($2::uuid IS NULL OR f.id = $2)", Some(status), None, limit).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveDuplicate {
+    /// `dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it).
+    pub decision: DuplicateStatus,
+    /// Why; kept with the decision. Up to 1000 characters.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Decide a flag. Dismissing the last open flag of an artwork lifts its hold;
+/// confirming archives the artwork and keeps it held.
+#[utoipa::path(post, path = "/api/moderation/duplicates/{id}/resolve", tag = "moderation", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ResolveDuplicate,
+    responses(
+        (status = 200, body = DuplicateFlag),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn resolve_duplicate(
+    State(ctx): State<AppContext>,
+    ClientIp(ip): ClientIp,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ResolveDuplicate>,
+) -> ApiResult<Json<DuplicateFlag>> {
+    principal.require(Permission::ModerateCatalog)?;
+    if req.decision == DuplicateStatus::Open {
+        return Err(ApiError::field("decision", "must be dismissed or confirmed"));
+    }
+    let note = req.note.trim();
+    if note.chars().count() > 1000 {
+        return Err(ApiError::field("note", "must be at most 1000 characters"));
+    }
+    let mut tx = ctx.db.begin().await?;
+    let flag: Option<(Uuid, DuplicateStatus)> =
+        sqlx::query_as("SELECT artwork_id, status FROM duplicate_flags WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;
+    let (artwork_id, status) = flag.ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))?;
+    if status != DuplicateStatus::Open {
+        return Err(ApiError::Conflict("this flag has already been resolved".to_owned()));
+    }
+    sqlx::query(
+        "UPDATE duplicate_flags SET status = $2, resolved_by = $3, resolved_at = now(), resolution_note = NULLIF($4, '')
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(req.decision)
+    .bind(principal.user_id)
+    .bind(note)
+    .execute(&mut *tx)
+    .await?;
+    let artwork_change = if req.decision == DuplicateStatus::Confirmed {
+        "UPDATE artworks SET status = 'archived', version = version + 1, updated_at = now() WHERE id = $1"
+    } else {
+        "UPDATE artworks SET held_for_review = false, version = version + 1, updated_at = now()
+         WHERE id = $1 AND NOT EXISTS (
+             SELECT 1 FROM duplicate_flags WHERE artwork_id = $1 AND status <> 'dismissed')"
+    };
+    let changed = sqlx::query(artwork_change).bind(artwork_id).execute(&mut *tx).await?.rows_affected();
+    if changed > 0 {
+        crate::catalog::artworks::store::snapshot_versions(&mut tx, &[artwork_id], Some(principal.user_id)).await?;
+    }
+    audit::record(&mut tx, AuditEntry {
+        actor_id: Some(principal.user_id),
+        action: "moderation.duplicate.resolve",
+        entity_type: "artwork",
+        entity_id: Some(artwork_id),
+        details: serde_json::json!({ "flag_id": id, "decision": req.decision }),
+        ip: Some(&ip),
+    })
+    .await?;
+    tx.commit().await?;
+    let mut flags = load_flags(&ctx, "($1::duplicate_status IS NULL) AND f.id = $2", None, Some(id), 1).await?;
+    flags.pop().map(Json).ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))
+}

@@ -1,0 +1,395 @@
+//! The upload flow end to end on the embedded adapters: presigned form, the
+//! local storage endpoint, completion, the processing job, and the results on
+//! the artwork.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, field_errors, spawn_app, spawn_app_with};
+
+pub fn dataset(path: &str) -> Vec<u8> {
+    let root = std::env::var("ATELIER_DATASETS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"));
+    std::fs::read(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Starts an upload of `bytes` for `artwork_id`, sends the file and completes it.
+/// Returns the upload id.
+pub async fn upload(app: &TestApp, token: &str, artwork_id: &str, bytes: &[u8], content_type: &str) -> String {
+    let created = app
+        .post(
+            "/api/uploads",
+            Some(token),
+            json!({"artwork_id": artwork_id, "filename": "my painting.jpg", "content_type": content_type, "size_bytes": bytes.len()}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let sent = app.post_upload_form(&created.body["form"], bytes).await;
+    assert_eq!(sent.status, StatusCode::NO_CONTENT, "{}", sent.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(token), json!({})).await;
+    assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
+    id
+}
+
+async fn get_bytes(app: &TestApp, url: &str, if_none_match: Option<&str>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().uri(url);
+    if let Some(etag) = if_none_match {
+        request = request.header("if-none-match", etag);
+    }
+    let response = app.router.clone().oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let (parts, body) = response.into_parts();
+    (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn an_uploaded_image_becomes_variants_on_the_artwork() {
+    let app = spawn_app().await;
+    let artist = app.artist("hokusai-studio").await;
+    let artwork = app.artwork(&artist, json!({"title": "Great Wave"})).await;
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let original = dataset("images/vangogh_starry_night.jpg");
+
+    let created = app
+        .post(
+            "/api/uploads",
+            Some(&artist),
+            json!({"artwork_id": artwork_id, "filename": "../../etc/passwd.jpg", "content_type": "image/jpeg", "size_bytes": original.len()}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["status"], "pending");
+    assert_eq!(created.body["form"]["method"], "POST");
+    let key = created.body["form"]["fields"]["key"].as_str().unwrap();
+    assert!(key.starts_with("originals/") && !key.contains("passwd"), "the key must not come from the filename: {key}");
+    let id = created.body["id"].as_str().unwrap();
+    assert_eq!(created.header("location"), Some(format!("/api/uploads/{id}").as_str()));
+
+    let early = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+    assert_problem(&early, StatusCode::CONFLICT);
+
+    let sent = app.post_upload_form(&created.body["form"], &original).await;
+    assert_eq!(sent.status, StatusCode::NO_CONTENT, "{}", sent.body);
+    for _ in 0..2 {
+        let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+        assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
+        assert_eq!(completed.body["status"], "processing");
+    }
+    let (queued,): (i64,) = sqlx::query_as("SELECT count(*) FROM jobs WHERE kind = 'media.process'").fetch_one(&app.ctx.db).await.unwrap();
+    assert_eq!(queued, 1, "completing twice must queue one job");
+
+    let ran = app.run_jobs().await;
+    assert!(ran.iter().any(|(kind, payload)| kind == "embed.artwork" && payload["artwork_id"] == artwork_id), "{ran:?}");
+
+    let status = app.get(&format!("/api/uploads/{id}"), Some(&artist)).await;
+    assert_eq!(status.body["status"], "ready", "{}", status.body);
+    assert!(status.body["rejection_reason"].is_null());
+
+    let fetched = app.get(&format!("/api/artworks/{artwork_id}"), None).await;
+    assert_eq!(fetched.header("etag"), Some("\"2\""), "a new image is a new version");
+    let image = &fetched.body["images"][0];
+    assert_eq!((image["width"].as_i64(), image["height"].as_i64()), (Some(1024), Some(640)));
+    assert_eq!(image["palette"].as_array().unwrap().len(), 5);
+    let variants = image["variants"].as_array().unwrap();
+    let shapes: Vec<(i64, &str)> = variants.iter().map(|v| (v["width"].as_i64().unwrap(), v["format"].as_str().unwrap())).collect();
+    assert_eq!(shapes, [(320, "jpeg"), (320, "webp"), (800, "jpeg"), (800, "webp"), (1024, "jpeg"), (1024, "webp")], "never upscaled past 1024");
+
+    let webp = variants.iter().find(|v| v["format"] == "webp" && v["width"] == 800).unwrap();
+    let url = webp["url"].as_str().unwrap();
+    let (status, headers, bytes) = get_bytes(&app, url, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/webp");
+    assert!(headers["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(bytes.len() as i64, webp["bytes"].as_i64().unwrap());
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (800, 500));
+    let etag = headers["etag"].to_str().unwrap();
+    let (revalidated, _, _) = get_bytes(&app, url, Some(etag)).await;
+    assert_eq!(revalidated, StatusCode::NOT_MODIFIED);
+
+    let tampered = url.replace("800.webp", "1024.webp");
+    assert_eq!(get_bytes(&app, &tampered, None).await.0, StatusCode::FORBIDDEN);
+    let (_, signed_query) = url.split_once('?').unwrap();
+    let original_url = format!("/api/blobs/{key}?{signed_query}");
+    assert_eq!(get_bytes(&app, &original_url, None).await.0, StatusCode::FORBIDDEN, "originals are never served");
+
+    let listing = app.get(&format!("/api/artworks?artist={}", fetched.body["artist"]["slug"].as_str().unwrap()), None).await;
+    assert_eq!(listing.body["items"][0]["images"][0]["id"], image["id"]);
+}
+
+async fn status_of(app: &TestApp, token: &str, id: &str) -> Value {
+    app.get(&format!("/api/uploads/{id}"), Some(token)).await.body
+}
+
+#[tokio::test]
+async fn uploads_are_checked_before_a_form_is_issued() {
+    let app = spawn_app_with(&[("MAX_UPLOAD_BYTES", "1000000"), ("ARTIST_UPLOAD_QUOTA_BYTES", "1500000")]).await;
+    let artist = app.artist("careful-uploader").await;
+    let other = app.artist("someone-else").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let request = |content_type: &str, size: i64| {
+        json!({"artwork_id": artwork_id, "filename": "a.png", "content_type": content_type, "size_bytes": size})
+    };
+
+    let gif = app.post("/api/uploads", Some(&artist), request("image/gif", 10)).await;
+    assert_problem(&gif, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&gif), ["content_type"]);
+    let huge = app.post("/api/uploads", Some(&artist), request("image/png", 1_000_001)).await;
+    assert_eq!(field_errors(&huge), ["size_bytes"]);
+    let empty = app.post("/api/uploads", Some(&artist), request("image/png", 0)).await;
+    assert_eq!(field_errors(&empty), ["size_bytes"]);
+    let not_owner = app.post("/api/uploads", Some(&other), request("image/png", 10)).await;
+    assert_problem(&not_owner, StatusCode::FORBIDDEN);
+    let anonymous = app.post("/api/uploads", None, request("image/png", 10)).await;
+    assert_problem(&anonymous, StatusCode::UNAUTHORIZED);
+    let (collector, _, _) = app.register("just-looking@example.com", "collector").await;
+    assert_problem(&app.post("/api/uploads", Some(&collector), request("image/png", 10)).await, StatusCode::FORBIDDEN);
+    let missing = app
+        .post("/api/uploads", Some(&artist), json!({"artwork_id": uuid::Uuid::now_v7(), "filename": "a.png", "content_type": "image/png", "size_bytes": 10}))
+        .await;
+    assert_eq!(field_errors(&missing), ["artwork_id"]);
+
+    assert_eq!(app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await.status, StatusCode::CREATED);
+    let over_quota = app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await;
+    assert_problem(&over_quota, StatusCode::CONFLICT);
+    assert!(over_quota.body["detail"].as_str().unwrap().contains("quota"));
+
+    // Another artist cannot see or complete the upload.
+    let mine = app.post("/api/uploads", Some(&artist), request("image/png", 10)).await;
+    let id = mine.body["id"].as_str().unwrap();
+    assert_problem(&app.get(&format!("/api/uploads/{id}"), Some(&other)).await, StatusCode::NOT_FOUND);
+    assert_problem(&app.post(&format!("/api/uploads/{id}/complete"), Some(&other), json!({})).await, StatusCode::NOT_FOUND);
+    let listed = app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&artist)).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 2);
+    assert_problem(&app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&other)).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_local_form_enforces_its_policy() {
+    let app = spawn_app().await;
+    let artist = app.artist("policy-tester").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let png = dataset("images/vangogh_starry_night_crop.png");
+    let created = app
+        .post(
+            "/api/uploads",
+            Some(&artist),
+            json!({"artwork_id": artwork["id"], "filename": "crop.png", "content_type": "image/png", "size_bytes": png.len()}),
+        )
+        .await;
+    let form = &created.body["form"];
+    let with_field = |name: &str, value: &str| {
+        let mut form = form.clone();
+        form["fields"][name] = json!(value);
+        form
+    };
+
+    let wrong_type = app.post_upload_form(&with_field("Content-Type", "text/html"), &png).await;
+    assert_problem(&wrong_type, StatusCode::FORBIDDEN);
+    let wrong_key = app.post_upload_form(&with_field("key", "originals/someone/else"), &png).await;
+    assert_problem(&wrong_key, StatusCode::FORBIDDEN);
+    let bigger_limit = app.post_upload_form(&with_field("x-atelier-max-bytes", "999999999"), &png).await;
+    assert_problem(&bigger_limit, StatusCode::FORBIDDEN);
+    let past = (chrono::Utc::now().timestamp() - 1).to_string();
+    let expired = app.post_upload_form(&with_field("x-atelier-expires", &past), &png).await;
+    assert_problem(&expired, StatusCode::FORBIDDEN);
+    let mut oversize = png.clone();
+    oversize.push(0);
+    assert_problem(&app.post_upload_form(form, &oversize).await, StatusCode::PAYLOAD_TOO_LARGE);
+    let id = created.body["id"].as_str().unwrap();
+    let nothing_stored = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+    assert_problem(&nothing_stored, StatusCode::CONFLICT);
+
+    assert_eq!(app.post_upload_form(form, &png).await.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn every_hostile_file_is_rejected_with_a_reason_and_the_worker_carries_on() {
+    let app = spawn_app().await;
+    let artist = app.artist("mischief").await;
+    let artwork = app.artwork(&artist, json!({"status": "draft"})).await;
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let root = std::env::var("ATELIER_DATASETS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"));
+    let mut names: Vec<String> = std::fs::read_dir(root.join("bad-images"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".md") && !n.ends_with(".tsv"))
+        .collect();
+    names.sort();
+    let mut uploads = Vec::new();
+    for name in &names {
+        let bytes = dataset(&format!("bad-images/{name}"));
+        if bytes.is_empty() {
+            // An empty file never gets a form: the size is refused up front.
+            let refused = app
+                .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork_id, "filename": name, "content_type": "image/png", "size_bytes": 0}))
+                .await;
+            assert_eq!(field_errors(&refused), ["size_bytes"], "{name}");
+            continue;
+        }
+        // One artwork each, to stay under the per-artwork image limit.
+        let target = app.artwork(&artist, json!({"title": name, "status": "draft"})).await;
+        uploads.push((name.clone(), upload(&app, &artist, target["id"].as_str().unwrap(), &bytes, "image/jpeg").await));
+    }
+    let good = upload(&app, &artist, artwork_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    app.run_jobs().await;
+    for (name, id) in &uploads {
+        let upload = status_of(&app, &artist, id).await;
+        if name == "wrong_extension_png_content.jpg" {
+            assert_eq!(upload["status"], "ready", "a real PNG is accepted whatever its name: {upload}");
+            continue;
+        }
+        assert_eq!(upload["status"], "rejected", "{name}: {upload}");
+        let reason = upload["rejection_reason"].as_str().unwrap();
+        assert!(reason.len() > 10, "{name}: {reason}");
+        if name.starts_with("bomb_") {
+            assert!(reason.contains("megapixels"), "{name}: {reason}");
+        }
+    }
+    assert_eq!(status_of(&app, &artist, &good).await["status"], "ready");
+}
+
+#[tokio::test]
+async fn processing_the_same_upload_twice_at_once_stores_one_set_of_variants() {
+    let app = spawn_app().await;
+    let artist = app.artist("twice").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let id = upload(&app, &artist, artwork_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    let upload_id: uuid::Uuid = id.parse().unwrap();
+    // Two workers hold the same message (its visibility timeout expired under the first).
+    let jobs = atelier::jobs::Jobs::new(app.ctx.clone());
+    let message = atelier::platform::queue::Job {
+        id: uuid::Uuid::now_v7(),
+        kind: "media.process".to_owned(),
+        payload: json!({"upload_id": upload_id}),
+        receive_count: 1,
+        receipt: uuid::Uuid::now_v7(),
+    };
+    let (first, second) = tokio::join!(jobs.run(&message), jobs.run(&message));
+    first.unwrap();
+    second.unwrap();
+    let (images, variants): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM artwork_images WHERE artwork_id = $1), (SELECT count(*) FROM image_variants)",
+    )
+    .bind(artwork_id.parse::<uuid::Uuid>().unwrap())
+    .fetch_one(&app.ctx.db)
+    .await
+    .unwrap();
+    assert_eq!((images, variants), (1, 6));
+    let stored: Vec<_> = walk(&app.blob_dir.join("images")).into_iter().collect();
+    assert_eq!(stored.len(), 6, "{stored:?}");
+    let fetched = app.get(&format!("/api/artworks/{artwork_id}"), None).await;
+    assert_eq!(fetched.header("etag"), Some("\"2\""), "one new version, not two");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_copy_of_another_artists_work_is_held_for_moderation() {
+    let app = spawn_app().await;
+    let original_artist = app.artist("original-hand").await;
+    let copier = app.artist("quick-fingers").await;
+    let moderator = app.moderator("mod@example.com").await;
+    let original = app.artwork(&original_artist, json!({"title": "Starry Night"})).await;
+    upload(&app, &original_artist, original["id"].as_str().unwrap(), &dataset("images/vangogh_starry_night.jpg"), "image/jpeg").await;
+    app.run_jobs().await;
+
+    // The copier uploads a re-encoded, brightened crop of the same picture.
+    let source = image::load_from_memory(&dataset("images/vangogh_starry_night.jpg")).unwrap();
+    let (w, h) = (source.width(), source.height());
+    let altered = source.crop_imm(w / 20, h / 20, w - w / 10, h - h / 10).brighten(10);
+    let mut jpeg = Vec::new();
+    altered
+        .to_rgb8()
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut std::io::Cursor::new(&mut jpeg), 60))
+        .unwrap();
+    let copy = app.artwork(&copier, json!({"title": "Night Sky Study", "status": "draft"})).await;
+    let copy_id = copy["id"].as_str().unwrap();
+    upload(&app, &copier, copy_id, &jpeg, "image/jpeg").await;
+    // Their own re-upload of the same picture does not flag the original artist.
+    let second_original = app.artwork(&original_artist, json!({"title": "Starry Night, second print"})).await;
+    upload(&app, &original_artist, second_original["id"].as_str().unwrap(), &dataset("images/vangogh_starry_night_google_art_project.jpg"), "image/jpeg").await;
+    app.run_jobs().await;
+
+    let queue = app.get("/api/moderation/duplicates", Some(&moderator)).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let flags = queue.body.as_array().unwrap();
+    assert_eq!(flags.len(), 1, "{}", queue.body);
+    let flag = &flags[0];
+    assert_eq!(flag["artwork"]["artwork_id"], copy["id"]);
+    assert_eq!(flag["possible_duplicate_of"]["artwork_id"], original["id"]);
+    assert!(flag["distance"].as_i64().unwrap() <= 12);
+    assert!(flag["artwork"]["image"]["variants"].is_array());
+    assert_problem(&app.get("/api/moderation/duplicates", Some(&copier)).await, StatusCode::FORBIDDEN);
+
+    let held = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
+    assert_eq!(held.body["held_for_review"], true);
+    let publish = app
+        .call_with(Method::PATCH, &format!("/api/artworks/{copy_id}"), Some(&copier), Some(json!({"status": "published"})), &[("if-match", "*")])
+        .await;
+    assert_problem(&publish, StatusCode::CONFLICT);
+
+    let dismissed = app
+        .post(&format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()), Some(&moderator), json!({"decision": "dismissed", "note": "A study, credited."}))
+        .await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.body);
+    assert_eq!(dismissed.body["status"], "dismissed");
+    let again = app
+        .post(&format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()), Some(&moderator), json!({"decision": "confirmed"}))
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT);
+    let published = app
+        .call_with(Method::PATCH, &format!("/api/artworks/{copy_id}"), Some(&copier), Some(json!({"status": "published"})), &[("if-match", "*")])
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    assert_eq!(app.get(&format!("/api/artworks/{copy_id}"), None).await.status, StatusCode::OK);
+    assert!(app.get("/api/moderation/duplicates", Some(&moderator)).await.body.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_published_work_flagged_as_a_copy_leaves_the_public_catalog_until_cleared() {
+    let app = spawn_app().await;
+    let original_artist = app.artist("first-painter").await;
+    let copier = app.artist("second-painter").await;
+    let moderator = app.moderator("mod2@example.com").await;
+    let original = app.artwork(&original_artist, json!({})).await;
+    upload(&app, &original_artist, original["id"].as_str().unwrap(), &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    app.run_jobs().await;
+    let copy = app.artwork(&copier, json!({"title": "Scream Again"})).await;
+    let copy_id = copy["id"].as_str().unwrap();
+    upload(&app, &copier, copy_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    app.run_jobs().await;
+
+    assert_problem(&app.get(&format!("/api/artworks/{copy_id}"), None).await, StatusCode::NOT_FOUND);
+    let public: Vec<Value> = app.get("/api/artworks", None).await.body["items"].as_array().unwrap().clone();
+    assert!(public.iter().all(|a| a["id"] != copy["id"]), "a held work is not listed publicly");
+    let own = app.get("/api/artworks?artist=second-painter", Some(&copier)).await;
+    assert_eq!(own.body["items"][0]["id"], copy["id"], "the artist still sees their held work");
+
+    let flag = &app.get("/api/moderation/duplicates", Some(&moderator)).await.body[0];
+    assert_eq!(flag["distance"], 0);
+    let confirmed = app
+        .post(&format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()), Some(&moderator), json!({"decision": "confirmed"}))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let archived = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
+    assert_eq!((archived.body["status"].as_str(), archived.body["held_for_review"].as_bool()), (Some("archived"), Some(true)));
+}
