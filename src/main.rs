@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Serve the API and the web site on BIND_ADDR (migrates first).
     Serve,
+    /// Run only the background job worker (WORKER_CONCURRENCY jobs at a time).
+    Worker,
     /// Apply pending database migrations.
     Migrate,
     /// Import a catalog into the marketplace (idempotent).
@@ -61,6 +63,11 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::from_env()?;
             telemetry::init(config.log_format);
             hosts::serve_local(AppContext::from_config(config).await?).await?;
+        }
+        Command::Worker => {
+            let config = Config::from_env()?;
+            telemetry::init(config.log_format);
+            hosts::work_local(AppContext::from_config(config).await?).await?;
         }
         Command::Migrate => {
             let config = Config::from_env()?;

@@ -43,6 +43,20 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `atelier worker`: only the job worker, for running more workers than web
+/// servers. Stops taking jobs on SIGTERM or Ctrl-C and finishes the running ones.
+pub async fn work_local(ctx: AppContext) -> anyhow::Result<()> {
+    let concurrency = ctx.config.queue.worker_concurrency.max(1);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx), concurrency, stopped));
+    tracing::info!(concurrency, "worker started");
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    worker.await?;
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
 fn static_site(dir: &Path) -> Router {
     if dir.join("index.html").is_file() {
         let not_found = dir.join("404.html");

@@ -14,3 +14,4 @@ mod queue;
 mod seed;
 mod taxonomy;
 mod uploads;
+mod worker;
