@@ -30,6 +30,10 @@ enum Command {
         /// Path to the Tate catalog.jsonl.
         #[arg(long)]
         catalog: PathBuf,
+        /// A folder of images with a MANIFEST.tsv; each image becomes a
+        /// published artwork, processed like an upload.
+        #[arg(long)]
+        images: Option<PathBuf>,
     },
     /// Write a new Ed25519 signing key (PKCS#8 PEM) for access tokens.
     Keygen {
@@ -75,9 +79,10 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&pool).await?;
             eprintln!("migrations applied");
         }
-        Command::Seed { catalog } => {
+        Command::Seed { catalog, images } => {
             let config = Config::from_env()?;
-            let pool = db::connect(&config.database_url, 4).await?;
+            let ctx = AppContext::from_config(config).await?;
+            let pool = ctx.db.clone();
             db::migrate(&pool).await?;
             let started = std::time::Instant::now();
             let report = seed::seed_tate(&pool, &catalog).await?;
@@ -88,6 +93,9 @@ async fn main() -> anyhow::Result<()> {
                 report.artworks_skipped,
                 started.elapsed().as_secs_f64()
             );
+            if let Some(dir) = images {
+                seed_images(&ctx, &dir).await?;
+            }
         }
     }
     Ok(())
@@ -101,6 +109,26 @@ fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents.as_bytes())
+}
+
+async fn seed_images(ctx: &AppContext, dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new_spinner();
+    let report = atelier::media::seed::seed_images(ctx, dir, |file| {
+        bar.set_message(file.to_owned());
+        bar.inc(1);
+    })
+    .await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "images: {} artworks created ({} already present, {} rejected, {} held for review) in {:.1}s",
+        report.artworks_created,
+        report.already_present,
+        report.rejected,
+        report.held_for_review,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn process_images(dir: &std::path::Path, threads: Option<usize>) -> anyhow::Result<()> {

@@ -99,6 +99,20 @@ ensure_jwt_key() {
   fi
 }
 
+# The local object store signs its URLs; a secret kept under .data keeps image
+# URLs valid across restarts of the dev server.
+ensure_blob_secret() {
+  local file="$ATELIER_DATA_DIR/blob-signing-secret"
+  if [[ -z "${BLOB_SIGNING_SECRET:-}" ]]; then
+    if [[ ! -s "$file" ]]; then
+      mkdir -p "$ATELIER_DATA_DIR"
+      (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
+    fi
+    BLOB_SIGNING_SECRET="$(<"$file")"
+    export BLOB_SIGNING_SECRET
+  fi
+}
+
 # Cleanup hooks run in reverse order of registration on any exit. INT and
 # TERM are turned into exits so the hooks also run on ctrl-c and on a CI
 # timeout, not only on normal termination.

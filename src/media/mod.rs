@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod jobs;
 pub mod moderation;
 pub mod pipeline;
+pub mod seed;
 pub mod uploads;
 pub mod variants;
 

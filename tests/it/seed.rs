@@ -62,3 +62,61 @@ async fn seeding_twice_adds_nothing_the_second_time() {
     assert_eq!(artist.body["claimed"], false);
     assert!(artist.body["external_ref"].as_str().unwrap().starts_with("tate-artist:"));
 }
+
+/// A folder with the dataset manifest's header and the rows of `files`, and
+/// links to those images.
+struct ImageSample(std::path::PathBuf);
+
+impl ImageSample {
+    fn of(files: &[&str]) -> Self {
+        let source = std::env::var("ATELIER_DATASETS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"))
+            .join("images");
+        let dir = std::env::temp_dir().join(format!("atelier-images-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = std::fs::read_to_string(source.join("MANIFEST.tsv")).unwrap();
+        let mut lines = manifest.lines();
+        let mut kept = vec![lines.next().unwrap().to_owned()];
+        for line in lines {
+            if files.iter().any(|f| line.starts_with(&format!("{f}\t"))) {
+                kept.push(line.to_owned());
+            }
+        }
+        assert_eq!(kept.len(), files.len() + 1);
+        std::fs::write(dir.join("MANIFEST.tsv"), kept.join("\n")).unwrap();
+        for file in files {
+            std::fs::copy(source.join(file), dir.join(file)).unwrap();
+        }
+        Self(dir)
+    }
+}
+
+impl Drop for ImageSample {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn dataset_images_become_published_artworks_with_processed_images() {
+    let app = spawn_app().await;
+    let sample = ImageSample::of(&["munch_the_scream.jpg", "vangogh_starry_night.jpg", "vangogh_starry_night_crop.png", "hokusai_great_wave_crop.jpg"]);
+    let first = atelier::media::seed::seed_images(&app.ctx, &sample.0, |_| {}).await.unwrap();
+    assert_eq!((first.artworks_created, first.rejected, first.held_for_review), (4, 0, 0), "{first:?}");
+    let second = atelier::media::seed::seed_images(&app.ctx, &sample.0, |_| {}).await.unwrap();
+    assert_eq!((second.artworks_created, second.already_present), (0, 4));
+
+    let listed = app.get("/api/artworks?limit=10", None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let items = listed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let scream = items.iter().find(|a| a["title"] == "The Scream").unwrap();
+    assert_eq!(scream["artist"]["name"], "Edvard Munch");
+    assert_eq!(scream["year"], 1893);
+    assert_eq!(scream["category"]["slug"], "painting");
+    assert_eq!(scream["images"][0]["variants"].as_array().unwrap().len(), 6);
+    // Two pictures of the same painting by the same artist are not a theft.
+    let van_gogh = app.get(&format!("/api/artists/{}/artworks", items.iter().find(|a| a["title"] == "The Starry Night").unwrap()["artist"]["slug"].as_str().unwrap()), None).await;
+    assert_eq!(van_gogh.body["items"].as_array().unwrap().len(), 2);
+}
