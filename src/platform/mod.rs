@@ -10,5 +10,7 @@ pub mod http;
 pub mod kv;
 pub mod local_objects;
 pub mod objects;
+pub mod pg_vectors;
 pub mod queue;
 pub mod telemetry;
+pub mod vectors;

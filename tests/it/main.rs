@@ -14,4 +14,5 @@ mod queue;
 mod seed;
 mod taxonomy;
 mod uploads;
+mod vectors;
 mod worker;

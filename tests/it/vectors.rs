@@ -1,0 +1,117 @@
+//! The vector-index port's contract, run against the embedded adapter (and any
+//! other adapter through the same functions).
+
+use atelier::platform::{
+    pg_vectors::PgVectorIndex,
+    vectors::{VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised},
+};
+use uuid::Uuid;
+
+use crate::helpers::spawn_app;
+
+fn payload(category: &str, style: &str, artist: Uuid, price: i64, status: &str, year: i32) -> VectorPayload {
+    VectorPayload {
+        categories: vec![category.to_owned(), "works-on-paper".to_owned()],
+        styles: vec![style.to_owned()],
+        artist_id: artist,
+        price_minor: price,
+        status: status.to_owned(),
+        year: Some(year),
+    }
+}
+
+/// Eight points on a circle in the first two dimensions of a 4-d space, so
+/// cosine order is known: point k is at angle k × 20°.
+fn circle() -> (Vec<VectorPoint>, Uuid, Uuid) {
+    let (ann, bo) = (Uuid::now_v7(), Uuid::now_v7());
+    let points = (0..8)
+        .map(|k| {
+            let angle = (k as f32 * 20.0).to_radians();
+            VectorPoint {
+                id: Uuid::now_v7(),
+                vector: normalised(vec![angle.cos(), angle.sin(), 0.0, 0.0]),
+                payload: payload(
+                    if k % 2 == 0 { "print" } else { "drawing" },
+                    if k < 4 { "ukiyo-e" } else { "pop-art" },
+                    if k < 6 { ann } else { bo },
+                    10_000 * (k + 1),
+                    if k == 7 { "draft" } else { "published" },
+                    1900 + k as i32 * 10,
+                ),
+            }
+        })
+        .collect();
+    (points, ann, bo)
+}
+
+pub async fn vector_index_contract(index: &dyn VectorIndex) {
+    let (points, ann, _) = circle();
+    let ids: Vec<Uuid> = points.iter().map(|p| p.id).collect();
+    index.upsert(points.clone()).await.unwrap();
+
+    let query = normalised(vec![1.0, 0.0, 0.0, 0.0]);
+    let all = index.search(&query, &VectorFilter::default(), 10).await.unwrap();
+    assert_eq!(all.iter().map(|h| h.id).collect::<Vec<_>>(), ids, "nearest first");
+    assert!((all[0].score - 1.0).abs() < 1e-5);
+    assert!((all[3].score - 60f32.to_radians().cos()).abs() < 1e-5);
+    assert_eq!(index.search(&query, &VectorFilter::default(), 3).await.unwrap().len(), 3);
+
+    let filtered = |filter: VectorFilter| {
+        let query = query.clone();
+        async move { index.search(&query, &filter, 10).await.unwrap().iter().map(|h| h.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(filtered(VectorFilter { category: Some("print".into()), ..Default::default() }).await, [ids[0], ids[2], ids[4], ids[6]]);
+    assert_eq!(filtered(VectorFilter { category: Some("works-on-paper".into()), ..Default::default() }).await.len(), 8);
+    assert_eq!(filtered(VectorFilter { style: Some("pop-art".into()), ..Default::default() }).await, ids[4..].to_vec());
+    assert_eq!(filtered(VectorFilter { artist_id: Some(ann), ..Default::default() }).await, ids[..6].to_vec());
+    assert_eq!(
+        filtered(VectorFilter { min_price: Some(20_000), max_price: Some(40_000), ..Default::default() }).await,
+        ids[1..4].to_vec()
+    );
+    assert_eq!(filtered(VectorFilter { year_from: Some(1950), year_to: Some(1960), ..Default::default() }).await, ids[5..7].to_vec());
+    assert_eq!(filtered(VectorFilter { statuses: vec!["published".into()], ..Default::default() }).await, ids[..7].to_vec());
+    assert_eq!(filtered(VectorFilter { exclude: vec![ids[0], ids[1]], ..Default::default() }).await, ids[2..].to_vec());
+
+    // Like point 2 (40°), unlike point 7 (140°): 2·p2 − p7 points at about
+    // 15.6°, so point 1 (20°) comes first and point 0 (0°) beats point 3 (60°);
+    // the examples themselves are left out.
+    let recommended = index.recommend(&[ids[2]], &[ids[7]], &VectorFilter::default(), 3).await.unwrap();
+    let order: Vec<Uuid> = recommended.iter().map(|h| h.id).collect();
+    assert_eq!(order, [ids[1], ids[0], ids[3]]);
+
+    // Replacing moves a point; deleting removes it; both are idempotent.
+    let mut moved = points[0].clone();
+    moved.vector = normalised(vec![0.0, 0.0, 1.0, 0.0]);
+    index.upsert(vec![moved.clone(), moved]).await.unwrap();
+    index.delete(&[ids[1], ids[1], Uuid::now_v7()]).await.unwrap();
+    let after = index.search(&query, &VectorFilter::default(), 10).await.unwrap();
+    assert_eq!(after.len(), 7);
+    assert_eq!(after[0].id, ids[2]);
+    let moved_hit = after.iter().find(|h| h.id == ids[0]).unwrap();
+    assert!(moved_hit.score.abs() < 1e-6, "the moved point is orthogonal to the query now");
+    let stored = index.vectors(&[ids[0], ids[1]]).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!((stored[&ids[0]][2] - 1.0).abs() < 1e-6);
+}
+
+#[tokio::test]
+async fn the_embedded_vector_index_keeps_the_contract() {
+    let app = spawn_app().await;
+    vector_index_contract(&PgVectorIndex::new(app.ctx.db.clone())).await;
+}
+
+#[tokio::test]
+async fn embedded_indexes_in_two_processes_see_each_others_writes() {
+    let app = spawn_app().await;
+    let writer = PgVectorIndex::new(app.ctx.db.clone());
+    let reader = PgVectorIndex::new(app.ctx.db.clone());
+    let (points, _, _) = circle();
+    let query = normalised(vec![1.0, 0.0, 0.0, 0.0]);
+    assert!(reader.search(&query, &VectorFilter::default(), 10).await.unwrap().is_empty());
+    writer.upsert(points.clone()).await.unwrap();
+    assert_eq!(reader.search(&query, &VectorFilter::default(), 10).await.unwrap().len(), 8);
+    writer.delete(&[points[0].id]).await.unwrap();
+    let seen = reader.search(&query, &VectorFilter::default(), 10).await.unwrap();
+    assert_eq!(seen.len(), 7);
+    assert_eq!(seen[0].id, points[1].id);
+}
