@@ -303,6 +303,7 @@ async fn update_artist(
     let links = e.check("links", req.links.as_deref().map(parse_links).transpose());
     let styles = e.check("styles", req.styles.as_deref().map(parse_styles).transpose());
     let (name, bio, location, links, styles) = e.finish(|| Some((name?, bio?, location?, links?, styles?)))?;
+    let renamed = name.is_some();
     sqlx::query(
         "UPDATE artists SET name = COALESCE($2, name), bio = COALESCE($3, bio),
              location = CASE WHEN $4::text IS NULL THEN location ELSE NULLIF($4, '') END,
@@ -317,6 +318,13 @@ async fn update_artist(
     .bind(styles)
     .execute(&mut *tx)
     .await?;
+    if renamed {
+        // The artist's name is part of each of their works' search documents.
+        sqlx::query("SELECT refresh_artwork_search(array_agg(id)) FROM artworks WHERE artist_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record(&mut tx, AuditEntry {
         actor_id: Some(principal.user_id),
         action: "artist.update",

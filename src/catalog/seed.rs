@@ -269,7 +269,7 @@ pub async fn seed_tate(pool: &PgPool, path: &Path) -> anyhow::Result<SeedReport>
             store::insert(&mut tx, id, artist_id, category_id, &fields).await?;
             inserted.push(id);
         }
-        store::snapshot_versions(&mut tx, &inserted, None).await?;
+        store::record_changes(&mut tx, &inserted, None).await?;
         tx.commit().await?;
         report.artworks_created += inserted.len() as u64;
         bar.inc(chunk.len() as u64);

@@ -169,6 +169,7 @@ async fn update_category(
     let mut e = FieldErrors::new();
     let name = e.check("name", req.name.as_deref().map(|n| bounded_text(n, 80, true)).transpose());
     let name = e.finish(|| name)?;
+    let renamed = name.is_some();
     let mut tx = ctx.db.begin().await?;
     let updated: CategoryView = sqlx::query_as(
         "UPDATE categories SET name = COALESCE($2, name), position = COALESCE($3, position) WHERE id = $1
@@ -180,6 +181,13 @@ async fn update_category(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?;
+    if renamed {
+        // The category's name is part of each of its works' search documents.
+        sqlx::query("SELECT refresh_artwork_search(array_agg(id)) FROM artworks WHERE category_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record(&mut tx, AuditEntry {
         actor_id: Some(principal.user_id),
         action: "category.update",

@@ -274,7 +274,7 @@ async fn store_result(
     .bind(flagged)
     .execute(&mut *tx)
     .await?;
-    artwork_store::snapshot_versions(&mut tx, &[upload.artwork_id], None).await?;
+    artwork_store::record_changes(&mut tx, &[upload.artwork_id], None).await?;
     tx.commit().await?;
     Ok(true)
 }

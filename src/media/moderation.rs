@@ -216,7 +216,7 @@ async fn resolve_duplicate(
     };
     let changed = sqlx::query(artwork_change).bind(artwork_id).execute(&mut *tx).await?.rows_affected();
     if changed > 0 {
-        crate::catalog::artworks::store::snapshot_versions(&mut tx, &[artwork_id], Some(principal.user_id)).await?;
+        crate::catalog::artworks::store::record_changes(&mut tx, &[artwork_id], Some(principal.user_id)).await?;
     }
     audit::record(&mut tx, AuditEntry {
         actor_id: Some(principal.user_id),

@@ -181,7 +181,7 @@ pub async fn seed_images(ctx: &AppContext, dir: &Path, progress: impl Fn(&str)) 
         ctx.objects.put(&key, bytes.clone(), content_type_of(&row.file)).await?;
         let mut tx = ctx.db.begin().await?;
         store::insert(&mut tx, artwork_id, artist_id, category_id, &fields).await?;
-        store::snapshot_versions(&mut tx, &[artwork_id], None).await?;
+        store::record_changes(&mut tx, &[artwork_id], None).await?;
         sqlx::query(
             "INSERT INTO uploads (id, artwork_id, artist_id, storage_key, filename, content_type, size_bytes, status,
                  expires_at, completed_at)

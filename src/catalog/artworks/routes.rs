@@ -255,7 +255,7 @@ async fn create_artwork(
     let category_id = resolve_category(&mut tx, &fields).await?;
     let id = Uuid::now_v7();
     store::insert(&mut tx, id, artist_id, category_id, &fields).await?;
-    store::snapshot_versions(&mut tx, &[id], Some(principal.user_id)).await?;
+    store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
     audit::record(&mut tx, AuditEntry {
         actor_id: Some(principal.user_id),
         action: "artwork.create",
@@ -373,7 +373,7 @@ async fn update_artwork(
     let fields = patch.apply(current.fields())?;
     let category_id = resolve_category(&mut tx, &fields).await?;
     store::update(&mut tx, id, category_id, &fields).await?;
-    store::snapshot_versions(&mut tx, &[id], Some(principal.user_id)).await?;
+    store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
     audit::record(&mut tx, AuditEntry {
         actor_id: Some(principal.user_id),
         action: "artwork.update",
@@ -418,7 +418,7 @@ async fn archive_artwork(
     fields.status = ArtworkStatus::Archived;
     let category_id = resolve_category(&mut tx, &fields).await?;
     store::update(&mut tx, id, category_id, &fields).await?;
-    store::snapshot_versions(&mut tx, &[id], Some(principal.user_id)).await?;
+    store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
     audit::record(&mut tx, AuditEntry {
         actor_id: Some(principal.user_id),
         action: "artwork.archive",

@@ -261,14 +261,16 @@ async fn replace_tags(conn: &mut PgConnection, artwork_id: Uuid, tags: &[(Slug, 
     Ok(())
 }
 
-/// Stores the current state of each artwork as its version snapshot: the row as
-/// JSON plus its tag slugs. The seed uses it too, so every artwork starts with
-/// version 1 on record.
-pub async fn snapshot_versions(conn: &mut PgConnection, ids: &[Uuid], changed_by: Option<Uuid>) -> sqlx::Result<()> {
+/// Records a write to these artworks: refreshes their search documents and
+/// stores the current state of each as its version snapshot (the row as JSON
+/// plus its tag slugs). Every write path calls it in its transaction, the seed
+/// included, so every artwork starts with version 1 on record and is findable.
+pub async fn record_changes(conn: &mut PgConnection, ids: &[Uuid], changed_by: Option<Uuid>) -> sqlx::Result<()> {
+    sqlx::query("SELECT refresh_artwork_search($1)").bind(ids).execute(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO artwork_versions (artwork_id, version, snapshot, changed_by)
          SELECT a.id, a.version,
-                to_jsonb(a) || jsonb_build_object('tags', COALESCE(
+                (to_jsonb(a) - 'search_document') || jsonb_build_object('tags', COALESCE(
                     (SELECT jsonb_agg(t.tag_slug ORDER BY t.tag_slug) FROM artwork_tags t WHERE t.artwork_id = a.id),
                     '[]'::jsonb)),
                 $2
