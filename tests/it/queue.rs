@@ -23,7 +23,7 @@ async fn jobs_are_delivered_once_while_claimed_and_gone_once_deleted() {
     let first = queue.receive(3, LONG).await.unwrap();
     let second = queue.receive(10, LONG).await.unwrap();
     assert_eq!((first.len(), second.len()), (3, 2));
-    let ids: HashSet<_> = first.iter().chain(&second).map(|j| j.id).collect();
+    let ids: HashSet<_> = first.iter().chain(&second).map(|j| j.id.clone()).collect();
     assert_eq!(ids.len(), 5, "a claimed job was handed out twice");
     assert!(queue.receive(10, LONG).await.unwrap().is_empty());
     for job in first.iter().chain(&second) {
