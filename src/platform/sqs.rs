@@ -167,11 +167,10 @@ impl JobQueue for SqsJobQueue {
             }
             // One group per message: the port promises no ordering, and a shared
             // group would let one slow job hold back every other.
-            let group = uuid::Uuid::new_v4().to_string();
-            request = request.message_group_id(group);
-            if let Some(key) = job.dedup_key {
-                request = request.message_deduplication_id(key);
-            }
+            request = request.message_group_id(uuid::Uuid::new_v4().to_string());
+            // Without a key every send is a new job, even with the same body.
+            let dedup = job.dedup_key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+            request = request.message_deduplication_id(dedup);
         } else {
             request = request.delay_seconds(whole_seconds(job.delay, MAX_DELAY_SECS));
         }
