@@ -75,11 +75,16 @@ standins_stop() {
   fi
 }
 
-# Entry point: leaves ATELIER_TEST_MOTO_URL, ATELIER_TEST_S3S_URL and the
-# s3s-fs key pair exported, and stops both servers on exit. Stand-ins already
+# Entry point: leaves ATELIER_TEST_MOTO_URL, ATELIER_TEST_S3S_URL, the s3s-fs
+# key pair and dummy AWS credentials exported, and stops both servers on exit. Stand-ins already
 # named in the environment are used as they are and nothing is started.
 standins_start() {
   local moto_port s3s_port
+  # Adapters built from configuration resolve credentials through the AWS
+  # default chain: in tests it must yield the stand-ins' dummy account, never
+  # real credentials from the caller's environment or profile.
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+  unset AWS_SESSION_TOKEN AWS_PROFILE
   if [[ -n "${ATELIER_TEST_MOTO_URL:-}" && -n "${ATELIER_TEST_S3S_URL:-}" ]]; then
     log "using the AWS stand-ins named in the environment; not starting any"
     return 0

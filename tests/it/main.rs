@@ -17,3 +17,4 @@ mod queue;
 mod seed;
 mod standins;
 mod taxonomy;
+mod wiring;
