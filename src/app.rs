@@ -21,6 +21,8 @@ use crate::{
         local_objects::LocalObjectStore,
         objects::ObjectStore,
         queue::{JobQueue, PgJobQueue},
+        s3::{S3ObjectStore, S3Settings},
+        sqs::{SqsJobQueue, sqs_client},
     },
 };
 
@@ -43,6 +45,9 @@ impl AppContext {
     pub async fn from_config(config: Config) -> anyhow::Result<Self> {
         let pool = db::connect(&config.database_url, config.database_max_connections).await?;
         let tokens = TokenKeys::from_config(&config.auth)?;
+        // Loaded only when a cloud adapter is configured, and then once.
+        let aws = tokio::sync::OnceCell::new();
+        let aws_config = || aws.get_or_init(|| aws_config::load_defaults(aws_config::BehaviorVersion::latest()));
         let (objects, local_objects): (Arc<dyn ObjectStore>, _) = match &config.storage {
             StorageConfig::Local { dir, signing_secret, public_base_url } => {
                 let secret = match signing_secret {
@@ -57,9 +62,30 @@ impl AppContext {
                 ));
                 (local.clone(), Some(local))
             }
+            StorageConfig::S3 { bucket, endpoint_url, force_path_style } => {
+                let settings = S3Settings {
+                    bucket: bucket.clone(),
+                    endpoint_url: endpoint_url.clone(),
+                    force_path_style: *force_path_style,
+                };
+                (Arc::new(S3ObjectStore::new(aws_config().await, settings)?), None)
+            }
         };
-        let queue: Arc<dyn JobQueue> = match config.queue.backend {
+        let queue: Arc<dyn JobQueue> = match &config.queue.backend {
             QueueBackend::Postgres => Arc::new(PgJobQueue::new(pool.clone(), config.queue.max_receives)),
+            QueueBackend::Sqs { media_queue_url, embed_queue_url, endpoint_url } => {
+                let routes = vec![
+                    ("media.".to_owned(), media_queue_url.clone()),
+                    ("embed.".to_owned(), embed_queue_url.clone()),
+                ];
+                // The in-process worker polls the media queue; embeddings are
+                // consumed by their own function through its event source mapping.
+                Arc::new(SqsJobQueue::new(
+                    sqs_client(aws_config().await, endpoint_url.as_deref()),
+                    routes,
+                    media_queue_url.clone(),
+                ))
+            }
         };
         Ok(Self {
             kv: Arc::new(PgKeyValueStore::new(pool.clone())),

@@ -33,6 +33,15 @@ impl Jobs {
         Self { ctx, duplicates: Arc::new(DuplicateIndex::default()) }
     }
 
+    /// Runs every job in a Lambda SQS event; the response names the messages
+    /// to redeliver.
+    pub async fn run_sqs_event(
+        &self,
+        event: aws_lambda_events::event::sqs::SqsEvent,
+    ) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+        crate::platform::lambda_sqs::handle_sqs_batch(event, |job| async move { self.run(&job).await }).await
+    }
+
     /// Runs one job. An error means "try again later"; the queue dead-letters a
     /// job that keeps failing.
     pub async fn run(&self, job: &Job) -> anyhow::Result<()> {

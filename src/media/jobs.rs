@@ -25,7 +25,7 @@ use crate::{
 
 pub const PROCESS: &str = "media.process";
 /// The storage service reported a new object (S3 ObjectCreated on the queue).
-pub const OBJECT_CREATED: &str = "media.object_created";
+pub const OBJECT_CREATED: &str = crate::platform::lambda_sqs::OBJECT_CREATED_KIND;
 /// Consumed by the discovery capability; queued whenever an artwork's images change.
 pub const EMBED_ARTWORK: &str = "embed.artwork";
 

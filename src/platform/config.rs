@@ -55,6 +55,8 @@ pub enum StorageConfig {
     /// (random per process when unset). `public_base_url` prefixes those URLs;
     /// empty means same-origin paths.
     Local { dir: PathBuf, signing_secret: Option<String>, public_base_url: String },
+    /// An S3 bucket; credentials and region come from the AWS default chain.
+    S3 { bucket: String, endpoint_url: Option<String>, force_path_style: bool },
 }
 
 impl std::fmt::Debug for StorageConfig {
@@ -65,6 +67,12 @@ impl std::fmt::Debug for StorageConfig {
                 .field("dir", dir)
                 .field("signing_secret", &signing_secret.as_ref().map(|_| "<redacted>"))
                 .field("public_base_url", public_base_url)
+                .finish(),
+            Self::S3 { bucket, endpoint_url, force_path_style } => f
+                .debug_struct("S3")
+                .field("bucket", bucket)
+                .field("endpoint_url", endpoint_url)
+                .field("force_path_style", force_path_style)
                 .finish(),
         }
     }
@@ -85,6 +93,9 @@ pub struct QueueConfig {
 #[derive(Clone, Debug)]
 pub enum QueueBackend {
     Postgres,
+    /// One queue per job family, chosen by the kind's prefix (`media.`,
+    /// `embed.`); credentials and region come from the AWS default chain.
+    Sqs { media_queue_url: String, embed_queue_url: String, endpoint_url: Option<String> },
 }
 
 #[derive(Clone)]
@@ -187,12 +198,22 @@ impl Config {
                     signing_secret: get("BLOB_SIGNING_SECRET"),
                     public_base_url: get("PUBLIC_BASE_URL").unwrap_or_default(),
                 },
-                Some(other) => bail!("OBJECT_STORE must be local, not {other:?}"),
+                Some("s3") => StorageConfig::S3 {
+                    bucket: get("S3_BUCKET").context("OBJECT_STORE=s3 needs S3_BUCKET")?,
+                    endpoint_url: get("S3_ENDPOINT_URL"),
+                    force_path_style: parse_or(&get, "S3_FORCE_PATH_STYLE", false)?,
+                },
+                Some(other) => bail!("OBJECT_STORE must be local or s3, not {other:?}"),
             },
             queue: QueueConfig {
                 backend: match get("QUEUE_BACKEND").as_deref() {
                     None | Some("postgres") => QueueBackend::Postgres,
-                    Some(other) => bail!("QUEUE_BACKEND must be postgres, not {other:?}"),
+                    Some("sqs") => QueueBackend::Sqs {
+                        media_queue_url: get("SQS_MEDIA_QUEUE_URL").context("QUEUE_BACKEND=sqs needs SQS_MEDIA_QUEUE_URL")?,
+                        embed_queue_url: get("SQS_EMBED_QUEUE_URL").context("QUEUE_BACKEND=sqs needs SQS_EMBED_QUEUE_URL")?,
+                        endpoint_url: get("SQS_ENDPOINT_URL"),
+                    },
+                    Some(other) => bail!("QUEUE_BACKEND must be postgres or sqs, not {other:?}"),
                 },
                 max_receives: parse_or(&get, "JOB_MAX_RECEIVES", 5)?,
                 visibility_timeout: Duration::from_secs(parse_or(&get, "JOB_VISIBILITY_TIMEOUT_SECS", 300)?),

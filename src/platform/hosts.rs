@@ -125,6 +125,19 @@ pub async fn run_lambda(family: Family) -> Result<(), lambda_http::Error> {
     lambda_http::run(router).await
 }
 
+/// A Lambda function consuming a job queue through an SQS event source with
+/// `ReportBatchItemFailures`: only the messages whose jobs failed come back.
+pub async fn run_lambda_sqs_worker() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    telemetry::init_from_env();
+    let jobs = crate::jobs::Jobs::new(AppContext::from_env().await?);
+    let jobs = &jobs;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
+        Ok::<_, lambda_http::Error>(jobs.run_sqs_event(event.payload).await)
+    }))
+    .await
+}
+
 /// API Gateway reports the caller's address in the request context, which the
 /// client cannot forge (unlike headers).
 async fn client_ip_from_lambda_context(mut req: Request, next: Next) -> Response {

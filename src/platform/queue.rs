@@ -11,37 +11,47 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct Job {
-    pub id: Uuid,
+    /// Opaque: a UUID in PostgreSQL, a message id in SQS.
+    pub id: String,
     pub kind: String,
     pub payload: Value,
     /// How many times the job has been handed out, this time included.
     pub receive_count: i32,
     /// Proof of the current claim; deleting or retrying needs it.
-    pub receipt: Uuid,
+    pub receipt: String,
 }
 
 #[derive(Clone, Debug)]
 pub struct NewJob<'a> {
     pub kind: &'a str,
     pub payload: Value,
-    /// Jobs with the same key are enqueued once.
+    /// Jobs with the same key are enqueued once. Backends that cannot enforce
+    /// it (SQS standard queues) treat it as advisory: handlers must be
+    /// idempotent anyway, since delivery is at least once.
     pub dedup_key: Option<&'a str>,
     pub delay: Duration,
 }
 
 #[async_trait]
 pub trait JobQueue: Send + Sync + 'static {
-    /// Enqueues a job; returns false when a job with the same dedup key exists.
+    /// Enqueues a job; returns false when a job with the same dedup key exists
+    /// and the backend can tell (SQS cannot: it drops the duplicate silently).
     async fn send(&self, job: NewJob<'_>) -> anyhow::Result<bool>;
     /// Claims up to `max` visible jobs, hiding them for `visibility`. Jobs that
     /// have already been received the maximum number of times are dead-lettered
     /// instead of returned.
     async fn receive(&self, max: i64, visibility: Duration) -> anyhow::Result<Vec<Job>>;
     /// Acknowledges a job. A stale receipt (the claim expired and someone else
-    /// holds the job now) deletes nothing and returns false.
+    /// holds the job now) is not an error: PostgreSQL then deletes nothing and
+    /// returns false; SQS may still delete the message, as its documentation
+    /// allows for late acknowledgements, and reports true since it cannot tell.
     async fn delete(&self, job: &Job) -> anyhow::Result<bool>;
     /// Gives a job back after a transient failure, visible again after `delay`.
+    /// A stale receipt changes nothing: the job is visible again already.
     async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<()>;
+    /// Up to `max` jobs that were dead-lettered, for inspection and redrive
+    /// tooling; reading them does not remove them.
+    async fn dead_letters(&self, max: i64) -> anyhow::Result<Vec<Job>>;
 }
 
 pub struct PgJobQueue {
@@ -112,14 +122,21 @@ impl JobQueue for PgJobQueue {
         tx.commit().await?;
         Ok(rows
             .into_iter()
-            .map(|r| Job { id: r.id, kind: r.kind, payload: r.payload, receive_count: r.receive_count, receipt: r.receipt })
+            .map(|r| Job {
+                id: r.id.to_string(),
+                kind: r.kind,
+                payload: r.payload,
+                receive_count: r.receive_count,
+                receipt: r.receipt.to_string(),
+            })
             .collect())
     }
 
     async fn delete(&self, job: &Job) -> anyhow::Result<bool> {
+        let Some((id, receipt)) = claim_of(job) else { return Ok(false) };
         let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 AND receipt = $2")
-            .bind(job.id)
-            .bind(job.receipt)
+            .bind(id)
+            .bind(receipt)
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -127,16 +144,43 @@ impl JobQueue for PgJobQueue {
     }
 
     async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<()> {
+        let Some((id, receipt)) = claim_of(job) else { return Ok(()) };
         sqlx::query(
             "UPDATE jobs SET visible_at = now() + make_interval(secs => $3), last_error = $4
              WHERE id = $1 AND receipt = $2",
         )
-        .bind(job.id)
-        .bind(job.receipt)
+        .bind(id)
+        .bind(receipt)
         .bind(delay.as_secs_f64())
         .bind(error.chars().take(2000).collect::<String>())
         .execute(&self.pool)
         .await?;
         Ok(())
     }
+
+    async fn dead_letters(&self, max: i64) -> anyhow::Result<Vec<Job>> {
+        let rows: Vec<(Uuid, String, Value, i32)> = sqlx::query_as(
+            "SELECT id, kind, payload, receive_count FROM dead_jobs ORDER BY died_at, id LIMIT $1",
+        )
+        .bind(max)
+        .fetch_all(&self.pool)
+        .await?;
+        // A dead letter has no claim to prove; its id stands in for the receipt.
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, payload, receive_count)| Job {
+                id: id.to_string(),
+                kind,
+                payload,
+                receive_count,
+                receipt: id.to_string(),
+            })
+            .collect())
+    }
+}
+
+/// The job's id and receipt as this queue issued them; a job from another
+/// backend (unparsable ids) holds no claim here.
+fn claim_of(job: &Job) -> Option<(Uuid, Uuid)> {
+    Some((job.id.parse().ok()?, job.receipt.parse().ok()?))
 }

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, each test on its own PostgreSQL database cloned
 //! from a migrated template. Needs `DATABASE_URL` pointing at a server where it
-//! may create databases (`scripts/test` provides one).
+//! may create databases, and the AWS stand-ins' `ATELIER_TEST_*` variables
+//! (`scripts/test` provides both).
 
 mod artists;
 mod artworks;
@@ -9,10 +10,14 @@ mod helpers;
 mod hostile;
 mod hosts;
 mod interactions;
+mod lambda_sqs;
+mod objects;
 mod openapi;
 mod queue;
 mod seed;
+mod standins;
 mod taxonomy;
 mod uploads;
 mod vectors;
 mod worker;
+mod wiring;

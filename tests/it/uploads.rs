@@ -266,11 +266,11 @@ async fn processing_the_same_upload_twice_at_once_stores_one_set_of_variants() {
     // Two workers hold the same message (its visibility timeout expired under the first).
     let jobs = atelier::jobs::Jobs::new(app.ctx.clone());
     let message = atelier::platform::queue::Job {
-        id: uuid::Uuid::now_v7(),
+        id: uuid::Uuid::now_v7().to_string(),
         kind: "media.process".to_owned(),
         payload: json!({"upload_id": upload_id}),
         receive_count: 1,
-        receipt: uuid::Uuid::now_v7(),
+        receipt: uuid::Uuid::now_v7().to_string(),
     };
     let (first, second) = tokio::join!(jobs.run(&message), jobs.run(&message));
     first.unwrap();
@@ -392,4 +392,46 @@ async fn a_published_work_flagged_as_a_copy_leaves_the_public_catalog_until_clea
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     let archived = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
     assert_eq!((archived.body["status"].as_str(), archived.body["held_for_review"].as_bool()), (Some("archived"), Some(true)));
+}
+
+/// The media worker's Lambda handler on an SQS event: a real processing job
+/// beside a poisoned message and a storage notification.
+#[tokio::test]
+async fn the_sqs_handler_processes_jobs_and_names_only_the_failed_messages() {
+    let app = spawn_app().await;
+    let artist = app.artist("lambda-painter").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let bytes = dataset("images/munch_the_scream.jpg");
+    let created = app
+        .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork_id, "filename": "scream.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}))
+        .await;
+    assert_eq!(app.post_upload_form(&created.body["form"], &bytes).await.status, StatusCode::NO_CONTENT);
+    let upload_id = created.body["id"].as_str().unwrap();
+    let key = created.body["form"]["fields"]["key"].as_str().unwrap();
+
+    let message = |id: &str, body: Value| {
+        json!({"messageId": id, "receiptHandle": format!("receipt-{id}"), "body": body.to_string(),
+               "attributes": {"ApproximateReceiveCount": "1"}, "eventSource": "aws:sqs"})
+    };
+    // The storage notification completes the upload (queueing its job), and
+    // the job itself runs in a second batch, as it would arrive on the queue.
+    let notification = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Post", "s3": {"object": {"key": key}}}]});
+    let event = json!({"Records": [
+        message("good", notification),
+        message("poison", json!({"kind": "media.process", "payload": {"upload_id": "not-a-uuid"}})),
+    ]});
+    let jobs = atelier::jobs::Jobs::new(app.ctx.clone());
+    let response = jobs.run_sqs_event(serde_json::from_value(event).unwrap()).await;
+    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(failed, ["poison"]);
+    assert_eq!(status_of(&app, &artist, upload_id).await["status"], "processing");
+
+    let queued = app.ctx.queue.receive(10, std::time::Duration::from_secs(60)).await.unwrap();
+    assert_eq!(queued.len(), 1, "the notification queues exactly one job");
+    let process = json!({"kind": queued[0].kind, "payload": queued[0].payload});
+    let event = json!({"Records": [message("job", process)]});
+    let response = jobs.run_sqs_event(serde_json::from_value(event).unwrap()).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(status_of(&app, &artist, upload_id).await["status"], "ready");
 }

@@ -1,0 +1,118 @@
+# Local stand-ins for the AWS services the cloud adapters talk to: moto (S3,
+# SQS) and s3s-fs (an S3 server that checks signatures, which moto does not).
+# Both are installed from their registries into ~/.cache/atelier-tools on first
+# use. Source it; the entry point is standins_start.
+# shellcheck shell=bash
+
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ATELIER_TOOLS_DIR="${ATELIER_TOOLS_DIR:-$HOME/.cache/atelier-tools}"
+MOTO_VERSION=5.2.5
+# 0.14 is the newest release that builds on stable Rust here.
+S3S_FS_VERSION=0.14.1
+STANDINS_DIR=""
+STANDINS_PIDS=()
+
+standins_install_moto() {
+  local venv="$ATELIER_TOOLS_DIR/moto-$MOTO_VERSION"
+  MOTO_BIN="$venv/bin/moto_server"
+  # The marker is written last, so an interrupted install is redone.
+  [[ -f "$venv/.installed" && -x "$MOTO_BIN" ]] && return 0
+  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+  log "installing moto[server]==$MOTO_VERSION into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed; install python3-venv and retry"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+  touch "$venv/.installed"
+}
+
+standins_install_s3s() {
+  S3S_BIN="$ATELIER_TOOLS_DIR/bin/s3s-fs"
+  if [[ -x "$S3S_BIN" && "$("$S3S_BIN" --version 2>/dev/null)" == "s3s-fs $S3S_FS_VERSION" ]]; then
+    return 0
+  fi
+  ensure_cargo
+  log "building s3s-fs $S3S_FS_VERSION into $ATELIER_TOOLS_DIR (a few minutes, once)"
+  # Its own temporary target directory: the shared one would hold the build
+  # lock the test build is about to need.
+  env -u CARGO_TARGET_DIR cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked \
+    --root "$ATELIER_TOOLS_DIR" --quiet >&2
+}
+
+# A port the kernel reports free now; the stand-in binds it a moment later.
+standins_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+standins_wait_port() {
+  local name="$1" pid="$2" port="$3" log_file="$4" tries=0
+  # Only the port is probed: bash's /dev/tcp needs no HTTP client.
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$log_file" >&2 || true
+      die "$name exited before listening on 127.0.0.1:$port (log: $log_file)"
+    fi
+    tries=$((tries + 1))
+    if (( tries >= 120 )); then
+      tail -n 30 "$log_file" >&2 || true
+      die "$name did not listen on 127.0.0.1:$port within 60s (log: $log_file)"
+    fi
+    sleep 0.5
+  done
+}
+
+standins_stop() {
+  local pid
+  for pid in "${STANDINS_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  STANDINS_PIDS=()
+  if [[ -n "$STANDINS_DIR" ]]; then
+    rm -rf "$STANDINS_DIR"
+    STANDINS_DIR=""
+  fi
+}
+
+# Entry point: leaves ATELIER_TEST_MOTO_URL, ATELIER_TEST_S3S_URL, the s3s-fs
+# key pair and dummy AWS credentials exported, and stops both servers on exit. Stand-ins already
+# named in the environment are used as they are and nothing is started.
+standins_start() {
+  local moto_port s3s_port
+  # Adapters built from configuration resolve credentials through the AWS
+  # default chain: in tests it must yield the stand-ins' dummy account, never
+  # real credentials from the caller's environment or profile.
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+  if [[ -n "${ATELIER_TEST_MOTO_URL:-}" && -n "${ATELIER_TEST_S3S_URL:-}" ]]; then
+    log "using the AWS stand-ins named in the environment; not starting any"
+    return 0
+  fi
+  standins_install_moto
+  standins_install_s3s
+  STANDINS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/atelier-standins.XXXXXX")"
+  on_exit standins_stop
+  mkdir -p "$STANDINS_DIR/s3s-root"
+
+  moto_port="$(standins_free_port)"
+  log "starting moto on 127.0.0.1:$moto_port (log: $STANDINS_DIR/moto.log)"
+  "$MOTO_BIN" -H 127.0.0.1 -p "$moto_port" >"$STANDINS_DIR/moto.log" 2>&1 </dev/null &
+  STANDINS_PIDS+=("$!")
+  standins_wait_port moto "$!" "$moto_port" "$STANDINS_DIR/moto.log"
+
+  # A fresh key pair per run: nothing outside this run can sign for it.
+  ATELIER_TEST_S3S_ACCESS_KEY="atelier-test"
+  ATELIER_TEST_S3S_SECRET_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  s3s_port="$(standins_free_port)"
+  log "starting s3s-fs on 127.0.0.1:$s3s_port (log: $STANDINS_DIR/s3s-fs.log)"
+  "$S3S_BIN" --host 127.0.0.1 --port "$s3s_port" \
+    --access-key "$ATELIER_TEST_S3S_ACCESS_KEY" --secret-key "$ATELIER_TEST_S3S_SECRET_KEY" \
+    "$STANDINS_DIR/s3s-root" >"$STANDINS_DIR/s3s-fs.log" 2>&1 </dev/null &
+  STANDINS_PIDS+=("$!")
+  standins_wait_port s3s-fs "$!" "$s3s_port" "$STANDINS_DIR/s3s-fs.log"
+
+  export ATELIER_TEST_MOTO_URL="http://127.0.0.1:$moto_port"
+  export ATELIER_TEST_S3S_URL="http://127.0.0.1:$s3s_port"
+  export ATELIER_TEST_S3S_ACCESS_KEY ATELIER_TEST_S3S_SECRET_KEY
+}

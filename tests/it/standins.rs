@@ -1,0 +1,84 @@
+//! The local AWS stand-ins `scripts/test` starts: moto (S3 and SQS, no
+//! signature checks) and s3s-fs (S3 with signature and POST-policy checks).
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::Credentials;
+use aws_sdk_sqs::types::QueueAttributeName;
+use uuid::Uuid;
+
+fn required(name: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("{name} is not set: run the tests through scripts/test, which starts the AWS stand-ins"))
+}
+
+pub fn moto_url() -> String {
+    required("ATELIER_TEST_MOTO_URL")
+}
+
+pub struct S3sFs {
+    pub url: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+pub fn s3s_fs() -> S3sFs {
+    S3sFs {
+        url: required("ATELIER_TEST_S3S_URL"),
+        access_key: required("ATELIER_TEST_S3S_ACCESS_KEY"),
+        secret_key: required("ATELIER_TEST_S3S_SECRET_KEY"),
+    }
+}
+
+/// AWS configuration with fixed credentials, so nothing from the machine's
+/// environment or profiles takes part.
+pub async fn sdk_config(access_key: &str, secret_key: &str, session_token: Option<&str>) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access_key, secret_key, session_token.map(str::to_owned), None, "tests"))
+        .load()
+        .await
+}
+
+pub async fn moto_config() -> SdkConfig {
+    sdk_config("testing", "testing", None).await
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", Uuid::now_v7().simple())
+}
+
+/// A fresh queue whose RedrivePolicy dead-letters a message received more
+/// than `max_receives` times into a fresh dead-letter queue; returns its URL.
+pub async fn moto_queue(client: &aws_sdk_sqs::Client, max_receives: i32, fifo: bool) -> String {
+    let suffix = if fifo { ".fifo" } else { "" };
+    let fifo_attribute = |request: aws_sdk_sqs::operation::create_queue::builders::CreateQueueFluentBuilder| {
+        if fifo { request.attributes(QueueAttributeName::FifoQueue, "true") } else { request }
+    };
+    let dead_letter_url = fifo_attribute(client.create_queue().queue_name(format!("{}{suffix}", unique("dlq"))))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = client
+        .get_queue_attributes()
+        .queue_url(&dead_letter_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()
+        .remove(&QueueAttributeName::QueueArn)
+        .unwrap();
+    let redrive = serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives.to_string()});
+    fifo_attribute(client.create_queue().queue_name(format!("{}{suffix}", unique("jobs"))))
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
