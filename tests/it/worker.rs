@@ -32,6 +32,7 @@ fn start_worker(app: &TestApp) -> Worker {
             .env("JOB_VISIBILITY_TIMEOUT_SECS", "3")
             .env("WORKER_CONCURRENCY", "1")
             .env("RUST_LOG", "warn")
+            .env("LOG_FORMAT", "pretty")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -65,6 +66,10 @@ async fn a_worker_killed_mid_job_loses_nothing_and_the_job_runs_once_more() {
         if claimed == Some(1) {
             break;
         }
+        if let Some(status) = first.0.try_wait().unwrap() {
+            panic!("the worker exited on its own ({status}) before claiming the job");
+        }
+        assert_ne!(upload_status(&app, &id).await, "ready", "the job finished between two polls; nothing was killed mid-job");
         assert!(Instant::now() < deadline, "the worker never claimed the job");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
