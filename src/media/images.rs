@@ -21,6 +21,12 @@ pub struct ImageView {
     /// Size of the upright original, in pixels.
     pub width: i32,
     pub height: i32,
+    /// MIME type of the original as identified from its bytes.
+    pub source_format: String,
+    /// Channels and bit depth of the original, e.g. `Rgb8`.
+    pub color_type: String,
+    /// Whether the original embedded an ICC colour profile.
+    pub has_icc: bool,
     /// Dominant colours, largest share first.
     pub palette: Vec<Swatch>,
     /// Variance of the Laplacian at a fixed size: higher is crisper.
@@ -46,6 +52,9 @@ struct ImageRow {
     artwork_id: Uuid,
     width: i32,
     height: i32,
+    source_format: String,
+    color_type: String,
+    has_icc: bool,
     palette: sqlx::types::Json<Vec<Swatch>>,
     sharpness: f32,
     variants: sqlx::types::Json<Vec<VariantRow>>,
@@ -70,7 +79,7 @@ pub async fn for_artworks(
         return Ok(HashMap::new());
     }
     let rows: Vec<ImageRow> = sqlx::query_as(
-        "SELECT i.id, i.artwork_id, i.width, i.height, i.palette, i.sharpness,
+        "SELECT i.id, i.artwork_id, i.width, i.height, i.source_format, i.color_type, i.has_icc, i.palette, i.sharpness,
                 COALESCE(json_agg(json_build_object('width', v.width, 'height', v.height, 'format', v.format,
                     'storage_key', v.storage_key, 'byte_size', v.byte_size) ORDER BY v.width, v.format)
                     FILTER (WHERE v.image_id IS NOT NULL), '[]') AS variants
@@ -100,6 +109,9 @@ pub async fn for_artworks(
             id: row.id,
             width: row.width,
             height: row.height,
+            source_format: row.source_format,
+            color_type: row.color_type,
+            has_icc: row.has_icc,
             palette: row.palette.0,
             sharpness: row.sharpness,
             variants,

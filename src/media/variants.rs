@@ -114,6 +114,19 @@ mod tests {
     }
 
     #[test]
+    fn variants_carry_no_metadata_from_the_original() {
+        // This scan's JPEG carries an EXIF block; re-encoding from pixels drops it.
+        let bytes = std::fs::read(crate::media::datasets().join("images/monet_water_lilies_1919.jpg")).unwrap();
+        let has_exif = |data: &[u8]| data.windows(6).any(|w| w == b"Exif\0\0");
+        assert!(has_exif(&bytes));
+        let (_, image) = crate::media::inspect::decode(&bytes, crate::media::inspect::Bounds::default()).unwrap();
+        for variant in render(&image).unwrap() {
+            assert!(!has_exif(&variant.bytes), "{}px {:?}", variant.width, variant.format);
+            assert!(!variant.bytes.windows(4).any(|w| w == b"XMP " || w == b"ICCP"), "{}px {:?}", variant.width, variant.format);
+        }
+    }
+
+    #[test]
     fn every_variant_decodes_at_its_size_in_its_format() {
         let path = crate::media::datasets().join("images/vangogh_starry_night.jpg");
         let image = image::open(path).unwrap();

@@ -93,6 +93,7 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     let image = &fetched.body["images"][0];
     assert_eq!((image["width"].as_i64(), image["height"].as_i64()), (Some(1024), Some(640)));
     assert_eq!(image["palette"].as_array().unwrap().len(), 5);
+    assert_eq!((image["source_format"].as_str(), image["color_type"].as_str()), (Some("image/jpeg"), Some("Rgb8")));
     let variants = image["variants"].as_array().unwrap();
     let shapes: Vec<(i64, &str)> = variants.iter().map(|v| (v["width"].as_i64().unwrap(), v["format"].as_str().unwrap())).collect();
     assert_eq!(shapes, [(320, "jpeg"), (320, "webp"), (800, "jpeg"), (800, "webp"), (1024, "jpeg"), (1024, "webp")], "never upscaled past 1024");
