@@ -31,6 +31,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub storage: StorageConfig,
     pub queue: QueueConfig,
+    pub vectors: VectorIndexConfig,
 }
 
 /// Limits of the upload flow and the image pipeline.
@@ -96,6 +97,31 @@ pub enum QueueBackend {
     /// One queue per job family, chosen by the kind's prefix (`media.`,
     /// `embed.`); credentials and region come from the AWS default chain.
     Sqs { media_queue_url: String, embed_queue_url: String, endpoint_url: Option<String> },
+}
+
+/// Where artwork embeddings are indexed. The vector size is the embedder's, so
+/// it is not configured here.
+#[derive(Clone)]
+pub enum VectorIndexConfig {
+    /// The embedded exact index, persisted in `DATABASE_URL`.
+    Postgres,
+    /// A Qdrant server's gRPC endpoint; the collection is created if missing.
+    Qdrant { url: String, api_key: Option<String>, collection: String },
+}
+
+impl std::fmt::Debug for VectorIndexConfig {
+    // Hand-written so the API key can never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Postgres => f.write_str("Postgres"),
+            Self::Qdrant { url, api_key, collection } => f
+                .debug_struct("Qdrant")
+                .field("url", url)
+                .field("api_key", &api_key.as_ref().map(|_| "<redacted>"))
+                .field("collection", collection)
+                .finish(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -218,6 +244,15 @@ impl Config {
                 max_receives: parse_or(&get, "JOB_MAX_RECEIVES", 5)?,
                 visibility_timeout: Duration::from_secs(parse_or(&get, "JOB_VISIBILITY_TIMEOUT_SECS", 300)?),
                 worker_concurrency: parse_or(&get, "WORKER_CONCURRENCY", 2)?,
+            },
+            vectors: match get("VECTOR_INDEX").as_deref() {
+                None | Some("postgres") => VectorIndexConfig::Postgres,
+                Some("qdrant") => VectorIndexConfig::Qdrant {
+                    url: get("QDRANT_URL").context("VECTOR_INDEX=qdrant needs QDRANT_URL")?,
+                    api_key: get("QDRANT_API_KEY"),
+                    collection: get("QDRANT_COLLECTION").unwrap_or_else(|| "artworks".to_owned()),
+                },
+                Some(other) => bail!("VECTOR_INDEX must be postgres or qdrant, not {other:?}"),
             },
         })
     }

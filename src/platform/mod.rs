@@ -12,6 +12,7 @@ pub mod lambda_sqs;
 pub mod local_objects;
 pub mod objects;
 pub mod pg_vectors;
+pub mod qdrant;
 pub mod queue;
 pub mod s3;
 pub mod sqs;

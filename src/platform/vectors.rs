@@ -3,11 +3,21 @@
 //! keeps every vector in memory for exact search and persists them in
 //! PostgreSQL; the cloud adapter is Qdrant.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use uuid::Uuid;
+
+use super::{
+    config::VectorIndexConfig,
+    pg_vectors::PgVectorIndex,
+    qdrant::{QdrantSettings, QdrantVectorIndex},
+};
+
+/// Length of the text embedder's vectors (all-MiniLM-L6-v2).
+pub const DEFAULT_DIMENSION: u64 = 384;
 
 /// What searches filter on, stored beside each vector.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,4 +126,26 @@ pub fn example_query(positive: &[Vec<f32>], negative: &[Vec<f32>]) -> Option<Vec
         None => positive,
     };
     Some(normalised(query))
+}
+
+/// The adapter `config` selects. `dimension` is the embedder's vector length;
+/// Qdrant fixes it per collection, so a mismatch fails here rather than at the
+/// first write.
+pub async fn vector_index_from_config(
+    config: &VectorIndexConfig,
+    db: &PgPool,
+    dimension: u64,
+) -> anyhow::Result<Arc<dyn VectorIndex>> {
+    Ok(match config {
+        VectorIndexConfig::Postgres => Arc::new(PgVectorIndex::new(db.clone())),
+        VectorIndexConfig::Qdrant { url, api_key, collection } => Arc::new(
+            QdrantVectorIndex::connect(QdrantSettings {
+                url: url.clone(),
+                api_key: api_key.clone(),
+                collection: collection.clone(),
+                dimension,
+            })
+            .await?,
+        ),
+    })
 }

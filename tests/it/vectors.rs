@@ -1,10 +1,16 @@
-//! The vector-index port's contract, run against the embedded adapter (and any
-//! other adapter through the same functions).
+//! The vector-index port's contract, run against the embedded adapter and,
+//! when `QDRANT_URL` names a server, against Qdrant.
+
+use std::{io::Write, panic::AssertUnwindSafe};
 
 use atelier::platform::{
+    config::{Config, VectorIndexConfig},
     pg_vectors::PgVectorIndex,
-    vectors::{VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised},
+    qdrant::{QdrantSettings, QdrantVectorIndex},
+    vectors::{DEFAULT_DIMENSION, VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised, vector_index_from_config},
 };
+use futures::FutureExt;
+use qdrant_client::Qdrant;
 use uuid::Uuid;
 
 use crate::helpers::spawn_app;
@@ -114,4 +120,122 @@ async fn embedded_indexes_in_two_processes_see_each_others_writes() {
     let seen = reader.search(&query, &VectorFilter::default(), 10).await.unwrap();
     assert_eq!(seen.len(), 7);
     assert_eq!(seen[0].id, points[1].id);
+}
+
+/// The Qdrant server to test against, or `None` after saying on stderr that
+/// the test is skipped.
+fn qdrant_url(test: &str) -> Option<String> {
+    let url = std::env::var("QDRANT_URL").ok().filter(|url| !url.trim().is_empty());
+    if url.is_none() {
+        // Straight to stderr: the test harness would swallow `eprintln!` from
+        // a passing test, and a skip must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: the Qdrant port tests were skipped because QDRANT_URL is unset"
+        );
+    }
+    url
+}
+
+fn qdrant_settings(url: &str, collection: &str, dimension: u64) -> QdrantSettings {
+    QdrantSettings {
+        url: url.to_owned(),
+        api_key: std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()),
+        collection: collection.to_owned(),
+        dimension,
+    }
+}
+
+/// Runs `test` with the name of a collection no other test uses, then drops
+/// that collection whether the test passed or panicked.
+async fn in_fresh_collection(url: &str, test: impl AsyncFnOnce(String)) {
+    let collection = format!("atelier_test_{}", Uuid::now_v7().simple());
+    let outcome = AssertUnwindSafe(test(collection.clone())).catch_unwind().await;
+    let client = Qdrant::from_url(url)
+        .api_key(std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()))
+        .skip_compatibility_check()
+        .build()
+        .unwrap();
+    client.delete_collection(&collection).await.unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[tokio::test]
+async fn the_qdrant_vector_index_keeps_the_contract() {
+    let Some(url) = qdrant_url("the_qdrant_vector_index_keeps_the_contract") else { return };
+    in_fresh_collection(&url, async |collection| {
+        let index = QdrantVectorIndex::connect(qdrant_settings(&url, &collection, 4)).await.unwrap();
+        vector_index_contract(&index).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_qdrant_collection_is_prepared_once_and_refuses_another_dimension() {
+    let Some(url) = qdrant_url("the_qdrant_collection_is_prepared_once_and_refuses_another_dimension") else {
+        return;
+    };
+    in_fresh_collection(&url, async |collection| {
+        let config = VectorIndexConfig::Qdrant {
+            url: url.clone(),
+            api_key: std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()),
+            collection: collection.clone(),
+        };
+        let app = spawn_app().await;
+        let first = vector_index_from_config(&config, &app.ctx.db, 4).await.unwrap();
+        let (points, _, _) = circle();
+        first.upsert(points.clone()).await.unwrap();
+
+        // A second process bootstraps the same collection without losing data.
+        let second = vector_index_from_config(&config, &app.ctx.db, 4).await.unwrap();
+        assert_eq!(second.vectors(&[points[0].id]).await.unwrap().len(), 1);
+
+        let error = vector_index_from_config(&config, &app.ctx.db, DEFAULT_DIMENSION).await.err().unwrap();
+        let message = format!("{error:#}");
+        assert!(message.contains("holds 4-d vectors") && message.contains("384-d"), "{message}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn vector_index_selects_the_adapter_from_configuration() {
+    let app = spawn_app().await;
+    let config = |vars: &[(&str, &str)]| {
+        let vars: Vec<(String, String)> = [("DATABASE_URL", app.database_url.as_str())]
+            .iter()
+            .chain(vars)
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(move |key| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    };
+
+    let embedded = config(&[]).unwrap().vectors;
+    assert!(matches!(embedded, VectorIndexConfig::Postgres));
+    let index = vector_index_from_config(&embedded, &app.ctx.db, DEFAULT_DIMENSION).await.unwrap();
+    let (points, _, _) = circle();
+    index.upsert(points.clone()).await.unwrap();
+    // Written through the configured index, read by another over the same database.
+    let query = normalised(vec![1.0, 0.0, 0.0, 0.0]);
+    let seen = PgVectorIndex::new(app.ctx.db.clone()).search(&query, &VectorFilter::default(), 1).await.unwrap();
+    assert_eq!(seen[0].id, points[0].id);
+
+    let missing_url = config(&[("VECTOR_INDEX", "qdrant")]).unwrap_err();
+    assert!(missing_url.to_string().contains("QDRANT_URL"), "{missing_url}");
+    let unknown = config(&[("VECTOR_INDEX", "pinecone")]).unwrap_err();
+    assert!(unknown.to_string().contains("postgres or qdrant"), "{unknown}");
+
+    let qdrant = config(&[
+        ("VECTOR_INDEX", "qdrant"),
+        ("QDRANT_URL", "http://127.0.0.1:1"),
+        ("QDRANT_API_KEY", "s3cret-key"),
+    ])
+    .unwrap()
+    .vectors;
+    let printed = format!("{qdrant:?}");
+    assert!(printed.contains("artworks") && printed.contains("<redacted>") && !printed.contains("s3cret-key"), "{printed}");
+    // Nothing listens on port 1: the bootstrap fails at start-up, naming what it was doing.
+    let error = vector_index_from_config(&qdrant, &app.ctx.db, DEFAULT_DIMENSION).await.err().unwrap();
+    assert!(format!("{error:#}").contains("preparing Qdrant collection \"artworks\" at http://127.0.0.1:1"), "{error:#}");
 }
