@@ -49,6 +49,20 @@ pub struct MediaConfig {
     pub duplicate_distance: u32,
 }
 
+/// `$ATELIER_MODEL_DIR`, else a per-user cache shared by every clone (so CI
+/// and worktrees download the weights once), else `.data/models/...` where
+/// there is no home directory.
+pub fn default_model_dir(get: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    const MODEL: &str = "all-MiniLM-L6-v2";
+    if let Some(dir) = get("ATELIER_MODEL_DIR") {
+        PathBuf::from(dir)
+    } else if let Some(home) = get("HOME") {
+        PathBuf::from(home).join(".cache/atelier-models").join(MODEL)
+    } else {
+        PathBuf::from(".data/models").join(MODEL)
+    }
+}
+
 #[derive(Clone)]
 pub enum StorageConfig {
     /// Files under `dir`, served through URLs signed with `signing_secret`

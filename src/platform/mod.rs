@@ -4,10 +4,12 @@
 pub mod audit;
 pub mod config;
 pub mod db;
+pub mod embedder;
 pub mod error;
 pub mod hosts;
 pub mod http;
 pub mod kv;
+pub mod local_embedder;
 pub mod local_objects;
 pub mod objects;
 pub mod queue;
