@@ -49,6 +49,36 @@ pub struct MediaConfig {
     pub duplicate_distance: u32,
 }
 
+#[derive(Clone)]
+pub struct OpenAiEmbedderConfig {
+    /// Base URL; requests go to `{api_url}/v1/embeddings`.
+    pub api_url: String,
+    pub model: String,
+    pub dimensions: usize,
+    /// Also ask the server for `dimensions` (models that can shorten their
+    /// vectors, such as text-embedding-3-*); others reject the parameter.
+    pub send_dimensions: bool,
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+    /// Further attempts after a throttled, failed or unreachable request.
+    pub max_retries: u32,
+}
+
+impl std::fmt::Debug for OpenAiEmbedderConfig {
+    // Hand-written so the API key can never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiEmbedderConfig")
+            .field("api_url", &self.api_url)
+            .field("model", &self.model)
+            .field("dimensions", &self.dimensions)
+            .field("send_dimensions", &self.send_dimensions)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
 /// `$ATELIER_MODEL_DIR`, else a per-user cache shared by every clone (so CI
 /// and worktrees download the weights once), else `.data/models/...` where
 /// there is no home directory.

@@ -1,6 +1,7 @@
 //! Text-embedder port: turns text into unit-length vectors whose dot product is
 //! their cosine similarity. The embedded default runs all-MiniLM-L6-v2 in
-//! process (`local_embedder`).
+//! process (`local_embedder`); the cloud adapter calls an OpenAI-compatible
+//! endpoint (`openai_embedder`).
 
 use async_trait::async_trait;
 

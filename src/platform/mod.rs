@@ -12,5 +12,6 @@ pub mod kv;
 pub mod local_embedder;
 pub mod local_objects;
 pub mod objects;
+pub mod openai_embedder;
 pub mod queue;
 pub mod telemetry;
