@@ -4,13 +4,16 @@
 pub mod audit;
 pub mod config;
 pub mod db;
+pub mod embedder;
 pub mod error;
 pub mod hosts;
 pub mod http;
 pub mod kv;
 pub mod lambda_sqs;
+pub mod local_embedder;
 pub mod local_objects;
 pub mod objects;
+pub mod openai_embedder;
 pub mod pg_vectors;
 pub mod qdrant;
 pub mod queue;
