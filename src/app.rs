@@ -14,8 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{
     auth::tokens::TokenKeys,
     platform::{
-        config::{Config, QueueBackend, StorageConfig},
+        config::{Config, EmbedderBackend, EmbedderConfig, QueueBackend, StorageConfig},
         db,
+        embedder::{Embedder, embedder_from_config},
         http::{method_not_allowed, not_found, with_common_layers},
         kv::{KeyValueStore, PgKeyValueStore},
         local_objects::LocalObjectStore,
@@ -23,6 +24,7 @@ use crate::{
         queue::{JobQueue, PgJobQueue},
         s3::{S3ObjectStore, S3Settings},
         sqs::{SqsJobQueue, sqs_client},
+        vectors::{DEFAULT_DIMENSION, VectorIndex, vector_index_from_config},
     },
 };
 
@@ -37,6 +39,25 @@ pub struct AppContext {
     /// answers its signed upload and download URLs.
     pub local_objects: Option<Arc<LocalObjectStore>>,
     pub queue: Arc<dyn JobQueue>,
+    pub discovery: Arc<Discovery>,
+}
+
+/// The ports semantic discovery needs. The embedder loads on first use, so
+/// functions that never embed (most HTTP families) never pay for the model.
+pub struct Discovery {
+    pub vectors: Arc<dyn VectorIndex>,
+    embedder_config: EmbedderConfig,
+    embedder: tokio::sync::OnceCell<Arc<dyn Embedder>>,
+}
+
+impl Discovery {
+    pub fn new(vectors: Arc<dyn VectorIndex>, embedder_config: EmbedderConfig) -> Self {
+        Self { vectors, embedder_config, embedder: tokio::sync::OnceCell::new() }
+    }
+
+    pub async fn embedder(&self) -> anyhow::Result<Arc<dyn Embedder>> {
+        self.embedder.get_or_try_init(|| embedder_from_config(&self.embedder_config)).await.cloned()
+    }
 }
 
 impl AppContext {
@@ -87,8 +108,14 @@ impl AppContext {
                 ))
             }
         };
+        let dimension = match &config.embedder.backend {
+            EmbedderBackend::Local { .. } => DEFAULT_DIMENSION,
+            EmbedderBackend::OpenAi(openai) => openai.dimensions as u64,
+        };
+        let vectors = vector_index_from_config(&config.vectors, &pool, dimension).await?;
         Ok(Self {
             kv: Arc::new(PgKeyValueStore::new(pool.clone())),
+            discovery: Arc::new(Discovery::new(vectors, config.embedder.clone())),
             objects,
             local_objects,
             queue,
@@ -112,17 +139,19 @@ pub enum Family {
     Taxonomy,
     Interactions,
     Media,
+    Search,
     System,
 }
 
 impl Family {
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Auth,
         Family::Artists,
         Family::Artworks,
         Family::Taxonomy,
         Family::Interactions,
         Family::Media,
+        Family::Search,
         Family::System,
     ];
 
@@ -132,8 +161,9 @@ impl Family {
             Family::Artists => crate::catalog::artists::router(),
             Family::Artworks => crate::catalog::artworks::routes::router(),
             Family::Taxonomy => crate::catalog::taxonomy::router(),
-            Family::Interactions => crate::feed::interactions::router(),
+            Family::Interactions => crate::feed::router(),
             Family::Media => crate::media::router(),
+            Family::Search => crate::search::router(),
             Family::System => crate::system::router(),
         }
     }
@@ -150,6 +180,8 @@ impl Family {
         (name = "taxonomy", description = "Categories and tags"),
         (name = "interactions", description = "Views, likes, saves: the interaction memory"),
         (name = "media", description = "Image uploads and their processing"),
+        (name = "search", description = "Keyword, semantic and hybrid search"),
+        (name = "recommendations", description = "Personal recommendations and taste preferences"),
         (name = "moderation", description = "Review of possible copies of other artists' work"),
         (name = "system", description = "Health and API description"),
     )

@@ -12,9 +12,10 @@ use crate::{
     app::AppContext,
     media::{
         self,
-        jobs::{DuplicateIndex, EmbedPayload, ObjectCreatedPayload, ProcessPayload},
+        jobs::{DuplicateIndex, ObjectCreatedPayload, ProcessPayload},
     },
     platform::queue::Job,
+    search::{self, indexing::EmbedPayload},
 };
 
 /// What job handlers share across jobs in one process.
@@ -54,12 +55,12 @@ impl Jobs {
                 let ObjectCreatedPayload { key } = payload(job)?;
                 media::uploads::object_created(&self.ctx, &key).await
             }
-            media::jobs::EMBED_ARTWORK => {
-                // Text and image embeddings are computed by the discovery
-                // capability, which consumes this job once it exists; until then
-                // the job is acknowledged so the queue stays clear.
+            search::indexing::EMBED_ARTWORK => {
                 let EmbedPayload { artwork_id } = payload(job)?;
-                tracing::debug!(%artwork_id, "no embedder is configured; embedding skipped");
+                let embedder = self.ctx.discovery.embedder().await?;
+                let outcome =
+                    search::indexing::embed_artwork(&self.ctx, embedder.as_ref(), self.ctx.discovery.vectors.as_ref(), artwork_id).await?;
+                tracing::debug!(%artwork_id, ?outcome, "artwork embedding updated");
                 Ok(())
             }
             other => anyhow::bail!("no handler for job kind {other:?}"),

@@ -11,4 +11,5 @@ pub mod feed;
 pub mod jobs;
 pub mod media;
 pub mod platform;
+pub mod search;
 pub mod system;

@@ -25,6 +25,15 @@ enum Command {
     Worker,
     /// Apply pending database migrations.
     Migrate,
+    /// Bring every artwork's vector up to date (only changed texts are embedded).
+    Reindex,
+    /// Score keyword, semantic and hybrid search on a judged query set.
+    EvalSearch {
+        #[arg(long, default_value = "infra/eval/search-queries.json")]
+        queries: PathBuf,
+        #[arg(long, default_value = "infra/eval/search-judgments.json")]
+        judgments: PathBuf,
+    },
     /// Import a catalog into the marketplace (idempotent).
     Seed {
         /// Path to the Tate catalog.jsonl.
@@ -73,6 +82,17 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(config.log_format);
             hosts::work_local(AppContext::from_config(config).await?).await?;
         }
+        Command::Reindex => {
+            let config = Config::from_env()?;
+            let ctx = AppContext::from_config(config).await?;
+            db::migrate(&ctx.db).await?;
+            reindex(&ctx).await?;
+        }
+        Command::EvalSearch { queries, judgments } => {
+            let config = Config::from_env()?;
+            let ctx = AppContext::from_config(config).await?;
+            eval_search(&ctx, &queries, &judgments).await?;
+        }
         Command::Migrate => {
             let config = Config::from_env()?;
             let pool = db::connect(&config.database_url, 2).await?;
@@ -109,6 +129,49 @@ fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents.as_bytes())
+}
+
+async fn reindex(ctx: &AppContext) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let embedder = ctx.discovery.embedder().await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")?.progress_chars("=> "),
+    );
+    bar.set_message("embedding");
+    let report = atelier::search::indexing::reindex_all(ctx, embedder.as_ref(), ctx.discovery.vectors.as_ref(), |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "reindexed with {}: {} embedded, {} unchanged, {} removed in {:.1}s",
+        embedder.model(),
+        report.embedded,
+        report.unchanged,
+        report.removed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn eval_search(ctx: &AppContext, queries: &std::path::Path, judgments: &std::path::Path) -> anyhow::Result<()> {
+    use atelier::search::eval::{MODES, evaluate};
+    let queries = std::fs::read_to_string(queries).with_context(|| format!("reading {}", queries.display()))?;
+    let judgments = std::fs::read_to_string(judgments).with_context(|| format!("reading {}", judgments.display()))?;
+    let evaluation = evaluate(ctx, &queries, &judgments).await?;
+    println!("{:<28} {:>22} {:>22} {:>22}", "query (nDCG@10 / R@50)", "keyword", "semantic", "hybrid");
+    for (id, scores) in &evaluation.per_query {
+        let cells: Vec<String> = scores.iter().map(|s| format!("{:.3} / {:.3}", s.ndcg_at_10, s.recall_at_50)).collect();
+        println!("{id:<28} {:>22} {:>22} {:>22}", cells[0], cells[1], cells[2]);
+    }
+    println!();
+    for (mode, mean) in MODES.iter().zip(evaluation.mean) {
+        println!("{:<9} nDCG@10 {:.3}  recall@50 {:.3}", format!("{mode:?}").to_lowercase(), mean.ndcg_at_10, mean.recall_at_50);
+    }
+    println!("queries: {}", evaluation.per_query.len());
+    Ok(())
 }
 
 async fn seed_images(ctx: &AppContext, dir: &std::path::Path) -> anyhow::Result<()> {

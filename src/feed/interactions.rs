@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(routes!(record_interaction))
         .routes(routes!(list_saves))
         .routes(routes!(unsave))
+        .routes(routes!(list_interactions, forget_interactions))
 }
 
 /// What a collector did with an artwork. `purchase` is recorded by orders, not by clients.
@@ -97,6 +98,7 @@ async fn record_interaction(
             .execute(&mut *tx)
             .await?;
     }
+    super::taste::mark_stale(&mut tx, principal.user_id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -164,5 +166,70 @@ async fn unsave(
         .bind(artwork_id)
         .execute(&ctx.db)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InteractionsQuery {
+    /// Return interactions older than this one (its id, from the previous page).
+    pub before: Option<Uuid>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct MemoryEntry {
+    pub id: Uuid,
+    pub artwork_id: Uuid,
+    pub artwork_title: String,
+    /// `view`, `like`, `save`, `share`, `not_interested` or `purchase`.
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Your interaction memory, newest first: everything recommendations learn from.
+#[utoipa::path(get, path = "/api/me/interactions", tag = "interactions", security(("bearer" = [])), params(InteractionsQuery),
+    responses(
+        (status = 200, body = Vec<MemoryEntry>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_interactions(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<InteractionsQuery>,
+) -> ApiResult<Json<Vec<MemoryEntry>>> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 200"));
+    }
+    let entries: Vec<MemoryEntry> = sqlx::query_as(
+        "SELECT i.id, i.artwork_id, a.title AS artwork_title, i.kind::text AS kind, i.created_at
+         FROM interactions i JOIN artworks a ON a.id = i.artwork_id
+         WHERE i.user_id = $1 AND ($2::uuid IS NULL OR i.id < $2)
+         ORDER BY i.id DESC LIMIT $3",
+    )
+    .bind(principal.user_id)
+    .bind(query.before)
+    .bind(limit)
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(Json(entries))
+}
+
+/// Forget your interaction memory and the taste learnt from it. Saved works
+/// and stated preferences stay; recommendations start again from those.
+#[utoipa::path(delete, path = "/api/me/interactions", tag = "interactions", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Forgotten"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn forget_interactions(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<StatusCode> {
+    let mut tx = ctx.db.begin().await?;
+    sqlx::query("DELETE FROM interactions WHERE user_id = $1").bind(principal.user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM user_taste WHERE user_id = $1").bind(principal.user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

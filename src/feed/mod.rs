@@ -1,4 +1,11 @@
-//! Discovery driven by what collectors do: the interaction memory (and, as they
-//! arrive, recommendations and curated feeds built on it).
+//! Discovery driven by what collectors do: the interaction memory, the taste
+//! learnt from it, and the recommendations built on both.
 
 pub mod interactions;
+pub mod recommendations;
+pub mod taste;
+
+/// The interactions family's routes: the memory, preferences and recommendations.
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppContext> {
+    interactions::router().merge(recommendations::router())
+}

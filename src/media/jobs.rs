@@ -17,17 +17,13 @@ use super::{
 use crate::{
     app::AppContext,
     catalog::artworks::store as artwork_store,
-    platform::{
-        objects::ObjectKey,
-        queue::{JobQueue, NewJob},
-    },
+    platform::{objects::ObjectKey, queue::NewJob},
+    search::indexing::enqueue_embedding,
 };
 
 pub const PROCESS: &str = "media.process";
 /// The storage service reported a new object (S3 ObjectCreated on the queue).
 pub const OBJECT_CREATED: &str = crate::platform::lambda_sqs::OBJECT_CREATED_KIND;
-/// Consumed by the discovery capability; queued whenever an artwork's images change.
-pub const EMBED_ARTWORK: &str = "embed.artwork";
 
 #[derive(Serialize, Deserialize)]
 pub struct ProcessPayload {
@@ -39,10 +35,6 @@ pub struct ObjectCreatedPayload {
     pub key: String,
 }
 
-#[derive(Serialize, Deserialize)]
-pub struct EmbedPayload {
-    pub artwork_id: Uuid,
-}
 
 pub async fn enqueue_processing(ctx: &AppContext, upload_id: Uuid) -> anyhow::Result<()> {
     ctx.queue
@@ -50,18 +42,6 @@ pub async fn enqueue_processing(ctx: &AppContext, upload_id: Uuid) -> anyhow::Re
             kind: PROCESS,
             payload: serde_json::to_value(ProcessPayload { upload_id })?,
             dedup_key: Some(&format!("{PROCESS}:{upload_id}")),
-            delay: Duration::ZERO,
-        })
-        .await?;
-    Ok(())
-}
-
-async fn enqueue_embedding(queue: &dyn JobQueue, artwork_id: Uuid) -> anyhow::Result<()> {
-    queue
-        .send(NewJob {
-            kind: EMBED_ARTWORK,
-            payload: serde_json::to_value(EmbedPayload { artwork_id })?,
-            dedup_key: None,
             delay: Duration::ZERO,
         })
         .await?;

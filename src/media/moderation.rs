@@ -228,6 +228,7 @@ async fn resolve_duplicate(
     })
     .await?;
     tx.commit().await?;
+    crate::search::indexing::reindex_later(ctx.queue.as_ref(), artwork_id).await;
     let mut flags = load_flags(&ctx, "($1::duplicate_status IS NULL) AND f.id = $2", None, Some(id), 1).await?;
     flags.pop().map(Json).ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))
 }

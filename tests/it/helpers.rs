@@ -101,6 +101,8 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
             "JWT_SIGNING_KEY" => Some(signing_key_pem().to_owned()),
             "DATABASE_MAX_CONNECTIONS" => Some("5".to_owned()),
             "BLOB_DIR" => Some(blob_dir.to_string_lossy().into_owned()),
+            // Where scripts/fetch-model put the text model.
+            "HOME" | "ATELIER_MODEL_DIR" => std::env::var(key).ok(),
             _ => None,
         }
     })

@@ -6,6 +6,7 @@
 mod artists;
 mod artworks;
 mod auth;
+mod discovery;
 mod helpers;
 mod hostile;
 mod hosts;

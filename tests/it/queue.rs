@@ -65,11 +65,20 @@ async fn concurrent_consumers_never_share_a_job(queue: Arc<dyn JobQueue>) {
             let queue = queue.clone();
             tokio::spawn(async move {
                 let mut got = Vec::new();
+                // SQS may answer a short poll with nothing while messages remain
+                // (it samples a subset of its servers), so one empty answer is
+                // not the end of the queue.
+                let mut empty_answers = 0;
                 loop {
                     let batch = queue.receive(3, LONG).await.unwrap();
                     if batch.is_empty() {
-                        break got;
+                        empty_answers += 1;
+                        if empty_answers == 3 {
+                            break got;
+                        }
+                        continue;
                     }
+                    empty_answers = 0;
                     got.extend(batch.into_iter().map(|j| j.payload["n"].as_i64().unwrap()));
                 }
             })

@@ -4,11 +4,20 @@ use axum::http::StatusCode;
 
 use crate::helpers::spawn_app;
 
-/// The first lines of the real Tate catalog in a temporary file, removed on drop.
-struct CatalogSample(std::path::PathBuf);
+/// Lines of the real Tate catalog in a temporary file, removed on drop.
+pub struct CatalogSample(pub std::path::PathBuf);
 
 impl CatalogSample {
-    fn first_lines(lines: usize) -> Self {
+    pub fn first_lines(lines: usize) -> Self {
+        Self::lines_where(|n| n < lines)
+    }
+
+    /// Every `step`-th record: a spread over the whole catalogue.
+    pub fn every(step: usize) -> Self {
+        Self::lines_where(|n| n % step == 0)
+    }
+
+    fn lines_where(keep: impl Fn(usize) -> bool) -> Self {
         let datasets = std::env::var("ATELIER_DATASETS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")
         });
@@ -16,7 +25,7 @@ impl CatalogSample {
         let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("reading {}: {e}", source.display()));
         let path = std::env::temp_dir().join(format!("atelier-catalog-{}.jsonl", uuid::Uuid::now_v7()));
         let mut file = std::fs::File::create(&path).unwrap();
-        for line in text.lines().take(lines) {
+        for (_, line) in text.lines().enumerate().filter(|(n, _)| keep(*n)) {
             writeln!(file, "{line}").unwrap();
         }
         Self(path)

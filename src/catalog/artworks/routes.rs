@@ -23,6 +23,7 @@ use crate::{
         domain::{ArtworkStatus, Slug},
     },
     media::images,
+    search::indexing::reindex_later,
     platform::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
@@ -268,6 +269,7 @@ async fn create_artwork(
     let row = store::get(&mut tx, id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artwork vanished")))?;
     let mut response = with_etag(&ctx, &mut tx, StatusCode::CREATED, row).await?;
     tx.commit().await?;
+    reindex_later(ctx.queue.as_ref(), id).await;
     let location = HeaderValue::from_str(&format!("/api/artworks/{id}")).expect("uuid path is a valid header");
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
@@ -386,6 +388,7 @@ async fn update_artwork(
     let row = store::get(&mut tx, id).await?.ok_or_else(not_found)?;
     let response = with_etag(&ctx, &mut tx, StatusCode::OK, row).await?;
     tx.commit().await?;
+    reindex_later(ctx.queue.as_ref(), id).await;
     Ok(response)
 }
 
@@ -429,6 +432,7 @@ async fn archive_artwork(
     })
     .await?;
     tx.commit().await?;
+    reindex_later(ctx.queue.as_ref(), id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,6 @@
+//! Vercel function for the `search` route family.
+
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    atelier::platform::hosts::run_vercel(atelier::app::Family::Search).await
+}

@@ -1,0 +1,6 @@
+//! Lambda function for the `search` route family.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    atelier::platform::hosts::run_lambda(atelier::app::Family::Search).await
+}

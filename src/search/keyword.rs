@@ -1,0 +1,55 @@
+//! The keyword side of search: PostgreSQL full text over the weighted search
+//! document, widened by trigram matching so a misspelt title or artist name
+//! still finds its work.
+
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::SearchFilter;
+
+/// Minimum trigram word similarity between the query and a title or artist
+/// name for a typo match (pg_trgm's default of 0.6 misses one-letter slips in
+/// short names).
+const TYPO_SIMILARITY: f32 = 0.5;
+
+/// Up to `limit` visible artworks matching `query`, best first. Every word is
+/// optional (OR): collectors type phrases, and ranking rewards documents that
+/// match more of the words, in heavier fields.
+pub async fn ranked(conn: &mut PgConnection, query: &str, filter: &SearchFilter, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL pg_trgm.word_similarity_threshold = {TYPO_SIMILARITY}")))
+        .execute(&mut *tx)
+        .await?;
+    // The query's words become stemmed lexemes, each quoted so that no
+    // character a user types can be read as tsquery syntax.
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "WITH input AS (
+             SELECT lower(",
+    );
+    q.push_bind(query.to_owned()).push(
+        ") AS raw,
+                (SELECT string_agg('''' || replace(replace(lexeme, '\\', ''), '''', '''''') || '''', ' | ')
+                 FROM unnest(tsvector_to_array(to_tsvector('english', ",
+    );
+    q.push_bind(query.to_owned()).push(
+        "))) AS lexeme) AS terms
+         ), q AS (
+             SELECT raw, CASE WHEN terms IS NULL THEN NULL ELSE to_tsquery('simple', terms) END AS tsq FROM input
+         )
+         SELECT a.id
+         FROM artworks a JOIN artists ar ON ar.id = a.artist_id, q
+         WHERE a.status IN ('published', 'reserved', 'sold') AND NOT a.held_for_review
+           AND ((q.tsq IS NOT NULL AND a.search_document @@ q.tsq) OR q.raw <% lower(a.title) OR q.raw <% lower(ar.name))",
+    );
+    filter.push_sql(&mut q);
+    q.push(
+        " ORDER BY coalesce(ts_rank_cd(a.search_document, q.tsq, 32), 0)
+                   + 0.5 * greatest(word_similarity(q.raw, lower(a.title)), word_similarity(q.raw, lower(ar.name))) DESC,
+                   a.id DESC
+          LIMIT ",
+    )
+    .push_bind(limit);
+    let ids: Vec<Uuid> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(ids)
+}

@@ -1,0 +1,339 @@
+//! `GET /api/search`: keyword, semantic or hybrid search with filters, facets
+//! and the reason each result matched.
+
+use axum::{Json, extract::State};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    SearchFilter,
+    cards::{ArtworkCard, visible_cards},
+    fusion::{Fused, reciprocal_rank_fusion},
+    keyword,
+};
+use crate::{
+    app::AppContext,
+    auth::MaybePrincipal,
+    catalog::{artists, artworks::store as artwork_store, domain::Slug},
+    platform::{
+        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::ApiQuery,
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new().routes(routes!(search))
+}
+
+/// Each side contributes at most this many candidates; results and facets are
+/// computed over their union.
+const CANDIDATES_PER_SIDE: i64 = 200;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchMode {
+    /// Both sides, fused by rank.
+    #[default]
+    Hybrid,
+    /// Words only: full text with typo tolerance.
+    Keyword,
+    /// Meaning only: nearest neighbours of the query's embedding.
+    Semantic,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// What the collector typed; 1–200 characters.
+    pub q: String,
+    /// hybrid (default), keyword or semantic.
+    pub mode: Option<SearchMode>,
+    /// Category slug; includes its sub-categories.
+    pub category: Option<String>,
+    pub style: Option<String>,
+    /// Artist id or slug.
+    pub artist: Option<String>,
+    /// In minor units.
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    /// 1–50, default 20.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub card: ArtworkCard,
+    /// Fused relevance; only comparable within one response.
+    pub score: f32,
+    /// Which sides found it: `keyword`, `semantic` or both.
+    pub matched: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FacetCount {
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceBucket {
+    pub label: String,
+    /// In minor units, inclusive; absent for the open-ended top bucket.
+    pub min: i64,
+    pub max: Option<i64>,
+    pub count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Facets {
+    pub categories: Vec<FacetCount>,
+    pub styles: Vec<FacetCount>,
+    pub prices: Vec<PriceBucket>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchPage {
+    pub mode: SearchMode,
+    pub items: Vec<SearchHit>,
+    /// Matches across all pages (up to the candidate limit of each side).
+    pub total: usize,
+    pub facets: Facets,
+    pub next_cursor: Option<String>,
+}
+
+struct Parsed {
+    text: String,
+    mode: SearchMode,
+    filter: SearchFilter,
+    limit: usize,
+    offset: usize,
+}
+
+async fn parse(ctx: &AppContext, query: SearchQuery) -> ApiResult<Parsed> {
+    let mut e = FieldErrors::new();
+    let text = query.q.trim().to_owned();
+    if text.is_empty() || text.chars().count() > 200 {
+        e.push("q", "must be 1–200 characters");
+    }
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        e.push("limit", "must be between 1 and 50");
+    }
+    let offset = match query.cursor.as_deref().map(decode_cursor) {
+        None => Some(0),
+        Some(Ok(offset)) => Some(offset),
+        Some(Err(())) => {
+            e.push("cursor", "is not a cursor from a previous page");
+            None
+        }
+    };
+    for (field, value) in [("min_price", query.min_price), ("max_price", query.max_price)] {
+        if value.is_some_and(|v| v < 0) {
+            e.push(field, "must not be negative");
+        }
+    }
+    let category = e.check("category", query.category.as_deref().map(|c| Slug::parse(c.trim(), 60)).transpose());
+    let style = e.check("style", query.style.as_deref().map(|s| Slug::from_text(s, 40)).transpose());
+    let mut conn = ctx.db.acquire().await?;
+    let category_ids = match &category {
+        Some(Some(slug)) => {
+            let ids = artwork_store::category_with_descendants(&mut conn, slug).await?;
+            if ids.is_empty() {
+                e.push("category", "no such category");
+            }
+            Some(ids)
+        }
+        _ => None,
+    };
+    let artist_id = match query.artist.as_deref() {
+        None => None,
+        Some(key) => {
+            let found = artists::resolve(&mut conn, key).await?;
+            if found.is_none() {
+                e.push("artist", "no such artist");
+            }
+            found
+        }
+    };
+    e.finish(|| {
+        Some(Parsed {
+            text,
+            mode: query.mode.unwrap_or_default(),
+            filter: SearchFilter {
+                category: category?,
+                category_ids,
+                style: style?,
+                artist_id,
+                min_price: query.min_price,
+                max_price: query.max_price,
+                year_from: query.year_from,
+                year_to: query.year_to,
+            },
+            limit: limit as usize,
+            offset: offset?,
+        })
+    })
+}
+
+fn encode_cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o{offset}"))
+}
+
+fn decode_cursor(raw: &str) -> Result<usize, ()> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| ())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| ())?;
+    text.strip_prefix('o').and_then(|n| n.parse().ok()).filter(|n| *n <= 10_000).ok_or(())
+}
+
+/// The fused ranking of a query in a mode: what the route pages through and
+/// what the evaluation harness scores.
+pub async fn rank(ctx: &AppContext, text: &str, mode: SearchMode, filter: &SearchFilter) -> ApiResult<Vec<Fused>> {
+    let keyword_ranking = if mode == SearchMode::Semantic {
+        Vec::new()
+    } else {
+        let mut conn = ctx.db.acquire().await?;
+        keyword::ranked(&mut conn, text, filter, CANDIDATES_PER_SIDE).await?
+    };
+    let semantic = if mode == SearchMode::Keyword { Vec::new() } else { semantic_ranking(ctx, text, filter).await? };
+    Ok(reciprocal_rank_fusion(&keyword_ranking, &semantic))
+}
+
+/// The semantic side's ranking: nearest neighbours of the query's embedding.
+async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -> ApiResult<Vec<Uuid>> {
+    let embedder = ctx.discovery.embedder().await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "the embedder is unavailable");
+        ApiError::Unavailable("semantic search is unavailable right now; try mode=keyword".to_owned())
+    })?;
+    let vector = embedder.embed(&[text.to_owned()]).await?.pop().ok_or_else(|| anyhow::anyhow!("no query vector"))?;
+    let hits = ctx.discovery.vectors.search(&vector, &filter.vector_filter(), CANDIDATES_PER_SIDE as usize).await?;
+    Ok(hits.into_iter().map(|hit| hit.id).collect())
+}
+
+/// Search the catalogue by words, by meaning, or both (the default). Filters
+/// apply to both sides; facets count the whole filtered result set.
+#[utoipa::path(get, path = "/api/search", tag = "search", params(SearchQuery),
+    responses(
+        (status = 200, body = SearchPage),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Semantic search is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn search(
+    State(ctx): State<AppContext>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<SearchPage>> {
+    let started = std::time::Instant::now();
+    let parsed = parse(&ctx, query).await?;
+    let fused = rank(&ctx, &parsed.text, parsed.mode, &parsed.filter).await?;
+    let mut conn = ctx.db.acquire().await?;
+    let candidate_ids: Vec<Uuid> = fused.iter().map(|f| f.id).collect();
+    let mut cards = visible_cards(&mut conn, ctx.objects.as_ref(), &candidate_ids).await?;
+    let visible: Vec<_> = fused.into_iter().filter(|f| cards.contains_key(&f.id)).collect();
+    let visible_ids: Vec<Uuid> = visible.iter().map(|f| f.id).collect();
+    let facets = facets(&mut conn, &visible_ids).await?;
+    let items: Vec<SearchHit> = visible
+        .iter()
+        .skip(parsed.offset)
+        .take(parsed.limit)
+        .filter_map(|f| {
+            let matched = [(f.keyword, "keyword"), (f.semantic, "semantic")]
+                .into_iter()
+                .filter(|(hit, _)| *hit)
+                .map(|(_, side)| side.to_owned())
+                .collect();
+            Some(SearchHit { card: cards.remove(&f.id)?, score: f.score, matched })
+        })
+        .collect();
+    let total = visible_ids.len();
+    let next_offset = parsed.offset + items.len();
+    let page = SearchPage {
+        mode: parsed.mode,
+        next_cursor: (next_offset < total).then(|| encode_cursor(next_offset)),
+        items,
+        total,
+        facets,
+    };
+    log_query(&ctx, principal.map(|p| p.user_id), &parsed, total, started.elapsed()).await;
+    Ok(Json(page))
+}
+
+async fn facets(conn: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<Facets> {
+    let categories: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT c.slug, c.name, count(*) FROM artworks a JOIN categories c ON c.id = a.category_id
+         WHERE a.id = ANY($1) GROUP BY c.slug, c.name ORDER BY count(*) DESC, c.slug",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let styles: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT style, count(*) FROM artworks a, unnest(a.styles) AS style
+         WHERE a.id = ANY($1) GROUP BY style ORDER BY count(*) DESC, style LIMIT 20",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    // Bucket edges in minor units: under 500, 500–2,000, 2,000–10,000, over 10,000.
+    const EDGES: [(i64, Option<i64>, &str); 4] = [
+        (0, Some(49_999), "Under 500"),
+        (50_000, Some(199_999), "500 – 2,000"),
+        (200_000, Some(999_999), "2,000 – 10,000"),
+        (1_000_000, None, "Over 10,000"),
+    ];
+    let prices: Vec<i64> = sqlx::query_scalar("SELECT price_minor FROM artworks WHERE id = ANY($1)").bind(ids).fetch_all(&mut *conn).await?;
+    Ok(Facets {
+        categories: categories.into_iter().map(|(value, label, count)| FacetCount { value, label, count }).collect(),
+        styles: styles
+            .into_iter()
+            .map(|(value, count)| FacetCount { label: value.replace('-', " "), value, count })
+            .collect(),
+        prices: EDGES
+            .iter()
+            .map(|(min, max, label)| PriceBucket {
+                label: (*label).to_owned(),
+                min: *min,
+                max: *max,
+                count: prices.iter().filter(|p| **p >= *min && max.is_none_or(|m| **p <= m)).count() as i64,
+            })
+            .collect(),
+    })
+}
+
+/// Query analytics. A failure to log never fails the search.
+async fn log_query(ctx: &AppContext, user_id: Option<Uuid>, parsed: &Parsed, results: usize, latency: std::time::Duration) {
+    let filter = &parsed.filter;
+    let filters = serde_json::json!({
+        "category": filter.category.as_ref().map(Slug::as_str),
+        "style": filter.style.as_ref().map(Slug::as_str),
+        "artist_id": filter.artist_id,
+        "min_price": filter.min_price,
+        "max_price": filter.max_price,
+        "year_from": filter.year_from,
+        "year_to": filter.year_to,
+    });
+    let mode = serde_json::to_value(parsed.mode).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let logged = sqlx::query(
+        "INSERT INTO search_queries (id, user_id, query, mode, filters, result_count, latency_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(user_id)
+    .bind(&parsed.text)
+    .bind(mode)
+    .bind(filters)
+    .bind(results as i32)
+    .bind(latency.as_millis() as i32)
+    .execute(&ctx.db)
+    .await;
+    if let Err(e) = logged {
+        tracing::warn!(error = %e, "logging a search query failed");
+    }
+}

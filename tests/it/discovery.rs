@@ -1,0 +1,186 @@
+//! Discovery on the real text model: the embedding job, hybrid search and
+//! recommendations over a spread of the Tate catalogue.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    helpers::{TestApp, assert_problem, field_errors, spawn_app},
+    seed::CatalogSample,
+};
+
+/// 214 Tate records (every 40th), seeded and embedded.
+async fn indexed_catalogue() -> TestApp {
+    let app = spawn_app().await;
+    let sample = CatalogSample::every(40);
+    atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
+    let embedder = app.ctx.discovery.embedder().await.unwrap();
+    let report = atelier::search::indexing::reindex_all(&app.ctx, embedder.as_ref(), app.ctx.discovery.vectors.as_ref(), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(report.embedded, 214);
+    app
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn tate_subjects(app: &TestApp, id: &str) -> Vec<String> {
+    let artwork = app.get(&format!("/api/artworks/{id}"), None).await;
+    artwork.body["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_lowercase()).collect()
+}
+
+#[tokio::test]
+async fn paraphrases_find_works_by_meaning_and_hybrid_keeps_both_sides() {
+    let app = indexed_catalogue().await;
+
+    let semantic = app.get("/api/search?q=ships%20on%20the%20ocean&mode=semantic&limit=10", None).await;
+    assert_eq!(semantic.status, StatusCode::OK, "{}", semantic.body);
+    let mut about_the_sea = 0;
+    for item in semantic.body["items"].as_array().unwrap() {
+        assert_eq!(item["matched"], json!(["semantic"]));
+        let subjects = tate_subjects(&app, item["id"].as_str().unwrap()).await;
+        about_the_sea += usize::from(subjects.iter().any(|s| ["sea", "ship", "boat", "coast", "shipwreck"].contains(&s.as_str())));
+    }
+    assert!(about_the_sea >= 4, "only {about_the_sea} of {:?} are about the sea", titles(&semantic.body));
+
+    let hybrid = app.get("/api/search?q=ships%20on%20the%20ocean&limit=50", None).await;
+    assert_eq!(hybrid.body["mode"], "hybrid");
+    let sides: Vec<&Value> = hybrid.body["items"].as_array().unwrap().iter().map(|i| &i["matched"]).collect();
+    assert!(sides.iter().any(|m| m.as_array().unwrap().len() == 2), "some results are found by both sides: {sides:?}");
+    assert!(hybrid.body["total"].as_u64().unwrap() >= 10);
+    let facets = &hybrid.body["facets"];
+    let facet_total: i64 = facets["categories"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+    assert_eq!(facet_total, hybrid.body["total"].as_i64().unwrap(), "facets count the whole result set");
+    assert_eq!(facets["prices"].as_array().unwrap().len(), 4);
+
+    // Filters narrow both sides.
+    let prints = app.get("/api/search?q=ships%20on%20the%20ocean&category=print&limit=50", None).await;
+    assert!(!prints.body["items"].as_array().unwrap().is_empty());
+    assert!(prints.body["items"].as_array().unwrap().iter().all(|i| i["category"] == "print"), "{}", prints.body);
+    let cheap = app.get("/api/search?q=portrait&max_price=100000&limit=50", None).await;
+    assert!(cheap.body["items"].as_array().unwrap().iter().all(|i| i["price"]["amount_minor"].as_i64().unwrap() <= 100_000));
+
+    // Pages follow the fused ranking without repeats.
+    let first = app.get("/api/search?q=landscape%20with%20trees&limit=5", None).await;
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app.get(&format!("/api/search?q=landscape%20with%20trees&limit=5&cursor={cursor}"), None).await;
+    let (a, b) = (titles(&first.body), titles(&second.body));
+    assert_eq!(b.len(), 5);
+    assert!(a.iter().all(|t| !b.contains(t) || a.iter().filter(|x| *x == t).count() > 1), "{a:?} / {b:?}");
+
+    let (logged,): (i64,) = sqlx::query_as("SELECT count(*) FROM search_queries").fetch_one(&app.ctx.db).await.unwrap();
+    assert_eq!(logged, 6);
+}
+
+#[tokio::test]
+async fn keyword_search_weighs_titles_and_forgives_typos() {
+    let app = indexed_catalogue().await;
+    let exact = app.get("/api/search?q=Constable&mode=keyword", None).await;
+    let artists: Vec<&str> = exact.body["items"].as_array().unwrap().iter().map(|i| i["artist"]["name"].as_str().unwrap()).collect();
+    assert!(artists.iter().take(2).all(|a| a.contains("Constable")), "{artists:?}");
+    let typo = app.get("/api/search?q=Constabel&mode=keyword", None).await;
+    let artists: Vec<&str> = typo.body["items"].as_array().unwrap().iter().map(|i| i["artist"]["name"].as_str().unwrap()).collect();
+    assert!(artists.first().is_some_and(|a| a.contains("Constable")), "a misspelt name still finds the artist: {artists:?}");
+    let hostile = app.get("/api/search?q=%27%20%7C%20%21%26%20%3A*%20%28&mode=keyword", None).await;
+    assert_eq!(hostile.status, StatusCode::OK, "tsquery syntax in the query is just text: {}", hostile.body);
+}
+
+#[tokio::test]
+async fn bad_search_parameters_are_named() {
+    let app = spawn_app().await;
+    let empty = app.get("/api/search?q=%20", None).await;
+    assert_problem(&empty, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&empty), ["q"]);
+    assert_eq!(field_errors(&app.get("/api/search?q=sea&limit=0", None).await), ["limit"]);
+    assert_eq!(field_errors(&app.get("/api/search?q=sea&cursor=nonsense", None).await), ["cursor"]);
+    assert_eq!(field_errors(&app.get("/api/search?q=sea&category=no-such-thing", None).await), ["category"]);
+    assert_problem(&app.get("/api/search?q=sea&mode=telepathic", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&app.get("/api/search", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_embedding_job_follows_every_change_of_an_artwork() {
+    let app = spawn_app().await;
+    let artist = app.artist("embedded-painter").await;
+    let artwork = app.artwork(&artist, json!({"title": "Fishing boats at dawn"})).await;
+    let id: Uuid = artwork["id"].as_str().unwrap().parse().unwrap();
+    let ran = app.run_jobs().await;
+    assert!(ran.iter().any(|(kind, payload)| kind == "embed.artwork" && payload["artwork_id"] == artwork["id"]));
+    let vectors = app.ctx.discovery.vectors.clone();
+    let first = vectors.vectors(&[id]).await.unwrap().remove(&id).expect("the new artwork is indexed");
+    let hash = |app: &TestApp| {
+        let db = app.ctx.db.clone();
+        async move { sqlx::query_scalar::<_, String>("SELECT content_hash FROM artwork_embeddings WHERE artwork_id = $1").bind(id).fetch_one(&db).await.unwrap() }
+    };
+    let first_hash = hash(&app).await;
+
+    // A price change leaves the text alone: the vector stays, the filter payload follows.
+    let path = format!("/api/artworks/{id}");
+    app.call_with(Method::PATCH, &path, Some(&artist), Some(json!({"price": {"amount_minor": 5000, "currency": "GBP"}})), &[("if-match", "*")]).await;
+    app.run_jobs().await;
+    assert_eq!(hash(&app).await, first_hash);
+    let cheap = atelier::platform::vectors::VectorFilter { max_price: Some(5000), ..Default::default() };
+    assert_eq!(vectors.search(&first, &cheap, 5).await.unwrap()[0].id, id);
+
+    // A new title is new text: a new vector.
+    app.call_with(Method::PATCH, &path, Some(&artist), Some(json!({"title": "Cathedral in the snow"})), &[("if-match", "*")]).await;
+    app.run_jobs().await;
+    assert_ne!(hash(&app).await, first_hash);
+    let second = vectors.vectors(&[id]).await.unwrap().remove(&id).unwrap();
+    assert!(atelier::platform::vectors::dot(&first, &second) < 0.9);
+
+    // Archiving takes it out of the index.
+    app.call(Method::DELETE, &path, Some(&artist), None).await;
+    app.run_jobs().await;
+    assert!(vectors.vectors(&[id]).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn recommendations_start_from_preferences_then_follow_taste_and_forget_on_request() {
+    let app = indexed_catalogue().await;
+    let (collector, _, _) = app.register("taste@example.com", "collector").await;
+
+    let prefs = app
+        .call(Method::PUT, "/api/me/preferences", Some(&collector), Some(json!({"categories": ["print"], "styles": [], "max_price": 2000000})))
+        .await;
+    assert_eq!(prefs.status, StatusCode::OK, "{}", prefs.body);
+    assert_eq!(field_errors(&app.call(Method::PUT, "/api/me/preferences", Some(&collector), Some(json!({"categories": ["nope"]}))).await), ["categories"]);
+    let cold = app.get("/api/me/recommendations", Some(&collector)).await;
+    assert_eq!(cold.status, StatusCode::OK, "{}", cold.body);
+    assert_eq!(cold.body["source"], "cold_start");
+    let items = cold.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10);
+    assert!(items.iter().all(|i| i["category"] == "print"), "{}", cold.body);
+    assert!(items[0]["reason"].as_str().unwrap().contains("print"));
+
+    // The collector saves two sea pictures: recommendations turn towards the sea
+    // and say why; saved works are not recommended back.
+    let sea = app.get("/api/search?q=ships%20at%20sea&mode=keyword&limit=2", None).await;
+    let saved: Vec<String> = sea.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    for id in &saved {
+        let r = app.post("/api/interactions", Some(&collector), json!({"artwork_id": id, "kind": "save"})).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let warm = app.get("/api/me/recommendations?limit=10", Some(&collector)).await;
+    assert_eq!(warm.body["source"], "taste");
+    let items = warm.body["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| !saved.contains(&i["id"].as_str().unwrap().to_owned())));
+    assert!(items[0]["reason"].as_str().unwrap().starts_with("Because you saved"), "{}", items[0]);
+    let mut per_artist = std::collections::HashMap::new();
+    for item in items {
+        *per_artist.entry(item["artist"]["id"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+    }
+    assert!(per_artist.values().all(|n| *n <= 2), "{per_artist:?}");
+    assert_ne!(titles(&warm.body), titles(&cold.body));
+
+    let memory = app.get("/api/me/interactions", Some(&collector)).await;
+    assert_eq!(memory.body.as_array().unwrap().len(), 2);
+    assert_eq!(app.call(Method::DELETE, "/api/me/interactions", Some(&collector), None).await.status, StatusCode::NO_CONTENT);
+    assert!(app.get("/api/me/interactions", Some(&collector)).await.body.as_array().unwrap().is_empty());
+    let forgotten = app.get("/api/me/recommendations", Some(&collector)).await;
+    assert_eq!(forgotten.body["source"], "cold_start");
+    assert_problem(&app.get("/api/me/recommendations", None).await, StatusCode::UNAUTHORIZED);
+}
