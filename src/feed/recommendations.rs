@@ -171,12 +171,17 @@ async fn recommendations(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 50"));
     }
+    Ok(Json(recommend(&ctx, principal.user_id, limit).await?))
+}
+
+/// Up to `limit` recommendations for a collector, best first.
+pub async fn recommend(ctx: &AppContext, user_id: Uuid, limit: usize) -> anyhow::Result<RecommendationPage> {
     let vectors = ctx.discovery.vectors.clone();
     let mut conn = ctx.db.acquire().await?;
-    let taste = taste::current(&mut conn, vectors.as_ref(), principal.user_id).await?;
+    let taste = taste::current(&mut conn, vectors.as_ref(), user_id).await?;
     let preferences: Preferences =
         sqlx::query_as("SELECT categories, styles, min_price, max_price FROM user_preferences WHERE user_id = $1")
-            .bind(principal.user_id)
+            .bind(user_id)
             .fetch_optional(&mut *conn)
             .await?
             .unwrap_or_default();
@@ -186,7 +191,7 @@ async fn recommendations(
                                  OR created_at > now() - make_interval(days => $2))
          UNION SELECT artwork_id FROM saves WHERE user_id = $1",
     )
-    .bind(principal.user_id)
+    .bind(user_id)
     .bind(SEEN_DAYS)
     .fetch_all(&mut *conn)
     .await?;
@@ -223,7 +228,7 @@ async fn recommendations(
         .into_iter()
         .filter_map(|c| Some(Recommendation { card: cards.remove(&c.id)?, reason: c.reason }))
         .collect();
-    Ok(Json(RecommendationPage { items, source: source.to_owned() }))
+    Ok(RecommendationPage { items, source: source.to_owned() })
 }
 
 /// The remembered work most like the recommendation, named with what the

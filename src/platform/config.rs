@@ -28,11 +28,25 @@ pub struct Config {
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
     pub auth: AuthConfig,
+    /// Bearer token Vercel Cron presents to `/api/cron/*`; unset disables those routes.
+    pub cron_secret: Option<Secret>,
+    /// How often the local server recomputes the curated feed.
+    pub curate_interval: Duration,
     pub media: MediaConfig,
     pub embedder: EmbedderConfig,
     pub storage: StorageConfig,
     pub queue: QueueConfig,
     pub vectors: VectorIndexConfig,
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// Limits of the upload flow and the image pipeline.
@@ -311,6 +325,8 @@ impl Config {
                 )?),
                 trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
             },
+            cron_secret: get("CRON_SECRET").map(Secret),
+            curate_interval: Duration::from_secs(parse_or(&get, "FEED_CURATE_INTERVAL_SECS", 900)?),
             media: MediaConfig {
                 max_upload_bytes: parse_or(&get, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
                 artist_quota_bytes: parse_or(&get, "ARTIST_UPLOAD_QUOTA_BYTES", 2 * 1024 * 1024 * 1024)?,

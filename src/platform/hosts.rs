@@ -25,7 +25,8 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let concurrency = ctx.config.queue.worker_concurrency;
     let worker = (concurrency > 0)
-        .then(|| tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped)));
+        .then(|| tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped.clone())));
+    let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped));
     let mut app = app::full_router_with_site(ctx, site);
     if trust_forwarded_for {
         app = app.layer(middleware::from_fn(super::http::client_ip_from_forwarded_for));
@@ -39,6 +40,7 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     if let Some(worker) = worker {
         let _ = worker.await;
     }
+    let _ = scheduler.await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -55,6 +57,21 @@ pub async fn work_local(ctx: AppContext) -> anyhow::Result<()> {
     worker.await?;
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// The local stand-in for scheduled functions: curates the feed at start and
+/// then every `curate_interval`.
+async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let interval = ctx.config.curate_interval;
+    while !*stopped.borrow() {
+        if let Err(e) = crate::feed::curation::curate(&ctx).await {
+            tracing::warn!(error = %format!("{e:#}"), "curating the feed failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = stopped.changed() => {}
+        }
+    }
 }
 
 fn static_site(dir: &Path) -> Router {
@@ -134,6 +151,19 @@ pub async fn run_lambda_sqs_worker() -> Result<(), lambda_http::Error> {
     let jobs = &jobs;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
         Ok::<_, lambda_http::Error>(jobs.run_sqs_event(event.payload).await)
+    }))
+    .await
+}
+
+/// A Lambda function on an EventBridge schedule that recomputes the curated feed.
+pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let ctx = &ctx;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let report = crate::feed::curation::curate(ctx).await?;
+        Ok::<_, lambda_http::Error>(serde_json::json!({ "works": report.works, "pages": report.pages }))
     }))
     .await
 }

@@ -6,9 +6,10 @@ pub mod fusion;
 pub mod indexing;
 pub mod keyword;
 pub mod routes;
+pub mod similar;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppContext> {
-    routes::router()
+    routes::router().merge(similar::router())
 }
 
 use sqlx::{Postgres, QueryBuilder};

@@ -12,7 +12,11 @@ use crate::{
 
 /// 214 Tate records (every 40th), seeded and embedded.
 async fn indexed_catalogue() -> TestApp {
-    let app = spawn_app().await;
+    indexed_catalogue_with(&[]).await
+}
+
+async fn indexed_catalogue_with(settings: &[(&str, &str)]) -> TestApp {
+    let app = crate::helpers::spawn_app_with(settings).await;
     let sample = CatalogSample::every(40);
     atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
     let embedder = app.ctx.discovery.embedder().await.unwrap();
@@ -183,4 +187,113 @@ async fn recommendations_start_from_preferences_then_follow_taste_and_forget_on_
     let forgotten = app.get("/api/me/recommendations", Some(&collector)).await;
     assert_eq!(forgotten.body["source"], "cold_start");
     assert_problem(&app.get("/api/me/recommendations", None).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn feed_pages_never_repeat_and_blend_for_signed_in_collectors() {
+    let app = indexed_catalogue_with(&[("CRON_SECRET", "s3cret-cron-token")]).await;
+    assert_problem(&app.get("/api/cron/curate", None).await, StatusCode::UNAUTHORIZED);
+    let wrong = app.call_with(Method::GET, "/api/cron/curate", None, None, &[("authorization", "Bearer nope")]).await;
+    assert_problem(&wrong, StatusCode::UNAUTHORIZED);
+    let run = app.call_with(Method::GET, "/api/cron/curate", None, None, &[("authorization", "Bearer s3cret-cron-token")]).await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.body);
+    assert_eq!(run.body["works"], 214);
+
+    async fn all_pages(app: &TestApp, token: Option<&str>) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut path = "/api/feed".to_owned();
+        loop {
+            let page = app.get(&path, token).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+            match page.body["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/feed?cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+    let visitor = all_pages(&app, None).await;
+    assert_eq!(visitor.len(), 214);
+    let ids: std::collections::HashSet<&str> = visitor.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), visitor.len(), "no work repeats across pages");
+    let first_page_artists: std::collections::HashSet<&str> = visitor[..24].iter().map(|i| i["artist"]["id"].as_str().unwrap()).collect();
+    assert_eq!(first_page_artists.len(), 24, "one work per artist on a page");
+
+    let (collector, _, _) = app.register("feed@example.com", "collector").await;
+    let liked = &visitor[5];
+    app.post("/api/interactions", Some(&collector), json!({"artwork_id": liked["id"], "kind": "like"})).await;
+    let blended = all_pages(&app, Some(&collector)).await;
+    let ids: std::collections::HashSet<&str> = blended.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), blended.len(), "no work repeats across a collector's pages");
+    let sources: std::collections::HashSet<&str> = blended[..24].iter().map(|i| i["source"].as_str().unwrap()).collect();
+    assert!(sources.contains("recommended") && sources.contains("curated") && sources.contains("fresh"), "{sources:?}");
+    assert_eq!(field_errors(&app.get("/api/feed?cursor=garbage", None).await), ["cursor"]);
+}
+
+#[tokio::test]
+async fn recommendations_lean_towards_likes_and_respect_not_interested() {
+    let app = indexed_catalogue().await;
+    let (collector, _, _) = app.register("sea-lover@example.com", "collector").await;
+    let sea = app.get("/api/search?q=sea%20coast%20ships%20boats&mode=keyword&limit=4", None).await;
+    for item in sea.body["items"].as_array().unwrap() {
+        app.post("/api/interactions", Some(&collector), json!({"artwork_id": item["id"], "kind": "like"})).await;
+    }
+    let recommended = app.get("/api/me/recommendations?limit=10", Some(&collector)).await;
+    let items = recommended.body["items"].as_array().unwrap().clone();
+    let mut near_water = 0;
+    for item in &items {
+        let subjects = tate_subjects(&app, item["id"].as_str().unwrap()).await;
+        near_water += usize::from(subjects.iter().any(|s| ["sea", "coast", "ship", "boat", "river", "harbour", "beach", "water", "shipwreck", "cliff"].contains(&s.as_str())));
+    }
+    assert!(near_water >= 4, "after liking sea pictures, {near_water} of 10 recommendations are near water: {:?}", titles(&recommended.body));
+
+    let dismissed = items[0]["id"].clone();
+    app.post("/api/interactions", Some(&collector), json!({"artwork_id": dismissed, "kind": "not_interested"})).await;
+    let after = app.get("/api/me/recommendations?limit=20", Some(&collector)).await;
+    assert!(after.body["items"].as_array().unwrap().iter().all(|i| i["id"] != dismissed), "a dismissed work is never recommended again");
+}
+
+#[tokio::test]
+async fn similar_works_are_near_in_meaning_and_never_the_work_itself() {
+    let app = indexed_catalogue().await;
+    let sea = app.get("/api/search?q=shipwreck%20storm%20at%20sea&mode=keyword&limit=1", None).await;
+    let id = sea.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let similar = app.get(&format!("/api/artworks/{id}/similar?limit=8"), None).await;
+    assert_eq!(similar.status, StatusCode::OK, "{}", similar.body);
+    let items = similar.body.as_array().unwrap();
+    assert_eq!(items.len(), 8);
+    assert!(items.iter().all(|i| i["id"] != id.as_str()));
+    let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert_problem(&app.get(&format!("/api/artworks/{}/similar", Uuid::now_v7()), None).await, StatusCode::NOT_FOUND);
+    assert_eq!(field_errors(&app.get(&format!("/api/artworks/{id}/similar?limit=0"), None).await), ["limit"]);
+}
+
+#[tokio::test]
+async fn a_redelivered_embedding_job_leaves_one_vector() {
+    let app = spawn_app().await;
+    let artist = app.artist("twice-embedded").await;
+    let artwork = app.artwork(&artist, json!({"title": "Moonlight over the estuary"})).await;
+    let id: Uuid = artwork["id"].as_str().unwrap().parse().unwrap();
+    let jobs = atelier::jobs::Jobs::new(app.ctx.clone());
+    let message = atelier::platform::queue::Job {
+        id: Uuid::now_v7().to_string(),
+        kind: "embed.artwork".to_owned(),
+        payload: json!({"artwork_id": id}),
+        receive_count: 2,
+        receipt: Uuid::now_v7().to_string(),
+    };
+    let (a, b) = tokio::join!(jobs.run(&message), jobs.run(&message));
+    a.unwrap();
+    b.unwrap();
+    jobs.run(&message).await.unwrap();
+    let (points, states): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM vector_points WHERE id = $1 AND vector IS NOT NULL),
+                (SELECT count(*) FROM artwork_embeddings WHERE artwork_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&app.ctx.db)
+    .await
+    .unwrap();
+    assert_eq!((points, states), (1, 1));
 }

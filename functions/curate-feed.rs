@@ -1,0 +1,6 @@
+//! Lambda function on an EventBridge schedule: recomputes the curated feed.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    atelier::platform::hosts::run_lambda_curation().await
+}

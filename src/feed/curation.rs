@@ -1,0 +1,320 @@
+//! The curated feed and `GET /api/feed`.
+//!
+//! A scheduled job (the local server's scheduler, `functions/curate-feed.rs`
+//! on an EventBridge schedule, or Vercel's cron calling `/api/cron/curate`)
+//! ranks public works by trending interactions, freshness and listing quality,
+//! spreads artists and categories across each page, and stores the pages in
+//! the key-value port. Visitors page through them; signed-in collectors get a
+//! blend of their recommendations, curated and fresh works, fixed for the
+//! session so no work repeats across pages.
+
+use std::{collections::HashSet, time::Duration};
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    app::AppContext,
+    auth::MaybePrincipal,
+    platform::{
+        error::{ApiError, ApiResult, Problem},
+        http::ApiQuery,
+    },
+    search::cards::{ArtworkCard, visible_cards},
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new().routes(routes!(feed)).routes(routes!(cron_curate))
+}
+
+pub const PAGE_SIZE: usize = 24;
+const CURATED_PAGES: usize = 20;
+/// Stored pages outlive several scheduled runs, so a missed run is harmless.
+const CURATED_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
+/// A signed-in collector's blended feed is fixed for this long.
+const SESSION_TTL: Duration = Duration::from_secs(3600);
+const CURATED_KEY: &str = "feed:curated";
+/// On one page: at most one work per artist and four per category.
+const PER_ARTIST_PER_PAGE: usize = 1;
+const PER_CATEGORY_PER_PAGE: usize = 4;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct StoredFeed {
+    computed_at: chrono::DateTime<chrono::Utc>,
+    /// Ordered artwork ids with the source and reason of each.
+    entries: Vec<FeedEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct FeedEntry {
+    id: Uuid,
+    source: String,
+    reason: Option<String>,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CurationReport {
+    pub works: usize,
+    pub pages: usize,
+}
+
+#[derive(sqlx::FromRow)]
+struct Scored {
+    id: Uuid,
+    artist_id: Uuid,
+    category: String,
+    trending: f64,
+    freshness: f64,
+    quality: f64,
+}
+
+/// Ranks every public work and stores the curated pages.
+pub async fn curate(ctx: &AppContext) -> anyhow::Result<CurationReport> {
+    // Trending: interactions of the last 30 days, each halving in weight every
+    // 7 days. Freshness: halves every 30 days since listing. Quality: the
+    // listing's completeness, and whether it has a sharp picture.
+    let scored: Vec<Scored> = sqlx::query_as(
+        "WITH heat AS (
+             SELECT artwork_id,
+                    sum(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3 WHEN 'share' THEN 2
+                                  WHEN 'view' THEN 1 WHEN 'not_interested' THEN -2 ELSE 0 END
+                        * power(0.5, extract(epoch FROM now() - created_at) / (7 * 86400))) AS heat
+             FROM interactions WHERE created_at > now() - interval '30 days' GROUP BY artwork_id),
+         pictures AS (
+             SELECT artwork_id, max(least(sharpness / 500.0, 1.0)) AS sharp FROM artwork_images GROUP BY artwork_id)
+         SELECT a.id, a.artist_id, c.slug AS category,
+                COALESCE(h.heat, 0)::float8 AS trending,
+                power(0.5, extract(epoch FROM now() - COALESCE(a.published_at, a.created_at)) / (30 * 86400))::float8 AS freshness,
+                (a.completeness / 100.0 * 0.6 + COALESCE(p.sharp, 0) * 0.4)::float8 AS quality
+         FROM artworks a JOIN categories c ON c.id = a.category_id
+              LEFT JOIN heat h ON h.artwork_id = a.id LEFT JOIN pictures p ON p.artwork_id = a.id
+         WHERE a.status = 'published' AND NOT a.held_for_review",
+    )
+    .fetch_all(&ctx.db)
+    .await?;
+    let max_trending = scored.iter().map(|s| s.trending).fold(0.0, f64::max);
+    let mut ranked: Vec<(f64, &Scored)> = scored
+        .iter()
+        .map(|s| {
+            let trending = if max_trending > 0.0 { (s.trending / max_trending).max(0.0) } else { 0.0 };
+            (0.45 * trending + 0.3 * s.freshness + 0.25 * s.quality, s)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
+    let entries = spread(ranked.into_iter().map(|(_, s)| s).collect(), CURATED_PAGES * PAGE_SIZE)
+        .into_iter()
+        .map(|s| FeedEntry {
+            id: s.id,
+            source: "curated".to_owned(),
+            reason: (s.trending > 0.0).then(|| "Trending now".to_owned()),
+        })
+        .collect::<Vec<_>>();
+    let report = CurationReport { works: entries.len(), pages: entries.len().div_ceil(PAGE_SIZE) };
+    let stored = StoredFeed { computed_at: chrono::Utc::now(), entries };
+    ctx.kv.put(CURATED_KEY, &serde_json::to_vec(&stored)?, CURATED_TTL).await?;
+    tracing::info!(works = report.works, pages = report.pages, "curated feed stored");
+    Ok(report)
+}
+
+/// Fills pages in rank order, deferring a work to a later page when its
+/// artist or category already has its share of the current one.
+fn spread(ranked: Vec<&Scored>, max: usize) -> Vec<&Scored> {
+    let mut out: Vec<&Scored> = Vec::with_capacity(max.min(ranked.len()));
+    let mut waiting = ranked;
+    while out.len() < max && !waiting.is_empty() {
+        let page_start = out.len() - out.len() % PAGE_SIZE;
+        let on_page = &out[page_start..];
+        let fits = |s: &&Scored| {
+            on_page.iter().filter(|o| o.artist_id == s.artist_id).count() < PER_ARTIST_PER_PAGE
+                && on_page.iter().filter(|o| o.category == s.category).count() < PER_CATEGORY_PER_PAGE
+        };
+        // When nothing fits the page's spread, the best remaining work goes anyway.
+        let index = waiting.iter().position(fits).unwrap_or(0);
+        out.push(waiting.remove(index));
+    }
+    out
+}
+
+async fn curated(ctx: &AppContext) -> anyhow::Result<StoredFeed> {
+    if let Some(bytes) = ctx.kv.get(CURATED_KEY).await?
+        && let Ok(feed) = serde_json::from_slice::<StoredFeed>(&bytes)
+    {
+        return Ok(feed);
+    }
+    // First request before the first scheduled run.
+    curate(ctx).await?;
+    let bytes = ctx.kv.get(CURATED_KEY).await?.ok_or_else(|| anyhow::anyhow!("the curated feed was not stored"))?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// A signed-in collector's feed for this session: per page about half
+/// recommendations, a third curated and the rest the freshest listings,
+/// each work once.
+async fn blended(ctx: &AppContext, user_id: Uuid) -> anyhow::Result<Vec<FeedEntry>> {
+    let personal = super::recommendations::recommend(ctx, user_id, 50).await?;
+    let curated = curated(ctx).await?.entries;
+    let fresh: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM artworks WHERE status = 'published' AND NOT held_for_review
+         ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT 200",
+    )
+    .fetch_all(&ctx.db)
+    .await?;
+    let mut personal = personal.items.into_iter().map(|r| FeedEntry { id: r.card.id, source: "recommended".to_owned(), reason: Some(r.reason) });
+    let mut curated = curated.into_iter();
+    let mut fresh = fresh.into_iter().map(|id| FeedEntry { id, source: "fresh".to_owned(), reason: Some("Just listed".to_owned()) });
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    // A repeating pattern of twelve slots: 6 recommended, 4 curated, 2 fresh;
+    // a source that runs dry gives its slot to the next.
+    let pattern = [0, 1, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1];
+    let mut slot = 0;
+    let mut dry = [false; 3];
+    while out.len() < CURATED_PAGES * PAGE_SIZE && !dry.iter().all(|d| *d) {
+        let wanted = pattern[slot % pattern.len()];
+        slot += 1;
+        let order = [wanted, (wanted + 1) % 3, (wanted + 2) % 3];
+        for source in order {
+            let next = match source {
+                0 => personal.find(|e| !seen.contains(&e.id)),
+                1 => curated.find(|e| !seen.contains(&e.id)),
+                _ => fresh.find(|e| !seen.contains(&e.id)),
+            };
+            match next {
+                Some(entry) => {
+                    seen.insert(entry.id);
+                    out.push(entry);
+                    break;
+                }
+                None => dry[source] = true,
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeedItem {
+    #[serde(flatten)]
+    pub card: ArtworkCard,
+    /// `recommended`, `curated` or `fresh`.
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeedPage {
+    pub items: Vec<FeedItem>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    /// The blended session's key, for signed-in collectors.
+    session: Option<Uuid>,
+    page: usize,
+}
+
+/// The home feed: curated pages for visitors; for signed-in collectors a blend
+/// of their recommendations, curated and fresh works. No work repeats across
+/// the pages of one feed.
+#[utoipa::path(get, path = "/api/feed", tag = "recommendations", params(FeedQuery),
+    responses(
+        (status = 200, body = FeedPage),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn feed(
+    State(ctx): State<AppContext>,
+    MaybePrincipal(principal): MaybePrincipal,
+    ApiQuery(query): ApiQuery<FeedQuery>,
+) -> ApiResult<Json<FeedPage>> {
+    let cursor = match query.cursor.as_deref() {
+        None => Cursor { session: None, page: 0 },
+        Some(raw) => URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
+            .filter(|c| c.page < CURATED_PAGES)
+            .ok_or_else(|| ApiError::field("cursor", "is not a cursor from a previous page"))?,
+    };
+    let (entries, session) = match principal {
+        None => (curated(&ctx).await?.entries, None),
+        Some(principal) => {
+            let key = |session: Uuid| format!("feed:session:{}:{session}", principal.user_id);
+            let stored = match cursor.session {
+                Some(session) => ctx.kv.get(&key(session)).await?.and_then(|b| serde_json::from_slice::<Vec<FeedEntry>>(&b).ok()),
+                None => None,
+            };
+            match (stored, cursor.session) {
+                (Some(entries), Some(session)) => (entries, Some(session)),
+                // A new feed, or an expired session: start over.
+                _ => {
+                    let session = Uuid::now_v7();
+                    let entries = blended(&ctx, principal.user_id).await?;
+                    ctx.kv.put(&key(session), &serde_json::to_vec(&entries).map_err(anyhow::Error::from)?, SESSION_TTL).await?;
+                    (entries, Some(session))
+                }
+            }
+        }
+    };
+    let page: Vec<&FeedEntry> = entries.iter().skip(cursor.page * PAGE_SIZE).take(PAGE_SIZE).collect();
+    let ids: Vec<Uuid> = page.iter().map(|e| e.id).collect();
+    let mut conn = ctx.db.acquire().await?;
+    let mut cards = visible_cards(&mut conn, ctx.objects.as_ref(), &ids).await?;
+    let items = page
+        .into_iter()
+        .filter_map(|e| Some(FeedItem { card: cards.remove(&e.id)?, source: e.source.clone(), reason: e.reason.clone() }))
+        .collect();
+    let more = entries.len() > (cursor.page + 1) * PAGE_SIZE;
+    let next_cursor = more.then(|| {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Cursor { session, page: cursor.page + 1 }).expect("a cursor serialises"))
+    });
+    Ok(Json(FeedPage { items, next_cursor }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CurationRun {
+    pub works: usize,
+    pub pages: usize,
+}
+
+/// Recompute the curated feed (Vercel Cron). Requires `Authorization: Bearer
+/// <CRON_SECRET>`; without a configured secret the route does not exist.
+#[utoipa::path(get, path = "/api/cron/curate", tag = "recommendations",
+    responses(
+        (status = 200, body = CurationRun),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn cron_curate(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiResult<(StatusCode, Json<CurationRun>)> {
+    let Some(secret) = ctx.config.cron_secret.as_ref().map(|s| s.0.as_str()) else {
+        return Err(ApiError::NotFound("no such route".to_owned()));
+    };
+    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let matches = presented.is_some_and(|p| {
+        use sha2::{Digest, Sha256};
+        // Comparing digests keeps the comparison's time independent of where
+        // the strings first differ.
+        Sha256::digest(p.as_bytes()) == Sha256::digest(secret.as_bytes())
+    });
+    if !matches {
+        return Err(ApiError::Unauthorized("the cron secret is missing or wrong".to_owned()));
+    }
+    let report = curate(&ctx).await?;
+    Ok((StatusCode::OK, Json(CurationRun { works: report.works, pages: report.pages })))
+}
