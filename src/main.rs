@@ -163,7 +163,9 @@ async fn eval_search(ctx: &AppContext, queries: &std::path::Path, judgments: &st
     let evaluation = evaluate(ctx, &queries, &judgments).await?;
     println!("{:<28} {:>22} {:>22} {:>22}", "query (nDCG@10 / R@50)", "keyword", "semantic", "hybrid");
     for (id, scores) in &evaluation.per_query {
-        let cells: Vec<String> = scores.iter().map(|s| format!("{:.3} / {:.3}", s.ndcg_at_10, s.recall_at_50)).collect();
+        // Adding zero turns a negative zero into a plain one for printing.
+        let cells: Vec<String> =
+            scores.iter().map(|s| format!("{:.3} / {:.3}", s.ndcg_at_10 + 0.0, s.recall_at_50 + 0.0)).collect();
         println!("{id:<28} {:>22} {:>22} {:>22}", cells[0], cells[1], cells[2]);
     }
     println!();

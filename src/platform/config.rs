@@ -32,6 +32,8 @@ pub struct Config {
     pub cron_secret: Option<Secret>,
     /// How often the local server recomputes the curated feed.
     pub curate_interval: Duration,
+    /// Weight of the keyword side in hybrid search, the semantic side weighing 1.
+    pub search_keyword_weight: f32,
     pub media: MediaConfig,
     pub embedder: EmbedderConfig,
     pub storage: StorageConfig,
@@ -327,6 +329,7 @@ impl Config {
             },
             cron_secret: get("CRON_SECRET").map(Secret),
             curate_interval: Duration::from_secs(parse_or(&get, "FEED_CURATE_INTERVAL_SECS", 900)?),
+            search_keyword_weight: parse_or(&get, "SEARCH_KEYWORD_WEIGHT", 0.5)?,
             media: MediaConfig {
                 max_upload_bytes: parse_or(&get, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
                 artist_quota_bytes: parse_or(&get, "ARTIST_UPLOAD_QUOTA_BYTES", 2 * 1024 * 1024 * 1024)?,

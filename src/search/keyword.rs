@@ -22,31 +22,37 @@ pub async fn ranked(conn: &mut PgConnection, query: &str, filter: &SearchFilter,
         .await?;
     // The query's words become stemmed lexemes, each quoted so that no
     // character a user types can be read as tsquery syntax.
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-        "WITH input AS (
-             SELECT lower(",
-    );
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new("WITH input AS (SELECT lower(");
     q.push_bind(query.to_owned()).push(
         ") AS raw,
-                (SELECT string_agg('''' || replace(replace(lexeme, '\\', ''), '''', '''''') || '''', ' | ')
-                 FROM unnest(tsvector_to_array(to_tsvector('english', ",
+                ARRAY(SELECT '''' || replace(replace(lexeme, '\\', ''), '''', '''''') || ''''
+                      FROM unnest(tsvector_to_array(to_tsvector('english', ",
     );
     q.push_bind(query.to_owned()).push(
         "))) AS lexeme) AS terms
          ), q AS (
-             SELECT raw, CASE WHEN terms IS NULL THEN NULL ELSE to_tsquery('simple', terms) END AS tsq FROM input
-         )
-         SELECT a.id
-         FROM artworks a JOIN artists ar ON ar.id = a.artist_id, q
-         WHERE a.status IN ('published', 'reserved', 'sold') AND NOT a.held_for_review
-           AND ((q.tsq IS NOT NULL AND a.search_document @@ q.tsq) OR q.raw <% lower(a.title) OR q.raw <% lower(ar.name))",
+             SELECT raw, terms, cardinality(terms) AS term_count,
+                    CASE WHEN cardinality(terms) = 0 THEN NULL
+                         ELSE to_tsquery('simple', array_to_string(terms, ' | ')) END AS tsq
+             FROM input
+         ), matched AS (
+             SELECT a.id, a.search_document, lower(a.title) AS title, lower(ar.name) AS artist
+             FROM artworks a JOIN artists ar ON ar.id = a.artist_id, q
+             WHERE a.status IN ('published', 'reserved', 'sold') AND NOT a.held_for_review
+               AND ((q.tsq IS NOT NULL AND a.search_document @@ q.tsq) OR q.raw <% lower(a.title) OR q.raw <% lower(ar.name))",
     );
     filter.push_sql(&mut q);
+    // Works matching more of the query's words come first (a phrase is mostly
+    // about all its words together), then by weighted rank and typo closeness.
     q.push(
-        " ORDER BY coalesce(ts_rank_cd(a.search_document, q.tsq, 32), 0)
-                   + 0.5 * greatest(word_similarity(q.raw, lower(a.title)), word_similarity(q.raw, lower(ar.name))) DESC,
-                   a.id DESC
-          LIMIT ",
+        ")
+         SELECT m.id FROM matched m, q
+         ORDER BY (SELECT count(*) FROM unnest(q.terms) t WHERE m.search_document @@ to_tsquery('simple', t))::float8
+                      / greatest(q.term_count, 1) DESC,
+                  coalesce(ts_rank_cd(m.search_document, q.tsq, 32), 0)
+                      + 0.5 * greatest(word_similarity(q.raw, m.title), word_similarity(q.raw, m.artist)) DESC,
+                  m.id DESC
+         LIMIT ",
     )
     .push_bind(limit);
     let ids: Vec<Uuid> = q.build_query_scalar().fetch_all(&mut *tx).await?;

@@ -204,7 +204,7 @@ pub async fn rank(ctx: &AppContext, text: &str, mode: SearchMode, filter: &Searc
         keyword::ranked(&mut conn, text, filter, CANDIDATES_PER_SIDE).await?
     };
     let semantic = if mode == SearchMode::Keyword { Vec::new() } else { semantic_ranking(ctx, text, filter).await? };
-    Ok(reciprocal_rank_fusion(&keyword_ranking, &semantic))
+    Ok(reciprocal_rank_fusion(&keyword_ranking, &semantic, ctx.config.search_keyword_weight))
 }
 
 /// The semantic side's ranking: nearest neighbours of the query's embedding.
