@@ -10,6 +10,7 @@ mod discovery;
 mod helpers;
 mod hostile;
 mod hosts;
+mod infra;
 mod interactions;
 mod lambda_sqs;
 mod objects;

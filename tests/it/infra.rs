@@ -1,0 +1,722 @@
+//! The deployment descriptions checked against the code: every Lambda binary is a
+//! function of `template.yaml`, every Vercel entry file is routed by
+//! `vercel.json`, and every path the routers serve reaches the function of its
+//! family through both. Which family serves a path is asked of the routers
+//! themselves, with a method no route accepts: a router answers 405 for a path
+//! it has and 404 for one it lacks, before any handler runs, so no database is
+//! needed.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
+};
+
+use atelier::{
+    app::{AppContext, Family, family_router},
+    platform::config::{Config, EmbedderBackend, Environment, QueueBackend, StorageConfig, VectorIndexConfig},
+};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode},
+};
+use serde_json::Value as Json;
+use serde_norway::Value as Yaml;
+use tower::ServiceExt;
+
+/// Stands for every path parameter: ids are UUIDs, and slugs accept it too.
+const SAMPLE_ID: &str = "01900000-0000-7000-8000-000000000001";
+
+fn repo_file(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(repo_file(relative)).unwrap_or_else(|e| panic!("reading {relative}: {e}"))
+}
+
+/// Fails with every problem at once, so one run shows all that is missing.
+fn assert_no_problems(what: &str, problems: &[String]) {
+    assert!(problems.is_empty(), "{what}:\n  - {}", problems.join("\n  - "));
+}
+
+fn family_name(family: Family) -> String {
+    format!("{family:?}")
+}
+
+// --- Cargo.toml ---------------------------------------------------------------
+
+struct Bin {
+    name: String,
+    path: String,
+    /// The `Family::X` the entry file hands to its host, if any.
+    family: Option<String>,
+}
+
+fn cargo_bins() -> Vec<Bin> {
+    let manifest: toml::Table = read("Cargo.toml").parse().expect("Cargo.toml parses");
+    let bins = manifest.get("bin").and_then(|b| b.as_array()).expect("Cargo.toml lists [[bin]]s");
+    bins.iter()
+        .map(|bin| {
+            let field = |key: &str| {
+                bin.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("a [[bin]] has no {key}")).to_owned()
+            };
+            let path = field("path");
+            let family = entry_family(&read(&path));
+            Bin { name: field("name"), path, family }
+        })
+        .collect()
+}
+
+fn entry_family(source: &str) -> Option<String> {
+    let (_, rest) = source.split_once("Family::")?;
+    Some(rest.chars().take_while(char::is_ascii_alphanumeric).collect())
+}
+
+/// `.rs` files directly in `dir`: with `autobins = false`, one that is not a
+/// `[[bin]]` is silently never built.
+fn entry_files(dir: &str) -> BTreeSet<String> {
+    std::fs::read_dir(repo_file(dir))
+        .unwrap_or_else(|e| panic!("listing {dir}: {e}"))
+        .map(|entry| entry.expect("a directory entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".rs"))
+        .map(|name| format!("{dir}/{name}"))
+        .collect()
+}
+
+// --- The routers --------------------------------------------------------------
+
+struct Route {
+    /// As the OpenAPI document writes it, e.g. `/api/artworks/{id}`.
+    template: String,
+    /// With every parameter filled in, as a request would carry it.
+    path: String,
+    methods: Vec<Method>,
+    family: String,
+}
+
+fn concrete(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| if segment.starts_with('{') && segment.ends_with('}') { SAMPLE_ID } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A context whose ports are never reached: the pool connects lazily, and the
+/// probes never get past routing.
+async fn probe_context() -> AppContext {
+    let config =
+        Config::from_lookup(|name| (name == "DATABASE_URL").then(|| "postgres://probe@127.0.0.1:9/unused".to_owned()))
+            .expect("a development configuration");
+    AppContext::from_config(config).await.expect("a context without connections")
+}
+
+/// Every path of the OpenAPI document with its methods and the one family
+/// whose router serves it.
+async fn routes() -> Vec<Route> {
+    let document = serde_json::to_value(atelier::app::openapi()).expect("the document serialises");
+    let paths = document["paths"].as_object().expect("the document has paths");
+    assert!(!paths.is_empty(), "the OpenAPI document lists no paths");
+    let ctx = probe_context().await;
+    let routers: Vec<_> = Family::ALL.into_iter().map(|f| (f, family_router(f, ctx.clone()))).collect();
+    let mut problems = Vec::new();
+    let mut routes = Vec::new();
+    for (template, item) in paths {
+        let path = concrete(template);
+        let mut owners = Vec::new();
+        for (family, router) in &routers {
+            let probe = Request::builder().method(Method::TRACE).uri(&path).body(Body::empty()).unwrap();
+            let status = router.clone().oneshot(probe).await.expect("routers are infallible").status();
+            match status {
+                StatusCode::METHOD_NOT_ALLOWED => owners.push(*family),
+                StatusCode::NOT_FOUND => {}
+                other => panic!("TRACE {path} on the {family:?} router answered {other}, not 404 or 405"),
+            }
+        }
+        let methods: Vec<Method> = item
+            .as_object()
+            .expect("a path item is an object")
+            .keys()
+            .filter_map(|key| key.to_uppercase().parse().ok())
+            .filter(|method: &Method| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()))
+            .collect();
+        match owners.as_slice() {
+            [family] => routes.push(Route { template: template.clone(), path, methods, family: family_name(*family) }),
+            [] => problems.push(format!("{template} is in the OpenAPI document but no family router serves it")),
+            many => problems.push(format!("{template} is served by several families: {many:?}")),
+        }
+    }
+    assert_no_problems("routes without exactly one family", &problems);
+    routes
+}
+
+// --- template.yaml ------------------------------------------------------------
+
+fn template() -> Yaml {
+    serde_norway::from_str(&read("template.yaml")).expect("template.yaml parses as YAML")
+}
+
+/// `(tag, value)` of a short-form intrinsic such as `!Ref X` or `!GetAtt X.Arn`.
+fn intrinsic(value: &Yaml) -> Option<(String, String)> {
+    let Yaml::Tagged(tagged) = value else { return None };
+    let tag = tagged.tag.to_string().trim_start_matches('!').to_owned();
+    Some((tag, tagged.value.as_str()?.to_owned()))
+}
+
+fn resources(template: &Yaml) -> Vec<(String, &Yaml)> {
+    template["Resources"]
+        .as_mapping()
+        .expect("template.yaml has Resources")
+        .iter()
+        .map(|(id, resource)| (id.as_str().expect("logical ids are strings").to_owned(), resource))
+        .collect()
+}
+
+fn resources_of_type<'a>(template: &'a Yaml, kind: &str) -> Vec<(String, &'a Yaml)> {
+    resources(template).into_iter().filter(|(_, r)| r["Type"].as_str() == Some(kind)).collect()
+}
+
+/// A function property, falling back to `Globals.Function`.
+fn function_property<'a>(template: &'a Yaml, function: &'a Yaml, key: &str) -> &'a Yaml {
+    match &function["Properties"][key] {
+        Yaml::Null => &template["Globals"]["Function"][key],
+        own => own,
+    }
+}
+
+fn number(value: &Yaml) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str()?.parse().ok())
+}
+
+/// Function logical id → the Cargo binary it builds.
+fn template_binaries(template: &Yaml) -> BTreeMap<String, String> {
+    resources_of_type(template, "AWS::Serverless::Function")
+        .into_iter()
+        .filter_map(|(id, f)| Some((id, f["Metadata"]["BuildProperties"]["Binary"].as_str()?.to_owned())))
+        .collect()
+}
+
+struct ApiRoute {
+    /// `None` is the `$default` route.
+    path: Option<String>,
+    method: String,
+    function: String,
+}
+
+fn api_routes(template: &Yaml) -> Vec<ApiRoute> {
+    let apis: BTreeSet<String> =
+        resources_of_type(template, "AWS::Serverless::HttpApi").into_iter().map(|(id, _)| id).collect();
+    let mut routes = Vec::new();
+    for (function, resource) in resources_of_type(template, "AWS::Serverless::Function") {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+        for (name, event) in events {
+            if event["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let properties = &event["Properties"];
+            let api = intrinsic(&properties["ApiId"]);
+            assert!(
+                matches!(&api, Some((tag, id)) if tag == "Ref" && apis.contains(id)),
+                "{function} event {name:?} is not attached to the template's HttpApi"
+            );
+            routes.push(ApiRoute {
+                path: properties["Path"].as_str().map(str::to_owned),
+                method: properties["Method"].as_str().unwrap_or("ANY").to_uppercase(),
+                function: function.clone(),
+            });
+        }
+    }
+    routes
+}
+
+/// How well `route` matches `path`, `None` when it does not. HTTP APIs prefer a
+/// route without a greedy `{proxy+}`, then the one with more literal segments.
+fn api_route_match(route: &str, path: &str) -> Option<(bool, usize)> {
+    let route: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+    let path: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut literals = 0;
+    for (i, segment) in route.iter().enumerate() {
+        if segment.starts_with('{') && segment.ends_with("+}") {
+            assert_eq!(i, route.len() - 1, "a greedy variable must end the route");
+            return (path.len() > i && path[i..].iter().all(|s| !s.is_empty())).then_some((false, literals));
+        }
+        let actual = path.get(i)?;
+        if segment.starts_with('{') && segment.ends_with('}') {
+            if actual.is_empty() {
+                return None;
+            }
+        } else if segment != actual {
+            return None;
+        } else {
+            literals += 1;
+        }
+    }
+    (route.len() == path.len()).then_some((true, literals))
+}
+
+/// The function the HTTP API invokes for a request.
+fn api_target<'a>(routes: &'a [ApiRoute], method: &Method, path: &str) -> Result<&'a str, String> {
+    let candidates: Vec<((bool, usize), &ApiRoute)> = routes
+        .iter()
+        .filter(|r| r.method == "ANY" || r.method == method.as_str())
+        .filter_map(|r| Some((api_route_match(r.path.as_deref()?, path)?, r)))
+        .collect();
+    let Some(best) = candidates.iter().map(|(rank, _)| *rank).max() else {
+        return routes
+            .iter()
+            .find(|r| r.path.is_none())
+            .map(|r| r.function.as_str())
+            .ok_or_else(|| "no route matches it and there is no $default route".to_owned());
+    };
+    let winners: BTreeSet<&str> =
+        candidates.iter().filter(|(rank, _)| *rank == best).map(|(_, r)| r.function.as_str()).collect();
+    match winners.len() {
+        1 => Ok(winners.into_iter().next().unwrap()),
+        _ => Err(format!("equally specific routes of several functions match it: {winners:?}")),
+    }
+}
+
+// --- vercel.json --------------------------------------------------------------
+
+fn vercel() -> Json {
+    serde_json::from_str(&read("vercel.json")).expect("vercel.json parses as JSON")
+}
+
+#[derive(Debug, PartialEq)]
+enum VercelTarget {
+    /// An `api/<name>.rs` function.
+    Function(String),
+    /// A file of the static export.
+    Static(String),
+    Unrouted,
+}
+
+enum Segment {
+    Literal(String),
+    /// `([^/]+)`: one segment.
+    One,
+    /// `(.*)`, last: whatever follows, slashes included.
+    Rest,
+}
+
+/// The part of Vercel's path-to-regexp sources this project uses. Named
+/// parameters are refused on purpose: Vercel appends unused ones to the
+/// destination as query parameters, which strict query parsing rejects.
+fn vercel_pattern(source: &str) -> Result<Vec<Segment>, String> {
+    let source = source.strip_prefix('/').ok_or("does not start with /")?;
+    // Slashes inside a group, as in ([^/]+), do not separate segments.
+    let mut parts = vec![String::new()];
+    let mut depth = 0_i32;
+    for c in source.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            '/' if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        parts.last_mut().expect("parts start non-empty").push(c);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match part.as_str() {
+            "([^/]+)" => Ok(Segment::One),
+            "(.*)" if i == parts.len() - 1 => Ok(Segment::Rest),
+            literal if !literal.contains(|c| "()[]{}*+?:\\".contains(c)) => Ok(Segment::Literal(literal.to_owned())),
+            other => Err(format!("segment {other:?} is not a literal, ([^/]+) or a final (.*)")),
+        })
+        .collect()
+}
+
+fn vercel_pattern_matches(pattern: &[Segment], path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    for (i, segment) in pattern.iter().enumerate() {
+        match segment {
+            Segment::Rest => return parts.len() > i,
+            Segment::One if parts.get(i).is_some_and(|p| !p.is_empty()) => {}
+            Segment::Literal(literal) if parts.get(i) == Some(&literal.as_str()) => {}
+            _ => return false,
+        }
+    }
+    parts.len() == pattern.len()
+}
+
+/// What Vercel serves for `path`: a function file by its name, else the first
+/// rewrite whose source matches.
+fn vercel_target(config: &Json, api_files: &BTreeSet<String>, path: &str) -> Result<VercelTarget, String> {
+    if let Some(name) = path.strip_prefix("/api/")
+        && api_files.contains(&format!("api/{name}.rs"))
+    {
+        return Ok(VercelTarget::Function(name.to_owned()));
+    }
+    for rewrite in config["rewrites"].as_array().into_iter().flatten() {
+        let source = rewrite["source"].as_str().ok_or("a rewrite has no source")?;
+        let destination = rewrite["destination"].as_str().ok_or("a rewrite has no destination")?;
+        let pattern = vercel_pattern(source).map_err(|e| format!("rewrite source {source:?}: {e}"))?;
+        if vercel_pattern_matches(&pattern, path) {
+            return Ok(match destination.strip_prefix("/api/") {
+                Some(name) => VercelTarget::Function(name.to_owned()),
+                None => VercelTarget::Static(destination.to_owned()),
+            });
+        }
+    }
+    Ok(VercelTarget::Unrouted)
+}
+
+/// `*` within one path segment, the only glob this project's patterns use.
+fn glob_matches(pattern: &str, path: &str) -> bool {
+    fn segment(pattern: &str, text: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == text,
+            Some((head, tail)) => {
+                text.starts_with(head) && (head.len()..=text.len()).any(|i| segment(tail, &text[i..]))
+            }
+        }
+    }
+    let (pattern, path): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len() && pattern.iter().zip(&path).all(|(p, s)| segment(p, s))
+}
+
+// --- The checks -----------------------------------------------------------------
+
+#[test]
+fn every_lambda_binary_is_a_template_function_and_every_function_a_lambda_binary() {
+    let template = template();
+    let bins = cargo_bins();
+    let mut problems = Vec::new();
+    let bin_paths: BTreeSet<&str> = bins.iter().map(|b| b.path.as_str()).collect();
+    for file in entry_files("functions") {
+        if !bin_paths.contains(file.as_str()) {
+            problems.push(format!("{file} is not a [[bin]] in Cargo.toml, so it is never built"));
+        }
+    }
+    let lambda_bins: BTreeSet<&str> =
+        bins.iter().filter(|b| b.path.starts_with("functions/")).map(|b| b.name.as_str()).collect();
+    let mut built = BTreeMap::<String, String>::new();
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        if function["Metadata"]["BuildMethod"].as_str() != Some("rust-cargolambda") {
+            problems.push(format!("{id} does not have Metadata.BuildMethod: rust-cargolambda"));
+        }
+        let code_uri = function_property(&template, function, "CodeUri").as_str().unwrap_or_default();
+        if !repo_file(code_uri).join("Cargo.toml").is_file() {
+            problems.push(format!("{id}'s CodeUri {code_uri:?} is not the directory holding Cargo.toml"));
+        }
+        match function["Metadata"]["BuildProperties"]["Binary"].as_str() {
+            None => problems.push(format!("{id} names no binary in Metadata.BuildProperties.Binary")),
+            Some(binary) if !lambda_bins.contains(binary) => {
+                problems.push(format!("{id} builds {binary:?}, which is not a [[bin]] under functions/"))
+            }
+            Some(binary) => {
+                if let Some(other) = built.insert(binary.to_owned(), id.clone()) {
+                    problems.push(format!("{other} and {id} both build {binary:?}"));
+                }
+            }
+        }
+    }
+    for binary in &lambda_bins {
+        if !built.contains_key(*binary) {
+            problems.push(format!("the Lambda binary {binary:?} has no function in template.yaml"));
+        }
+    }
+    assert_no_problems("template.yaml and the Lambda binaries disagree", &problems);
+}
+
+#[test]
+fn every_vercel_entry_file_is_a_binary_and_configured() {
+    let config = vercel();
+    let bins = cargo_bins();
+    let files = entry_files("api");
+    let bin_paths: BTreeSet<&str> = bins.iter().map(|b| b.path.as_str()).collect();
+    let mut problems = Vec::new();
+    for file in &files {
+        if !bin_paths.contains(file.as_str()) {
+            problems.push(format!("{file} is not a [[bin]] in Cargo.toml; Vercel builds each api/ file as its binary"));
+        }
+    }
+    for bin in bins.iter().filter(|b| b.path.starts_with("api/")) {
+        if !files.contains(&bin.path) {
+            problems.push(format!("the [[bin]] {:?} points at {}, which is not in api/", bin.name, bin.path));
+        }
+    }
+    let patterns: Vec<&str> =
+        config["functions"].as_object().into_iter().flat_map(|f| f.keys()).map(String::as_str).collect();
+    for pattern in &patterns {
+        // Vercel refuses a deployment whose function pattern matches nothing.
+        if !files.iter().any(|file| glob_matches(pattern, file)) {
+            problems.push(format!("vercel.json functions pattern {pattern:?} matches no file"));
+        }
+    }
+    for file in &files {
+        if !patterns.iter().any(|pattern| glob_matches(pattern, file)) {
+            problems.push(format!("{file} is not covered by a vercel.json functions pattern"));
+        }
+    }
+    for rewrite in config["rewrites"].as_array().into_iter().flatten() {
+        let source = rewrite["source"].as_str().unwrap_or_default();
+        if let Err(e) = vercel_pattern(source) {
+            problems.push(format!("rewrite source {source:?}: {e}"));
+        }
+        let destination = rewrite["destination"].as_str().unwrap_or_default();
+        match destination.strip_prefix("/api/") {
+            Some(name) if !files.contains(&format!("api/{name}.rs")) => {
+                problems.push(format!("rewrite {source:?} goes to {destination:?}, but there is no api/{name}.rs"))
+            }
+            Some(_) => {}
+            None if !destination.ends_with(".html") => problems.push(format!(
+                "rewrite {source:?} goes to {destination:?}, which is neither a function nor a page of the static export"
+            )),
+            None => {}
+        }
+    }
+    assert_no_problems("vercel.json and the Vercel entry files disagree", &problems);
+}
+
+#[tokio::test]
+async fn every_route_reaches_its_family_function_on_aws_and_on_vercel() {
+    let routes = routes().await;
+    let template = template();
+    let vercel = vercel();
+    let bins = cargo_bins();
+    let api_files = entry_files("api");
+    let family_of_bin: BTreeMap<&str, &str> =
+        bins.iter().filter_map(|b| Some((b.name.as_str(), b.family.as_deref()?))).collect();
+    let family_of_api_file: BTreeMap<String, &str> = bins
+        .iter()
+        .filter_map(|b| Some((b.path.strip_prefix("api/")?.strip_suffix(".rs")?.to_owned(), b.family.as_deref()?)))
+        .collect();
+    let binaries = template_binaries(&template);
+    let api_routes = api_routes(&template);
+    let mut problems = Vec::new();
+    let mut reached_functions = BTreeSet::new();
+    let mut reached_files = BTreeSet::new();
+    for route in &routes {
+        for method in &route.methods {
+            let request = format!("{method} {} (family {})", route.template, route.family);
+            match api_target(&api_routes, method, &route.path) {
+                Err(e) => problems.push(format!("AWS: {request}: {e}")),
+                Ok(function) => {
+                    let binary = binaries.get(function).map_or("?", String::as_str);
+                    let family = family_of_bin.get(binary).copied().unwrap_or("none");
+                    if family != route.family {
+                        problems.push(format!("AWS: {request} reaches {function} ({binary}, family {family})"));
+                    }
+                    reached_functions.insert(function.to_owned());
+                }
+            }
+            match vercel_target(&vercel, &api_files, &route.path) {
+                Err(e) => problems.push(format!("Vercel: {request}: {e}")),
+                Ok(VercelTarget::Function(name)) => {
+                    let family = family_of_api_file.get(&name).copied().unwrap_or("none");
+                    if family != route.family {
+                        problems.push(format!("Vercel: {request} reaches api/{name}.rs (family {family})"));
+                    }
+                    reached_files.insert(name);
+                }
+                Ok(other) => problems.push(format!("Vercel: {request} is not routed to a function: {other:?}")),
+            }
+        }
+    }
+    for (id, binary) in &binaries {
+        if family_of_bin.contains_key(binary.as_str()) && !reached_functions.contains(id) {
+            problems.push(format!("AWS: no route of the OpenAPI document reaches {id} ({binary})"));
+        }
+    }
+    for name in family_of_api_file.keys() {
+        if !reached_files.contains(name) {
+            problems.push(format!("Vercel: no route of the OpenAPI document reaches api/{name}.rs"));
+        }
+    }
+    // Unknown API paths must still be answered by the API (a problem
+    // document), not by API Gateway or the web site's 404 page.
+    let unknown = "/api/no-such-route/x";
+    if let Err(e) = api_target(&api_routes, &Method::GET, unknown) {
+        problems.push(format!("AWS: GET {unknown}: {e}"));
+    }
+    match vercel_target(&vercel, &api_files, unknown) {
+        Ok(VercelTarget::Function(_)) => {}
+        other => problems.push(format!("Vercel: GET {unknown} is not answered by a function: {other:?}")),
+    }
+    // Vercel Cron sends GET to each path; it must reach the route that runs the job.
+    for cron in vercel["crons"].as_array().into_iter().flatten() {
+        let path = cron["path"].as_str().unwrap_or_default();
+        match routes.iter().find(|r| r.path == path) {
+            None => problems.push(format!("Vercel: cron path {path:?} is not a route of the OpenAPI document")),
+            Some(route) if !route.methods.contains(&Method::GET) => {
+                problems.push(format!("Vercel: cron path {path:?} does not answer GET"))
+            }
+            Some(_) => {}
+        }
+    }
+    assert_no_problems("routes that do not reach their family's function", &problems);
+}
+
+/// Resolves an environment value as CloudFormation would, with stand-ins for
+/// what only a deployment knows: a parameter's default, else a placeholder.
+fn environment_value(template: &Yaml, value: &Yaml) -> String {
+    if let Some((tag, target)) = intrinsic(value) {
+        let default = &template["Parameters"][target.as_str()]["Default"];
+        return match (tag.as_str(), default) {
+            ("Ref", Yaml::String(s)) => s.clone(),
+            ("Ref", Yaml::Number(n)) => n.to_string(),
+            _ => format!("<{tag} {target}>"),
+        };
+    }
+    match value {
+        Yaml::String(s) => s.clone(),
+        Yaml::Number(n) => n.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        other => panic!("unexpected environment value {other:?}"),
+    }
+}
+
+#[test]
+fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters() {
+    let template = template();
+    let variables: BTreeMap<String, String> = template["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .expect("Globals.Function.Environment.Variables")
+        .iter()
+        .map(|(k, v)| (k.as_str().expect("variable names are strings").to_owned(), environment_value(&template, v)))
+        .collect();
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        assert!(
+            function["Properties"]["Environment"].is_null(),
+            "{id} sets its own environment; every function builds the same context, so keep it in Globals"
+        );
+    }
+    let read = std::sync::Mutex::new(BTreeSet::new());
+    let config = Config::from_lookup(|name| {
+        read.lock().unwrap().insert(name.to_owned());
+        variables.get(name).cloned()
+    })
+    .unwrap_or_else(|e| panic!("the template's environment is not a valid configuration: {e:#}"));
+    assert_eq!(config.environment, Environment::Production);
+    assert!(config.auth.signing_key_pem.is_some(), "no JWT signing key");
+    match &config.storage {
+        StorageConfig::S3 { bucket, endpoint_url: None, .. } => assert_eq!(bucket, "<Ref MediaBucket>"),
+        other => panic!("the object store is not S3 on AWS: {other:?}"),
+    }
+    match &config.queue.backend {
+        QueueBackend::Sqs { media_queue_url, embed_queue_url, endpoint_url: None } => {
+            assert_eq!(media_queue_url, "<Ref MediaQueue>");
+            assert_eq!(embed_queue_url, "<Ref EmbedQueue>");
+        }
+        other => panic!("the job queue is not SQS on AWS: {other:?}"),
+    }
+    assert!(matches!(config.vectors, VectorIndexConfig::Qdrant { .. }), "the vector index is not Qdrant");
+    assert!(matches!(config.embedder.backend, EmbedderBackend::OpenAi(_)), "the embedder is not the API one");
+    // A misspelt optional variable would silently leave its default in force.
+    // RUST_LOG is read by the tracing filter; KV_BACKEND and DYNAMODB_TABLE by
+    // the DynamoDB key-value adapter's selection.
+    let read = read.into_inner().unwrap();
+    let unread: Vec<&String> = variables
+        .keys()
+        .filter(|name| !read.contains(*name) && !["RUST_LOG", "KV_BACKEND", "DYNAMODB_TABLE"].contains(&name.as_str()))
+        .collect();
+    assert!(unread.is_empty(), "template.yaml sets variables the configuration never reads: {unread:?}");
+}
+
+#[test]
+fn workers_consume_their_queues_with_partial_batch_failures_and_dead_letters() {
+    let template = template();
+    let binaries = template_binaries(&template);
+    let environment = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let queue_of_variable = |variable: &str| match intrinsic(&environment[variable]) {
+        Some((tag, id)) if tag == "Ref" => id,
+        _ => panic!("{variable} is not a !Ref to a queue"),
+    };
+    // Jobs go to a queue by kind prefix (media. / embed.); each worker
+    // consumes the queue its jobs are sent to.
+    let expected: BTreeMap<&str, String> = BTreeMap::from([
+        ("media-worker", queue_of_variable("SQS_MEDIA_QUEUE_URL")),
+        ("embed-worker", queue_of_variable("SQS_EMBED_QUEUE_URL")),
+    ]);
+    let mut problems = Vec::new();
+    let mut consumers = BTreeMap::new();
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let binary = binaries.get(&id).cloned().unwrap_or_default();
+        let events = function["Properties"]["Events"].as_mapping().into_iter().flatten();
+        for (name, event) in events.filter(|(_, e)| e["Type"].as_str() == Some("SQS")) {
+            let properties = &event["Properties"];
+            let Some((_, queue_attribute)) = intrinsic(&properties["Queue"]) else {
+                problems.push(format!("{id} event {name:?} names its queue without !GetAtt"));
+                continue;
+            };
+            let queue = queue_attribute.trim_end_matches(".Arn").to_owned();
+            consumers.insert(binary.clone(), queue.clone());
+            let failures = properties["FunctionResponseTypes"].as_sequence().into_iter().flatten();
+            if !failures.filter_map(Yaml::as_str).any(|t| t == "ReportBatchItemFailures") {
+                problems.push(format!(
+                    "{id} does not report batch item failures: the worker answers with the failed messages, \
+                     and without it Lambda deletes the whole batch"
+                ));
+            }
+            let timeout = number(function_property(&template, function, "Timeout")).unwrap_or(3);
+            let window = number(&properties["MaximumBatchingWindowInSeconds"]).unwrap_or(0);
+            let queue_properties = &template["Resources"][queue.as_str()]["Properties"];
+            let visibility = number(&queue_properties["VisibilityTimeout"]).unwrap_or(30);
+            if visibility < 6 * timeout + window {
+                problems.push(format!(
+                    "{queue}'s VisibilityTimeout {visibility}s is under six times {id}'s timeout plus its batching window ({}s)",
+                    6 * timeout + window
+                ));
+            }
+            let redrive = &queue_properties["RedrivePolicy"];
+            match intrinsic(&redrive["deadLetterTargetArn"]) {
+                Some((_, target)) => {
+                    let dead = target.trim_end_matches(".Arn");
+                    let retention = |q: &str| {
+                        number(&template["Resources"][q]["Properties"]["MessageRetentionPeriod"]).unwrap_or(345_600)
+                    };
+                    if template["Resources"][dead]["Type"].as_str() != Some("AWS::SQS::Queue") {
+                        problems.push(format!("{queue}'s dead-letter target {dead} is not a queue of the template"));
+                    } else if retention(dead) <= retention(&queue) {
+                        problems.push(format!(
+                            "{dead} must keep messages longer than {queue}, or dead letters expire early"
+                        ));
+                    }
+                }
+                None => problems.push(format!("{queue} has no dead-letter queue (RedrivePolicy.deadLetterTargetArn)")),
+            }
+            if number(&redrive["maxReceiveCount"]).is_none_or(|n| n == 0) {
+                problems.push(format!("{queue}'s RedrivePolicy has no maxReceiveCount"));
+            }
+        }
+    }
+    for (binary, queue) in &expected {
+        match consumers.get(*binary) {
+            Some(consumed) if consumed == queue => {}
+            other => problems.push(format!("{binary} should consume {queue}, but consumes {other:?}")),
+        }
+    }
+    for binary in consumers.keys() {
+        if !expected.contains_key(binary.as_str()) {
+            problems.push(format!("{binary} consumes a queue no job kind is sent to"));
+        }
+    }
+    // Upload notifications become jobs in the media worker.
+    for (id, bucket) in resources_of_type(&template, "AWS::S3::Bucket") {
+        let notifications = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"].as_sequence();
+        for notification in notifications.into_iter().flatten() {
+            let target = intrinsic(&notification["Queue"]).map(|(_, t)| t.trim_end_matches(".Arn").to_owned());
+            if target.as_ref() != expected.get("media-worker") {
+                problems.push(format!("{id} notifies {target:?}, not the media worker's queue"));
+            }
+        }
+    }
+    let scheduled = resources_of_type(&template, "AWS::Serverless::Function").into_iter().any(|(id, f)| {
+        binaries.get(&id).map(String::as_str) == Some("curate-feed")
+            && f["Properties"]["Events"]
+                .as_mapping()
+                .into_iter()
+                .flatten()
+                .any(|(_, e)| matches!(e["Type"].as_str(), Some("Schedule" | "ScheduleV2")))
+    });
+    if !scheduled {
+        problems.push("curate-feed has no Schedule or ScheduleV2 event".to_owned());
+    }
+    assert_no_problems("the workers' wiring", &problems);
+}
