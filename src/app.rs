@@ -20,6 +20,7 @@ use crate::{
         http::{method_not_allowed, not_found, with_common_layers},
         kv::{KeyValueStore, PgKeyValueStore},
         local_objects::LocalObjectStore,
+        metrics::RequestMetrics,
         objects::ObjectStore,
         queue::{JobQueue, PgJobQueue},
         s3::{S3ObjectStore, S3Settings},
@@ -40,6 +41,7 @@ pub struct AppContext {
     pub local_objects: Option<Arc<LocalObjectStore>>,
     pub queue: Arc<dyn JobQueue>,
     pub discovery: Arc<Discovery>,
+    pub metrics: Arc<RequestMetrics>,
 }
 
 /// The ports semantic discovery needs. The embedder loads on first use, so
@@ -114,6 +116,7 @@ impl AppContext {
         };
         let vectors = vector_index_from_config(&config.vectors, &pool, dimension).await?;
         Ok(Self {
+            metrics: Arc::new(RequestMetrics::new(&config.metrics_export)),
             kv: Arc::new(PgKeyValueStore::new(pool.clone())),
             discovery: Arc::new(Discovery::new(vectors, config.embedder.clone())),
             objects,
@@ -210,6 +213,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// serves everything else.
 fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Router>) -> Router {
     let max_body = ctx.config.max_body_bytes;
+    let metrics = ctx.metrics.clone();
     let (router, _) = router.split_for_parts();
     let router = router
         .merge(crate::platform::local_objects::routes(ctx.local_objects.clone()))
@@ -220,7 +224,7 @@ fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Route
         Some(site) => router.fallback_service(site),
         None => router.fallback(not_found),
     };
-    with_common_layers(router, max_body)
+    with_common_layers(router, max_body, metrics)
 }
 
 /// One family's router, as a serverless function serves it.

@@ -1,14 +1,25 @@
-//! Health and the API description.
+//! Health, request metrics and the API description.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppContext, platform::error::{ApiError, Problem}};
+use crate::{
+    app::AppContext,
+    platform::{
+        error::{ApiError, Problem},
+        http::bearer_matches,
+    },
+};
 
 pub fn router() -> OpenApiRouter<AppContext> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(openapi_json))
+    OpenApiRouter::new().routes(routes!(health)).routes(routes!(metrics)).routes(routes!(openapi_json))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -31,6 +42,30 @@ async fn health(State(ctx): State<AppContext>) -> Result<(StatusCode, Json<Healt
         .await
         .map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))?;
     Ok((StatusCode::OK, Json(Health { status: "ok", database: "ok", version: env!("CARGO_PKG_VERSION") })))
+}
+
+/// Request counts, server errors and latency per route, in the OpenMetrics text
+/// format for a Prometheus scrape. Only hosts that keep Prometheus metrics (the
+/// local server) answer; with `METRICS_TOKEN` set, the scrape must present it as
+/// a bearer token.
+#[utoipa::path(get, path = "/api/metrics", tag = "system",
+    responses(
+        (status = 200, description = "OpenMetrics text exposition", body = String,
+            content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let Some(text) = ctx.metrics.render_prometheus() else {
+        return Err(ApiError::NotFound("this host does not keep Prometheus metrics".to_owned()));
+    };
+    if let Some(token) = &ctx.config.metrics_token
+        && !bearer_matches(&headers, token)
+    {
+        return Err(ApiError::Unauthorized("the metrics token is missing or wrong".to_owned()));
+    }
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], text).into_response())
 }
 
 /// This document: the OpenAPI 3.1 description of the whole API.

@@ -13,7 +13,7 @@ use std::{collections::HashSet, time::Duration};
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ use crate::{
     auth::MaybePrincipal,
     platform::{
         error::{ApiError, ApiResult, Problem},
-        http::ApiQuery,
+        http::{ApiQuery, bearer_matches},
     },
     search::cards::{ArtworkCard, visible_cards},
 };
@@ -302,17 +302,10 @@ pub struct CurationRun {
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn cron_curate(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiResult<(StatusCode, Json<CurationRun>)> {
-    let Some(secret) = ctx.config.cron_secret.as_ref().map(|s| s.0.as_str()) else {
+    let Some(secret) = ctx.config.cron_secret.as_ref() else {
         return Err(ApiError::NotFound("no such route".to_owned()));
     };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let matches = presented.is_some_and(|p| {
-        use sha2::{Digest, Sha256};
-        // Comparing digests keeps the comparison's time independent of where
-        // the strings first differ.
-        Sha256::digest(p.as_bytes()) == Sha256::digest(secret.as_bytes())
-    });
-    if !matches {
+    if !bearer_matches(&headers, secret) {
         return Err(ApiError::Unauthorized("the cron secret is missing or wrong".to_owned()));
     }
     let report = curate(&ctx).await?;

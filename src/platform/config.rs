@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 
+pub use super::metrics::MetricsExport;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
     Development,
@@ -39,6 +41,9 @@ pub struct Config {
     pub storage: StorageConfig,
     pub queue: QueueConfig,
     pub vectors: VectorIndexConfig,
+    pub metrics_export: MetricsExport,
+    /// Bearer token `GET /api/metrics` requires when set.
+    pub metrics_token: Option<Secret>,
 }
 
 /// A value that must never reach a log line.
@@ -328,6 +333,8 @@ impl Config {
                 trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
             },
             cron_secret: get("CRON_SECRET").map(Secret),
+            metrics_export: MetricsExport::from_lookup(&get)?,
+            metrics_token: get("METRICS_TOKEN").map(Secret),
             curate_interval: Duration::from_secs(parse_or(&get, "FEED_CURATE_INTERVAL_SECS", 900)?),
             search_keyword_weight: parse_or(&get, "SEARCH_KEYWORD_WEIGHT", 0.5)?,
             media: MediaConfig {

@@ -12,6 +12,7 @@ pub mod kv;
 pub mod lambda_sqs;
 pub mod local_embedder;
 pub mod local_objects;
+pub mod metrics;
 pub mod objects;
 pub mod openai_embedder;
 pub mod pg_vectors;

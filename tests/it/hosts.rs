@@ -22,7 +22,7 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::helpers::{TestApp, spawn_app};
 
-struct Killed(Child);
+pub struct Killed(pub Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -35,7 +35,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
+pub fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![
         ("DATABASE_URL", app.database_url.clone()),
         ("JWT_SIGNING_KEY", app.signing_key_pem.clone()),
@@ -47,7 +47,7 @@ fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
 /// Just enough of the Lambda Runtime API to run one function: hand out queued
 /// events on `next`, collect what the function posts back.
 #[derive(Clone, Default)]
-struct RuntimeApi {
+pub struct RuntimeApi {
     events: Arc<Mutex<VecDeque<(String, Value)>>>,
     arrived: Arc<Notify>,
     replies: Arc<Mutex<Vec<(String, oneshot::Sender<Value>)>>>,
@@ -82,7 +82,7 @@ async fn invocation_reply(State(api): State<RuntimeApi>, Path((id, _kind)): Path
 }
 
 impl RuntimeApi {
-    async fn invoke(&self, event: Value) -> Value {
+    pub async fn invoke(&self, event: Value) -> Value {
         let id = uuid::Uuid::now_v7().to_string();
         let (sender, receiver) = oneshot::channel();
         self.replies.lock().unwrap().push((id.clone(), sender));
@@ -94,7 +94,7 @@ impl RuntimeApi {
 }
 
 /// An API Gateway HTTP API (payload v2) event, shaped like the samples AWS publishes.
-fn http_api_event(path: &str, query: &str) -> Value {
+pub fn http_api_event(path: &str, query: &str) -> Value {
     json!({
         "version": "2.0",
         "routeKey": "$default",
@@ -109,6 +109,33 @@ fn http_api_event(path: &str, query: &str) -> Value {
         },
         "isBase64Encoded": false
     })
+}
+
+/// Serves the Runtime API emulator on a free port.
+pub async fn start_runtime_api() -> (RuntimeApi, SocketAddr) {
+    let runtime = RuntimeApi::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next_event))
+        .route("/2018-06-01/runtime/invocation/{id}/{kind}", post(invocation_reply))
+        .with_state(runtime.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (runtime, addr)
+}
+
+/// A Lambda function binary with the variables the Lambda service sets.
+pub fn lambda_command(binary: &str, function_name: &str, runtime_addr: SocketAddr) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+        .env("AWS_REGION", "us-east-1");
+    command
 }
 
 async fn wait_for_port(port: u16) {
@@ -146,24 +173,10 @@ async fn local_vercel_and_lambda_hosts_answer_alike() {
     );
 
     // Lambda: the real function binary polling our Runtime API emulator.
-    let runtime = RuntimeApi::default();
-    let runtime_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let runtime_addr: SocketAddr = runtime_listener.local_addr().unwrap();
-    let runtime_router = Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next_event))
-        .route("/2018-06-01/runtime/invocation/{id}/{kind}", post(invocation_reply))
-        .with_state(runtime.clone());
-    tokio::spawn(async move { axum::serve(runtime_listener, runtime_router).await.unwrap() });
+    let (runtime, runtime_addr) = start_runtime_api().await;
     let _lambda = Killed(
-        Command::new(env!("CARGO_BIN_EXE_http-artworks"))
+        lambda_command(env!("CARGO_BIN_EXE_http-artworks"), "http-artworks", runtime_addr)
             .envs(host_env(&app))
-            .env("AWS_LAMBDA_RUNTIME_API", runtime_addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "http-artworks")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
-            .env("AWS_REGION", "us-east-1")
             .stdout(Stdio::null())
             .spawn()
             .unwrap(),

@@ -19,6 +19,7 @@ mod queue;
 mod seed;
 mod standins;
 mod taxonomy;
+mod telemetry;
 mod uploads;
 mod vectors;
 mod worker;
