@@ -26,16 +26,18 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ClientIp},
+        rate_limit::{self, Limit},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(login))
-        .routes(routes!(refresh))
-        .routes(routes!(logout))
-        .routes(routes!(get_me, update_me))
+        .routes(rate_limit::limited(Limit::Auth, routes!(register)))
+        .routes(rate_limit::limited(Limit::Auth, routes!(login)))
+        .routes(rate_limit::limited(Limit::Auth, routes!(refresh)))
+        .routes(rate_limit::limited(Limit::Auth, routes!(logout)))
+        .routes(routes!(get_me))
+        .routes(rate_limit::limited(Limit::Auth, routes!(update_me)))
         .routes(routes!(jwks))
 }
 

@@ -24,12 +24,13 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(create_artist))
+        .routes(idempotency::keyed(routes!(create_artist)))
         .routes(routes!(get_artist, update_artist))
         .routes(routes!(artist_artworks))
         .routes(routes!(follow, unfollow))

@@ -14,12 +14,14 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(list_categories, create_category))
+        .routes(routes!(list_categories))
+        .routes(idempotency::keyed(routes!(create_category)))
         .routes(routes!(update_category))
         .routes(routes!(list_tags))
 }

@@ -21,12 +21,13 @@ use crate::{
     platform::{
         error::{ApiError, ApiResult, Problem},
         http::{ApiJson, ApiPath, ApiQuery},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(record_interaction))
+        .routes(idempotency::keyed(routes!(record_interaction)))
         .routes(routes!(list_saves))
         .routes(routes!(unsave))
         .routes(routes!(list_interactions, forget_interactions))

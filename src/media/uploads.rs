@@ -22,13 +22,16 @@ use crate::{
     platform::{
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery},
+        idempotency,
         objects::{ObjectKey, PresignedUpload, UploadPolicy},
+        rate_limit::{self, Limit},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(create_upload, list_uploads))
+        .routes(rate_limit::limited(Limit::Uploads, idempotency::keyed(routes!(create_upload))))
+        .routes(routes!(list_uploads))
         .routes(routes!(get_upload))
         .routes(routes!(complete_upload))
 }

@@ -21,11 +21,12 @@ use crate::{
     platform::{
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::ApiQuery,
+        rate_limit::{self, Limit},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
-    OpenApiRouter::new().routes(routes!(search))
+    OpenApiRouter::new().routes(rate_limit::limited(Limit::Search, routes!(search)))
 }
 
 /// Each side contributes at most this many candidates; results and facets are

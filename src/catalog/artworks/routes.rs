@@ -28,12 +28,14 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(list_artworks, create_artwork))
+        .routes(routes!(list_artworks))
+        .routes(idempotency::keyed(routes!(create_artwork)))
         .routes(routes!(get_artwork, update_artwork, archive_artwork))
         .routes(routes!(artwork_versions))
 }
