@@ -121,3 +121,32 @@ async fn upload_creation_is_rate_limited_per_user() {
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM uploads").fetch_one(&app.ctx.db).await.unwrap();
     assert_eq!(count, 2);
 }
+
+/// With the key-value store unreachable (here: a DynamoDB table that does not
+/// exist), limits let requests through rather than take the routes down, while
+/// a request that asked for idempotency is refused with a retryable 503 rather
+/// than risk running twice.
+#[tokio::test]
+async fn a_failing_store_lets_limited_requests_through_but_not_keyed_ones() {
+    let moto = crate::standins::moto_url();
+    let table = crate::standins::unique("missing");
+    let app = spawn_app_with(&[
+        ("KV_BACKEND", "dynamodb"),
+        ("DYNAMODB_TABLE", &table),
+        ("DYNAMODB_ENDPOINT_URL", &moto),
+        ("RATE_LIMIT_SEARCH_IP", "1,0.01"),
+    ])
+    .await;
+    for _ in 0..3 {
+        assert_eq!(search_from(&app, "203.0.113.7", None).await.status, StatusCode::OK);
+    }
+    let token = app.artist("harbour").await;
+    let body = json!({
+        "title": "Harbour at Dusk", "description": "Oil study of fishing boats returning at dusk.", "medium": "Oil on linen",
+        "category": "painting", "edition": {"kind": "unique"}, "price": {"amount_minor": 1000, "currency": "GBP"}
+    });
+    let keyed = app.call_with(Method::POST, "/api/artworks", Some(&token), Some(body), &[("idempotency-key", "k")]).await;
+    assert_problem(&keyed, StatusCode::SERVICE_UNAVAILABLE);
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM artworks").fetch_one(&app.ctx.db).await.unwrap();
+    assert_eq!(count, 0);
+}
