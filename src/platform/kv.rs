@@ -233,3 +233,28 @@ impl KeyValueStore for PgKeyValueStore {
         Ok(Decision { allowed: false, retry_after: bucket.wait_for_token(level) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_parse_from_capacity_and_rate() {
+        let bucket: TokenBucket = "30, 2".parse().unwrap();
+        assert_eq!((bucket.capacity(), bucket.refill_per_sec()), (30, 2.0));
+        assert_eq!(bucket.full_after(), Duration::from_secs(15));
+        for bad in ["30", "0,2", "30,0", "30,-1", "30,inf", "x,2", "30,y", "-3,2"] {
+            assert!(bad.parse::<TokenBucket>().is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_bucket_refills_at_its_rate_up_to_its_capacity() {
+        let bucket = TokenBucket::new(10, 2.0).unwrap();
+        assert_eq!(bucket.refilled(0.5, 1.0), 2.5);
+        assert_eq!(bucket.refilled(9.0, 60.0), 10.0);
+        assert_eq!(bucket.refilled(3.0, -5.0), 3.0, "a clock step backwards must not drain it");
+        assert_eq!(bucket.wait_for_token(0.5), Duration::from_millis(250));
+        assert_eq!(bucket.wait_for_token(4.0), Duration::ZERO);
+    }
+}
