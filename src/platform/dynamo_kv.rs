@@ -74,6 +74,33 @@ impl DynamoKeyValueStore {
         Ok(out.item)
     }
 
+    /// Takes a token already stored in the bucket, in one atomic update; false
+    /// when none is (or there is no live bucket). The refill earned since
+    /// `refilled_at` is left owed, not lost: the next full computation counts
+    /// it. This keeps a busy bucket clear of the read-then-write races of
+    /// [`KeyValueStore::take_token`]'s slow path.
+    async fn take_stored_token(&self, key: &str) -> anyhow::Result<bool> {
+        let take = "SET #tokens = #tokens - :one ADD #version :one";
+        let stored = "#tokens >= :one AND #exp > :now";
+        let taken = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_owned()))
+            .update_expression(take)
+            .condition_expression(stored)
+            .set_expression_attribute_names(Some(names_for(&format!("{take} {stored}"))))
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":now", number(now_secs()))
+            .send()
+            .await;
+        match taken {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e, |e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(anyhow::Error::new(e).context("DynamoDB UpdateItem")),
+        }
+    }
+
     async fn live(&self, key: &str) -> anyhow::Result<Option<Item>> {
         let now = now_secs();
         Ok(self.read(key).await?.filter(|item| expires_at(item).is_some_and(|at| at > now)))
@@ -251,19 +278,22 @@ impl KeyValueStore for DynamoKeyValueStore {
     }
 
     async fn take_token(&self, key: &str, bucket: TokenBucket) -> anyhow::Result<Decision> {
-        // Optimistic concurrency: read the bucket, compute its level, and write
-        // the level less one on condition that nobody wrote in between (the
-        // version is unchanged). A refusal writes nothing.
         for round in 0..MAX_ROUNDS {
+            if self.take_stored_token(key).await? {
+                return Ok(Decision { allowed: true, retry_after: Duration::ZERO });
+            }
+            // Optimistic concurrency: read the bucket, compute its level with
+            // the refill, and write the level less one on condition that nobody
+            // wrote in between (the version is unchanged). A refusal writes
+            // nothing.
             let item = self.read(key).await?;
             let now_ms = now_millis();
             let version = item.as_ref().and_then(|item| number_of(item, "version")).map(|v| v as i64);
             let stored = item.as_ref().filter(|item| expires_at(item).is_some_and(|at| at > now_ms as f64 / 1000.0));
-            let level =
-                match stored.and_then(|item| Some((number_of(item, "tokens")?, number_of(item, "refilled_at")?))) {
-                    Some((tokens, refilled_ms)) => bucket.refilled(tokens, (now_ms as f64 - refilled_ms) / 1000.0),
-                    None => f64::from(bucket.capacity()),
-                };
+            let level = match stored.and_then(|item| Some((number_of(item, "tokens")?, number_of(item, "refilled_at")?))) {
+                Some((tokens, refilled_ms)) => bucket.refilled(tokens, (now_ms as f64 - refilled_ms) / 1000.0),
+                None => f64::from(bucket.capacity()),
+            };
             if level < 1.0 {
                 return Ok(Decision { allowed: false, retry_after: bucket.wait_for_token(level) });
             }
