@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::{Router, routing::any};
+use axum::{Extension, Router, routing::any};
 use sqlx::PgPool;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,8 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{
     auth::tokens::TokenKeys,
     platform::{
-        config::{Config, EmbedderBackend, EmbedderConfig, QueueBackend, StorageConfig},
+        config::{Config, EmbedderBackend, EmbedderConfig, KvBackend, QueueBackend, StorageConfig},
         db,
+        dynamo_kv::{DynamoKeyValueStore, dynamodb_client},
         embedder::{Embedder, embedder_from_config},
         http::{method_not_allowed, not_found, with_common_layers},
         kv::{KeyValueStore, PgKeyValueStore},
@@ -110,6 +111,13 @@ impl AppContext {
                 ))
             }
         };
+        let kv: Arc<dyn KeyValueStore> = match &config.kv {
+            KvBackend::Postgres => Arc::new(PgKeyValueStore::new(pool.clone())),
+            KvBackend::DynamoDb { table, endpoint_url } => Arc::new(DynamoKeyValueStore::new(
+                dynamodb_client(aws_config().await, endpoint_url.as_deref()),
+                table.clone(),
+            )),
+        };
         let dimension = match &config.embedder.backend {
             EmbedderBackend::Local { .. } => DEFAULT_DIMENSION,
             EmbedderBackend::OpenAi(openai) => openai.dimensions as u64,
@@ -117,7 +125,7 @@ impl AppContext {
         let vectors = vector_index_from_config(&config.vectors, &pool, dimension).await?;
         Ok(Self {
             metrics: Arc::new(RequestMetrics::new(&config.metrics_export)),
-            kv: Arc::new(PgKeyValueStore::new(pool.clone())),
+            kv,
             discovery: Arc::new(Discovery::new(vectors, config.embedder.clone())),
             objects,
             local_objects,
@@ -219,6 +227,9 @@ fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Route
         .merge(crate::platform::local_objects::routes(ctx.local_objects.clone()))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        // Route middleware (rate limits, idempotency) reads the context from
+        // here: the family routers are built before any context exists.
+        .layer(Extension(ctx.clone()))
         .with_state(ctx);
     let router = match site {
         Some(site) => router.fallback_service(site),

@@ -1,6 +1,9 @@
 //! Who is calling: the bearer token's user, checked against a live session.
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, request::Parts},
+};
 use uuid::Uuid;
 
 use super::{Permission, Role};
@@ -35,8 +38,8 @@ impl Principal {
 /// see the anonymous view.
 pub struct MaybePrincipal(pub Option<Principal>);
 
-fn bearer_token(parts: &Parts) -> Option<Result<&str, ApiError>> {
-    let header = parts.headers.get(axum::http::header::AUTHORIZATION)?;
+fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ApiError>> {
+    let header = headers.get(axum::http::header::AUTHORIZATION)?;
     let value = match header.to_str() {
         Ok(v) => v,
         Err(_) => return Some(Err(ApiError::Unauthorized("malformed Authorization header".to_owned()))),
@@ -68,11 +71,20 @@ async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
     Ok(Principal { user_id: claims.sub, role, session_id: claims.sid })
 }
 
+/// The user a validly signed, unexpired access token names, without the
+/// session check (no database round trip). Enough to key per-user state such
+/// as rate limits and idempotency records, never to authorise: the handler
+/// still authenticates the caller.
+pub fn bearer_subject(ctx: &AppContext, headers: &HeaderMap) -> Option<Uuid> {
+    let token = bearer_token(headers)?.ok()?;
+    ctx.tokens.verify_access(token).ok().map(|claims| claims.sub)
+}
+
 impl FromRequestParts<AppContext> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
-        match bearer_token(parts) {
+        match bearer_token(&parts.headers) {
             None => Err(ApiError::Unauthorized("sign in to do this".to_owned())),
             Some(token) => authenticate(ctx, token?).await,
         }
@@ -83,7 +95,7 @@ impl FromRequestParts<AppContext> for MaybePrincipal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Self::Rejection> {
-        match bearer_token(parts) {
+        match bearer_token(&parts.headers) {
             None => Ok(Self(None)),
             Some(token) => Ok(Self(Some(authenticate(ctx, token?).await?))),
         }

@@ -26,16 +26,18 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ClientIp},
+        rate_limit::{self, Limit},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(login))
-        .routes(routes!(refresh))
-        .routes(routes!(logout))
-        .routes(routes!(get_me, update_me))
+        .routes(rate_limit::limited(Limit::Auth, routes!(register)))
+        .routes(rate_limit::limited(Limit::Auth, routes!(login)))
+        .routes(rate_limit::limited(Limit::Auth, routes!(refresh)))
+        .routes(rate_limit::limited(Limit::Auth, routes!(logout)))
+        .routes(routes!(get_me))
+        .routes(rate_limit::limited(Limit::Auth, routes!(update_me)))
         .routes(routes!(jwks))
 }
 
@@ -160,6 +162,7 @@ async fn verify_password(candidate: String, stored: String) -> ApiResult<bool> {
         (status = 201, description = "Account created and signed in", body = SessionView),
         (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn register(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -202,7 +205,7 @@ async fn register(
     responses(
         (status = 200, description = "Signed in", body = SessionView),
         (status = 401, description = "Wrong e-mail or password (never says which)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts, or rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn login(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -285,6 +288,7 @@ fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiR
     responses(
         (status = 200, description = "New tokens", body = SessionView),
         (status = 401, description = "Missing, expired, revoked or reused token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn refresh(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -327,6 +331,7 @@ async fn refresh(
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
         (status = 401, description = "Nothing identified a session", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn logout(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -380,6 +385,7 @@ async fn get_me(axum::extract::State(ctx): axum::extract::State<AppContext>, pri
         (status = 200, body = UserView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn update_me(
     axum::extract::State(ctx): axum::extract::State<AppContext>,

@@ -24,12 +24,13 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(create_artist))
+        .routes(idempotency::keyed(routes!(create_artist)))
         .routes(routes!(get_artist, update_artist))
         .routes(routes!(artist_artworks))
         .routes(routes!(follow, unfollow))
@@ -184,6 +185,7 @@ fn parse_styles(raw: &[String]) -> Result<Vec<String>, String> {
 
 /// Create the signed-in artist's public profile (one per account).
 #[utoipa::path(post, path = "/api/artists", tag = "artists", security(("bearer" = [])), request_body = CreateArtist,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = ArtistView),
         (status = 403, body = Problem, content_type = "application/problem+json"),

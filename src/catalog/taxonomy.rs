@@ -14,12 +14,14 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(list_categories, create_category))
+        .routes(routes!(list_categories))
+        .routes(idempotency::keyed(routes!(create_category)))
         .routes(routes!(update_category))
         .routes(routes!(list_tags))
 }
@@ -97,6 +99,7 @@ pub struct CategoryView {
 
 /// Add a category (moderators).
 #[utoipa::path(post, path = "/api/categories", tag = "taxonomy", security(("bearer" = [])), request_body = CreateCategory,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = CategoryView),
         (status = 403, body = Problem, content_type = "application/problem+json"),

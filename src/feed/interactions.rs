@@ -21,12 +21,13 @@ use crate::{
     platform::{
         error::{ApiError, ApiResult, Problem},
         http::{ApiJson, ApiPath, ApiQuery},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(record_interaction))
+        .routes(idempotency::keyed(routes!(record_interaction)))
         .routes(routes!(list_saves))
         .routes(routes!(unsave))
         .routes(routes!(list_interactions, forget_interactions))
@@ -62,6 +63,7 @@ pub struct InteractionView {
 /// Record a view, like, save, share or "not interested". A save also adds the
 /// work to your saved list.
 #[utoipa::path(post, path = "/api/interactions", tag = "interactions", security(("bearer" = [])), request_body = RecordInteraction,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = InteractionView),
         (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -22,13 +22,16 @@ use crate::{
     platform::{
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery},
+        idempotency,
         objects::{ObjectKey, PresignedUpload, UploadPolicy},
+        rate_limit::{self, Limit},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(create_upload, list_uploads))
+        .routes(rate_limit::limited(Limit::Uploads, idempotency::keyed(routes!(create_upload))))
+        .routes(routes!(list_uploads))
         .routes(routes!(get_upload))
         .routes(routes!(complete_upload))
 }
@@ -208,12 +211,14 @@ async fn owning_artist(conn: &mut PgConnection, principal: &Principal, artwork_i
 /// Start an upload: returns a form that sends the file straight to storage.
 /// The form is bound to the declared type and size, and expires.
 #[utoipa::path(post, path = "/api/uploads", tag = "media", security(("bearer" = [])), request_body = CreateUpload,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = CreatedUpload, headers(("Location" = String))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Quota or image limit reached, or the artwork is archived or sold", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn create_upload(
     State(ctx): State<AppContext>,

@@ -7,6 +7,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::{Context, bail};
 
 pub use super::metrics::MetricsExport;
+use super::kv::TokenBucket;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
@@ -44,6 +45,48 @@ pub struct Config {
     pub metrics_export: MetricsExport,
     /// Bearer token `GET /api/metrics` requires when set.
     pub metrics_token: Option<Secret>,
+    pub kv: KvBackend,
+    pub rate_limits: RateLimits,
+}
+
+/// Where the key-value port keeps its entries.
+#[derive(Clone, Debug)]
+pub enum KvBackend {
+    /// The `kv_entries` table in `DATABASE_URL`.
+    Postgres,
+    /// A DynamoDB table with partition key `pk` (String) and TTL on
+    /// `expires_at`; credentials and region come from the AWS default chain.
+    DynamoDb { table: String, endpoint_url: Option<String> },
+}
+
+/// Request budgets of the routes that are costly or attractive to abuse. A
+/// signed-in caller spends the per-user bucket, anyone else the bucket of
+/// their address.
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    pub auth_ip: TokenBucket,
+    pub auth_user: TokenBucket,
+    pub uploads_ip: TokenBucket,
+    pub uploads_user: TokenBucket,
+    pub search_ip: TokenBucket,
+    pub search_user: TokenBucket,
+}
+
+impl RateLimits {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let bucket = |name: &str, default: &str| -> anyhow::Result<TokenBucket> {
+            let raw = get(name).unwrap_or_else(|| default.to_owned());
+            raw.parse().map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}"))
+        };
+        Ok(Self {
+            auth_ip: bucket("RATE_LIMIT_AUTH_IP", "30,0.5")?,
+            auth_user: bucket("RATE_LIMIT_AUTH_USER", "10,0.1")?,
+            uploads_ip: bucket("RATE_LIMIT_UPLOADS_IP", "30,0.5")?,
+            uploads_user: bucket("RATE_LIMIT_UPLOADS_USER", "20,0.2")?,
+            search_ip: bucket("RATE_LIMIT_SEARCH_IP", "30,2")?,
+            search_user: bucket("RATE_LIMIT_SEARCH_USER", "30,2")?,
+        })
+    }
 }
 
 /// A value that must never reach a log line.
@@ -382,6 +425,15 @@ impl Config {
                 },
                 Some(other) => bail!("VECTOR_INDEX must be postgres or qdrant, not {other:?}"),
             },
+            kv: match get("KV_BACKEND").as_deref() {
+                None | Some("postgres") => KvBackend::Postgres,
+                Some("dynamodb") => KvBackend::DynamoDb {
+                    table: get("DYNAMODB_TABLE").context("KV_BACKEND=dynamodb needs DYNAMODB_TABLE")?,
+                    endpoint_url: get("DYNAMODB_ENDPOINT_URL"),
+                },
+                Some(other) => bail!("KV_BACKEND must be postgres or dynamodb, not {other:?}"),
+            },
+            rate_limits: RateLimits::from_lookup(&get)?,
         })
     }
 }

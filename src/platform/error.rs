@@ -53,6 +53,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// An `Idempotency-Key` presented again with a different request.
+    #[error("idempotency key reused: {0}")]
+    IdempotencyKeyReused(String),
     #[error("precondition required: {0}")]
     PreconditionRequired(String),
     #[error("too many requests")]
@@ -81,7 +84,7 @@ impl ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -101,6 +104,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request contains invalid fields"),
+            Self::IdempotencyKeyReused(_) => ("idempotency-key-reused", "The idempotency key belongs to another request"),
             Self::PreconditionRequired(_) => ("precondition-required", "A precondition is required"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
@@ -119,6 +123,7 @@ impl ApiError {
             | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
             | Self::UnsupportedMediaType(d)
+            | Self::IdempotencyKeyReused(d)
             | Self::PreconditionRequired(d) => d.clone(),
             Self::Unavailable(_) => "a service we depend on is not answering; try again shortly".to_owned(),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),

@@ -21,11 +21,12 @@ use crate::{
     platform::{
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::ApiQuery,
+        rate_limit::{self, Limit},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
-    OpenApiRouter::new().routes(routes!(search))
+    OpenApiRouter::new().routes(rate_limit::limited(Limit::Search, routes!(search)))
 }
 
 /// Each side contributes at most this many candidates; results and facets are
@@ -224,6 +225,7 @@ async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -
     responses(
         (status = 200, body = SearchPage),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Semantic search is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn search(

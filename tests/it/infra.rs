@@ -13,7 +13,7 @@ use std::{
 
 use atelier::{
     app::{AppContext, Family, family_router},
-    platform::config::{Config, EmbedderBackend, Environment, QueueBackend, StorageConfig, VectorIndexConfig},
+    platform::config::{Config, EmbedderBackend, Environment, KvBackend, QueueBackend, StorageConfig, VectorIndexConfig},
 };
 use axum::{
     body::Body,
@@ -606,15 +606,19 @@ fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters(
         }
         other => panic!("the job queue is not SQS on AWS: {other:?}"),
     }
+    assert!(
+        matches!(&config.kv, KvBackend::DynamoDb { table, endpoint_url: None } if table == "<Ref KvTable>"),
+        "the key-value port is not the DynamoDB table: {:?}",
+        config.kv
+    );
     assert!(matches!(config.vectors, VectorIndexConfig::Qdrant { .. }), "the vector index is not Qdrant");
     assert!(matches!(config.embedder.backend, EmbedderBackend::OpenAi(_)), "the embedder is not the API one");
     // A misspelt optional variable would silently leave its default in force.
-    // RUST_LOG is read by the tracing filter; KV_BACKEND and DYNAMODB_TABLE by
-    // the DynamoDB key-value adapter's selection.
+    // RUST_LOG is read by the tracing filter, not the configuration.
     let read = read.into_inner().unwrap();
     let unread: Vec<&String> = variables
         .keys()
-        .filter(|name| !read.contains(*name) && !["RUST_LOG", "KV_BACKEND", "DYNAMODB_TABLE"].contains(&name.as_str()))
+        .filter(|name| !read.contains(*name) && name.as_str() != "RUST_LOG")
         .collect();
     assert!(unread.is_empty(), "template.yaml sets variables the configuration never reads: {unread:?}");
 }

@@ -1,4 +1,4 @@
-//! The local AWS stand-ins `scripts/test` starts: moto (S3 and SQS, no
+//! The local AWS stand-ins `scripts/test` starts: moto (S3, SQS and DynamoDB, no
 //! signature checks) and s3s-fs (S3 with signature and POST-policy checks).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -81,4 +81,34 @@ pub async fn moto_queue(client: &aws_sdk_sqs::Client, max_receives: i32, fifo: b
         .unwrap()
         .queue_url
         .unwrap()
+}
+
+/// A fresh DynamoDB table shaped like the deployed one: partition key `pk`
+/// (String), TTL on `expires_at`; returns its name.
+pub async fn moto_kv_table(client: &aws_sdk_dynamodb::Client) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    };
+    let table = unique("kv");
+    client
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(
+            AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap(),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_time_to_live()
+        .table_name(&table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name("expires_at").enabled(true).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    table
 }

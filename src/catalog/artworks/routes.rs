@@ -28,12 +28,14 @@ use crate::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
+        idempotency,
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(routes!(list_artworks, create_artwork))
+        .routes(routes!(list_artworks))
+        .routes(idempotency::keyed(routes!(create_artwork)))
         .routes(routes!(get_artwork, update_artwork, archive_artwork))
         .routes(routes!(artwork_versions))
 }
@@ -234,6 +236,7 @@ async fn resolve_category(conn: &mut sqlx::PgConnection, fields: &ArtworkFields)
 
 /// List a new artwork under your artist profile.
 #[utoipa::path(post, path = "/api/artworks", tag = "artworks", security(("bearer" = [])), request_body = CreateArtwork,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = ArtworkView, headers(("ETag" = String), ("Location" = String))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
