@@ -2,7 +2,10 @@
 //! rate-limit buckets, feed pages, idempotency records). The embedded default is
 //! a PostgreSQL table; the cloud adapter is DynamoDB (`dynamo_kv`).
 
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -101,13 +104,44 @@ pub trait KeyValueStore: Send + Sync + 'static {
     async fn take_token(&self, key: &str, bucket: TokenBucket) -> anyhow::Result<Decision>;
 }
 
+/// Expired rows are invisible to every read but would otherwise stay in the
+/// table for good (DynamoDB deletes expired items itself). Every
+/// `sweep_every`-th write also deletes a bounded batch of them, so the table
+/// stays small without a scheduled job on any host, and no single write pays
+/// for a large backlog.
 pub struct PgKeyValueStore {
     pool: PgPool,
+    writes: AtomicU64,
+    sweep_every: u64,
 }
+
+const SWEEP_BATCH: i64 = 500;
 
 impl PgKeyValueStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::with_sweep_every(pool, 200)
+    }
+
+    pub fn with_sweep_every(pool: PgPool, sweep_every: u64) -> Self {
+        Self { pool, writes: AtomicU64::new(0), sweep_every: sweep_every.max(1) }
+    }
+
+    async fn wrote(&self) {
+        if !(self.writes.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(self.sweep_every) {
+            return;
+        }
+        // SKIP LOCKED: a sweep never waits on, or blocks, a live write.
+        let swept = sqlx::query(
+            "DELETE FROM kv_entries WHERE key IN (
+                 SELECT key FROM kv_entries WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(SWEEP_BATCH)
+        .execute(&self.pool)
+        .await;
+        // The write itself succeeded; a failed sweep only leaves garbage for the next one.
+        if let Err(e) = swept {
+            tracing::warn!(error = %e, "sweeping expired key-value entries failed");
+        }
     }
 }
 
@@ -143,6 +177,7 @@ impl KeyValueStore for PgKeyValueStore {
         .bind(ttl_interval(ttl))
         .execute(&self.pool)
         .await?;
+        self.wrote().await;
         Ok(())
     }
 
@@ -160,6 +195,7 @@ impl KeyValueStore for PgKeyValueStore {
         .execute(&self.pool)
         .await?
         .rows_affected();
+        self.wrote().await;
         Ok(written == 1)
     }
 
@@ -184,6 +220,7 @@ impl KeyValueStore for PgKeyValueStore {
         .bind(ttl_interval(ttl))
         .fetch_one(&self.pool)
         .await?;
+        self.wrote().await;
         Ok(WindowCount { value, expires_at })
     }
 
@@ -217,6 +254,7 @@ impl KeyValueStore for PgKeyValueStore {
         .bind(ttl_interval(bucket.full_after()))
         .fetch_optional(&self.pool)
         .await?;
+        self.wrote().await;
         if taken.is_some() {
             return Ok(Decision { allowed: true, retry_after: Duration::ZERO });
         }

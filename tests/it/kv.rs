@@ -152,6 +152,21 @@ async fn concurrent_takes_spend_each_token_once(kv: Arc<dyn KeyValueStore>) {
 mod postgres {
     use super::*;
 
+    #[tokio::test]
+    async fn writes_sweep_expired_rows_and_keep_live_ones() {
+        let app = spawn_app().await;
+        let kv = PgKeyValueStore::with_sweep_every(app.ctx.db.clone(), 3);
+        let rows = || async {
+            sqlx::query_scalar::<_, String>("SELECT key FROM kv_entries ORDER BY key").fetch_all(&app.ctx.db).await.unwrap()
+        };
+        kv.put("gone:1", b"x", Duration::from_millis(1)).await.unwrap();
+        kv.put("gone:2", b"x", Duration::from_millis(1)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(rows().await, ["gone:1", "gone:2"], "expired rows stay until a sweep");
+        kv.put("kept", b"x", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(rows().await, ["kept"], "the third write swept the expired rows");
+    }
+
     async fn store() -> (crate::helpers::TestApp, Arc<dyn KeyValueStore>) {
         let app = spawn_app().await;
         let kv = Arc::new(PgKeyValueStore::new(app.ctx.db.clone()));
