@@ -2,7 +2,11 @@
 //! for it once, not per request), and hands a router from [`crate::app`] to
 //! its runtime.
 
-use std::{net::SocketAddr, path::Path};
+use std::{
+    net::SocketAddr,
+    path::Path,
+    time::{Duration, SystemTime},
+};
 
 use axum::{
     Router,
@@ -13,7 +17,7 @@ use axum::{
 use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
 
-use super::{db, http::ClientIp, telemetry};
+use super::{db, http::ClientIp, objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS, telemetry};
 use crate::app::{self, AppContext, Family};
 
 /// `atelier serve`: every family, plus the built web site (or a placeholder page).
@@ -59,13 +63,22 @@ pub async fn work_local(ctx: AppContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The local stand-in for scheduled functions: curates the feed at start and
-/// then every `curate_interval`.
+/// The local stand-in for scheduled functions and the bucket's lifecycle
+/// rule: curates the feed and expires abandoned uploads at start and then
+/// every `curate_interval`.
 async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let interval = ctx.config.curate_interval;
+    let pending_for = Duration::from_secs(PENDING_UPLOADS_EXPIRE_AFTER_DAYS * 24 * 3600);
     while !*stopped.borrow() {
         if let Err(e) = crate::feed::curation::curate(&ctx).await {
             tracing::warn!(error = %format!("{e:#}"), "curating the feed failed");
+        }
+        if let Some(store) = &ctx.local_objects {
+            match store.expire_pending(SystemTime::now() - pending_for).await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "deleted uploads nobody kept"),
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "expiring abandoned uploads failed"),
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
