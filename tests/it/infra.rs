@@ -720,3 +720,98 @@ fn workers_consume_their_queues_with_partial_batch_failures_and_dead_letters() {
     }
     assert_no_problems("the workers' wiring", &problems);
 }
+
+/// Whether some statement allows `action` on a resource ending in `suffix`.
+fn allows(statements: &Yaml, action: &str, suffix: &str) -> bool {
+    statements.as_sequence().into_iter().flatten().any(|statement| {
+        statement["Effect"].as_str() == Some("Allow")
+            && listed(&statement["Action"]).iter().any(|a| a == action)
+            && listed(&statement["Resource"]).iter().any(|r| r.ends_with(suffix))
+    })
+}
+
+/// The texts of a policy element that is one value or a list of them, with
+/// intrinsics such as `!Sub` read as their text.
+fn listed(value: &Yaml) -> Vec<String> {
+    let one = |value: &Yaml| value.as_str().map(str::to_owned).or_else(|| intrinsic(value).map(|(_, text)| text));
+    match value {
+        Yaml::Sequence(items) => items.iter().filter_map(one).collect(),
+        single => one(single).into_iter().collect(),
+    }
+}
+
+/// The upload form tags originals pending (`platform::s3`) and the media job
+/// retags accepted ones kept; the bucket must expire exactly the pending ones,
+/// after the age the local server uses, and both signers may tag.
+#[test]
+fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
+    use atelier::platform::{
+        objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS,
+        s3::{UPLOAD_PENDING, UPLOAD_TAG},
+    };
+    let template = template();
+    let mut problems = Vec::new();
+    let buckets = resources_of_type(&template, "AWS::S3::Bucket");
+    assert_eq!(buckets.len(), 1, "one media bucket");
+    let (bucket_id, bucket) = &buckets[0];
+    let properties = &bucket["Properties"];
+    let upload_prefixes: Vec<String> = properties["NotificationConfiguration"]["QueueConfigurations"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .flat_map(|n| n["Filter"]["S3Key"]["Rules"].as_sequence().into_iter().flatten())
+        .filter(|rule| rule["Name"].as_str() == Some("prefix"))
+        .filter_map(|rule| rule["Value"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(upload_prefixes, ["originals/"], "uploads notify from one prefix");
+    let pending = BTreeMap::from([("Key", UPLOAD_TAG), ("Value", UPLOAD_PENDING)]);
+    let mut expiring = 0;
+    for rule in properties["LifecycleConfiguration"]["Rules"].as_sequence().into_iter().flatten() {
+        let id = rule["Id"].as_str().unwrap_or("a lifecycle rule");
+        let expires = ["ExpirationInDays", "ExpirationDate", "NoncurrentVersionExpiration", "Transitions"]
+            .iter()
+            .any(|key| !rule[*key].is_null());
+        if !expires {
+            continue;
+        }
+        expiring += 1;
+        let tags: Vec<BTreeMap<&str, &str>> = rule["TagFilters"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|tag| ["Key", "Value"].into_iter().filter_map(|k| Some((k, tag[k].as_str()?))).collect())
+            .collect();
+        if tags != [pending.clone()] {
+            problems.push(format!("{id} does not filter on exactly {UPLOAD_TAG}={UPLOAD_PENDING}: it would remove kept objects"));
+        }
+        if rule["Prefix"].as_str() != Some(upload_prefixes[0].as_str()) {
+            problems.push(format!("{id} does not limit itself to the uploads' prefix {:?}", upload_prefixes[0]));
+        }
+        if rule["Status"].as_str() != Some("Enabled") {
+            problems.push(format!("{id} is not enabled"));
+        }
+        if number(&rule["ExpirationInDays"]) != Some(PENDING_UPLOADS_EXPIRE_AFTER_DAYS) {
+            problems.push(format!(
+                "{id} does not expire after PENDING_UPLOADS_EXPIRE_AFTER_DAYS ({PENDING_UPLOADS_EXPIRE_AFTER_DAYS}), as the local server does"
+            ));
+        }
+    }
+    if expiring != 1 {
+        problems.push(format!("{bucket_id} should have one expiring lifecycle rule, for pending uploads; it has {expiring}"));
+    }
+    let originals = "/originals/*";
+    let media_policies = template["Resources"]["HttpMediaFunction"]["Properties"]["Policies"].as_sequence();
+    let signer_may_tag = media_policies.into_iter().flatten().any(|p| allows(&p["Statement"], "s3:PutObjectTagging", originals));
+    if !signer_may_tag {
+        problems.push("http-media signs the upload form but may not s3:PutObjectTagging originals: S3 would refuse the tagged POST".to_owned());
+    }
+    let worker_policies = template["Resources"]["MediaWorkerRole"]["Properties"]["Policies"].as_sequence();
+    let worker_may_tag = worker_policies
+        .into_iter()
+        .flatten()
+        .any(|p| allows(&p["PolicyDocument"]["Statement"], "s3:PutObjectTagging", originals));
+    if !worker_may_tag {
+        problems.push("the media worker may not s3:PutObjectTagging originals, so it cannot keep them".to_owned());
+    }
+    assert_no_problems("the media bucket's lifecycle", &problems);
+}
