@@ -815,3 +815,70 @@ fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
     }
     assert_no_problems("the media bucket's lifecycle", &problems);
 }
+
+/// Every rewrite of vercel.json to a page of the static export is one the
+/// local server applies too, and the local server rewrites nothing Vercel
+/// does not: the same URLs reach the same pages on both.
+#[tokio::test]
+async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
+    use atelier::platform::hosts::{DYNAMIC_PAGES, static_site};
+    use http_body_util::BodyExt;
+
+    let config = vercel();
+    let api_files = entry_files("api");
+    let site_dir = tempfile::tempdir().unwrap();
+    let write = |relative: &str, text: &str| {
+        let path = site_dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("index.html", "home");
+    write("404.html", "no such page");
+    let mut problems = Vec::new();
+    let mut samples = Vec::new();
+    for rewrite in config["rewrites"].as_array().into_iter().flatten() {
+        let (source, destination) = (rewrite["source"].as_str().unwrap(), rewrite["destination"].as_str().unwrap());
+        if destination.starts_with("/api/") {
+            continue;
+        }
+        let Ok(pattern) = vercel_pattern(source) else {
+            problems.push(format!("the page rewrite {source:?} has a source this check cannot read"));
+            continue;
+        };
+        let sample: String = pattern
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(literal) => format!("/{literal}"),
+                Segment::One => format!("/{SAMPLE_ID}"),
+                Segment::Rest => "/a/b".to_owned(),
+            })
+            .collect();
+        match vercel_target(&config, &api_files, &sample) {
+            Ok(VercelTarget::Static(page)) if page == destination => {}
+            other => problems.push(format!("{sample} reaches {other:?} on Vercel, not its rewrite's {destination}")),
+        }
+        write(destination.trim_start_matches('/'), destination);
+        samples.push((sample, destination.to_owned()));
+    }
+    for section in DYNAMIC_PAGES {
+        let sample = format!("/{section}/{SAMPLE_ID}");
+        let page = format!("/{section}/_/index.html");
+        if vercel_target(&config, &api_files, &sample) != Ok(VercelTarget::Static(page.clone())) {
+            problems.push(format!("the local server serves {page} for {sample}, but vercel.json has no such rewrite"));
+        }
+    }
+    let site = static_site(site_dir.path());
+    for (sample, destination) in &samples {
+        let response = site.clone().oneshot(Request::get(sample.as_str()).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        if status != StatusCode::OK || body != destination.as_bytes() {
+            problems.push(format!(
+                "the local server answers {sample} with {status} {:?}, not {destination} as Vercel does",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+    }
+    assert!(!samples.is_empty(), "vercel.json has no page rewrites to compare");
+    assert_no_problems("the local server and vercel.json route pages differently", &problems);
+}

@@ -541,7 +541,7 @@ async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     for (name, value) in form["fields"].as_object().unwrap() {
         multipart = multipart.text(name.clone(), value.as_str().unwrap().to_owned());
     }
-    multipart = multipart.part("file", reqwest::multipart::Part::bytes(bytes.clone()).mime_str("image/jpeg").unwrap());
+    multipart = multipart.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name("s.jpg").mime_str("image/jpeg").unwrap());
     let sent = reqwest::Client::new().post(form["url"].as_str().unwrap()).multipart(multipart).send().await.unwrap();
     assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
     let key = form["fields"]["key"].as_str().unwrap();
@@ -554,7 +554,8 @@ async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
     assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
     app.run_jobs().await;
-    assert_eq!(status_of(&app, &artist, id).await["status"], "ready");
+    let status = status_of(&app, &artist, id).await;
+    assert_eq!(status["status"], "ready", "{status}");
     assert_eq!(bucket.tags(key).await, kept);
 
     bucket.tag_as_the_form_asks(key, &crate::objects::pending_tagging(), None).await;
