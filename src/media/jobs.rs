@@ -1,5 +1,7 @@
 //! The `media.process` job: turn an uploaded original into stored variants,
-//! analysis and duplicate flags, all-or-nothing and safe to run twice.
+//! analysis and duplicate flags, all-or-nothing and safe to run twice. An
+//! accepted original is marked kept; every other one expires with its upload
+//! form's pending mark (`objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS`).
 
 use std::time::Duration;
 
@@ -96,7 +98,11 @@ pub async fn process_upload(ctx: &AppContext, duplicates: &DuplicateIndex, uploa
     };
     drop(conn);
     match upload.status {
-        UploadStatus::Ready => return enqueue_embedding(ctx.queue.as_ref(), upload.artwork_id).await,
+        UploadStatus::Ready => {
+            // The run that stored the image may have failed before these.
+            ctx.objects.mark_kept(&upload.key()?).await?;
+            return enqueue_embedding(ctx.queue.as_ref(), upload.artwork_id).await;
+        }
         UploadStatus::Rejected => return Ok(()),
         UploadStatus::Pending | UploadStatus::Processing => {}
     }
@@ -149,6 +155,10 @@ pub async fn process_upload(ctx: &AppContext, duplicates: &DuplicateIndex, uploa
         .collect();
     let stored = store_result(ctx, &upload, source_bytes, &processed, &stored_variants, &matches).await?;
     if stored {
+        // Only now: an original that never makes it into the catalogue (a
+        // rejection that keeps it, a job that dead-letters) stays pending and
+        // expires.
+        ctx.objects.mark_kept(&source_key).await?;
         enqueue_embedding(ctx.queue.as_ref(), upload.artwork_id).await?;
     }
     Ok(())

@@ -2,18 +2,25 @@
 //! for it once, not per request), and hands a router from [`crate::app`] to
 //! its runtime.
 
-use std::{net::SocketAddr, path::Path};
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    path::Path,
+    time::{Duration, SystemTime},
+};
 
 use axum::{
     Router,
+    body::Body,
     extract::Request,
+    http::StatusCode,
     middleware::{self, Next},
     response::{Html, Response},
 };
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::services::{ServeDir, ServeFile};
 
-use super::{db, http::ClientIp, telemetry};
+use super::{db, http::ClientIp, objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS, telemetry};
 use crate::app::{self, AppContext, Family};
 
 /// `atelier serve`: every family, plus the built web site (or a placeholder page).
@@ -59,13 +66,22 @@ pub async fn work_local(ctx: AppContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The local stand-in for scheduled functions: curates the feed at start and
-/// then every `curate_interval`.
+/// The local stand-in for scheduled functions and the bucket's lifecycle
+/// rule: curates the feed and expires abandoned uploads at start and then
+/// every `curate_interval`.
 async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let interval = ctx.config.curate_interval;
+    let pending_for = Duration::from_secs(PENDING_UPLOADS_EXPIRE_AFTER_DAYS * 24 * 3600);
     while !*stopped.borrow() {
         if let Err(e) = crate::feed::curation::curate(&ctx).await {
             tracing::warn!(error = %format!("{e:#}"), "curating the feed failed");
+        }
+        if let Some(store) = &ctx.local_objects {
+            match store.expire_pending(SystemTime::now() - pending_for).await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "deleted uploads nobody kept"),
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "expiring abandoned uploads failed"),
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
@@ -74,17 +90,53 @@ async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receive
     }
 }
 
-fn static_site(dir: &Path) -> Router {
-    if dir.join("index.html").is_file() {
-        let not_found = dir.join("404.html");
-        let serve = ServeDir::new(dir).append_index_html_on_directories(true);
-        if not_found.is_file() {
-            Router::new().fallback_service(serve.not_found_service(ServeFile::new(not_found)))
-        } else {
-            Router::new().fallback_service(serve)
-        }
-    } else {
-        Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) })
+/// Sections of the site whose pages have a dynamic segment. Each is exported
+/// once, for the id `_`, and reads the real id from the address
+/// (infra/README.md), so `/<section>/<id>` is answered with
+/// `<section>/_/index.html`: vercel.json's rewrites, which tests/it/infra.rs
+/// holds to this list.
+pub const DYNAMIC_PAGES: &[&str] = &["artworks", "artists"];
+
+/// The built web site in `dir`, served as Vercel serves it: files first
+/// (a directory by its `index.html`), then the dynamic pages' rewrites, then
+/// `404.html` with a 404. Without a built site, a page saying how to build it.
+pub fn static_site(dir: &Path) -> Router {
+    if !dir.join("index.html").is_file() {
+        return Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) });
+    }
+    let root = dir.to_owned();
+    let rewrites = tower::service_fn(move |request: Request| {
+        let root = root.clone();
+        async move { Ok::<_, Infallible>(rewritten(&root, request).await) }
+    });
+    Router::new().fallback_service(ServeDir::new(dir).append_index_html_on_directories(true).fallback(rewrites))
+}
+
+/// What a path no file answers gets.
+async fn rewritten(root: &Path, request: Request) -> Response {
+    let page = dynamic_page(request.uri().path()).map(|section| root.join(section).join("_").join("index.html"));
+    if let Some(page) = page.filter(|page| page.is_file()) {
+        return serve_file(page, request).await;
+    }
+    let not_found = root.join("404.html");
+    let mut response =
+        if not_found.is_file() { serve_file(not_found, request).await } else { Response::new(Body::empty()) };
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+/// The section of `/<section>/<id>` when it has dynamic pages: one non-empty
+/// segment after it and nothing more, as the rewrites' `([^/]+)` matches.
+fn dynamic_page(path: &str) -> Option<&'static str> {
+    let (section, id) = path.strip_prefix('/')?.split_once('/')?;
+    let section = DYNAMIC_PAGES.iter().find(|page| **page == section)?;
+    (!id.is_empty() && !id.contains('/')).then_some(*section)
+}
+
+async fn serve_file(path: std::path::PathBuf, request: Request) -> Response {
+    match ServeFile::new(path).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
     }
 }
 

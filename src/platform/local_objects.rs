@@ -2,12 +2,16 @@
 //! (`.data/blobs`), written and read through HMAC-signed, expiring URLs that the
 //! local server answers. Uploads follow the S3 POST-policy shape and limits, so
 //! the browser code and the failure modes are the same as in the cloud.
+//! So is the expiry of uploads nobody kept: a form upload leaves a marker under
+//! `.pending/`, [`ObjectStore::mark_kept`] removes it, and
+//! [`LocalObjectStore::expire_pending`] deletes what is still marked, as the
+//! bucket's lifecycle rule does with S3's `upload=pending` tag.
 
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
     sync::Arc,
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use anyhow::Context;
@@ -31,6 +35,9 @@ use super::{
 };
 
 const UPLOAD_PATH: &str = "/api/blobs";
+/// Where the markers of pending uploads live, one empty file per object at
+/// the object's own key; the marker's modification time is the upload's.
+const PENDING_DIR: &str = ".pending";
 /// Room for the form's text fields and multipart framing on top of the file.
 const FORM_OVERHEAD_BYTES: u64 = 64 * 1024;
 
@@ -50,6 +57,59 @@ impl LocalObjectStore {
 
     fn path_of(&self, key: &ObjectKey) -> PathBuf {
         self.root.join(key.as_str())
+    }
+
+    fn pending_marker(&self, key: &ObjectKey) -> PathBuf {
+        self.root.join(PENDING_DIR).join(key.as_str())
+    }
+
+    /// Written once the upload is whole: a failed upload leaves whatever was
+    /// stored under the key as it was, kept or not, as S3 does.
+    async fn mark_pending(&self, key: &ObjectKey) -> anyhow::Result<()> {
+        let marker = self.pending_marker(key);
+        if let Some(parent) = marker.parent() {
+            tokio::fs::create_dir_all(parent).await.context("creating the pending uploads' directory")?;
+        }
+        tokio::fs::write(&marker, b"").await.with_context(|| format!("marking {key} pending"))
+    }
+
+    async fn clear_pending(&self, key: &ObjectKey) -> anyhow::Result<()> {
+        remove_if_present(&self.pending_marker(key)).await.with_context(|| format!("clearing the pending mark of {key}"))
+    }
+
+    /// Deletes every object uploaded through a form before `uploaded_before`
+    /// and never marked kept; returns how many. The local server's scheduler
+    /// runs it, standing in for the bucket's lifecycle rule.
+    pub async fn expire_pending(&self, uploaded_before: SystemTime) -> anyhow::Result<usize> {
+        let markers = self.root.join(PENDING_DIR);
+        let mut directories = vec![markers.clone()];
+        let mut expired = 0;
+        while let Some(directory) = directories.pop() {
+            let mut entries = match tokio::fs::read_dir(&directory).await {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("listing {}", directory.display())),
+            };
+            while let Some(entry) = entries.next_entry().await.context("listing pending uploads")? {
+                let path = entry.path();
+                let meta = entry.metadata().await.with_context(|| format!("reading {}", path.display()))?;
+                if meta.is_dir() {
+                    directories.push(path);
+                    continue;
+                }
+                if meta.modified().context("marker modification times")? >= uploaded_before {
+                    continue;
+                }
+                let key = path.strip_prefix(&markers).ok().and_then(Path::to_str).and_then(ObjectKey::parse);
+                match key {
+                    Some(key) => self.delete(&key).await?,
+                    // Nothing this store wrote; a stray file in its directory.
+                    None => continue,
+                }
+                expired += 1;
+            }
+        }
+        Ok(expired)
     }
 
     fn mac(&self, parts: &[&str]) -> Hmac<Sha256> {
@@ -89,6 +149,13 @@ impl LocalObjectStore {
             let _ = tokio::fs::remove_file(&temp).await;
         }
         written
+    }
+}
+
+async fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -148,17 +215,22 @@ impl ObjectStore for LocalObjectStore {
         }
     }
 
+    /// Like an S3 PutObject without tags, a write replaces a pending upload
+    /// with an object that does not expire.
     async fn put(&self, key: &ObjectKey, bytes: Vec<u8>, _content_type: &str) -> anyhow::Result<()> {
         self.write_atomically(key, async |file| file.write_all(&bytes).await.map_err(internal))
             .await
-            .map_err(|e| anyhow::anyhow!("writing {key}: {e:?}"))
+            .map_err(|e| anyhow::anyhow!("writing {key}: {e:?}"))?;
+        self.clear_pending(key).await
     }
 
     async fn delete(&self, key: &ObjectKey) -> anyhow::Result<()> {
-        match tokio::fs::remove_file(self.path_of(key)).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).with_context(|| format!("deleting {key}")),
-            _ => Ok(()),
-        }
+        remove_if_present(&self.path_of(key)).await.with_context(|| format!("deleting {key}"))?;
+        self.clear_pending(key).await
+    }
+
+    async fn mark_kept(&self, key: &ObjectKey) -> anyhow::Result<()> {
+        self.clear_pending(key).await
     }
 }
 
@@ -246,6 +318,7 @@ async fn upload(State(store): LocalStore, multipart: Result<Multipart, Multipart
                 Ok(())
             })
             .await?;
+        store.mark_pending(&policy.key).await.map_err(ApiError::Internal)?;
         return Ok(StatusCode::NO_CONTENT);
     }
 }

@@ -11,6 +11,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Objects uploaded through a presigned form start out pending, and the store
+/// deletes those still pending this many days after their upload (the
+/// bucket's lifecycle rule in the cloud, the local server's scheduler at
+/// home), so an upload that is abandoned, rejected or stuck is not kept, and
+/// billed, forever. A week is far longer than a form lives (15 minutes) plus
+/// the media queue's five deliveries (an hour) and its four days of message
+/// retention, so a job held up by a worker outage still finds its file.
+pub const PENDING_UPLOADS_EXPIRE_AFTER_DAYS: u64 = 7;
+
 /// What a presigned upload may carry. The store refuses anything else: another
 /// key, another content type, a larger body, or a form used after it expires.
 #[derive(Clone, Debug)]
@@ -67,7 +76,8 @@ impl std::fmt::Display for ObjectKey {
 
 #[async_trait]
 pub trait ObjectStore: Send + Sync + 'static {
-    /// A form the browser posts the file to, bound to the policy.
+    /// A form the browser posts the file to, bound to the policy. What it
+    /// uploads is pending until [`ObjectStore::mark_kept`].
     async fn presign_upload(&self, policy: &UploadPolicy) -> anyhow::Result<PresignedUpload>;
     /// A URL that reads the object until about `valid_for` from now. URLs are
     /// issued per time window, so the same object gets the same URL for a while
@@ -80,6 +90,9 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn put(&self, key: &ObjectKey, bytes: Vec<u8>, content_type: &str) -> anyhow::Result<()>;
     /// Deleting a missing object is not an error.
     async fn delete(&self, key: &ObjectKey) -> anyhow::Result<()>;
+    /// Keeps an uploaded object past [`PENDING_UPLOADS_EXPIRE_AFTER_DAYS`].
+    /// Marking a missing object is not an error: there is nothing to keep.
+    async fn mark_kept(&self, key: &ObjectKey) -> anyhow::Result<()>;
 }
 
 /// The start of the signing window `now` falls in. Presigned URLs are signed

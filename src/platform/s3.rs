@@ -1,7 +1,9 @@
 //! S3 adapter of the object-store port, for S3 itself or anything that speaks
 //! its protocol (set an endpoint, and usually path-style addressing). Uploads
 //! are browser form POSTs bound by a signed POST policy, so the API never
-//! carries image bytes and S3 itself enforces key, type and size.
+//! carries image bytes and S3 itself enforces key, type and size. The form
+//! also tags the object `upload=pending`, which the bucket's lifecycle rule
+//! expires (template.yaml) unless the media job retags it `upload=kept`.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -11,8 +13,10 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::{
     Client,
     config::{ProvideCredentials, SharedCredentialsProvider},
+    error::ProvideErrorMetadata,
     presigning::PresigningConfig,
     primitives::ByteStream,
+    types::{Tag, Tagging},
 };
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -21,6 +25,10 @@ use serde_json::json;
 use super::objects::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy, window_start};
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The object tag the bucket's lifecycle rule filters on.
+pub const UPLOAD_TAG: &str = "upload";
+pub const UPLOAD_PENDING: &str = "pending";
+pub const UPLOAD_KEPT: &str = "kept";
 
 #[derive(Clone, Debug)]
 pub struct S3Settings {
@@ -60,6 +68,11 @@ impl S3ObjectStore {
     }
 }
 
+/// The `tagging` form field: the XML of a PutObjectTagging body.
+fn pending_tagging() -> String {
+    format!("<Tagging><TagSet><Tag><Key>{UPLOAD_TAG}</Key><Value>{UPLOAD_PENDING}</Value></Tag></TagSet></Tagging>")
+}
+
 fn bucket_url(settings: &S3Settings, region: &str) -> anyhow::Result<String> {
     let bucket = &settings.bucket;
     let endpoint = settings.endpoint_url.clone().unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
@@ -89,6 +102,8 @@ impl ObjectStore for S3ObjectStore {
         let mut fields = BTreeMap::from([
             ("key".to_owned(), policy.key.to_string()),
             ("Content-Type".to_owned(), policy.content_type.clone()),
+            // S3 authorises a POST's tags as s3:PutObjectTagging of the signer.
+            ("tagging".to_owned(), pending_tagging()),
             ("x-amz-algorithm".to_owned(), ALGORITHM.to_owned()),
             ("x-amz-credential".to_owned(), credential),
             ("x-amz-date".to_owned(), amz_date),
@@ -97,7 +112,8 @@ impl ObjectStore for S3ObjectStore {
         if let Some(token) = credentials.session_token() {
             fields.insert("x-amz-security-token".to_owned(), token.to_owned());
         }
-        // Every form field except the signature must appear in the policy.
+        // Every form field except the signature must appear in the policy, each
+        // as an exact match: a form without the pending tag would never expire.
         let mut conditions = vec![json!({"bucket": self.bucket}), json!(["content-length-range", 1, policy.max_bytes])];
         conditions.extend(fields.iter().map(|(name, value)| json!({ name: value })));
         let document = json!({
@@ -170,6 +186,19 @@ impl ObjectStore for S3ObjectStore {
             .await
             .with_context(|| format!("deleting {key}"))?;
         Ok(())
+    }
+
+    /// Replaces the whole tag set, so the pending tag is gone.
+    async fn mark_kept(&self, key: &ObjectKey) -> anyhow::Result<()> {
+        let tag = Tag::builder().key(UPLOAD_TAG).value(UPLOAD_KEPT).build().context("the kept tag")?;
+        let tagging = Tagging::builder().tag_set(tag).build().context("the kept tag set")?;
+        let result =
+            self.client.put_object_tagging().bucket(&self.bucket).key(key.as_str()).tagging(tagging).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().and_then(ProvideErrorMetadata::code) == Some("NoSuchKey") => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("marking {key} kept")),
+        }
     }
 }
 

@@ -207,3 +207,44 @@ async fn local_vercel_and_lambda_hosts_answer_alike() {
         assert_eq!(local.body, lambda_body, "{uri} body on Lambda");
     }
 }
+
+/// The built web site as the local server serves it: files first, then the
+/// dynamic pages by their placeholder export, then 404.html with a 404.
+#[tokio::test]
+async fn the_local_site_serves_dynamic_pages_from_their_placeholder_export() {
+    use axum::{body::Body, http::Request};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        ("index.html", "home"),
+        ("404.html", "no such page"),
+        ("about/index.html", "about"),
+        ("artworks/_/index.html", "an artwork"),
+        ("artists/_/index.html", "an artist"),
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let site = atelier::platform::hosts::static_site(dir.path());
+    let artwork = format!("/artworks/{}", uuid::Uuid::now_v7());
+    for (path, status, body) in [
+        (artwork.as_str(), StatusCode::OK, "an artwork"),
+        ("/artists/hokusai-studio", StatusCode::OK, "an artist"),
+        ("/artists/01900000-0000-7000-8000-000000000001", StatusCode::OK, "an artist"),
+        ("/", StatusCode::OK, "home"),
+        ("/about/", StatusCode::OK, "about"),
+        ("/nowhere", StatusCode::NOT_FOUND, "no such page"),
+        ("/artworks/", StatusCode::NOT_FOUND, "no such page"),
+        ("/artworks/one/two", StatusCode::NOT_FOUND, "no such page"),
+        ("/artists/hokusai-studio/works", StatusCode::NOT_FOUND, "no such page"),
+        ("/artworksx/1", StatusCode::NOT_FOUND, "no such page"),
+    ] {
+        let response = site.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(String::from_utf8_lossy(&bytes), body, "{path}");
+    }
+}

@@ -724,3 +724,165 @@ fn workers_consume_their_queues_with_partial_batch_failures_and_dead_letters() {
     }
     assert_no_problems("the workers' wiring", &problems);
 }
+
+/// Whether some statement allows `action` on a resource ending in `suffix`.
+fn allows(statements: &Yaml, action: &str, suffix: &str) -> bool {
+    statements.as_sequence().into_iter().flatten().any(|statement| {
+        statement["Effect"].as_str() == Some("Allow")
+            && listed(&statement["Action"]).iter().any(|a| a == action)
+            && listed(&statement["Resource"]).iter().any(|r| r.ends_with(suffix))
+    })
+}
+
+/// The texts of a policy element that is one value or a list of them, with
+/// intrinsics such as `!Sub` read as their text.
+fn listed(value: &Yaml) -> Vec<String> {
+    let one = |value: &Yaml| value.as_str().map(str::to_owned).or_else(|| intrinsic(value).map(|(_, text)| text));
+    match value {
+        Yaml::Sequence(items) => items.iter().filter_map(one).collect(),
+        single => one(single).into_iter().collect(),
+    }
+}
+
+/// The upload form tags originals pending (`platform::s3`) and the media job
+/// retags accepted ones kept; the bucket must expire exactly the pending ones,
+/// after the age the local server uses, and both signers may tag.
+#[test]
+fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
+    use atelier::platform::{
+        objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS,
+        s3::{UPLOAD_PENDING, UPLOAD_TAG},
+    };
+    let template = template();
+    let mut problems = Vec::new();
+    let buckets = resources_of_type(&template, "AWS::S3::Bucket");
+    assert_eq!(buckets.len(), 1, "one media bucket");
+    let (bucket_id, bucket) = &buckets[0];
+    let properties = &bucket["Properties"];
+    let upload_prefixes: Vec<String> = properties["NotificationConfiguration"]["QueueConfigurations"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .flat_map(|n| n["Filter"]["S3Key"]["Rules"].as_sequence().into_iter().flatten())
+        .filter(|rule| rule["Name"].as_str() == Some("prefix"))
+        .filter_map(|rule| rule["Value"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(upload_prefixes, ["originals/"], "uploads notify from one prefix");
+    let pending = BTreeMap::from([("Key", UPLOAD_TAG), ("Value", UPLOAD_PENDING)]);
+    let mut expiring = 0;
+    for rule in properties["LifecycleConfiguration"]["Rules"].as_sequence().into_iter().flatten() {
+        let id = rule["Id"].as_str().unwrap_or("a lifecycle rule");
+        let expires = ["ExpirationInDays", "ExpirationDate", "NoncurrentVersionExpiration", "Transitions"]
+            .iter()
+            .any(|key| !rule[*key].is_null());
+        if !expires {
+            continue;
+        }
+        expiring += 1;
+        let tags: Vec<BTreeMap<&str, &str>> = rule["TagFilters"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|tag| ["Key", "Value"].into_iter().filter_map(|k| Some((k, tag[k].as_str()?))).collect())
+            .collect();
+        if tags != [pending.clone()] {
+            problems.push(format!("{id} does not filter on exactly {UPLOAD_TAG}={UPLOAD_PENDING}: it would remove kept objects"));
+        }
+        if rule["Prefix"].as_str() != Some(upload_prefixes[0].as_str()) {
+            problems.push(format!("{id} does not limit itself to the uploads' prefix {:?}", upload_prefixes[0]));
+        }
+        if rule["Status"].as_str() != Some("Enabled") {
+            problems.push(format!("{id} is not enabled"));
+        }
+        if number(&rule["ExpirationInDays"]) != Some(PENDING_UPLOADS_EXPIRE_AFTER_DAYS) {
+            problems.push(format!(
+                "{id} does not expire after PENDING_UPLOADS_EXPIRE_AFTER_DAYS ({PENDING_UPLOADS_EXPIRE_AFTER_DAYS}), as the local server does"
+            ));
+        }
+    }
+    if expiring != 1 {
+        problems.push(format!("{bucket_id} should have one expiring lifecycle rule, for pending uploads; it has {expiring}"));
+    }
+    let originals = "/originals/*";
+    let media_policies = template["Resources"]["HttpMediaFunction"]["Properties"]["Policies"].as_sequence();
+    let signer_may_tag = media_policies.into_iter().flatten().any(|p| allows(&p["Statement"], "s3:PutObjectTagging", originals));
+    if !signer_may_tag {
+        problems.push("http-media signs the upload form but may not s3:PutObjectTagging originals: S3 would refuse the tagged POST".to_owned());
+    }
+    let worker_policies = template["Resources"]["MediaWorkerRole"]["Properties"]["Policies"].as_sequence();
+    let worker_may_tag = worker_policies
+        .into_iter()
+        .flatten()
+        .any(|p| allows(&p["PolicyDocument"]["Statement"], "s3:PutObjectTagging", originals));
+    if !worker_may_tag {
+        problems.push("the media worker may not s3:PutObjectTagging originals, so it cannot keep them".to_owned());
+    }
+    assert_no_problems("the media bucket's lifecycle", &problems);
+}
+
+/// Every rewrite of vercel.json to a page of the static export is one the
+/// local server applies too, and the local server rewrites nothing Vercel
+/// does not: the same URLs reach the same pages on both.
+#[tokio::test]
+async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
+    use atelier::platform::hosts::{DYNAMIC_PAGES, static_site};
+    use http_body_util::BodyExt;
+
+    let config = vercel();
+    let api_files = entry_files("api");
+    let site_dir = tempfile::tempdir().unwrap();
+    let write = |relative: &str, text: &str| {
+        let path = site_dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("index.html", "home");
+    write("404.html", "no such page");
+    let mut problems = Vec::new();
+    let mut samples = Vec::new();
+    for rewrite in config["rewrites"].as_array().into_iter().flatten() {
+        let (source, destination) = (rewrite["source"].as_str().unwrap(), rewrite["destination"].as_str().unwrap());
+        if destination.starts_with("/api/") {
+            continue;
+        }
+        let Ok(pattern) = vercel_pattern(source) else {
+            problems.push(format!("the page rewrite {source:?} has a source this check cannot read"));
+            continue;
+        };
+        let sample: String = pattern
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(literal) => format!("/{literal}"),
+                Segment::One => format!("/{SAMPLE_ID}"),
+                Segment::Rest => "/a/b".to_owned(),
+            })
+            .collect();
+        match vercel_target(&config, &api_files, &sample) {
+            Ok(VercelTarget::Static(page)) if page == destination => {}
+            other => problems.push(format!("{sample} reaches {other:?} on Vercel, not its rewrite's {destination}")),
+        }
+        write(destination.trim_start_matches('/'), destination);
+        samples.push((sample, destination.to_owned()));
+    }
+    for section in DYNAMIC_PAGES {
+        let sample = format!("/{section}/{SAMPLE_ID}");
+        let page = format!("/{section}/_/index.html");
+        if vercel_target(&config, &api_files, &sample) != Ok(VercelTarget::Static(page.clone())) {
+            problems.push(format!("the local server serves {page} for {sample}, but vercel.json has no such rewrite"));
+        }
+    }
+    let site = static_site(site_dir.path());
+    for (sample, destination) in &samples {
+        let response = site.clone().oneshot(Request::get(sample.as_str()).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        if status != StatusCode::OK || body != destination.as_bytes() {
+            problems.push(format!(
+                "the local server answers {sample} with {status} {:?}, not {destination} as Vercel does",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+    }
+    assert!(!samples.is_empty(), "vercel.json has no page rewrites to compare");
+    assert_no_problems("the local server and vercel.json route pages differently", &problems);
+}

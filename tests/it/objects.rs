@@ -2,15 +2,26 @@
 //! the full router on a real socket) and against the S3 store on moto. Upload
 //! forms are checked where signatures are verified: by the local server, and
 //! by s3s-fs, which checks SigV4 POST policies (moto accepts anything).
+//!
+//! Form uploads start pending and expire unless marked kept. Neither stand-in
+//! records the tags of a POST: moto 5.2.5 ignores the `tagging` field and
+//! stores the object untagged, and s3s-fs 0.14 checks the field against the
+//! policy (every field must be covered) but implements no tagging at all. So
+//! s3s-fs shows that the form binds the pending tag, and moto, with the tag
+//! set as S3 would set it, that marking kept replaces it.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 use atelier::{
     app,
     platform::{
         local_objects::LocalObjectStore,
-        objects::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy},
-        s3::{S3ObjectStore, S3Settings},
+        objects::{ObjectKey, ObjectMeta, ObjectStore, PENDING_UPLOADS_EXPIRE_AFTER_DAYS, PresignedUpload, UploadPolicy},
+        s3::{S3ObjectStore, S3Settings, UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG},
     },
 };
 use aws_config::SdkConfig;
@@ -171,14 +182,56 @@ async fn local_server() -> LocalServer {
     LocalServer { store, _app: app, _dir: dir }
 }
 
-/// A fresh bucket on an S3 endpoint, addressed path-style.
+/// A fresh bucket on an S3 endpoint, addressed path-style, with a client of
+/// its own to look behind the store.
+pub struct Bucket {
+    pub client: aws_sdk_s3::Client,
+    pub name: String,
+    sdk: SdkConfig,
+    endpoint: String,
+}
+
+impl Bucket {
+    pub async fn new(sdk: &SdkConfig, endpoint: &str) -> Self {
+        let name = unique("art");
+        let client = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk).endpoint_url(endpoint).force_path_style(true).build(),
+        );
+        client.create_bucket().bucket(&name).send().await.unwrap();
+        Self { client, name, sdk: sdk.clone(), endpoint: endpoint.to_owned() }
+    }
+
+    pub fn store(&self) -> S3ObjectStore {
+        let settings =
+            S3Settings { bucket: self.name.clone(), endpoint_url: Some(self.endpoint.clone()), force_path_style: true };
+        S3ObjectStore::new(&self.sdk, settings).unwrap()
+    }
+
+    pub async fn tags(&self, key: &str) -> Vec<(String, String)> {
+        let tagging = self.client.get_object_tagging().bucket(&self.name).key(key).send().await.unwrap();
+        tagging.tag_set.into_iter().map(|tag| (tag.key, tag.value)).collect()
+    }
+
+    /// What S3 records for a form's `tagging` field, which moto drops.
+    pub async fn tag_as_the_form_asks(&self, key: &str, form_tagging: &str, extra: Option<(&str, &str)>) {
+        let pending = pending_tagging();
+        assert_eq!(form_tagging, pending, "the form asks for other tags");
+        let tag = |key: &str, value: &str| aws_sdk_s3::types::Tag::builder().key(key).value(value).build().unwrap();
+        let mut tags = vec![tag(UPLOAD_TAG, UPLOAD_PENDING)];
+        tags.extend(extra.map(|(k, v)| tag(k, v)));
+        let tagging = aws_sdk_s3::types::Tagging::builder().set_tag_set(Some(tags)).build().unwrap();
+        self.client.put_object_tagging().bucket(&self.name).key(key).tagging(tagging).send().await.unwrap();
+    }
+}
+
+/// The `tagging` form field S3 expects for `upload=pending`, written out
+/// here rather than taken from the adapter.
+pub fn pending_tagging() -> String {
+    format!("<Tagging><TagSet><Tag><Key>{UPLOAD_TAG}</Key><Value>{UPLOAD_PENDING}</Value></Tag></TagSet></Tagging>")
+}
+
 async fn s3_store(sdk: &SdkConfig, endpoint: &str) -> S3ObjectStore {
-    let settings = S3Settings { bucket: unique("art"), endpoint_url: Some(endpoint.to_owned()), force_path_style: true };
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(sdk).endpoint_url(endpoint).force_path_style(true).build(),
-    );
-    client.create_bucket().bucket(&settings.bucket).send().await.unwrap();
-    S3ObjectStore::new(sdk, settings).unwrap()
+    Bucket::new(sdk, endpoint).await.store()
 }
 
 async fn s3s_store(session_token: Option<&str>) -> S3ObjectStore {
@@ -203,6 +256,43 @@ mod local {
     async fn only_the_signed_upload_is_accepted() {
         super::only_the_signed_upload_is_accepted(local_server().await.store.as_ref(), LOCAL_REFUSALS).await;
     }
+
+    /// What the bucket's lifecycle rule does in the cloud, the local store
+    /// does when its scheduler asks.
+    #[tokio::test]
+    async fn form_uploads_expire_unless_marked_kept() {
+        let server = local_server().await;
+        let store = server.store.as_ref();
+        let (kept, abandoned, written) = (fresh_key(), fresh_key(), fresh_key());
+        let kept_form = store.presign_upload(&policy(&kept, 4096, Duration::from_secs(300))).await.unwrap();
+        for (key, form) in [
+            (&kept, kept_form.clone()),
+            (&abandoned, store.presign_upload(&policy(&abandoned, 4096, Duration::from_secs(300))).await.unwrap()),
+        ] {
+            let (status, body) = post_form(&form, &[], sample(100)).await;
+            assert!((200..300).contains(&status), "uploading {key}: {status} {body}");
+        }
+        // Variants are written, not uploaded through a form: never pending.
+        store.put(&written, sample(10), IMAGE_TYPE).await.unwrap();
+        store.mark_kept(&kept).await.unwrap();
+        store.mark_kept(&kept).await.unwrap();
+        store.mark_kept(&fresh_key()).await.unwrap();
+
+        let age = Duration::from_secs(PENDING_UPLOADS_EXPIRE_AFTER_DAYS * 24 * 3600);
+        assert_eq!(store.expire_pending(SystemTime::now() - age).await.unwrap(), 0, "nothing is a week old yet");
+        let later = SystemTime::now() + Duration::from_secs(1);
+        assert_eq!(store.expire_pending(later).await.unwrap(), 1);
+        assert_eq!(store.head(&abandoned).await.unwrap(), None);
+        assert!(store.head(&kept).await.unwrap().is_some());
+        assert!(store.head(&written).await.unwrap().is_some());
+        assert_eq!(store.expire_pending(later).await.unwrap(), 0, "expiring twice deletes nothing more");
+
+        // A new upload over a kept object is a new, pending object, as on S3.
+        let (status, body) = post_form(&kept_form, &[], sample(200)).await;
+        assert!((200..300).contains(&status), "{status} {body}");
+        assert_eq!(store.expire_pending(SystemTime::now() + Duration::from_secs(1)).await.unwrap(), 1);
+        assert_eq!(store.head(&kept).await.unwrap(), None);
+    }
 }
 
 mod moto {
@@ -217,6 +307,26 @@ mod moto {
     async fn a_presigned_upload_is_stored_and_downloadable() {
         super::a_presigned_upload_is_stored_and_downloadable(&s3_store(&moto_config().await, &moto_url()).await)
             .await;
+    }
+
+    #[tokio::test]
+    async fn marking_kept_replaces_the_pending_tag_set() {
+        let bucket = Bucket::new(&moto_config().await, &moto_url()).await;
+        let store = bucket.store();
+        let key = fresh_key();
+        let upload = store.presign_upload(&policy(&key, 4096, Duration::from_secs(60))).await.unwrap();
+        let (status, body) = post_form(&upload, &[], sample(100)).await;
+        assert!((200..300).contains(&status), "{status} {body}");
+        bucket.tag_as_the_form_asks(key.as_str(), &upload.fields["tagging"], Some(("source", "browser"))).await;
+        assert!(bucket.tags(key.as_str()).await.contains(&(UPLOAD_TAG.to_owned(), UPLOAD_PENDING.to_owned())));
+
+        let kept = vec![(UPLOAD_TAG.to_owned(), UPLOAD_KEPT.to_owned())];
+        store.mark_kept(&key).await.unwrap();
+        assert_eq!(bucket.tags(key.as_str()).await, kept, "no other tag survives, so no rule matches by accident");
+        store.mark_kept(&key).await.unwrap();
+        assert_eq!(bucket.tags(key.as_str()).await, kept);
+        assert_eq!(store.get(&key).await.unwrap(), Some(sample(100)), "retagging leaves the bytes");
+        store.mark_kept(&fresh_key()).await.unwrap();
     }
 }
 
@@ -236,6 +346,34 @@ mod s3s {
     #[tokio::test]
     async fn only_the_signed_upload_is_accepted() {
         super::only_the_signed_upload_is_accepted(&s3s_store(None).await, S3_REFUSALS).await;
+    }
+
+    /// The pending tag is a policy condition: a form that drops or changes
+    /// it, to dodge the expiry, is refused.
+    #[tokio::test]
+    async fn the_form_binds_the_pending_tag() {
+        let store = s3s_store(None).await;
+        let key = fresh_key();
+        let upload = store.presign_upload(&policy(&key, 4096, Duration::from_secs(60))).await.unwrap();
+        assert_eq!(upload.fields["tagging"], pending_tagging());
+        let document: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD.decode(&upload.fields["policy"]).unwrap(),
+        )
+        .unwrap();
+        assert!(document["conditions"].as_array().unwrap().contains(&json!({"tagging": pending_tagging()})), "{document}");
+
+        let reason = "Policy condition &apos;eq&apos; for field &apos;tagging&apos;";
+        let kept = pending_tagging().replace(UPLOAD_PENDING, UPLOAD_KEPT);
+        let result = post_form(&upload, &[("tagging", &kept)], sample(100)).await;
+        assert_refused(&store, "a form tagging the upload kept", result, reason, &[&key]).await;
+        let mut untagged = upload.clone();
+        untagged.fields.remove("tagging");
+        let result = post_form(&untagged, &[], sample(100)).await;
+        assert_refused(&store, "a form without the tag", result, reason, &[&key]).await;
+
+        let (status, body) = post_form(&upload, &[], sample(100)).await;
+        assert!((200..300).contains(&status), "{status} {body}");
+        assert_eq!(store.get(&key).await.unwrap(), Some(sample(100)));
     }
 
     #[tokio::test]

@@ -5,6 +5,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use atelier::platform::objects::ObjectStore;
+
 use crate::helpers::{TestApp, assert_problem, field_errors, spawn_app, spawn_app_with};
 
 pub fn dataset(path: &str) -> Vec<u8> {
@@ -443,4 +445,124 @@ async fn the_sqs_handler_processes_jobs_and_names_only_the_failed_messages() {
     let response = jobs.run_sqs_event(serde_json::from_value(event).unwrap()).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(status_of(&app, &artist, upload_id).await["status"], "ready");
+}
+
+fn later() -> std::time::SystemTime {
+    std::time::SystemTime::now() + std::time::Duration::from_secs(1)
+}
+
+async fn storage_key(app: &TestApp, upload_id: &str) -> atelier::platform::objects::ObjectKey {
+    let key: String = sqlx::query_scalar("SELECT storage_key FROM uploads WHERE id = $1")
+        .bind(upload_id.parse::<uuid::Uuid>().unwrap())
+        .fetch_one(&app.ctx.db)
+        .await
+        .unwrap();
+    atelier::platform::objects::ObjectKey::parse(&key).unwrap()
+}
+
+fn process_message(upload_id: &str) -> atelier::platform::queue::Job {
+    atelier::platform::queue::Job {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: "media.process".to_owned(),
+        payload: json!({"upload_id": upload_id}),
+        receive_count: 2,
+        receipt: uuid::Uuid::now_v7().to_string(),
+    }
+}
+
+/// Only originals that made it into the catalogue are kept; what the local
+/// scheduler expires is the rest.
+#[tokio::test]
+async fn an_accepted_original_is_kept_and_an_abandoned_one_expires() {
+    let app = spawn_app().await;
+    let store = app.ctx.local_objects.clone().unwrap();
+    let artist = app.artist("keeper").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let bytes = dataset("images/munch_the_scream.jpg");
+    let accepted = upload(&app, &artist, artwork_id, &bytes, "image/jpeg").await;
+    let abandoned = app
+        .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork_id, "filename": "b.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}))
+        .await;
+    assert_eq!(app.post_upload_form(&abandoned.body["form"], &bytes).await.status, StatusCode::NO_CONTENT);
+    let abandoned_id = abandoned.body["id"].as_str().unwrap();
+    app.run_jobs().await;
+    assert_eq!(status_of(&app, &artist, &accepted).await["status"], "ready");
+    // A redelivered job finds the upload ready and keeps the original again.
+    atelier::jobs::Jobs::new(app.ctx.clone()).run(&process_message(&accepted)).await.unwrap();
+
+    let (accepted_key, abandoned_key) = (storage_key(&app, &accepted).await, storage_key(&app, abandoned_id).await);
+    assert!(store.head(&abandoned_key).await.unwrap().is_some());
+    assert_eq!(store.expire_pending(later()).await.unwrap(), 1);
+    assert_eq!(store.get(&accepted_key).await.unwrap(), Some(bytes));
+    assert_eq!(store.head(&abandoned_key).await.unwrap(), None);
+    let completed = app.post(&format!("/api/uploads/{abandoned_id}/complete"), Some(&artist), json!({})).await;
+    assert_problem(&completed, StatusCode::CONFLICT);
+}
+
+/// An image rejected for its processing time keeps its original (it may be
+/// fine on a retry by hand), but only until it expires.
+#[tokio::test]
+async fn the_original_of_an_image_that_took_too_long_expires() {
+    let app = spawn_app_with(&[("IMAGE_PROCESS_TIMEOUT_SECS", "0")]).await;
+    let store = app.ctx.local_objects.clone().unwrap();
+    let artist = app.artist("slowpoke").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let id = upload(&app, &artist, artwork["id"].as_str().unwrap(), &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    app.run_jobs().await;
+    let status = status_of(&app, &artist, &id).await;
+    assert_eq!(status["status"], "rejected");
+    assert!(status["rejection_reason"].as_str().unwrap().contains("too long"), "{status}");
+    let key = storage_key(&app, &id).await;
+    assert!(store.head(&key).await.unwrap().is_some());
+    assert_eq!(store.expire_pending(later()).await.unwrap(), 1);
+    assert_eq!(store.head(&key).await.unwrap(), None);
+}
+
+/// The same on S3 (moto): the job retags the accepted original kept, and a
+/// redelivered job repairs a run that stopped between recording the image
+/// and retagging.
+#[tokio::test]
+async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
+    use atelier::platform::s3::{UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG};
+    let mut app = spawn_app().await;
+    let bucket = crate::objects::Bucket::new(&crate::standins::moto_config().await, &crate::standins::moto_url()).await;
+    app.ctx.objects = std::sync::Arc::new(bucket.store());
+    app.router = atelier::app::full_router(app.ctx.clone());
+    let artist = app.artist("cloud-painter").await;
+    let artwork = app.artwork(&artist, json!({})).await;
+    let bytes = dataset("images/munch_the_scream.jpg");
+    let created = app
+        .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork["id"], "filename": "s.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let form = &created.body["form"];
+    let mut multipart = reqwest::multipart::Form::new();
+    for (name, value) in form["fields"].as_object().unwrap() {
+        multipart = multipart.text(name.clone(), value.as_str().unwrap().to_owned());
+    }
+    multipart = multipart.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name("s.jpg").mime_str("image/jpeg").unwrap());
+    let sent = reqwest::Client::new().post(form["url"].as_str().unwrap()).multipart(multipart).send().await.unwrap();
+    assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
+    let key = form["fields"]["key"].as_str().unwrap();
+    bucket.tag_as_the_form_asks(key, form["fields"]["tagging"].as_str().unwrap(), None).await;
+    let pending = vec![(UPLOAD_TAG.to_owned(), UPLOAD_PENDING.to_owned())];
+    let kept = vec![(UPLOAD_TAG.to_owned(), UPLOAD_KEPT.to_owned())];
+    assert_eq!(bucket.tags(key).await, pending);
+
+    let id = created.body["id"].as_str().unwrap();
+    let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+    assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
+    app.run_jobs().await;
+    let status = status_of(&app, &artist, id).await;
+    assert_eq!(status["status"], "ready", "{status}");
+    assert_eq!(bucket.tags(key).await, kept);
+
+    bucket.tag_as_the_form_asks(key, &crate::objects::pending_tagging(), None).await;
+    atelier::jobs::Jobs::new(app.ctx.clone()).run(&process_message(id)).await.unwrap();
+    assert_eq!(bucket.tags(key).await, kept);
+    let (images,): (i64,) = sqlx::query_as("SELECT count(*) FROM artwork_images").fetch_one(&app.ctx.db).await.unwrap();
+    assert_eq!(images, 1, "the redelivered job stores nothing twice");
+    let original = bucket.client.get_object().bucket(&bucket.name).key(key).send().await.unwrap();
+    assert_eq!(original.body.collect().await.unwrap().to_vec(), bytes);
 }
