@@ -361,6 +361,9 @@ impl Cloud {
                 .queue_url(queue_url)
                 .max_number_of_messages(10)
                 .message_system_attribute_names(MessageSystemAttributeName::All)
+                // Hidden for the rest of the test, as the event source mapping
+                // keeps a batch hidden while the function works on it.
+                .visibility_timeout(600)
                 .wait_time_seconds(1)
                 .send()
                 .await
@@ -395,8 +398,9 @@ impl Cloud {
     }
 
     /// An upload through the app's own endpoints: the presigned form posted
-    /// to S3 as a browser would, then completed, which queues `media.process`.
-    async fn upload(&self, app: &TestApp, token: &str, artwork_id: &str, image: &str) -> Uuid {
+    /// to S3 as a browser would, then, with `complete`, completed by the
+    /// client, which queues `media.process`.
+    async fn upload(&self, app: &TestApp, token: &str, artwork_id: &str, image: &str, complete: bool) -> Uuid {
         let bytes = dataset(&format!("images/{image}"));
         let created = app
             .post(
@@ -415,8 +419,10 @@ impl Cloud {
         let sent = reqwest::Client::new().post(form_spec["url"].as_str().unwrap()).multipart(form).send().await.unwrap();
         assert!(sent.status().is_success(), "S3 refused the form: {}", sent.text().await.unwrap());
         let id = created.body["id"].as_str().unwrap();
-        let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(token), json!({})).await;
-        assert_eq!(completed.status, 202, "{}", completed.body);
+        if complete {
+            let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(token), json!({})).await;
+            assert_eq!(completed.status, 202, "{}", completed.body);
+        }
         id.parse().unwrap()
     }
 
@@ -461,7 +467,7 @@ async fn media_and_embed_workers_process_an_upload_from_sqs_events() {
     let artist = app.artist("sqs-painter").await;
     let artwork = app.artwork(&artist, json!({"title": "The Great Wave, Invoked", "tags": ["wave", "sea"]})).await;
     let artwork_id: Uuid = artwork["id"].as_str().unwrap().parse().unwrap();
-    let upload_id = cloud.upload(&app, &artist, &artwork_id.to_string(), "hokusai_great_wave_crop.jpg").await;
+    let upload_id = cloud.upload(&app, &artist, &artwork_id.to_string(), "hokusai_great_wave_crop.jpg", true).await;
     assert_eq!(upload_status(&app, upload_id).await, "processing");
 
     let mut lambda = Emulator::start().await;
@@ -507,32 +513,56 @@ async fn media_and_embed_workers_process_an_upload_from_sqs_events() {
     assert!(cosine > 0.9999, "the stored vector is not the embedding of the artwork's text (cosine {cosine})");
 }
 
+/// What S3 puts on the queue when a browser form stores an upload: SAM's
+/// sample `s3 put` notification for the real bucket, key and size.
+async fn object_created_notification(cloud: &Cloud, app: &TestApp, upload_id: Uuid) -> String {
+    let (key, size): (String, i64) = sqlx::query_as("SELECT storage_key, size_bytes FROM uploads WHERE id = $1")
+        .bind(upload_id)
+        .fetch_one(&app.ctx.db)
+        .await
+        .unwrap();
+    let mut notification = sam_event(&["s3", "put", "--bucket", &cloud.bucket, "--key", &key, "--region", "us-east-1"]);
+    assert_eq!(notification["Records"][0]["s3"]["object"]["key"], key.as_str(), "{notification}");
+    let record = &mut notification["Records"][0];
+    record["eventName"] = json!("ObjectCreated:Post");
+    record["eventTime"] = json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    record["s3"]["object"]["size"] = json!(size);
+    notification.to_string()
+}
+
 #[tokio::test]
 async fn a_poisoned_message_is_the_only_batch_item_failure() {
     let cloud = Cloud::new().await;
     let app = cloud.app().await;
     let artist = app.artist("batch-painter").await;
     let artwork = app.artwork(&artist, json!({"title": "Udnie, Batched"})).await;
-    let upload_id = cloud.upload(&app, &artist, artwork["id"].as_str().unwrap(), "picabia_udnie.jpg").await;
-    let poisoned = cloud
-        .sqs
-        .send_message()
-        .queue_url(&cloud.media_queue)
-        .message_body(r#"{"kind": "media.process", "payload": {"upload_id": "#)
-        .send()
-        .await
-        .unwrap()
-        .message_id
-        .unwrap();
+    let artwork_id = artwork["id"].as_str().unwrap();
+    let completed = cloud.upload(&app, &artist, artwork_id, "picabia_udnie.jpg", true).await;
+    // Stored but never completed by the client: S3's notification completes it.
+    let notified = cloud.upload(&app, &artist, artwork_id, "sakai_hoitsu_flowering_cherry.jpg", false).await;
+    assert_eq!(upload_status(&app, notified).await, "pending");
+    let send = |body: String| cloud.sqs.send_message().queue_url(&cloud.media_queue).message_body(body).send();
+    send(object_created_notification(&cloud, &app, notified).await).await.unwrap();
+    let poisoned = send(r#"{"kind": "media.process", "payload": {"upload_id": "#.to_owned()).await.unwrap().message_id.unwrap();
 
     let mut lambda = Emulator::start().await;
     lambda.run("media-worker", env!("CARGO_BIN_EXE_media-worker"), &cloud.function_config(&app));
-    let (event, ids) = cloud.receive_event(&cloud.media_queue, 2).await;
+    let (event, ids) = cloud.receive_event(&cloud.media_queue, 3).await;
     assert!(ids.contains(&poisoned), "{ids:?}");
     let response = lambda.invoke("media-worker", &event).await;
     assert_eq!(batch_failures(&response), [poisoned], "{}", lambda.diagnostics("media-worker"));
-    assert_eq!(upload_status(&app, upload_id).await, "ready");
-    cloud.assert_variants_stored(&app, upload_id).await;
+    assert_eq!(upload_status(&app, completed).await, "ready");
+    cloud.assert_variants_stored(&app, completed).await;
+
+    // The notification completed the other upload, which queued its job.
+    assert_eq!(upload_status(&app, notified).await, "processing");
+    let (event, _) = cloud.receive_event(&cloud.media_queue, 1).await;
+    let job: Value = serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(job["payload"]["upload_id"], json!(notified), "{job}");
+    let response = lambda.invoke("media-worker", &event).await;
+    assert_eq!(batch_failures(&response), Vec::<String>::new(), "{}", lambda.diagnostics("media-worker"));
+    assert_eq!(upload_status(&app, notified).await, "ready");
+    cloud.assert_variants_stored(&app, notified).await;
 }
 
 #[tokio::test]
