@@ -8,6 +8,8 @@ Each run is a fresh process, so every run is a cold start.
 
     scripts/bench-lambda-coldstart.py target/release/http-artworks 10
     scripts/bench-lambda-coldstart.py BIN 5 --path '/api/artworks?limit=1' --show-logs
+    scripts/bench-lambda-coldstart.py BIN 1 --method POST --path /api/auth/register --body '{...}' --expect 201 --body-out out.json
+    scripts/bench-lambda-coldstart.py BIN 10 --header 'authorization: Bearer ...' --json-out figures.json
 
 Standard library only, so it runs anywhere python3 does.
 """
@@ -49,10 +51,12 @@ DEFAULT_PASS_ENV = [
 class Run:
     """What the emulator knows about the current cold start."""
 
-    def __init__(self, request_id: str, event: dict, function_arn: str):
+    def __init__(self, request_id: str, event: dict, function_arn: str, expect: set[int]):
         self.request_id = request_id
         self.event = event
         self.function_arn = function_arn
+        self.expect = expect
+        self.response: dict | None = None
         self.t_start = 0.0
         self.t_next: float | None = None
         self.t_done: float | None = None
@@ -74,36 +78,45 @@ def trace_id() -> str:
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
-def make_event(path_and_query: str, request_id: str) -> dict:
-    parts = urlsplit(path_and_query)
+def make_event(args, request_id: str) -> dict:
+    parts = urlsplit(args.path)
     now = dt.datetime.now(dt.timezone.utc)
     host = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
     source_ip = "203.0.113.17"
     user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    body = args.body.encode() if args.body is not None else b""
+    headers = {
+        "accept": "application/json",
+        "accept-encoding": "gzip, deflate, br",
+        "accept-language": "en-GB,en;q=0.9",
+        "content-length": str(len(body)),
+        "host": host,
+        "user-agent": user_agent,
+        "x-amzn-trace-id": trace_id().split(";")[0],
+        "x-forwarded-for": source_ip,
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
+    if args.body is not None:
+        headers["content-type"] = "application/json"
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep:
+            sys.exit(f"--header expects NAME: VALUE, got {item!r}")
+        headers[name.strip().lower()] = value.strip()
     event = {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": parts.path or "/",
         "rawQueryString": parts.query,
-        "headers": {
-            "accept": "application/json",
-            "accept-encoding": "gzip, deflate, br",
-            "accept-language": "en-GB,en;q=0.9",
-            "content-length": "0",
-            "host": host,
-            "user-agent": user_agent,
-            "x-amzn-trace-id": trace_id().split(";")[0],
-            "x-forwarded-for": source_ip,
-            "x-forwarded-port": "443",
-            "x-forwarded-proto": "https",
-        },
+        "headers": headers,
         "requestContext": {
             "accountId": ACCOUNT_ID,
             "apiId": API_ID,
             "domainName": host,
             "domainPrefix": API_ID,
             "http": {
-                "method": "GET",
+                "method": args.method,
                 "path": parts.path or "/",
                 "protocol": "HTTP/1.1",
                 "sourceIp": source_ip,
@@ -117,6 +130,8 @@ def make_event(path_and_query: str, request_id: str) -> dict:
         },
         "isBase64Encoded": False,
     }
+    if args.body is not None:
+        event["body"] = args.body
     if parts.query:
         params: dict[str, str] = {}
         for pair in parts.query.split("&"):
@@ -212,12 +227,14 @@ def make_handler(state: State):
             if action != "response":
                 return self._reply(404, b'{"errorMessage":"not found"}')
             try:
-                status = json.loads(body).get("statusCode")
+                response = json.loads(body)
+                status = response.get("statusCode")
             except (ValueError, AttributeError):
-                status = None
-            if status != 200:
+                response, status = None, None
+            if status not in run.expect:
                 self._fail(run, f"statusCode {status!r}; body: {body[:2000].decode(errors='replace')}")
             else:
+                run.response = response
                 run.t_done = now
                 run.finished.set()
             self._accepted()
@@ -272,7 +289,7 @@ def build_env(args, port: int, function_name: str) -> dict:
 def one_run(args, state: State, port: int, function_name: str, index: int) -> Run:
     request_id = str(uuid.uuid4())
     arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}"
-    run = Run(request_id, make_event(args.path, request_id), arn)
+    run = Run(request_id, make_event(args, request_id), arn, args.expect)
     env = build_env(args, port, function_name)
     with tempfile.TemporaryFile() as output:
         with state.lock:
@@ -312,7 +329,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("binary", help="Lambda binary (custom runtime bootstrap)")
     parser.add_argument("runs", nargs="?", type=int, default=10, help="number of cold starts (default 10)")
-    parser.add_argument("--path", default="/api/health", help="path and query of the GET request (default /api/health)")
+    parser.add_argument("--path", default="/api/health", help="path and query of the request (default /api/health)")
+    parser.add_argument("--method", default="GET", help="HTTP method of the request (default GET)")
+    parser.add_argument("--body", help="JSON body of the request")
+    parser.add_argument("--header", action="append", default=[], metavar="NAME: VALUE", help="extra request header")
+    parser.add_argument("--expect", default="200", help="status codes that count as answered, comma-separated (default 200)")
+    parser.add_argument("--body-out", metavar="FILE", help="write the last response's body to FILE")
+    parser.add_argument("--json-out", metavar="FILE", help="write the figures to FILE as JSON")
     parser.add_argument("--memory", type=int, default=512, help="AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 512)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per run (default 30)")
     parser.add_argument("--function-name", help="AWS_LAMBDA_FUNCTION_NAME (default: binary file name)")
@@ -320,6 +343,11 @@ def main() -> int:
     parser.add_argument("--pass-env", action="append", default=[], metavar="NAME", help="also pass this variable through")
     parser.add_argument("--show-logs", action="store_true", help="print the function's output for every run")
     args = parser.parse_args()
+    try:
+        args.expect = {int(code) for code in args.expect.split(",")}
+    except ValueError:
+        sys.exit(f"--expect takes status codes, not {args.expect!r}")
+    args.method = args.method.upper()
 
     binary = os.path.abspath(args.binary)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
@@ -334,11 +362,12 @@ def main() -> int:
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
-    print(f"{function_name}: {args.runs} cold starts, GET {args.path}, runtime API on 127.0.0.1:{port}")
+    print(f"{function_name}: {args.runs} cold starts, {args.method} {args.path}, runtime API on 127.0.0.1:{port}")
     print(f"  {'run':>3} {'init ms':>9} {'total ms':>9}")
     totals: list[float] = []
     inits: list[float] = []
     failures = 0
+    last_response: dict | None = None
     try:
         for i in range(1, args.runs + 1):
             run = one_run(args, state, port, function_name, i)
@@ -349,6 +378,7 @@ def main() -> int:
                 print(f"  {i:>3} {init_text} {'FAILED':>9}  {run.error.splitlines()[0][:200]}")
                 continue
             total_ms = (run.t_done - run.t_start) * 1000
+            last_response = run.response
             totals.append(total_ms)
             inits.append(init_ms)
             print(f"  {i:>3} {init_text} {total_ms:9.1f}")
@@ -361,6 +391,18 @@ def main() -> int:
     if totals:
         for label, pick in (("min", min), ("median", statistics.median), ("max", max)):
             print(f"  {label:<6} {pick(totals):8.1f} ms   (init {pick(inits):.1f} ms)")
+    if args.body_out and last_response is not None:
+        with open(args.body_out, "w") as out:
+            out.write(last_response.get("body") or "")
+    if args.json_out:
+        def figures(values: list[float]) -> dict | None:
+            if not values:
+                return None
+            return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+        with open(args.json_out, "w") as out:
+            json.dump({"function": function_name, "request": f"{args.method} {args.path}", "runs": args.runs,
+                       "ok": len(totals), "total_ms": figures(totals), "init_ms": figures(inits)}, out)
     if failures:
         print(f"{failures} run(s) failed", file=sys.stderr)
         return 1

@@ -1,7 +1,8 @@
 //! Integration tests: one binary, each test on its own PostgreSQL database cloned
 //! from a migrated template. Needs `DATABASE_URL` pointing at a server where it
-//! may create databases, and the AWS stand-ins' `ATELIER_TEST_*` variables
-//! (`scripts/test` provides both).
+//! may create databases, the AWS stand-ins' `ATELIER_TEST_*` variables, and
+//! cargo-lambda and the SAM CLI named by `ATELIER_TEST_CARGO_LAMBDA` and
+//! `ATELIER_TEST_SAM` (`scripts/test` provides all of them).
 
 mod artists;
 mod artworks;
@@ -14,6 +15,7 @@ mod idempotency;
 mod infra;
 mod interactions;
 mod kv;
+mod lambda_functions;
 mod lambda_sqs;
 mod objects;
 mod openapi;
