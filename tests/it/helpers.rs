@@ -1,4 +1,4 @@
-use std::sync::OnceLock;
+use std::{process::Child, sync::OnceLock};
 
 use atelier::{
     app::{self, AppContext},
@@ -29,6 +29,22 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.blob_dir);
     }
+}
+
+/// A child process (a host binary, an emulator) that is stopped when the test
+/// ends, however it ends.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port the kernel reports free now; the server given it binds it a moment later.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub struct TestResponse {

@@ -4,8 +4,8 @@
 
 use std::{
     collections::VecDeque,
-    net::{SocketAddr, TcpListener},
-    process::{Child, Command, Stdio},
+    net::SocketAddr,
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -20,20 +20,7 @@ use axum::{
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
-use crate::helpers::{TestApp, spawn_app};
-
-pub struct Killed(pub Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use crate::helpers::{Killed, TestApp, free_port, spawn_app};
 
 pub fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![

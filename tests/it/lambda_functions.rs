@@ -6,9 +6,8 @@
 
 use std::{
     fs::File,
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
@@ -20,7 +19,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    helpers::{TestApp, spawn_app, spawn_app_with},
+    helpers::{Killed, TestApp, free_port, spawn_app, spawn_app_with},
     standins::{moto_config, moto_queue, moto_url, unique},
     uploads::dataset,
 };
@@ -31,24 +30,11 @@ fn tool(variable: &str) -> String {
     })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// The last lines of a log file, for failure messages.
 fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// One `cargo lambda watch --only-lambda-apis` and the functions polling it.

@@ -7,8 +7,8 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{assert_problem, spawn_app, spawn_app_with},
-    hosts::{Killed, host_env, http_api_event, lambda_command, start_runtime_api},
+    helpers::{Killed, assert_problem, spawn_app, spawn_app_with},
+    hosts::{host_env, http_api_event, lambda_command, start_runtime_api},
 };
 
 fn sample<'a>(text: &'a str, series: &str) -> Option<&'a str> {
