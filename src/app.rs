@@ -184,6 +184,9 @@ impl Family {
 #[openapi(
     info(title = "Atelier API", description = "Discover, list and buy original art and editions."),
     modifiers(&BearerAuth),
+    // Schemas only query parameters refer to: utoipa-axum collects the
+    // schemas of bodies and responses, not of `IntoParams` fields.
+    components(schemas(crate::catalog::artworks::store::Sort)),
     tags(
         (name = "auth", description = "Accounts, sessions and tokens"),
         (name = "artists", description = "Artist profiles and follows"),

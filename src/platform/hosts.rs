@@ -126,10 +126,12 @@ async fn rewritten(root: &Path, request: Request) -> Response {
 }
 
 /// The section of `/<section>/<id>` when it has dynamic pages: one non-empty
-/// segment after it and nothing more, as the rewrites' `([^/]+)` matches.
+/// segment after it, with or without the trailing slash the site's own links
+/// carry, as the rewrites' `([^/]+)/?` matches.
 fn dynamic_page(path: &str) -> Option<&'static str> {
     let (section, id) = path.strip_prefix('/')?.split_once('/')?;
     let section = DYNAMIC_PAGES.iter().find(|page| **page == section)?;
+    let id = id.strip_suffix('/').unwrap_or(id);
     (!id.is_empty() && !id.contains('/')).then_some(*section)
 }
 

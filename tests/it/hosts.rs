@@ -217,8 +217,10 @@ async fn the_local_site_serves_dynamic_pages_from_their_placeholder_export() {
     }
     let site = atelier::platform::hosts::static_site(dir.path());
     let artwork = format!("/artworks/{}", uuid::Uuid::now_v7());
+    let artwork_linked = format!("{artwork}/");
     for (path, status, body) in [
         (artwork.as_str(), StatusCode::OK, "an artwork"),
+        (artwork_linked.as_str(), StatusCode::OK, "an artwork"),
         ("/artists/hokusai-studio", StatusCode::OK, "an artist"),
         ("/artists/01900000-0000-7000-8000-000000000001", StatusCode::OK, "an artist"),
         ("/", StatusCode::OK, "home"),

@@ -865,10 +865,13 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
         samples.push((sample, destination.to_owned()));
     }
     for section in DYNAMIC_PAGES {
-        let sample = format!("/{section}/{SAMPLE_ID}");
         let page = format!("/{section}/_/index.html");
-        if vercel_target(&config, &api_files, &sample) != Ok(VercelTarget::Static(page.clone())) {
-            problems.push(format!("the local server serves {page} for {sample}, but vercel.json has no such rewrite"));
+        // The site's links end in a slash (Next.js `trailingSlash`); typed
+        // and shared addresses often do not.
+        for sample in [format!("/{section}/{SAMPLE_ID}"), format!("/{section}/{SAMPLE_ID}/")] {
+            if vercel_target(&config, &api_files, &sample) != Ok(VercelTarget::Static(page.clone())) {
+                problems.push(format!("the local server serves {page} for {sample}, but vercel.json has no such rewrite"));
+            }
         }
     }
     let site = static_site(site_dir.path());

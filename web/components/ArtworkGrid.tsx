@@ -1,0 +1,76 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+
+import type { ArtworkCard as Card } from "@/lib/api/types";
+
+import { ArtworkCard } from "./ArtworkCard";
+
+const GRID = "grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-5";
+
+type Item = Card & { reason?: string | null };
+
+export function ArtworkGrid({ works, label }: { works: Item[]; label: string }) {
+  return (
+    <ul className={GRID} aria-label={label}>
+      {works.map((work, index) => (
+        <li key={work.id}>
+          <ArtworkCard work={work} note={work.reason} priority={index < 4} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function GridSkeleton({ count = 10 }: { count?: number }) {
+  return (
+    <div className={GRID} aria-hidden="true" data-testid="grid-skeleton">
+      {Array.from({ length: count }, (_, i) => (
+        <div key={i} className="flex flex-col gap-2">
+          <div className="aspect-[4/5] w-full animate-pulse rounded-md bg-stone-200 motion-reduce:animate-none" />
+          <div className="h-4 w-3/4 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+          <div className="h-3 w-1/2 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+type MoreProps = {
+  hasMore: boolean;
+  loading: boolean;
+  onMore: () => void;
+};
+
+/**
+ * Loads the next page when it scrolls into view, and is also a button, so
+ * keyboard and screen-reader users (and browsers without
+ * IntersectionObserver) can ask for more themselves.
+ */
+export function LoadMore({ hasMore, loading, onMore }: MoreProps) {
+  const sentinel = useRef<HTMLDivElement>(null);
+  const latest = useRef(onMore);
+  latest.current = onMore;
+
+  useEffect(() => {
+    const node = sentinel.current;
+    if (!node || !hasMore || loading || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) latest.current();
+      },
+      { rootMargin: "600px 0px" },
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [hasMore, loading]);
+
+  if (!hasMore) return null;
+  return (
+    <div ref={sentinel} className="mt-10 flex justify-center">
+      <button type="button" onClick={onMore} disabled={loading} className="btn-secondary">
+        {loading ? "Loading…" : "Show more"}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,3059 @@
+// Generated from openapi.json by `npm run api:generate`; do not edit.
+// `scripts/api-client` refreshes both from the Rust code.
+
+export interface paths {
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys that verify access tokens (RFC 7517). */
+        get: operations["jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create the signed-in artist's public profile (one per account). */
+        post: operations["create_artist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An artist profile by id or slug. */
+        get: operations["get_artist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a profile (its artist, or a moderator). */
+        patch: operations["update_artist"];
+        trace?: never;
+    };
+    "/api/artists/{id}/artworks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One artist's works, with the same filters and pagination as `GET /api/artworks`. */
+        get: operations["artist_artworks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artists/{id}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Follow an artist. Following twice is the same as once. */
+        put: operations["follow"];
+        post?: never;
+        /** Stop following an artist. */
+        delete: operations["unfollow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artworks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse the catalog with filters; keyset-paginated, so pages stay stable while
+         *     new works are listed.
+         */
+        get: operations["list_artworks"];
+        put?: never;
+        /** List a new artwork under your artist profile. */
+        post: operations["create_artwork"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artworks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One artwork. Drafts and archived works are visible only to their artist and moderators. */
+        get: operations["get_artwork"];
+        put?: never;
+        post?: never;
+        /** Archive an artwork: it leaves the public catalog but its history stays. */
+        delete: operations["archive_artwork"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit an artwork. Send the ETag you read in `If-Match`; a stale one is refused
+         *     with 412 so that two editors never overwrite each other.
+         */
+        patch: operations["update_artwork"];
+        trace?: never;
+    };
+    "/api/artworks/{id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Works like this one: nearest by meaning, re-ranked a little by colour, with
+         *     the work itself and copies of its picture left out.
+         */
+        get: operations["similar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/artworks/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every stored version of an artwork, newest first (artist and moderators only). */
+        get: operations["artwork_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with e-mail and password. */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the session of the presented refresh token (body or cookie), or of the bearer token. */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for a new access token and a new refresh token.
+         * @description Each refresh token works once. Presenting one that was already used signs out
+         *     the whole session it belongs to (a stolen copy is assumed) and answers 401.
+         */
+        post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an account and sign it in. */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The category tree. */
+        get: operations["list_categories"];
+        put?: never;
+        /** Add a category (moderators). */
+        post: operations["create_category"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename or reorder a category (moderators). Slugs are permanent: they are in shared URLs. */
+        patch: operations["update_category"];
+        trace?: never;
+    };
+    "/api/cron/curate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recompute the curated feed (Vercel Cron). Requires `Authorization: Bearer
+         *     <CRON_SECRET>`; without a configured secret the route does not exist.
+         */
+        get: operations["cron_curate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The home feed: curated pages for visitors; for signed-in collectors a blend
+         *     of their recommendations, curated and fresh works. No work repeats across
+         *     the pages of one feed.
+         */
+        get: operations["feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness and readiness: answers 200 only when the database does. */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a view, like, save, share or "not interested". A save also adds the
+         *     work to your saved list.
+         */
+        post: operations["record_interaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account. */
+        get: operations["get_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the display name or the password. A password change signs out every other session. */
+        patch: operations["update_me"];
+        trace?: never;
+    };
+    "/api/me/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your interaction memory, newest first: everything recommendations learn from. */
+        get: operations["list_interactions"];
+        put?: never;
+        post?: never;
+        /**
+         * Forget your interaction memory and the taste learnt from it. Saved works
+         *     and stated preferences stay; recommendations start again from those.
+         */
+        delete: operations["forget_interactions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What you told us you like. */
+        get: operations["get_preferences"];
+        /**
+         * Say what you like: categories, styles and a price range. Recommendations
+         *     use it until your interactions say more.
+         */
+        put: operations["put_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Works picked for you: near your taste (learnt from what you viewed, liked,
+         *     saved and bought), or from your preferences and what is trending when there
+         *     is no history yet. Seen, owned and dismissed works are left out; no artist
+         *     takes more than two of the first ten places.
+         */
+        get: operations["recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/saves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved artworks, most recently listed first. */
+        get: operations["list_saves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/saves/{artwork_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an artwork from your saved list. */
+        delete: operations["unsave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request counts, server errors and latency per route, in the OpenMetrics text
+         *     format for a Prometheus scrape. Only hosts that keep Prometheus metrics (the
+         *     local server) answer; with `METRICS_TOKEN` set, the scrape must present it as
+         *     a bearer token.
+         */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/moderation/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Possible copies of another artist's work, oldest first (moderators only). */
+        get: operations["list_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/moderation/duplicates/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide a flag. Dismissing the last open flag of an artwork lifts its hold;
+         *     confirming archives the artwork and keeps it held.
+         */
+        post: operations["resolve_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document: the OpenAPI 3.1 description of the whole API. */
+        get: operations["openapi_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the catalogue by words, by meaning, or both (the default). Filters
+         *     apply to both sides; facets count the whole filtered result set.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tags for autocomplete, most used first. */
+        get: operations["list_tags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every upload of one of your artworks, newest first, including rejected ones
+         *     with their reasons.
+         */
+        get: operations["list_uploads"];
+        put?: never;
+        /**
+         * Start an upload: returns a form that sends the file straight to storage.
+         *     The form is bound to the declared type and size, and expires.
+         */
+        post: operations["create_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An upload's state: pending, processing, ready (with the image) or rejected
+         *     (with the reason).
+         */
+        get: operations["get_upload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Say the file has been sent. Processing is queued once however often this is
+         *     called (and in the cloud, the storage notification does the same).
+         */
+        post: operations["complete_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        ArtistRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
+        };
+        ArtistView: {
+            /** Format: int64 */
+            artwork_count: number;
+            bio: string;
+            /** Format: int32 */
+            birth_year?: number | null;
+            /** @description Whether the profile belongs to an Atelier account (imported ones do not until claimed). */
+            claimed: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            death_year?: number | null;
+            /** @description Reference in the collection the profile was imported from, e.g. `tate-artist:38`. */
+            external_ref?: string | null;
+            /** Format: int64 */
+            follower_count: number;
+            /** @description Whether the signed-in caller follows this artist; absent when anonymous. */
+            following?: boolean | null;
+            /** Format: uuid */
+            id: string;
+            links: string[];
+            location?: string | null;
+            name: string;
+            slug: string;
+            styles: string[];
+        };
+        ArtworkCard: {
+            artist: components["schemas"]["ArtistRef"];
+            /** @description Category slug. */
+            category: string;
+            /** @description The cover's dominant colour (`#rrggbb`), for a placeholder. */
+            dominant_color?: string | null;
+            /** Format: uuid */
+            id: string;
+            price: components["schemas"]["Price"];
+            styles: string[];
+            /** @description The cover image's variants (WebP and JPEG, smallest first), when it has one. */
+            thumbnail?: components["schemas"]["VariantView"][] | null;
+            title: string;
+            /** Format: int32 */
+            year?: number | null;
+        };
+        ArtworkPage: {
+            items: components["schemas"]["ArtworkView"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        ArtworkStatus: "draft" | "published" | "reserved" | "sold" | "archived";
+        /** @description What the API shows of an artwork. */
+        ArtworkView: {
+            artist: components["schemas"]["ArtistRef"];
+            category: components["schemas"]["CategoryRef"];
+            certificate_of_authenticity: boolean;
+            /**
+             * Format: int32
+             * @description 0–100: how much of what collectors look for the listing provides.
+             */
+            completeness: number;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            dimensions?: null | components["schemas"]["Dimensions"];
+            edition: components["schemas"]["Edition"];
+            external_ref?: string | null;
+            framed: boolean;
+            /**
+             * @description True while a moderator reviews a possible copy of another artist's work;
+             *     the artwork is hidden from the public and cannot be published meanwhile.
+             */
+            held_for_review: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @description Processed images in upload order; the first is the cover. */
+            images: components["schemas"]["ImageView"][];
+            medium: string;
+            price: components["schemas"]["Price"];
+            provenance: string;
+            /** Format: date-time */
+            published_at?: string | null;
+            shipping_origin?: string | null;
+            signature: string;
+            status: components["schemas"]["ArtworkStatus"];
+            styles: string[];
+            /** @description Display names of the tags. */
+            tags: string[];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Increments on every change; also sent as the ETag.
+             */
+            version: number;
+            /** Format: int32 */
+            year?: number | null;
+        };
+        CategoryNode: {
+            /**
+             * Format: int64
+             * @description Published works in this category and its descendants.
+             */
+            artwork_count: number;
+            children: components["schemas"]["CategoryNode"][];
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
+        };
+        CategoryRef: {
+            name: string;
+            slug: string;
+        };
+        CategoryView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            parent_id?: string | null;
+            /** Format: int32 */
+            position: number;
+            slug: string;
+        };
+        CreateArtist: {
+            bio?: string;
+            /** @description Up to 10 http(s) links: portfolio, shop, social profiles. */
+            links?: string[];
+            location?: string | null;
+            /** @description Defaults to the account's display name. */
+            name?: string | null;
+            /** @description Lower-case letters, digits and single hyphens; 3–60 characters. Appears in URLs. */
+            slug: string;
+            styles?: string[];
+        };
+        CreateArtwork: {
+            /** @description A category slug from `GET /api/categories`. */
+            category: string;
+            certificate_of_authenticity?: boolean;
+            description?: string;
+            dimensions?: null | components["schemas"]["Dimensions"];
+            edition: components["schemas"]["Edition"];
+            /** @description `source:identifier` of the work in another collection, e.g. `tate:N05005`. */
+            external_ref?: string | null;
+            framed?: boolean;
+            medium?: string;
+            price: components["schemas"]["Price"];
+            provenance?: string;
+            /** @description ISO 3166 alpha-2 country the work ships from. */
+            shipping_origin?: string | null;
+            signature?: string;
+            status?: null | components["schemas"]["ArtworkStatus"];
+            styles?: string[];
+            tags?: string[];
+            /** @description 1–200 characters. */
+            title: string;
+            /** Format: int32 */
+            year?: number | null;
+        };
+        CreateCategory: {
+            name: string;
+            /** @description Slug of the parent; omit for a top-level category. */
+            parent?: string | null;
+            /** Format: int32 */
+            position?: number;
+            slug: string;
+        };
+        CreatedUpload: components["schemas"]["UploadView"] & {
+            /** @description Where and how to send the file. */
+            form: components["schemas"]["PresignedUpload"];
+        };
+        CreateUpload: {
+            /** Format: uuid */
+            artwork_id: string;
+            /**
+             * @description One of image/jpeg, image/png, image/webp, image/tiff. The upload must be
+             *     sent with exactly this type.
+             */
+            content_type: string;
+            /**
+             * @description The file's name on the artist's machine; shown back to them, never used
+             *     for storage.
+             */
+            filename: string;
+            /**
+             * Format: int64
+             * @description Exact size of the file in bytes; the form refuses a larger body.
+             */
+            size_bytes: number;
+        };
+        CurationRun: {
+            pages: number;
+            works: number;
+        };
+        /** @description Physical size in millimetres; depth is absent for flat works. */
+        Dimensions: {
+            /** Format: int32 */
+            depth_mm?: number | null;
+            /** Format: int32 */
+            height_mm: number;
+            /** Format: int32 */
+            width_mm: number;
+        };
+        DuplicateFlag: {
+            /** @description The newly uploaded work under review. */
+            artwork: components["schemas"]["DuplicateSide"];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Bits that differ between the two perceptual hashes (0 = identical).
+             */
+            distance: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The earlier work it resembles: the `possible_duplicate_of`. */
+            possible_duplicate_of: components["schemas"]["DuplicateSide"];
+            resolution_note?: string | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            status: components["schemas"]["DuplicateStatus"];
+        };
+        DuplicateSide: {
+            /** Format: uuid */
+            artist_id: string;
+            artist_name: string;
+            /** Format: uuid */
+            artwork_id: string;
+            image?: null | components["schemas"]["ImageView"];
+            title: string;
+        };
+        /** @enum {string} */
+        DuplicateStatus: "open" | "dismissed" | "confirmed";
+        /** @description A unique work, a limited edition of `size` with `available` left, or an open edition. */
+        Edition: {
+            /** @enum {string} */
+            kind: "unique";
+        } | {
+            /** Format: int32 */
+            available: number;
+            /** @enum {string} */
+            kind: "limited";
+            /** Format: int32 */
+            size: number;
+        } | {
+            /** @enum {string} */
+            kind: "open";
+        };
+        FacetCount: {
+            /** Format: int64 */
+            count: number;
+            label: string;
+            value: string;
+        };
+        Facets: {
+            categories: components["schemas"]["FacetCount"][];
+            prices: components["schemas"]["PriceBucket"][];
+            styles: components["schemas"]["FacetCount"][];
+        };
+        FeedItem: components["schemas"]["ArtworkCard"] & {
+            reason?: string | null;
+            /** @description `recommended`, `curated` or `fresh`. */
+            source: string;
+        };
+        FeedPage: {
+            items: components["schemas"]["FeedItem"][];
+            next_cursor?: string | null;
+        };
+        FieldError: {
+            /** @description JSON pointer-like dotted path of the offending field, e.g. `price.currency`. */
+            field: string;
+            message: string;
+        };
+        Health: {
+            database: string;
+            /** @description `ok` when every dependency answered. */
+            status: string;
+            version: string;
+        };
+        ImageView: {
+            /** @description Channels and bit depth of the original, e.g. `Rgb8`. */
+            color_type: string;
+            /** @description Whether the original embedded an ICC colour profile. */
+            has_icc: boolean;
+            /** Format: int32 */
+            height: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Dominant colours, largest share first. */
+            palette: components["schemas"]["Swatch"][];
+            /**
+             * Format: float
+             * @description Variance of the Laplacian at a fixed size: higher is crisper.
+             */
+            sharpness: number;
+            /** @description MIME type of the original as identified from its bytes. */
+            source_format: string;
+            /** @description Every rendered size in WebP and JPEG, smallest first. */
+            variants: components["schemas"]["VariantView"][];
+            /**
+             * Format: int32
+             * @description Size of the upright original, in pixels.
+             */
+            width: number;
+        };
+        /**
+         * @description What a collector did with an artwork. `purchase` is recorded by orders, not by clients.
+         * @enum {string}
+         */
+        InteractionKind: "view" | "like" | "save" | "share" | "not_interested";
+        InteractionView: {
+            /** Format: uuid */
+            artwork_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["InteractionKind"];
+        };
+        LoginRequest: {
+            email: string;
+            password: string;
+        };
+        MemoryEntry: {
+            /** Format: uuid */
+            artwork_id: string;
+            artwork_title: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description `view`, `like`, `save`, `share`, `not_interested` or `purchase`. */
+            kind: string;
+        };
+        Preferences: {
+            /** @description Category slugs. */
+            categories?: string[];
+            /** Format: int64 */
+            max_price?: number | null;
+            /**
+             * Format: int64
+             * @description In minor units.
+             */
+            min_price?: number | null;
+            /** @description Style slugs. */
+            styles?: string[];
+        };
+        /**
+         * @description How the browser sends the file: a `multipart/form-data` POST to `url` with
+         *     every entry of `fields`, in order, followed by the file as the field `file`
+         *     (the shape of an S3 POST policy upload).
+         */
+        PresignedUpload: {
+            /** Format: date-time */
+            expires_at: string;
+            fields: {
+                [key: string]: string;
+            };
+            /** @description Always `POST`. */
+            method: string;
+            url: string;
+        };
+        /** @description An amount in the currency's minor units (pence, cents; yen have none). */
+        Price: {
+            /**
+             * Format: int64
+             * @description Integer count of minor units, e.g. 125000 for £1,250.00.
+             */
+            amount_minor: number;
+            /** @description ISO 4217 code, e.g. `GBP`. */
+            currency: string;
+        };
+        PriceBucket: {
+            /** Format: int64 */
+            count: number;
+            label: string;
+            /** Format: int64 */
+            max?: number | null;
+            /**
+             * Format: int64
+             * @description In minor units, inclusive; absent for the open-ended top bucket.
+             */
+            min: number;
+        };
+        /**
+         * @description A problem detail document (RFC 9457). `type` is a stable identifier clients may
+         *     switch on; `title` is its fixed human summary; `detail` explains this occurrence.
+         */
+        Problem: {
+            detail: string;
+            /** @description Per-field messages, present on validation failures (422). */
+            errors?: components["schemas"]["FieldError"][];
+            /** Format: int32 */
+            status: number;
+            title: string;
+            type: string;
+        };
+        Recommendation: components["schemas"]["ArtworkCard"] & {
+            /** @description Why it is here, in words for the collector. */
+            reason: string;
+        };
+        RecommendationPage: {
+            items: components["schemas"]["Recommendation"][];
+            /**
+             * @description `taste` when learnt from your interactions, `cold_start` when from your
+             *     preferences and what is trending.
+             */
+            source: string;
+        };
+        RecordInteraction: {
+            /** Format: uuid */
+            artwork_id: string;
+            kind: components["schemas"]["InteractionKind"];
+        };
+        /** @description Optional body of refresh and logout: the token may come from the cookie instead. */
+        RefreshRequest: {
+            refresh_token: string;
+        };
+        RegisterRequest: {
+            display_name: string;
+            email: string;
+            password: string;
+            role: components["schemas"]["SignupRole"];
+        };
+        ResolveDuplicate: {
+            /** @description `dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it). */
+            decision: components["schemas"]["DuplicateStatus"];
+            /** @description Why; kept with the decision. Up to 1000 characters. */
+            note?: string;
+        };
+        /** @enum {string} */
+        Role: "collector" | "artist" | "moderator" | "admin";
+        SearchHit: components["schemas"]["ArtworkCard"] & {
+            /** @description Which sides found it: `keyword`, `semantic` or both. */
+            matched: string[];
+            /**
+             * Format: float
+             * @description Fused relevance; only comparable within one response.
+             */
+            score: number;
+        };
+        /** @enum {string} */
+        SearchMode: "hybrid" | "keyword" | "semantic";
+        SearchPage: {
+            facets: components["schemas"]["Facets"];
+            items: components["schemas"]["SearchHit"][];
+            mode: components["schemas"]["SearchMode"];
+            next_cursor?: string | null;
+            /** @description Matches across all pages (up to the candidate limit of each side). */
+            total: number;
+        };
+        SessionView: {
+            access_token: string;
+            /**
+             * Format: int64
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /** @description Also set as an HttpOnly cookie scoped to `/api/auth`. */
+            refresh_token: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+            user: components["schemas"]["UserView"];
+        };
+        /**
+         * @description The roles anyone may pick at sign-up; staff roles are granted, never chosen.
+         * @enum {string}
+         */
+        SignupRole: "collector" | "artist";
+        SimilarWork: components["schemas"]["ArtworkCard"] & {
+            /**
+             * Format: float
+             * @description Blended similarity, 0–1; only comparable within one response.
+             */
+            score: number;
+        };
+        /** @enum {string} */
+        Sort: "newest" | "price_asc" | "price_desc";
+        /** @description One dominant colour and the share of the image it covers. */
+        Swatch: {
+            /** @description `#rrggbb`. */
+            hex: string;
+            /**
+             * Format: float
+             * @description Fraction of the image, 0–1.
+             */
+            share: number;
+        };
+        TagView: {
+            /**
+             * Format: int64
+             * @description Published works carrying the tag.
+             */
+            artwork_count: number;
+            name: string;
+            slug: string;
+        };
+        UpdateArtist: {
+            bio?: string | null;
+            links?: string[] | null;
+            location?: string | null;
+            name?: string | null;
+            styles?: string[] | null;
+        };
+        /** @description Fields to change; absent fields stay as they are, `null` clears an optional one. */
+        UpdateArtwork: {
+            category?: string | null;
+            certificate_of_authenticity?: boolean | null;
+            description?: string | null;
+            dimensions?: null | components["schemas"]["Dimensions"];
+            edition?: null | components["schemas"]["Edition"];
+            external_ref?: string | null;
+            framed?: boolean | null;
+            medium?: string | null;
+            price?: null | components["schemas"]["Price"];
+            provenance?: string | null;
+            shipping_origin?: string | null;
+            signature?: string | null;
+            status?: null | components["schemas"]["ArtworkStatus"];
+            styles?: string[] | null;
+            tags?: string[] | null;
+            title?: string | null;
+            /** Format: int32 */
+            year?: number | null;
+        };
+        UpdateCategory: {
+            name?: string | null;
+            /** Format: int32 */
+            position?: number | null;
+        };
+        UpdateMeRequest: {
+            /** @description Required when `new_password` is given. */
+            current_password?: string | null;
+            display_name?: string | null;
+            new_password?: string | null;
+        };
+        /** @enum {string} */
+        UploadStatus: "pending" | "processing" | "ready" | "rejected";
+        UploadView: {
+            /** Format: uuid */
+            artwork_id: string;
+            /** Format: date-time */
+            completed_at?: string | null;
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the upload form stops working.
+             */
+            expires_at: string;
+            filename: string;
+            /** Format: uuid */
+            id: string;
+            image?: null | components["schemas"]["ImageView"];
+            /** Format: date-time */
+            processed_at?: string | null;
+            /** @description Why the file was refused, in words meant for the artist. */
+            rejection_reason?: string | null;
+            /** Format: int64 */
+            size_bytes: number;
+            status: components["schemas"]["UploadStatus"];
+        };
+        UserView: {
+            /**
+             * Format: uuid
+             * @description The artist profile of this account, once created.
+             */
+            artist_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            display_name: string;
+            email: string;
+            /** Format: uuid */
+            id: string;
+            role: components["schemas"]["Role"];
+        };
+        VariantView: {
+            /** Format: int32 */
+            bytes: number;
+            content_type: string;
+            /** @description `webp` or `jpeg` (the fallback for browsers without WebP). */
+            format: string;
+            /** Format: int32 */
+            height: number;
+            url: string;
+            /** Format: int32 */
+            width: number;
+        };
+        VersionView: {
+            /** Format: date-time */
+            changed_at: string;
+            /** Format: uuid */
+            changed_by?: string | null;
+            /** @description The artwork's stored fields as they were at this version. */
+            snapshot: Record<string, never>;
+            /** Format: int32 */
+            version: number;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Web Key Set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    create_artist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateArtist"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtistView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Slug taken or profile exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_artist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Artist id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtistView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_artist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Artist id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateArtist"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtistView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    artist_artworks: {
+        parameters: {
+            query?: {
+                /** @description Artist id or slug. */
+                artist?: string;
+                /** @description Category slug; includes its sub-categories. */
+                category?: string;
+                /** @description ISO 4217 code; restricts to listings priced in it. */
+                currency?: string;
+                cursor?: string;
+                /** @description 1–100, default 24. */
+                limit?: number;
+                /** @description Maximum price in minor units. */
+                max_price?: number;
+                /** @description Minimum price in minor units. */
+                min_price?: number;
+                sort?: components["schemas"]["Sort"];
+                /**
+                 * @description Defaults to the publicly visible statuses. `draft` and `archived` list only
+                 *     your own works (all works for moderators).
+                 */
+                status?: components["schemas"]["ArtworkStatus"];
+                style?: string;
+                tag?: string;
+                year_from?: number;
+                year_to?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Artist id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    follow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Artist id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Following */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unfollow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Artist id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not following */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_artworks: {
+        parameters: {
+            query?: {
+                /** @description Artist id or slug. */
+                artist?: string;
+                /** @description Category slug; includes its sub-categories. */
+                category?: string;
+                /** @description ISO 4217 code; restricts to listings priced in it. */
+                currency?: string;
+                cursor?: string;
+                /** @description 1–100, default 24. */
+                limit?: number;
+                /** @description Maximum price in minor units. */
+                max_price?: number;
+                /** @description Minimum price in minor units. */
+                min_price?: number;
+                sort?: components["schemas"]["Sort"];
+                /**
+                 * @description Defaults to the publicly visible statuses. `draft` and `archived` list only
+                 *     your own works (all works for moderators).
+                 */
+                status?: components["schemas"]["ArtworkStatus"];
+                style?: string;
+                tag?: string;
+                year_from?: number;
+                year_to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkPage"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_artwork: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateArtwork"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No artist profile yet, or the external reference is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_artwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkView"];
+                };
+            };
+            /** @description Unchanged since the ETag in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    archive_artwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_artwork: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version being edited */
+                "If-Match": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateArtwork"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The artwork changed since that ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    similar: {
+        parameters: {
+            query?: {
+                /** @description 1–48, default 12. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarWork"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    artwork_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description Wrong e-mail or password (never says which) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts, or rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Omit to use the cookie or the bearer token */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed out; the cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing identified a session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Omit to use the cookie */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description New tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description Missing, expired, revoked or reused token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description Account created and signed in */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description The e-mail is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryNode"][];
+                };
+            };
+        };
+    };
+    create_category: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCategory"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCategory"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cron_curate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurationRun"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    feed: {
+        parameters: {
+            query?: {
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_interaction: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordInteraction"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or unpublished artwork */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_interactions: {
+        parameters: {
+            query?: {
+                /** @description Return interactions older than this one (its id, from the previous page). */
+                before?: string;
+                /** @description 1–200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryEntry"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forget_interactions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Preferences"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommendations: {
+        parameters: {
+            query?: {
+                /** @description 1–50, default 10. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationPage"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_saves: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description 1–100, default 24. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkPage"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                artwork_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No longer saved */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenMetrics text exposition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8": string;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_duplicates: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 50. */
+                limit?: number;
+                /** @description `open` (default), `dismissed` or `confirmed`. */
+                status?: components["schemas"]["DuplicateStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateFlag"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_duplicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveDuplicate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateFlag"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openapi_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenAPI 3.1 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description Artist id or slug. */
+                artist?: string;
+                /** @description Category slug; includes its sub-categories. */
+                category?: string;
+                cursor?: string;
+                /** @description 1–50, default 20. */
+                limit?: number;
+                max_price?: number;
+                /** @description In minor units. */
+                min_price?: number;
+                /** @description hybrid (default), keyword or semantic. */
+                mode?: components["schemas"]["SearchMode"];
+                /** @description What the collector typed; 1–200 characters. */
+                q: string;
+                style?: string;
+                year_from?: number;
+                year_to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantic search is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_tags: {
+        parameters: {
+            query?: {
+                /** @description 1–100, default 20. */
+                limit?: number;
+                /** @description Matches the start of the tag (case and punctuation ignored). */
+                prefix?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagView"][];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_uploads: {
+        parameters: {
+            query: {
+                /** @description The artwork whose uploads to list. */
+                artwork_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadView"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_upload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUpload"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedUpload"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quota or image limit reached, or the artwork is archived or sold */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    complete_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Processing is queued or done */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file has not arrived (or the form expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

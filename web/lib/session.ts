@@ -1,0 +1,67 @@
+import { create } from "zustand";
+
+import type { Schemas, User } from "./api/types";
+
+/**
+ * The signed-in session. The access token lives only in memory; the refresh
+ * token is an HttpOnly cookie scoped to `/api/auth` that scripts cannot read,
+ * so a reload restores the session through `POST /api/auth/refresh`.
+ */
+type SessionState = {
+  status: "restoring" | "signed-out" | "signed-in";
+  user: User | null;
+  accessToken: string | null;
+};
+
+export const useSession = create<SessionState>(() => ({ status: "restoring", user: null, accessToken: null }));
+
+export function currentAccessToken(): string | null {
+  return useSession.getState().accessToken;
+}
+
+export function acceptSession(session: Schemas["SessionView"]): void {
+  useSession.setState({ status: "signed-in", user: session.user, accessToken: session.access_token });
+}
+
+export function updateUser(user: User): void {
+  useSession.setState({ user });
+}
+
+export function forgetSession(): void {
+  useSession.setState({ status: "signed-out", user: null, accessToken: null });
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Exchanges the refresh cookie for a new access token. Concurrent callers
+ * share one request: the API rotates refresh tokens, so two would race. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    try {
+      const response = await fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin" });
+      if (!response.ok) {
+        forgetSession();
+        return false;
+      }
+      acceptSession((await response.json()) as Schemas["SessionView"]);
+      return true;
+    } catch {
+      // Offline: keep whatever we had; the next call will tell.
+      if (useSession.getState().status === "restoring") forgetSession();
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+export async function signOut(): Promise<void> {
+  const token = currentAccessToken();
+  forgetSession();
+  await fetch("/api/auth/logout", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  }).catch(() => undefined);
+}
