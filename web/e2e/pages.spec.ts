@@ -1,0 +1,73 @@
+import { expect, test, type Page } from "@playwright/test";
+import path from "node:path";
+
+import { becomeArtist, screenshotDir, signUp, uniqueEmail } from "./support";
+
+// A tour of every main page at this project's width (desktop and mobile),
+// leaving a full-page screenshot of each in web/screenshots/.
+async function snap(page: Page, name: string, project: string) {
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: path.join(screenshotDir, `${name}-${project}.png`), fullPage: true });
+}
+
+test("public pages", async ({ page }, info) => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  const firstWork = page.locator('a[href^="/artworks/"]').first();
+  await expect(firstWork).toBeVisible();
+  await snap(page, "home", info.project.name);
+
+  await page.goto("/search/?q=stormy%20sea");
+  await expect(page.getByRole("list", { name: "Search results" }).getByRole("listitem").first()).toBeVisible();
+  await snap(page, "search", info.project.name);
+
+  await page.goto("/");
+  await page.locator('a[href^="/artworks/"]').first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Similar works" })).toBeVisible();
+  await snap(page, "artwork", info.project.name);
+
+  await page.locator('a[href^="/artists/"]').first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Follow" })).toBeVisible();
+  await snap(page, "artist", info.project.name);
+
+  await page.goto("/signin/");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await snap(page, "signin", info.project.name);
+});
+
+test("signed-in pages", async ({ page }, info) => {
+  await becomeArtist(page, `Studio Tour ${info.project.name}`);
+  await snap(page, "studio", info.project.name);
+  await page.getByRole("link", { name: "New artwork" }).click();
+  await expect(page.getByRole("button", { name: "Save artwork" })).toBeVisible();
+  await snap(page, "studio-new", info.project.name);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signUp(page, { name: "Tour Collector", email: uniqueEmail("tour"), role: "Collector" });
+  await page.goto("/collection/");
+  await expect(page.getByRole("heading", { name: "Recommended for you" })).toBeVisible();
+  await snap(page, "collection", info.project.name);
+});
+
+test("a missing artwork, no results and an unreachable API each explain themselves", async ({ page }) => {
+  await page.goto("/artworks/01900000-0000-7000-8000-000000000000");
+  await expect(page.getByText(/not available/i)).toBeVisible();
+
+  await page.goto("/search/?q=sea&min_price=100000000000");
+  await expect(page.getByText(/No works match/i)).toBeVisible();
+
+  await page.route("**/api/**", (route) => route.abort("connectionrefused"));
+  await page.goto("/");
+  await expect(page.getByRole("alert")).toContainText(/unreachable/i);
+});
+
+test("the session survives a reload through the refresh cookie", async ({ page }) => {
+  await signUp(page, { name: "Reload Check", email: uniqueEmail("reload"), role: "Collector" });
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.reload();
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+});

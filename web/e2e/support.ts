@@ -1,0 +1,46 @@
+import { expect, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The shared datasets: real images and hostile files. */
+export const datasets =
+  process.env.ATELIER_DATASETS ?? fileURLToPath(new URL("../../../shared/datasets", import.meta.url));
+
+export const screenshotDir = fileURLToPath(new URL("../screenshots", import.meta.url));
+mkdirSync(screenshotDir, { recursive: true });
+
+let accounts = 0;
+
+/** A new address for every account, so reruns against one database never collide. */
+export function uniqueEmail(kind: string): string {
+  accounts += 1;
+  return `${kind}-${Date.now().toString(36)}-${accounts}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+export async function signUp(page: Page, account: { name: string; email: string; role: "Artist" | "Collector" }) {
+  await page.goto("/signup/");
+  await page.getByLabel("Display name").fill(account.name);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("radio", { name: account.role }).check();
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+}
+
+export async function becomeArtist(page: Page, name: string) {
+  await signUp(page, { name, email: uniqueEmail("artist"), role: "Artist" });
+  await expect(page).toHaveURL(/\/studio\/$/);
+  await page.getByLabel("Artist name").fill(name);
+  await page.getByLabel("Bio").fill("Prints and paintings of the sea, made in a small studio by the harbour.");
+  await page.getByRole("button", { name: "Create profile" }).click();
+  await expect(page.getByRole("link", { name: "New artwork" })).toBeVisible();
+}
+
+/** Titles of the works in a list with the given accessible name. */
+export async function titlesIn(page: Page, list: string): Promise<string[]> {
+  const region = page.getByRole("list", { name: list });
+  await expect(region.getByRole("listitem").first()).toBeVisible();
+  return region.getByRole("heading").allInnerTexts();
+}
