@@ -12,7 +12,7 @@ const title = `Great Wave at Dawn ${Date.now().toString(36)}`;
 const description =
   "A towering ocean wave curls like a claw over three fishing boats, while Mount Fuji sits small and calm in the distance.";
 // Shares no distinctive word with the title or the description.
-const paraphrase = "enormous sea swell crashing over little rowing crews near a snowy volcano";
+const paraphrase = "huge swell breaking over little rowing vessels with a snowy peak far away";
 
 test("an artist lists a work, uploads its image and sees it processed", async ({ page }) => {
   await becomeArtist(page, "Hana Okabe");
