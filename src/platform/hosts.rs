@@ -13,7 +13,7 @@ use axum::{
     Router,
     body::Body,
     extract::Request,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{Html, Response},
 };
@@ -97,9 +97,33 @@ async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receive
 /// holds to this list.
 pub const DYNAMIC_PAGES: &[&str] = &["artworks", "artists"];
 
+/// The headers vercel.json gives every page, so that the site runs locally
+/// (and in the browser tests) under the policy it has in production; a page
+/// that breaks the Content-Security-Policy breaks here first.
+/// tests/it/infra.rs holds vercel.json to this list.
+pub const SITE_HEADERS: &[(&str, &str)] = &[
+    ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob: https://*.amazonaws.com; connect-src 'self' https://*.amazonaws.com; \
+         form-action 'self' https://*.amazonaws.com; font-src 'self'; object-src 'none'; base-uri 'self'; \
+         frame-ancestors 'none'",
+    ),
+];
+
+/// Build output under this prefix has content hashes in its names, so it
+/// never changes and may be cached for good (vercel.json says the same).
+pub const IMMUTABLE_PREFIX: &str = "/_next/static/";
+pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
 /// The built web site in `dir`, served as Vercel serves it: files first
 /// (a directory by its `index.html`), then the dynamic pages' rewrites, then
-/// `404.html` with a 404. Without a built site, a page saying how to build it.
+/// `404.html` with a 404, all with vercel.json's headers. Without a built
+/// site, a page saying how to build it.
 pub fn static_site(dir: &Path) -> Router {
     if !dir.join("index.html").is_file() {
         return Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) });
@@ -109,7 +133,22 @@ pub fn static_site(dir: &Path) -> Router {
         let root = root.clone();
         async move { Ok::<_, Infallible>(rewritten(&root, request).await) }
     });
-    Router::new().fallback_service(ServeDir::new(dir).append_index_html_on_directories(true).fallback(rewrites))
+    Router::new()
+        .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true).fallback(rewrites))
+        .layer(middleware::from_fn(site_headers))
+}
+
+async fn site_headers(request: Request, next: Next) -> Response {
+    let immutable = request.uri().path().starts_with(IMMUTABLE_PREFIX);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SITE_HEADERS {
+        headers.insert(*name, HeaderValue::from_static(value));
+    }
+    if immutable && response.status().is_success() {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE_CACHE_CONTROL));
+    }
+    response
 }
 
 /// What a path no file answers gets.

@@ -889,3 +889,46 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
     assert!(!samples.is_empty(), "vercel.json has no page rewrites to compare");
     assert_no_problems("the local server and vercel.json route pages differently", &problems);
 }
+
+/// vercel.json's headers are the ones the local server puts on the site, so
+/// the browser tests run the pages under the production policy.
+#[tokio::test]
+async fn the_local_site_sends_the_headers_vercel_json_sets() {
+    use atelier::platform::hosts::{IMMUTABLE_CACHE_CONTROL, IMMUTABLE_PREFIX, SITE_HEADERS, static_site};
+
+    let config = vercel();
+    let rules = config["headers"].as_array().expect("vercel.json has headers");
+    let headers_of = |source: &str| -> Vec<(String, String)> {
+        rules
+            .iter()
+            .find(|rule| rule["source"] == source)
+            .unwrap_or_else(|| panic!("vercel.json has no headers for {source}"))["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["key"].as_str().unwrap().to_owned(), h["value"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let local: Vec<(String, String)> = SITE_HEADERS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    assert_eq!(headers_of("/(.*)"), local, "vercel.json's site-wide headers differ from hosts::SITE_HEADERS");
+    assert_eq!(
+        headers_of(&format!("{IMMUTABLE_PREFIX}(.*)")),
+        vec![("Cache-Control".to_owned(), IMMUTABLE_CACHE_CONTROL.to_owned())]
+    );
+
+    let site_dir = tempfile::tempdir().unwrap();
+    for (path, text) in [("index.html", "home"), ("404.html", "no such page"), ("_next/static/chunks/app.js", "js")] {
+        let path = site_dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let site = static_site(site_dir.path());
+    for path in ["/", "/nowhere", "/_next/static/chunks/app.js"] {
+        let response = site.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        for (name, value) in SITE_HEADERS {
+            assert_eq!(response.headers().get(*name).and_then(|v| v.to_str().ok()), Some(*value), "{name} on {path}");
+        }
+        let immutable = response.headers().get("cache-control").is_some_and(|v| v == IMMUTABLE_CACHE_CONTROL);
+        assert_eq!(immutable, path.starts_with(IMMUTABLE_PREFIX), "Cache-Control on {path}");
+    }
+}
