@@ -86,9 +86,9 @@ export function formMessage(error: unknown, shown: (field: string) => boolean): 
 /** A form-level message, announced as soon as it appears. */
 export function FormAlert({ message }: { message: string | null }) {
   return (
-    <div role="alert" aria-live="assertive">
+    <div role="alert" aria-live="assertive" className="contents">
       {message && (
-        <p className="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">{message}</p>
+        <p className="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">{sentence(message)}</p>
       )}
     </div>
   );

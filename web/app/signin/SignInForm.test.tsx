@@ -66,7 +66,7 @@ describe("signing in", () => {
     search = "";
     route("POST", "/api/auth/login", () => problem(401, "Unauthorized", "the e-mail or password is wrong"));
     await signIn();
-    expect(await screen.findByRole("alert")).toHaveTextContent("the e-mail or password is wrong");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The e-mail or password is wrong.");
     expect(push).not.toHaveBeenCalled();
   });
 });

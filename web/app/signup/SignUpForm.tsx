@@ -117,7 +117,7 @@ export function SignUpForm() {
                   checked={role === value}
                   onChange={() => setRole(value)}
                   aria-describedby={`role-${value}-hint`}
-                  className="mt-1 accent-stone-900"
+                  className="relative z-10 mt-1 accent-stone-900"
                 />
                 <div>
                   {/* The label stretches over the card so all of it selects the option. */}
