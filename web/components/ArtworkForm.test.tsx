@@ -84,7 +84,7 @@ describe("the artwork form", () => {
 
     const title = screen.getByLabelText("Title");
     await waitFor(() => expect(title).toHaveAttribute("aria-invalid", "true"));
-    expect(title).toHaveAccessibleDescription("Must be at most 200 characters.");
+    expect(title).toHaveAccessibleDescription("Title must be at most 200 characters.");
     expect(screen.getByLabelText("Price")).toHaveAccessibleDescription(
       expect.stringContaining("A published artwork needs a price above zero."),
     );

@@ -10,7 +10,7 @@ import type { Schemas } from "@/lib/api/types";
 import { buildArtwork, CURRENCIES, draftFrom, FIELD_SLOTS, slotErrors, type ArtworkDraft } from "./artworkDraft";
 import { useCategories } from "./categories";
 import { ChipsInput } from "./ChipsInput";
-import { Field, FormAlert, fieldMessages, formMessage } from "./Field";
+import { Field, FormAlert, fieldMessages, formMessage, sentence } from "./Field";
 
 type Artwork = Schemas["ArtworkView"];
 
@@ -187,7 +187,7 @@ export function ArtworkForm({ artwork, etag, onSaved, onStale, readOnly }: Props
             </div>
             {errors.dimensions ? (
               <p id="dimensions-error" className="field-error">
-                {errors.dimensions}
+                {sentence(errors.dimensions)}
               </p>
             ) : (
               <p className="mt-1 text-sm text-stone-600">Leave depth empty for flat works.</p>

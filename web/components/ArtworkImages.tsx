@@ -100,7 +100,7 @@ export function ArtworkImages({ artwork, onSettled }: Props) {
       <h2 id="images-heading" className="font-serif text-xl">
         Images
       </h2>
-      {artwork.held_for_review && <HeldNotice />}
+      {artwork.held_for_review && <HeldNotice published={artwork.status === "published"} />}
       {closed ? (
         <p className="text-sm text-stone-600">Images cannot be added to an {artwork.status} work.</p>
       ) : (
@@ -163,12 +163,13 @@ export function ArtworkImages({ artwork, onSettled }: Props) {
   );
 }
 
-export function HeldNotice() {
+function HeldNotice({ published }: { published: boolean }) {
   return (
     <div role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950">
       <p className="font-medium">Held for review: this image looks like another artist&rsquo;s work.</p>
       <p className="mt-1">
-        A moderator will compare them. Until then the work stays hidden from collectors and cannot be published.
+        A moderator will compare them. Until then the work stays hidden from collectors
+        {published ? "." : " and cannot be published."}
       </p>
     </div>
   );

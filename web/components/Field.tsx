@@ -35,7 +35,7 @@ export function Field({ label, error, help, className, children }: Props) {
       {children({ id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
       {error && (
         <p id={errorId} className="field-error">
-          {error}
+          {readable(label, error)}
         </p>
       )}
       {help && (
@@ -59,10 +59,15 @@ export function sentence(message: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
-/** Field messages of a failed call, by the API's dotted path, as sentences. */
+/** A field message as it reads under its input: "Password must be at least 8 characters." */
+export function readable(label: string, message: string): string {
+  const text = message.trim();
+  return /^(is|are|must|at most|at least|no such)\b/.test(text) ? sentence(`${label} ${text}`) : sentence(text);
+}
+
+/** Field messages of a failed call, by the API's dotted path. */
 export function fieldMessages(error: unknown): Record<string, string> {
-  if (!(error instanceof ApiError)) return {};
-  return Object.fromEntries(Object.entries(error.fieldErrors).map(([field, message]) => [field, sentence(message)]));
+  return error instanceof ApiError ? error.fieldErrors : {};
 }
 
 /**

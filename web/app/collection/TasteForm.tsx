@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { useCategories } from "@/components/categories";
 import { ChipsInput } from "@/components/ChipsInput";
 import { mergeLabels } from "@/components/artworkDraft";
-import { Field, FormAlert, fieldMessages, formMessage } from "@/components/Field";
+import { Field, FormAlert, fieldMessages, formMessage, sentence } from "@/components/Field";
 import { ErrorState } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import type { Schemas } from "@/lib/api/types";
@@ -114,7 +114,7 @@ function Form({ initial }: { initial: Preferences }) {
         )}
         {errors.categories && (
           <p id="taste-categories-error" className="field-error">
-            {errors.categories}
+            {sentence(errors.categories)}
           </p>
         )}
       </fieldset>

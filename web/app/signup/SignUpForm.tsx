@@ -5,7 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 
-import { Field, FormAlert, fieldMessages, formMessage } from "@/components/Field";
+import { Field, FormAlert, fieldMessages, formMessage, sentence } from "@/components/Field";
 import { api, call } from "@/lib/api/client";
 import type { Schemas } from "@/lib/api/types";
 import { acceptSession, safeNextPath } from "@/lib/session";
@@ -133,7 +133,7 @@ export function SignUpForm() {
           </div>
           {errors.role && (
             <p id="role-error" className="field-error">
-              {errors.role}
+              {sentence(errors.role)}
             </p>
           )}
         </fieldset>
