@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import { useQueryClient } from "@tanstack/react-query";
 
 import { signOut, useSession } from "@/lib/session";
@@ -10,6 +10,7 @@ export function Header() {
   const { status, user } = useSession();
   const queryClient = useQueryClient();
   const router = useRouter();
+  const pathname = usePathname();
 
   async function leave() {
     await signOut();
@@ -17,47 +18,57 @@ export function Header() {
     router.push("/");
   }
 
+  const links = [
+    { href: "/search/", label: "Search", show: true },
+    { href: "/studio/", label: "Studio", show: user?.role === "artist" || user?.role === "admin" },
+    { href: "/collection/", label: "Collection", show: Boolean(user) },
+  ].filter((link) => link.show);
+
   return (
-    <header className="border-b border-stone-200 bg-white">
-      <nav aria-label="Main" className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
-        <Link href="/" className="font-serif text-2xl font-semibold tracking-tight">
+    <header className="sticky top-0 z-30 border-b border-stone-200 bg-white">
+      <nav
+        aria-label="Main"
+        className="mx-auto grid max-w-7xl grid-cols-[1fr_auto] items-center gap-x-6 px-4 sm:grid-cols-[auto_1fr_auto] sm:px-6"
+      >
+        <Link href="/" className="py-3 font-serif text-2xl font-semibold tracking-tight">
           Atelier
         </Link>
-        <ul className="flex flex-1 flex-wrap items-center gap-x-5 gap-y-1 text-sm">
-          <li>
-            <Link href="/search/" className="hover:underline">
-              Search
-            </Link>
-          </li>
-          {user && (user.role === "artist" || user.role === "admin") && (
-            <li>
-              <Link href="/studio/" className="hover:underline">
-                Studio
-              </Link>
-            </li>
-          )}
-          {user && (
-            <li>
-              <Link href="/collection/" className="hover:underline">
-                Collection
-              </Link>
-            </li>
-          )}
+        {/* On phones the links get a row of their own under the name, so none hide behind a menu. */}
+        <ul className="col-span-2 -mx-4 flex gap-1 overflow-x-auto border-t border-stone-100 px-3 text-sm sm:order-none sm:col-span-1 sm:mx-0 sm:border-0 sm:px-0 max-sm:order-last">
+          {links.map((link) => {
+            const current = pathname === link.href || pathname.startsWith(link.href);
+            return (
+              <li key={link.href}>
+                <Link
+                  href={link.href}
+                  aria-current={current ? "page" : undefined}
+                  className="block rounded-md px-3 py-2.5 whitespace-nowrap text-stone-700 hover:bg-stone-100 hover:text-stone-900 aria-[current=page]:font-medium aria-[current=page]:text-stone-900 sm:py-2"
+                >
+                  {link.label}
+                </Link>
+              </li>
+            );
+          })}
         </ul>
-        <div className="flex items-center gap-3 text-sm" aria-live="polite">
+        <div className="flex min-h-9 min-w-40 items-center justify-end gap-3 text-sm">
           {status === "signed-in" && user ? (
             <>
-              <span className="hidden text-stone-600 sm:inline">{user.display_name}</span>
-              <button type="button" onClick={leave} className="btn-secondary py-1.5">
+              <span className="hidden max-w-40 truncate text-stone-600 md:inline" title={user.email}>
+                {user.display_name}
+              </span>
+              <button type="button" onClick={leave} className="btn-secondary px-4 py-1.5">
                 Sign out
               </button>
             </>
           ) : status === "signed-out" ? (
             <>
-              <Link href="/signin/" className="hover:underline">
+              <Link
+                href="/signin/"
+                className="rounded-md px-2 py-1.5 text-stone-800 hover:bg-stone-100 hover:text-stone-900"
+              >
                 Sign in
               </Link>
-              <Link href="/signup/" className="btn-primary py-1.5">
+              <Link href="/signup/" className="btn-primary px-4 py-1.5">
                 Join
               </Link>
             </>

@@ -65,3 +65,14 @@ export async function signOut(): Promise<void> {
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   }).catch(() => undefined);
 }
+
+/**
+ * Where to go after signing in: only a path on this site. An absolute URL,
+ * a protocol-relative `//host` or a backslash form browsers read as one would
+ * turn the sign-in page into an open redirect.
+ */
+export function safeNextPath(raw: string | null | undefined, fallback = "/"): string {
+  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return fallback;
+  if (/[\u0000-\u001f\u007f\s\\]/.test(raw)) return fallback;
+  return raw;
+}

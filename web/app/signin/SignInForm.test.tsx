@@ -1,0 +1,72 @@
+import { json, problem, resetNetwork, route } from "@/components/testing/network";
+
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+import { renderWithQueries } from "@/components/testing/render";
+import type { Schemas } from "@/lib/api/types";
+import { useSession } from "@/lib/session";
+
+import { SignInForm } from "./SignInForm";
+
+const push = vi.fn();
+let search = "";
+vi.mock("next/navigation", () => ({
+  useRouter: () => ({ push }),
+  useSearchParams: () => new URLSearchParams(search),
+}));
+
+const session: Schemas["SessionView"] = {
+  user: {
+    id: "0190c4f6-3333-7000-8000-000000000002",
+    email: "collector@example.com",
+    display_name: "Sam Reed",
+    role: "collector",
+    artist_id: null,
+    created_at: "2025-01-01T10:00:00Z",
+  },
+  access_token: "access",
+  token_type: "Bearer",
+  expires_in: 900,
+  refresh_token: "refresh",
+};
+
+beforeEach(() => {
+  resetNetwork();
+  push.mockReset();
+  useSession.setState({ status: "signed-out", user: null, accessToken: null });
+});
+
+async function signIn() {
+  const user = userEvent.setup();
+  renderWithQueries(<SignInForm />);
+  await user.type(screen.getByLabelText("Email"), "collector@example.com");
+  await user.type(screen.getByLabelText("Password"), "violet-harbour-mosaic-42");
+  await user.click(screen.getByRole("button", { name: "Sign in" }));
+}
+
+describe("signing in", () => {
+  it("goes to the page that asked for it", async () => {
+    search = "next=%2Fcollection%2F";
+    route("POST", "/api/auth/login", () => json(session));
+    await signIn();
+    await waitFor(() => expect(push).toHaveBeenCalledWith("/collection/"));
+    expect(useSession.getState().status).toBe("signed-in");
+  });
+
+  it("never follows a next that leaves the site", async () => {
+    search = "next=%2F%2Fevil.example%2F";
+    route("POST", "/api/auth/login", () => json(session));
+    await signIn();
+    await waitFor(() => expect(push).toHaveBeenCalledWith("/"));
+  });
+
+  it("says when the e-mail or password is wrong", async () => {
+    search = "";
+    route("POST", "/api/auth/login", () => problem(401, "Unauthorized", "the e-mail or password is wrong"));
+    await signIn();
+    expect(await screen.findByRole("alert")).toHaveTextContent("The e-mail or password is wrong.");
+    expect(push).not.toHaveBeenCalled();
+  });
+});
