@@ -25,10 +25,10 @@ test("an artist lists a work, uploads its image and sees it processed", async ({
   await page.getByLabel("Year").fill("2024");
   await page.getByLabel("Height (cm)").fill("25.5");
   await page.getByLabel("Width (cm)").fill("37");
-  await page.getByLabel("Edition").selectOption({ label: "Limited" });
+  await page.getByLabel("Edition", { exact: true }).selectOption({ label: "Limited" });
   await page.getByLabel("Edition size").fill("50");
   await page.getByLabel("Available").fill("50");
-  await page.getByLabel("Price").fill("1250");
+  await page.getByLabel("Price", { exact: true }).fill("1250");
   await page.getByLabel("Currency").selectOption("GBP");
   await page.getByLabel("Status").selectOption({ label: "Published" });
 
@@ -52,7 +52,7 @@ test("a file that is not an image is rejected with its reason", async ({ page })
   await page.getByRole("link", { name: "New artwork" }).click();
   await page.getByLabel("Title").fill("Harbour at Night");
   await page.getByLabel("Category").selectOption({ label: "Painting" });
-  await page.getByLabel("Price").fill("400");
+  await page.getByLabel("Price", { exact: true }).fill("400");
   await page.getByRole("button", { name: "Save artwork" }).click();
   await expect(page).toHaveURL(/\/studio\/edit\/\?id=/);
 
