@@ -7,14 +7,16 @@ export const GRID_SIZES = "(min-width: 1280px) 20vw, (min-width: 1024px) 25vw, (
 
 /** One work in a grid. Artwork pages are plain links (not client routing):
  * their ids are resolved on the host by a rewrite to the exported page. */
-export function ArtworkCard({ work, note, priority }: { work: Card; note?: string | null; priority?: boolean }) {
+type Props = { work: Card; note?: string | null; priority?: boolean; sizes?: string };
+
+export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES }: Props) {
   return (
     <article className="group relative flex flex-col gap-2 rounded-md focus-within:ring-2 focus-within:ring-stone-900 focus-within:ring-offset-4">
       <div className="overflow-hidden rounded-md bg-stone-100">
         <Picture
           variants={work.thumbnail}
           alt={work.title}
-          sizes={GRID_SIZES}
+          sizes={sizes}
           placeholder={work.dominant_color}
           priority={priority}
           className="aspect-[4/5] h-auto w-full object-cover transition-transform duration-300 group-hover:scale-[1.02] motion-reduce:transition-none motion-reduce:group-hover:scale-100"
