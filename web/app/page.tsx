@@ -10,7 +10,7 @@ export default function Home() {
           Discover original art
         </h1>
         <p className="mt-2 text-stone-700">
-          Paintings, prints and sculpture from independent artists, chosen for you and refreshed every day.
+          Paintings, prints, photographs and sculpture, straight from the artists who made them.
         </p>
       </section>
       <CategoryStrip />

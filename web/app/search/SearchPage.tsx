@@ -123,6 +123,11 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
   const hits = search.data?.pages.flatMap((page) => page.items) ?? [];
   const works = hits.map((hit) => ({ ...hit, reason: isSemanticOnly(hit) ? "Similar in meaning" : null }));
   const explanation = explainResults(hits);
+  // Price labels keep the currency they last had, so narrowing to no results
+  // does not turn "£500" into a bare "500".
+  const [currency, setCurrency] = useState<string | null>(null);
+  const shownCurrency = soleCurrency(works);
+  if (shownCurrency && shownCurrency !== currency) setCurrency(shownCurrency);
 
   let body;
   if (search.isPending) {
@@ -132,11 +137,11 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
   } else if (works.length === 0) {
     body = (
       <StateMessage
-        title={`No works match “${state.q}”`}
+        title={`No works match “${state.q}”${hasFilters(state) ? " with these filters" : ""}`}
         action={
           hasFilters(state) && (
             <button type="button" className="btn-primary" onClick={onClear}>
-              Clear filters
+              Search without filters
             </button>
           )
         }
@@ -169,7 +174,7 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
 
   return (
     <>
-      <SearchFilters state={state} options={options} currency={soleCurrency(works)} onChange={onChange} onClear={onClear} />
+      <SearchFilters state={state} options={options} currency={shownCurrency ?? currency} onChange={onChange} onClear={onClear} />
       <section aria-labelledby="results-heading" aria-busy={search.isFetching && !search.isFetchingNextPage}>
         <h2 id="results-heading" className="sr-only">
           Results
@@ -225,7 +230,7 @@ function BrowseResults({ state, onChange, onClear }: ResultsProps) {
         title="No works match these filters"
         action={
           <button type="button" className="btn-primary" onClick={onClear}>
-            Clear filters
+            Show all works
           </button>
         }
       >
