@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { infiniteQueryOptions, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
@@ -14,18 +15,27 @@ export function feedCards(items: Schemas["FeedItem"][]) {
   return items.map((item) => ({ ...item, reason: item.source === "recommended" ? item.reason : null }));
 }
 
-export function HomeFeed() {
-  const status = useSession((s) => s.status);
-  const userId = useSession((s) => s.user?.id ?? null);
-  // The same endpoint serves visitors and members; waiting for the session
-  // to be restored avoids fetching the visitors' feed only to replace it.
-  const feed = useInfiniteQuery({
+function feedQuery(userId: string | null) {
+  return infiniteQueryOptions({
     queryKey: ["feed", userId],
     queryFn: ({ pageParam }) => call(() => api.GET("/api/feed", { params: { query: { cursor: pageParam } } })),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.next_cursor ?? undefined,
-    enabled: status !== "restoring",
   });
+}
+
+export function HomeFeed() {
+  const status = useSession((s) => s.status);
+  const userId = useSession((s) => (s.status === "signed-in" ? (s.user?.id ?? null) : null));
+  const queryClient = useQueryClient();
+  // Most visitors have no session to restore: their feed is fetched while
+  // the session is still being checked, so it is ready when the check ends.
+  useEffect(() => {
+    if (useSession.getState().status === "restoring") void queryClient.prefetchInfiniteQuery(feedQuery(null));
+  }, [queryClient]);
+  // Members' feed is personal, so nothing is shown until the session is
+  // known, rather than the visitors' feed flashing before being replaced.
+  const feed = useInfiniteQuery({ ...feedQuery(userId), enabled: status !== "restoring" });
 
   const heading = (
     <h2 id="feed-heading" className="mb-4 text-lg font-semibold text-stone-900">
@@ -33,7 +43,7 @@ export function HomeFeed() {
     </h2>
   );
 
-  if (feed.isPending) {
+  if (status === "restoring" || feed.isPending) {
     return (
       <section aria-labelledby="feed-heading" aria-busy="true">
         {heading}

@@ -12,11 +12,17 @@ const GRIDS = {
   wide: { className: "grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-5", sizes: GRID_SIZES },
   narrow: {
     className: "grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 xl:grid-cols-4",
-    sizes: "(min-width: 1280px) 18vw, (min-width: 1024px) 22vw, (min-width: 640px) 33vw, 50vw",
+    // Beside the 15rem filter column from lg up.
+    sizes:
+      "(min-width: 1280px) 228px, (min-width: 1024px) calc(33.3vw - 7.4rem), (min-width: 640px) calc(33.3vw - 1.7rem), calc(50vw - 1.5rem)",
   },
 } as const;
 
 export type GridLayout = keyof typeof GRIDS;
+
+/** The first row on a phone: fetched first and at once, as one of them is
+ * usually the largest thing on screen. Later images load as they near view. */
+const EAGER_IMAGES = 2;
 
 type Item = Card & { reason?: string | null };
 
@@ -34,7 +40,7 @@ export function ArtworkGrid({ works, label, layout = "wide", eager = true }: Gri
     <ul className={grid.className} aria-label={label}>
       {works.map((work, index) => (
         <li key={work.id}>
-          <ArtworkCard work={work} note={work.reason} priority={eager && index < 4} sizes={grid.sizes} />
+          <ArtworkCard work={work} note={work.reason} priority={eager && index < EAGER_IMAGES} sizes={grid.sizes} />
         </li>
       ))}
     </ul>

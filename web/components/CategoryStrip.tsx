@@ -22,6 +22,7 @@ export function CategoryStrip() {
             <li key={category.id}>
               <Link
                 href={`/search/?category=${encodeURIComponent(category.slug)}`}
+                prefetch={false}
                 className="inline-block rounded-full border border-stone-300 bg-white px-4 py-1.5 text-sm text-stone-800 hover:border-stone-500"
               >
                 {category.name}

@@ -17,12 +17,14 @@ type Props = {
   options: FilterOptions;
   /** The currency the results are priced in, for the price labels. */
   currency: string | null;
+  /** Facets are on their way: their controls keep their place meanwhile. */
+  pending?: boolean;
   onChange: (patch: Partial<SearchState>) => void;
   onClear: () => void;
 };
 
-export function SearchFilters({ state, options, currency, onChange, onClear }: Props) {
-  const showStyles = options.styles.length > 0 || state.style !== null;
+export function SearchFilters({ state, options, currency, pending = false, onChange, onClear }: Props) {
+  const showStyles = pending || options.styles.length > 0 || state.style !== null;
   return (
     <aside aria-label="Filters" className="flex flex-col gap-6 lg:sticky lg:top-6 lg:self-start">
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-1">
@@ -45,6 +47,17 @@ export function SearchFilters({ state, options, currency, onChange, onClear }: P
           />
         )}
       </div>
+
+      {pending && options.prices.length === 0 && (
+        <div aria-hidden="true">
+          <div className="field-label">Price</div>
+          <div className="mt-2 flex flex-wrap gap-2 lg:flex-col">
+            {["w-36", "w-40", "w-48", "w-40"].map((width, index) => (
+              <div key={index} className={`h-[2.125rem] ${width} rounded-full border border-stone-200 bg-white lg:w-full`} />
+            ))}
+          </div>
+        </div>
+      )}
 
       {options.prices.length > 0 && (
         <fieldset>

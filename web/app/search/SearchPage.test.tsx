@@ -2,7 +2,7 @@ import { fetchMock, json, routeApi } from "@/test/api";
 
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
 import { searchHit } from "@/test/fixtures";
@@ -10,12 +10,34 @@ import { renderWithQueries } from "@/test/render";
 
 import { SearchPage } from "./SearchPage";
 
-const navigation = vi.hoisted(() => ({ params: new URLSearchParams(), replace: vi.fn() }));
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: vi.fn(), replace: navigation.replace, prefetch: vi.fn() }),
-  usePathname: () => "/search/",
-  useSearchParams: () => navigation.params,
-}));
+// Next keeps useSearchParams in step with history.replaceState; so does this stand-in.
+vi.mock("next/navigation", async () => {
+  const { useMemo, useSyncExternalStore } = await import("react");
+  const listeners = new Set<() => void>();
+  const replaceState = window.history.replaceState.bind(window.history);
+  window.history.replaceState = (...args: Parameters<History["replaceState"]>) => {
+    replaceState(...args);
+    listeners.forEach((listener) => listener());
+  };
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  return {
+    useRouter: () => ({ push: vi.fn(), replace: vi.fn(), prefetch: vi.fn() }),
+    usePathname: () => "/search/",
+    useSearchParams: () => {
+      const search = useSyncExternalStore(subscribe, () => window.location.search);
+      return useMemo(() => new URLSearchParams(search), [search]);
+    },
+  };
+});
+
+function openAt(query: string) {
+  window.history.pushState({}, "", `/search/${query ? `?${query}` : ""}`);
+}
+
+const address = () => window.location.pathname + window.location.search;
 
 const facets: Schemas["Facets"] = {
   categories: [
@@ -34,15 +56,12 @@ function page(items: Schemas["SearchHit"][], total = items.length): Schemas["Sea
   return { mode: "hybrid", items, total, facets, next_cursor: null };
 }
 
-afterEach(() => {
-  navigation.params = new URLSearchParams();
-  navigation.replace.mockReset();
-  fetchMock.mockReset();
-});
+beforeEach(() => openAt(""));
+afterEach(() => fetchMock.mockReset());
 
 describe("search", () => {
   it("restores a shared search from the address and asks the API for it", async () => {
-    navigation.params = new URLSearchParams("q=sea&category=painting&min_price=50000&max_price=199999&year_from=1800");
+    openAt("q=sea&category=painting&min_price=50000&max_price=199999&year_from=1800");
     const requests = routeApi({
       "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword", "semantic"])], 123)),
     });
@@ -70,17 +89,26 @@ describe("search", () => {
     });
   });
 
-  it("writes the words to the address once typing pauses", async () => {
-    routeApi({ "GET /api/artworks": json({ items: [], next_cursor: null }), "GET /api/categories": json([]) });
+  it("keeps the words in the address as they are typed, and searches once typing pauses", async () => {
+    const requests = routeApi({
+      "GET /api/artworks": json({ items: [], next_cursor: null }),
+      "GET /api/categories": json([]),
+      "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword", "semantic"])], 204)),
+    });
     renderWithQueries(<SearchPage />);
 
-    await userEvent.type(screen.getByRole("searchbox", { name: "Search artworks" }), "stormy sea");
-    await waitFor(() => expect(navigation.replace).toHaveBeenCalledWith("/search/?q=stormy+sea", { scroll: false }));
-    expect(navigation.replace).toHaveBeenCalledTimes(1);
+    const box = screen.getByRole("searchbox", { name: "Search artworks" });
+    await userEvent.type(box, "stormy sea");
+    expect(address()).toBe("/search/?q=stormy+sea");
+    expect(box).toHaveValue("stormy sea");
+
+    expect(await screen.findByText("204 works")).toBeInTheDocument();
+    const searches = requests.filter((r) => r.url.includes("/api/search"));
+    expect(searches.map((r) => new URL(r.url).searchParams.get("q"))).toEqual(["stormy sea"]);
   });
 
   it("explains results found by meaning rather than by the words", async () => {
-    navigation.params = new URLSearchParams("q=xyzzy");
+    openAt("q=xyzzy");
     routeApi({
       "GET /api/search": json(
         page([searchHit(1, "Web Ladder", ["semantic"]), searchHit(2, "Blue Purple Tilt", ["semantic"])], 200),
@@ -95,26 +123,26 @@ describe("search", () => {
   });
 
   it("applies a filter and a price bucket through the address", async () => {
-    navigation.params = new URLSearchParams("q=sea");
+    openAt("q=sea");
     routeApi({ "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword"])])) });
     renderWithQueries(<SearchPage />);
 
     expect(await screen.findByText("1 work")).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByRole("combobox", { name: "Category" }), "print");
-    expect(navigation.replace).toHaveBeenLastCalledWith("/search/?q=sea&category=print", { scroll: false });
+    expect(address()).toBe("/search/?q=sea&category=print");
 
     await userEvent.click(screen.getByRole("button", { name: /£10,000 and over/ }));
-    expect(navigation.replace).toHaveBeenLastCalledWith("/search/?q=sea&min_price=1000000", { scroll: false });
+    expect(address()).toBe("/search/?q=sea&category=print&min_price=1000000");
   });
 
   it("offers to drop the filters when nothing matches", async () => {
-    navigation.params = new URLSearchParams("q=sea&style=victorian-genre&year_to=1500");
+    openAt("q=sea&style=victorian-genre&year_to=1500");
     routeApi({ "GET /api/search": json(page([], 0)) });
     renderWithQueries(<SearchPage />);
 
     expect(await screen.findByRole("heading", { name: "No works match “sea” with these filters" })).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Search without filters" }));
-    expect(navigation.replace).toHaveBeenLastCalledWith("/search/?q=sea", { scroll: false });
-    expect(screen.getByRole("button", { name: "Clear filters" })).toBeEnabled();
+    expect(address()).toBe("/search/?q=sea");
+    expect(screen.getByRole("button", { name: "Clear filters" })).toBeDisabled();
   });
 });

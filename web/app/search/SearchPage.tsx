@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
@@ -29,37 +29,47 @@ const TYPING_PAUSE_MS = 300;
 
 export function SearchPage() {
   const params = useSearchParams();
-  const router = useRouter();
   const pathname = usePathname();
   const query = params.toString();
   const state = useMemo(() => parseSearch(new URLSearchParams(query)), [query]);
 
   const latest = useRef(state);
   latest.current = state;
+  // Words the box wrote to the address and the router has not caught up
+  // with yet: seeing them come back is not a reason to overwrite the box.
+  const written = useRef<string[]>([]);
+
+  // The address is written at once (synchronously, and without a scroll), so
+  // a reload or a shared link always holds what the box shows; only the
+  // request waits for typing to pause.
   const navigate = (next: SearchState) => {
     const qs = searchToQuery(next);
-    router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+    if (next.q !== latest.current.q) written.current = [...written.current.slice(-20), next.q];
+    latest.current = next;
+    window.history.replaceState(null, "", qs ? `${pathname}?${qs}` : pathname);
   };
 
-  // The box is edited locally and written to the address once typing
-  // pauses; the address wins when it changes by other means (back, a link).
   const [text, setText] = useState(state.q);
   const [shownQ, setShownQ] = useState(state.q);
   if (state.q !== shownQ) {
     setShownQ(state.q);
-    if (state.q !== text.trim()) setText(state.q);
+    if (!written.current.includes(state.q) && state.q !== text.trim()) setText(state.q);
   }
-  const pendingNavigate = useRef(navigate);
-  pendingNavigate.current = navigate;
   useEffect(() => {
-    const q = text.trim();
-    if (q === latest.current.q) return;
-    const timer = setTimeout(() => pendingNavigate.current({ ...latest.current, q }), TYPING_PAUSE_MS);
-    return () => clearTimeout(timer);
-  }, [text]);
+    if (state.q === written.current.at(-1)) written.current = [];
+  }, [state.q]);
 
-  const update = (patch: Partial<SearchState>) => navigate({ ...latest.current, q: text.trim(), ...patch });
-  const clearFilters = () => navigate({ ...EMPTY_SEARCH, q: text.trim() });
+  // What is searched: filters apply at once, new words once typing pauses.
+  const [settled, setSettled] = useState(state);
+  if (state.q === settled.q && searchToQuery(state) !== searchToQuery(settled)) setSettled(state);
+  useEffect(() => {
+    if (state.q === settled.q) return;
+    const timer = setTimeout(() => setSettled(state), TYPING_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [state, settled.q]);
+
+  const update = (patch: Partial<SearchState>) => navigate({ ...latest.current, ...patch });
+  const clearFilters = () => navigate({ ...EMPTY_SEARCH, q: latest.current.q });
 
   return (
     <div className="grid gap-8 lg:grid-cols-[15rem_minmax(0,1fr)]">
@@ -71,9 +81,9 @@ export function SearchPage() {
           id="search-q"
           type="search"
           value={text}
-          onChange={(event) => setText(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key === "Enter") update({ q: text.trim() });
+          onChange={(event) => {
+            setText(event.target.value);
+            update({ q: event.target.value.trim().slice(0, 200) });
           }}
           maxLength={200}
           autoComplete="off"
@@ -81,29 +91,32 @@ export function SearchPage() {
           className="field-input mt-0 rounded-full px-5 py-3 text-base"
         />
       </form>
-      {state.q ? (
-        <SearchResults state={state} onChange={update} onClear={clearFilters} />
+      {settled.q ? (
+        <SearchResults query={settled} state={state} onChange={update} onClear={clearFilters} />
       ) : (
-        <BrowseResults state={state} onChange={update} onClear={clearFilters} />
+        <BrowseResults query={settled} state={state} onChange={update} onClear={clearFilters} />
       )}
     </div>
   );
 }
 
 type ResultsProps = {
+  /** What is being searched for, which lags the address while typing. */
+  query: SearchState;
+  /** What the address says, which the filters show. */
   state: SearchState;
   onChange: (patch: Partial<SearchState>) => void;
   onClear: () => void;
 };
 
-function SearchResults({ state, onChange, onClear }: ResultsProps) {
-  const key = searchToQuery(state);
+function SearchResults({ query, state, onChange, onClear }: ResultsProps) {
+  const key = searchToQuery(query);
   const search = useInfiniteQuery({
     queryKey: ["search", key],
     queryFn: ({ pageParam, signal }) =>
       call(() =>
         api.GET("/api/search", {
-          params: { query: { q: state.q, ...filterParams(state), cursor: pageParam } },
+          params: { query: { q: query.q, ...filterParams(query), cursor: pageParam } },
           signal,
         }),
       ),
@@ -137,9 +150,9 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
   } else if (works.length === 0) {
     body = (
       <StateMessage
-        title={`No works match “${state.q}”${hasFilters(state) ? " with these filters" : ""}`}
+        title={`No works match “${query.q}”${hasFilters(query) ? " with these filters" : ""}`}
         action={
-          hasFilters(state) && (
+          hasFilters(query) && (
             <button type="button" className="btn-primary" onClick={onClear}>
               Search without filters
             </button>
@@ -147,7 +160,7 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
         }
       >
         <p>
-          {hasFilters(state)
+          {hasFilters(query)
             ? "Try removing a filter: the words alone may find more."
             : "Try fewer or different words, or describe the mood or subject instead."}
         </p>
@@ -158,7 +171,7 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
       <>
         {explanation && (
           <p className="mb-4 rounded-md bg-amber-50 px-4 py-2 text-sm text-stone-800">
-            {explanationText(explanation, state.q)}
+            {explanationText(explanation, query.q)}
           </p>
         )}
         <ArtworkGrid works={works} label="Search results" layout="narrow" />
@@ -174,7 +187,14 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
 
   return (
     <>
-      <SearchFilters state={state} options={options} currency={shownCurrency ?? currency} onChange={onChange} onClear={onClear} />
+      <SearchFilters
+        state={state}
+        options={options}
+        currency={shownCurrency ?? currency}
+        pending={search.isPending}
+        onChange={onChange}
+        onClear={onClear}
+      />
       <section aria-labelledby="results-heading" aria-busy={search.isFetching && !search.isFetchingNextPage}>
         <h2 id="results-heading" className="sr-only">
           Results
@@ -191,8 +211,8 @@ function SearchResults({ state, onChange, onClear }: ResultsProps) {
 
 /** With nothing typed the API has no search to run, so the filters browse
  * the newest published works instead. */
-function BrowseResults({ state, onChange, onClear }: ResultsProps) {
-  const key = searchToQuery(state);
+function BrowseResults({ query, state, onChange, onClear }: ResultsProps) {
+  const key = searchToQuery(query);
   const categories = useQuery({
     queryKey: ["categories"],
     queryFn: () => call(() => api.GET("/api/categories")),
@@ -203,7 +223,7 @@ function BrowseResults({ state, onChange, onClear }: ResultsProps) {
     queryFn: ({ pageParam, signal }) =>
       call(() =>
         api.GET("/api/artworks", {
-          params: { query: { ...filterParams(state), sort: "newest", limit: 20, cursor: pageParam } },
+          params: { query: { ...filterParams(query), sort: "newest", limit: 20, cursor: pageParam } },
           signal,
         }),
       ),

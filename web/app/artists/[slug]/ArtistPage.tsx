@@ -184,7 +184,10 @@ function Works({ artist }: { artist: Artist }) {
 
 function ProfileSkeleton() {
   return (
-    <div aria-busy="true" aria-label="Loading artist">
+    <div aria-busy="true">
+      <p role="status" className="sr-only">
+        Loading artist…
+      </p>
       <div className="mb-12 flex flex-col gap-3 border-b border-stone-200 pb-10" aria-hidden="true">
         <div className="h-10 w-1/2 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
         <div className="h-5 w-1/4 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />

@@ -160,7 +160,7 @@ function CoverImage({ artwork }: { artwork: Artwork }) {
       <Picture
         variants={cover.variants}
         alt={artwork.title}
-        sizes="(min-width: 1280px) 700px, (min-width: 1024px) 55vw, 100vw"
+        sizes="(min-width: 1280px) 690px, (min-width: 1024px) calc(58vw - 3.5rem), calc(100vw - 2rem)"
         placeholder="transparent"
         priority
         className="h-full w-full object-cover"
@@ -275,15 +275,25 @@ function SimilarWorks({ id }: { id: string }) {
   );
 }
 
+/** Shaped like the page, similar works included, so nothing jumps when it arrives. */
 function ArtworkSkeleton() {
   return (
-    <div aria-busy="true" aria-label="Loading artwork" className="grid gap-8 lg:grid-cols-[minmax(0,7fr)_minmax(0,5fr)] lg:gap-12">
-      <div className="mx-auto aspect-[4/5] max-h-[75vh] w-full animate-pulse rounded-md bg-stone-200 motion-reduce:animate-none" />
-      <div className="flex flex-col gap-4" aria-hidden="true">
-        <div className="h-10 w-3/4 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
-        <div className="h-5 w-1/2 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
-        <div className="h-8 w-1/3 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
-        <div className="h-32 w-full animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+    <div aria-busy="true">
+      <p role="status" className="sr-only">
+        Loading artwork…
+      </p>
+      <div className="grid gap-8 lg:grid-cols-[minmax(0,7fr)_minmax(0,5fr)] lg:gap-12" aria-hidden="true">
+        <div className="mx-auto aspect-[4/5] max-h-[75vh] w-full animate-pulse rounded-md bg-stone-200 motion-reduce:animate-none" />
+        <div className="flex flex-col gap-4">
+          <div className="h-10 w-3/4 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+          <div className="h-5 w-1/2 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+          <div className="h-8 w-1/3 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+          <div className="h-32 w-full animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+        </div>
+      </div>
+      <div className="mt-16 border-t border-stone-200 pt-10">
+        <div className="mb-6 h-8 w-48 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
+        <GridSkeleton count={5} />
       </div>
     </div>
   );
