@@ -79,7 +79,7 @@ describe("the artwork page", () => {
       "href",
       `/artworks/${similarWorks[0]!.id}`,
     );
-    expect(await screen.findByText(/1840–1884 · Vienna/)).toBeInTheDocument();
+    expect(await screen.findByText("1840–1884 · Vienna · 1 work on Atelier")).toBeInTheDocument();
   });
 
   it("says a missing work is not available and links home", async () => {

@@ -13,7 +13,7 @@ import { api, call } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
 import { lifespan, paletteGradient, styleLabel } from "@/lib/artwork";
-import { formatDimensions, formatEdition, formatPrice } from "@/lib/format";
+import { formatDimensions, formatEdition, formatPrice, pluralise } from "@/lib/format";
 import { useRouteId } from "@/lib/route";
 import { useSession } from "@/lib/session";
 
@@ -243,10 +243,10 @@ function ArtistCard({ artist }: { artist: Schemas["ArtistRef"] }) {
       </p>
       <p className="min-h-5 text-sm text-stone-600">
         {details}
-        {profile.data && profile.data.artwork_count > 1 && (
+        {profile.data && (
           <>
             {details && " · "}
-            {profile.data.artwork_count} works on Atelier
+            {pluralise(profile.data.artwork_count, "work")} on Atelier
           </>
         )}
       </p>
