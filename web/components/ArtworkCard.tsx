@@ -3,26 +3,35 @@ import { formatPrice } from "@/lib/format";
 
 import { Picture } from "./Picture";
 
-export const GRID_SIZES = "(min-width: 1280px) 20vw, (min-width: 1024px) 25vw, (min-width: 640px) 33vw, 50vw";
+/** The drawn width of a card in the full-width grid (page padding and gaps
+ * taken off), so phones fetch the small variant when it is sharp enough. */
+export const GRID_SIZES =
+  "(min-width: 1280px) 234px, (min-width: 1024px) calc(25vw - 1.5rem), (min-width: 640px) calc(33.3vw - 1.7rem), calc(50vw - 1.5rem)";
 
 /** One work in a grid. Artwork pages are plain links (not client routing):
  * their ids are resolved on the host by a rewrite to the exported page. */
-export function ArtworkCard({ work, note, priority }: { work: Card; note?: string | null; priority?: boolean }) {
+type Props = { work: Card; note?: string | null; priority?: boolean; sizes?: string };
+
+export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES }: Props) {
   return (
     <article className="group relative flex flex-col gap-2 rounded-md focus-within:ring-2 focus-within:ring-stone-900 focus-within:ring-offset-4">
       <div className="overflow-hidden rounded-md bg-stone-100">
         <Picture
           variants={work.thumbnail}
           alt={work.title}
-          sizes={GRID_SIZES}
+          sizes={sizes}
           placeholder={work.dominant_color}
           priority={priority}
           className="aspect-[4/5] h-auto w-full object-cover transition-transform duration-300 group-hover:scale-[1.02] motion-reduce:transition-none motion-reduce:group-hover:scale-100"
         />
       </div>
       <div className="min-w-0">
-        <h3 className="truncate font-medium text-stone-900">
-          <a href={`/artworks/${work.id}`} className="after:absolute after:inset-0 focus-visible:outline-none">
+        <h3 className="font-medium text-stone-900">
+          {/* A block, so the link's own box stays inside the card however long the title. */}
+          <a
+            href={`/artworks/${work.id}`}
+            className="block truncate after:absolute after:inset-0 focus-visible:outline-none"
+          >
             {work.title}
           </a>
         </h3>

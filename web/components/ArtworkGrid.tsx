@@ -4,27 +4,52 @@ import { useEffect, useRef } from "react";
 
 import type { ArtworkCard as Card } from "@/lib/api/types";
 
-import { ArtworkCard } from "./ArtworkCard";
+import { ArtworkCard, GRID_SIZES } from "./ArtworkCard";
 
-const GRID = "grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-5";
+/** `wide` fills the page; `narrow` sits beside a sidebar, where five columns
+ * would make every work a postage stamp. */
+const GRIDS = {
+  wide: { className: "grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-5", sizes: GRID_SIZES },
+  narrow: {
+    className: "grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 xl:grid-cols-4",
+    // Beside the 15rem filter column from lg up.
+    sizes:
+      "(min-width: 1280px) 228px, (min-width: 1024px) calc(33.3vw - 7.4rem), (min-width: 640px) calc(33.3vw - 1.7rem), calc(50vw - 1.5rem)",
+  },
+} as const;
+
+export type GridLayout = keyof typeof GRIDS;
+
+/** The first row on a phone: fetched first and at once, as one of them is
+ * usually the largest thing on screen. Later images load as they near view. */
+const EAGER_IMAGES = 2;
 
 type Item = Card & { reason?: string | null };
 
-export function ArtworkGrid({ works, label }: { works: Item[]; label: string }) {
+type GridProps = {
+  works: Item[];
+  label: string;
+  layout?: GridLayout;
+  /** Whether the first row is above the fold, and so loaded eagerly. */
+  eager?: boolean;
+};
+
+export function ArtworkGrid({ works, label, layout = "wide", eager = true }: GridProps) {
+  const grid = GRIDS[layout];
   return (
-    <ul className={GRID} aria-label={label}>
+    <ul className={grid.className} aria-label={label}>
       {works.map((work, index) => (
         <li key={work.id}>
-          <ArtworkCard work={work} note={work.reason} priority={index < 4} />
+          <ArtworkCard work={work} note={work.reason} priority={eager && index < EAGER_IMAGES} sizes={grid.sizes} />
         </li>
       ))}
     </ul>
   );
 }
 
-export function GridSkeleton({ count = 10 }: { count?: number }) {
+export function GridSkeleton({ count = 10, layout = "wide" }: { count?: number; layout?: GridLayout }) {
   return (
-    <div className={GRID} aria-hidden="true" data-testid="grid-skeleton">
+    <div className={GRIDS[layout].className} aria-hidden="true" data-testid="grid-skeleton">
       {Array.from({ length: count }, (_, i) => (
         <div key={i} className="flex flex-col gap-2">
           <div className="aspect-[4/5] w-full animate-pulse rounded-md bg-stone-200 motion-reduce:animate-none" />

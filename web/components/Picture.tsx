@@ -25,8 +25,15 @@ export function Picture({ variants, alt, sizes, placeholder, priority, className
   const style = { backgroundColor: placeholder ?? "#e7e5e4" };
   if (!largest) {
     return (
-      <div role="img" aria-label={alt} className={className} style={{ ...style, aspectRatio: "4 / 5" }}>
-        <span className="sr-only">No image yet</span>
+      <div
+        role="img"
+        aria-label={`${alt} (no image yet)`}
+        className={`flex items-center justify-center ${className ?? ""}`}
+        style={{ ...style, aspectRatio: "4 / 5" }}
+      >
+        <span aria-hidden="true" className="text-xs text-stone-600">
+          No image yet
+        </span>
       </div>
     );
   }
