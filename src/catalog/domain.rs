@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::platform::error::PartError;
+
 /// Lower-case words joined by single hyphens: `"Abstract Expressionism"` becomes
 /// `abstract-expressionism`. Used for slugs, styles and tags.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -133,13 +135,13 @@ pub enum Edition {
 }
 
 impl Edition {
-    pub fn validate(self) -> Result<Self, String> {
+    pub fn validate(self) -> Result<Self, PartError> {
         if let Self::Limited { size, available } = self {
             if !(1..=100_000).contains(&size) {
-                return Err("size must be between 1 and 100000".to_owned());
+                return Err(PartError::new("size", "must be between 1 and 100000"));
             }
             if !(0..=size).contains(&available) {
-                return Err("available must be between 0 and the edition size".to_owned());
+                return Err(PartError::new("available", "must be between 0 and the edition size"));
             }
         }
         Ok(self)
@@ -177,13 +179,13 @@ pub struct Price {
 const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
 
 impl Price {
-    pub fn validate(self) -> Result<Self, String> {
+    pub fn validate(self) -> Result<Self, PartError> {
         if !(0..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
-            return Err(format!("amount_minor must be between 0 and {MAX_AMOUNT_MINOR}"));
+            return Err(PartError::new("amount_minor", format!("must be between 0 and {MAX_AMOUNT_MINOR}")));
         }
         let code = self.currency.trim().to_ascii_uppercase();
         if iso_currency::Currency::from_code(&code).is_none() {
-            return Err(format!("{:?} is not an ISO 4217 currency code", self.currency));
+            return Err(PartError::new("currency", format!("{:?} is not an ISO 4217 currency code", self.currency)));
         }
         Ok(Self { amount_minor: self.amount_minor, currency: code })
     }
@@ -199,11 +201,12 @@ pub struct Dimensions {
 }
 
 impl Dimensions {
-    pub fn validate(self) -> Result<Self, String> {
+    pub fn validate(self) -> Result<Self, PartError> {
         // 100 m covers monumental installations; anything bigger is a typo.
         let ok = |v: i32| (1..=100_000).contains(&v);
-        if !ok(self.height_mm) || !ok(self.width_mm) || self.depth_mm.is_some_and(|d| !ok(d)) {
-            return Err("each dimension must be between 1 and 100000 mm".to_owned());
+        let sides = [("height_mm", Some(self.height_mm)), ("width_mm", Some(self.width_mm)), ("depth_mm", self.depth_mm)];
+        if let Some((part, _)) = sides.into_iter().find(|(_, value)| value.is_some_and(|v| !ok(v))) {
+            return Err(PartError::new(part, "must be between 1 and 100000 mm"));
         }
         Ok(self)
     }

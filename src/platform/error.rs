@@ -201,6 +201,20 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// A failure inside a compound value, naming the part at fault (`size` of an
+/// edition), so the error can point at the exact input (`edition.size`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct PartError {
+    pub part: &'static str,
+    pub message: String,
+}
+
+impl PartError {
+    pub fn new(part: &'static str, message: impl Into<String>) -> Self {
+        Self { part, message: message.into() }
+    }
+}
+
 /// Collects per-field failures while a request is parsed into domain types, so
 /// that one response lists every problem instead of the first.
 #[derive(Default)]
@@ -221,6 +235,18 @@ impl FieldErrors {
             Ok(value) => Some(value),
             Err(e) => {
                 self.push(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Like [`Self::check`] for compound values: the error lands on
+    /// `field.part`.
+    pub fn check_part<T>(&mut self, field: &str, result: Result<T, PartError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(PartError { part, message }) => {
+                self.push(format!("{field}.{part}"), message);
                 None
             }
         }

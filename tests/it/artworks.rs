@@ -129,7 +129,11 @@ async fn invalid_artworks_get_field_errors() {
         }))
         .await;
     assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(field_errors(&response), ["title", "tags", "year", "dimensions", "edition", "price", "shipping_origin"]);
+    // Compound values name the part at fault, so a form can mark that input.
+    assert_eq!(
+        field_errors(&response),
+        ["title", "tags", "year", "dimensions.height_mm", "edition.available", "price.currency", "shipping_origin"]
+    );
 
     let unknown_category = app.post("/api/artworks", Some(&token), json!({
         "title": "T", "category": "no-such-category", "edition": {"kind": "unique"}, "price": {"amount_minor": 100, "currency": "GBP"}

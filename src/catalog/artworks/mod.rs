@@ -130,9 +130,9 @@ impl CreateArtwork {
         let styles = e.check("styles", parse_styles(&self.styles));
         let tags = e.check("tags", parse_tags(&self.tags));
         let year = e.check("year", self.year.map(year).transpose());
-        let dimensions = e.check("dimensions", self.dimensions.map(Dimensions::validate).transpose());
-        let edition = e.check("edition", self.edition.validate());
-        let price = e.check("price", self.price.validate());
+        let dimensions = e.check_part("dimensions", self.dimensions.map(Dimensions::validate).transpose());
+        let edition = e.check_part("edition", self.edition.validate());
+        let price = e.check_part("price", self.price.validate());
         let provenance = e.check("provenance", bounded_text(&self.provenance, 2000, false));
         let signature = e.check("signature", bounded_text(&self.signature, 200, false));
         let shipping_origin = e.check("shipping_origin", self.shipping_origin.as_deref().map(country_code).transpose());
@@ -179,6 +179,13 @@ impl UpdateArtwork {
                 }
             };
         }
+        macro_rules! set_part {
+            ($field:ident, $parsed:expr) => {
+                if let Some(value) = e.check_part(stringify!($field), $parsed) {
+                    next.$field = value;
+                }
+            };
+        }
         if let Some(v) = &self.title { set!(title, bounded_text(v, 200, true)); }
         if let Some(v) = &self.description { set!(description, bounded_text(v, 5000, false)); }
         if let Some(v) = &self.medium { set!(medium, bounded_text(v, 300, false)); }
@@ -186,10 +193,10 @@ impl UpdateArtwork {
         if let Some(v) = &self.styles { set!(styles, parse_styles(v)); }
         if let Some(v) = &self.tags { set!(tags, parse_tags(v)); }
         if let Some(v) = self.year { set!(year, v.map(year).transpose()); }
-        if let Some(v) = self.dimensions { set!(dimensions, v.map(Dimensions::validate).transpose()); }
+        if let Some(v) = self.dimensions { set_part!(dimensions, v.map(Dimensions::validate).transpose()); }
         if let Some(v) = self.framed { next.framed = v; }
-        if let Some(v) = self.edition { set!(edition, v.validate()); }
-        if let Some(v) = self.price { set!(price, v.validate()); }
+        if let Some(v) = self.edition { set_part!(edition, v.validate()); }
+        if let Some(v) = self.price { set_part!(price, v.validate()); }
         if let Some(v) = self.status { next.status = v; }
         if let Some(v) = &self.provenance { set!(provenance, bounded_text(v, 2000, false)); }
         if let Some(v) = &self.signature { set!(signature, bounded_text(v, 200, false)); }
@@ -316,7 +323,7 @@ mod tests {
         req.year = Some(99);
         let crate::platform::error::ApiError::Validation(errors) = req.parse().unwrap_err() else { panic!() };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["title", "year", "price"]);
+        assert_eq!(fields, ["title", "year", "price.currency"]);
     }
 
     #[test]
