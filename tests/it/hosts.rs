@@ -237,3 +237,48 @@ async fn the_local_site_serves_dynamic_pages_from_their_placeholder_export() {
         assert_eq!(String::from_utf8_lossy(&bytes), body, "{path}");
     }
 }
+
+/// The local server compresses the site's scripts and pages, as Vercel's edge
+/// does, and leaves images (already compressed) alone.
+#[tokio::test]
+async fn the_local_site_is_compressed_for_clients_that_accept_it() {
+    use axum::{body::Body, http::Request};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = "export function greet(name) { return `hello ${name}`; }\n".repeat(200);
+    for (path, bytes) in [
+        ("index.html", b"<!doctype html><title>home</title>".repeat(20)),
+        ("_next/static/chunks/app.js", script.clone().into_bytes()),
+        ("cover.jpg", vec![0xFF; 4096]),
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let site = atelier::platform::hosts::static_site(dir.path());
+    let get = |path: &'static str, encoding: Option<&'static str>| {
+        let site = site.clone();
+        async move {
+            let mut request = Request::get(path);
+            if let Some(encoding) = encoding {
+                request = request.header("accept-encoding", encoding);
+            }
+            site.oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
+        }
+    };
+
+    let response = get("/_next/static/chunks/app.js", Some("gzip")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let compressed = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(compressed.len() < script.len() / 4, "{} bytes for {}", compressed.len(), script.len());
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, script);
+
+    assert_eq!(get("/", Some("br")).await.headers()["content-encoding"], "br");
+    assert!(get("/_next/static/chunks/app.js", None).await.headers().get("content-encoding").is_none());
+    assert!(get("/cover.jpg", Some("gzip")).await.headers().get("content-encoding").is_none());
+}
