@@ -60,7 +60,7 @@ test("a missing artwork, no results and an unreachable API each explain themselv
 
   await page.route("**/api/**", (route) => route.abort("connectionrefused"));
   await page.goto("/");
-  await expect(page.getByRole("alert")).toContainText(/unreachable/i);
+  await expect(page.getByRole("alert").filter({ hasText: /unreachable/i })).toBeVisible();
 });
 
 test("the session survives a reload through the refresh cookie", async ({ page }) => {
