@@ -1,5 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 
+import chromiumFlags from "./chromium-flags.json" with { type: "json" };
+
 // Runs against a marketplace someone else started (scripts/test and
 // scripts/lighthouse start one on a fresh database and pass its address), in
 // the distribution's Chromium: browsers are never downloaded.
@@ -8,20 +10,12 @@ if (!baseURL) {
   throw new Error("WEB_BASE_URL is not set: run the end-to-end tests through scripts/test");
 }
 
+// The machine has no network beyond loopback: every background connection
+// Chromium would make is switched off rather than left to fail
+// (chromium-flags.json, shared with scripts/lighthouse.mjs).
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  // The machine has no network beyond loopback: every background connection
-  // Chromium would make is switched off rather than left to fail.
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  args: ["--headless", ...chromiumFlags],
 };
 
 export default defineConfig({

@@ -5,6 +5,8 @@
 import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
 
+import chromiumFlags from "../chromium-flags.json" with { type: "json" };
+
 const base = process.env.WEB_BASE_URL;
 if (!base) {
   console.error("WEB_BASE_URL is not set: run scripts/lighthouse");
@@ -28,17 +30,8 @@ const pages = [
 ];
 
 const chrome = await chromeLauncher.launch({
-  chromePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-  chromeFlags: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  chromePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  chromeFlags: ["--headless=new", ...chromiumFlags],
 });
 
 const failures = [];
