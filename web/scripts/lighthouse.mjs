@@ -15,7 +15,7 @@ if (!base) {
 const minimum = Number(process.env.LIGHTHOUSE_MIN ?? "0.9");
 
 async function firstArtworkWithImage() {
-  const response = await fetch(new URL("/api/feed?limit=20", base));
+  const response = await fetch(new URL("/api/feed", base));
   if (!response.ok) throw new Error(`GET /api/feed answered ${response.status}`);
   const { items } = await response.json();
   const work = items.find((item) => item.thumbnail?.length) ?? items[0];
