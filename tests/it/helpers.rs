@@ -84,6 +84,7 @@ async fn template() -> &'static str {
         .get_or_init(|| async {
             let name = format!("atelier_tpl_{}", Uuid::now_v7().simple());
             let mut admin = PgConnection::connect(&server_url()).await.expect("connect to DATABASE_URL");
+            drop_stale_databases(&mut admin).await;
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
             let pool = sqlx::PgPool::connect(&with_database(&server_url(), &name)).await.unwrap();
             atelier::platform::db::migrate(&pool).await.unwrap();
@@ -91,6 +92,34 @@ async fn template() -> &'static str {
             name
         })
         .await
+}
+
+/// Test databases outlive their tests (a failing test's is worth a look), so
+/// each run drops those of runs that ended long ago. Their names carry a
+/// UUIDv7, whose timestamp says when they were made; a run still going on
+/// the same server is never that old.
+async fn drop_stale_databases(admin: &mut PgConnection) {
+    const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'atelier\\_test\\_%' OR datname LIKE 'atelier\\_tpl\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    let now = std::time::SystemTime::now();
+    for name in names {
+        let Some(made) = name.rsplit('_').next().and_then(|id| Uuid::parse_str(id).ok()).and_then(|id| id.get_timestamp())
+        else {
+            continue;
+        };
+        let (secs, nanos) = made.to_unix();
+        let made = std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos);
+        if now.duration_since(made).is_ok_and(|age| age > STALE_AFTER) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+                .execute(&mut *admin)
+                .await;
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
