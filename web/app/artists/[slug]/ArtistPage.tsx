@@ -39,14 +39,7 @@ export function ArtistPage() {
 
   if (missing) {
     return (
-      <StateMessage
-        title="This artist is not on Atelier"
-        action={
-          <Link href="/search/" className="btn-primary">
-            Search the collection
-          </Link>
-        }
-      >
+      <StateMessage title="This artist is not on Atelier" link={{ href: "/search/", label: "Search the collection" }}>
         <p>The profile may have been removed, or the link may be mistyped.</p>
       </StateMessage>
     );

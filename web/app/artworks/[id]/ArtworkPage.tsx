@@ -50,14 +50,7 @@ function isUnavailable(error: unknown): boolean {
 
 function NotAvailable() {
   return (
-    <StateMessage
-      title="This artwork is not available"
-      action={
-        <Link href="/" className="btn-primary">
-          Discover other works
-        </Link>
-      }
-    >
+    <StateMessage title="This artwork is not available" link={{ href: "/", label: "Discover other works" }}>
       <p>It may have been withdrawn by the artist, or the link may be mistyped.</p>
     </StateMessage>
   );
