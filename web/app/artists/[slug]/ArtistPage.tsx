@@ -1,16 +1,17 @@
 "use client";
 
-import Link from "next/link";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
+import { PageSkeleton } from "@/components/PageSkeleton";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
+import { StyleLink } from "@/components/StyleLink";
 import { ToggleAction } from "@/components/ToggleAction";
 import { api, call } from "@/lib/api/client";
 import { ApiError, describeError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
-import { cardFromView, lifespan, linkLabel, styleLabel } from "@/lib/artwork";
+import { cardFromView, lifespan, linkLabel } from "@/lib/artwork";
 import { pluralise } from "@/lib/format";
 import { useRouteId } from "@/lib/route";
 import { useRequireSignIn } from "@/lib/signin";
@@ -69,12 +70,7 @@ function Profile({ artist }: { artist: Artist }) {
           <ul aria-label="Styles" className="mt-4 flex flex-wrap gap-2 text-sm">
             {artist.styles.map((style) => (
               <li key={style}>
-                <Link
-                  href={`/search/?style=${encodeURIComponent(style)}`}
-                  className="inline-block rounded-full border border-stone-300 bg-white px-3 py-1 text-stone-800 hover:border-stone-500"
-                >
-                  {styleLabel(style)}
-                </Link>
+                <StyleLink style={style} />
               </li>
             ))}
           </ul>
@@ -177,16 +173,13 @@ function Works({ artist }: { artist: Artist }) {
 
 function ProfileSkeleton() {
   return (
-    <div aria-busy="true">
-      <p role="status" className="sr-only">
-        Loading artist…
-      </p>
+    <PageSkeleton label="Loading artist…">
       <div className="mb-12 flex flex-col gap-3 border-b border-stone-200 pb-10" aria-hidden="true">
         <div className="h-10 w-1/2 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
         <div className="h-5 w-1/4 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
         <div className="h-16 w-2/3 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
       </div>
       <GridSkeleton count={5} />
-    </div>
+    </PageSkeleton>
   );
 }
