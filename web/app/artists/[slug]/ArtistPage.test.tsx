@@ -69,6 +69,21 @@ describe("the artist page", () => {
     expect(requests.map((r) => r.method)).toEqual(expect.arrayContaining(["PUT", "DELETE"]));
   });
 
+  it("puts the button back and says why when a follow is refused", async () => {
+    useSession.setState({ status: "signed-in", user: { id: "u-1" } as never, accessToken: "token" });
+    route({
+      "GET /api/artists/hans-makart": json(artistView),
+      [`GET /api/artists/${artistView.id}/artworks`]: json({ items: [], next_cursor: null }),
+      [`PUT /api/artists/${artistView.id}/follow`]: problem(503, "Service unavailable", "Following is paused for maintenance."),
+    });
+    renderWithQueries(<ArtistPage />);
+
+    const follow = await screen.findByRole("button", { name: "Follow" });
+    await userEvent.click(follow);
+    await waitFor(() => expect(screen.getByText("Following is paused for maintenance.")).toBeInTheDocument());
+    expect(follow).toHaveAttribute("aria-pressed", "false");
+  });
+
   it("sends a visitor who follows to sign in", async () => {
     route({
       "GET /api/artists/hans-makart": json(artistView),

@@ -14,7 +14,7 @@ import type { Schemas } from "@/lib/api/types";
 import { cardFromView, lifespan, linkLabel } from "@/lib/artwork";
 import { pluralise } from "@/lib/format";
 import { useRouteId } from "@/lib/route";
-import { useRequireSignIn } from "@/lib/signin";
+import { useSignedInToggle } from "@/lib/signin";
 import { useSession } from "@/lib/session";
 
 type Artist = Schemas["ArtistView"];
@@ -96,33 +96,21 @@ function Profile({ artist }: { artist: Artist }) {
 
 function FollowButton({ artist }: { artist: Artist }) {
   const queryClient = useQueryClient();
-  const requireSignIn = useRequireSignIn();
-  const [choice, setChoice] = useState<boolean | null>(null);
-  const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState("");
-  const following = choice ?? artist.following ?? false;
-
-  async function toggle() {
-    if (busy || !(await requireSignIn())) return;
-    const next = !following;
-    setChoice(next);
-    setBusy(true);
-    setFailure("");
-    try {
+  const follow = useSignedInToggle({
+    current: artist.following ?? false,
+    send: async (on) => {
       const path = { params: { path: { id: artist.id } } };
-      await call(() => (next ? api.PUT("/api/artists/{id}/follow", path) : api.DELETE("/api/artists/{id}/follow", path)));
+      await call(() => (on ? api.PUT("/api/artists/{id}/follow", path) : api.DELETE("/api/artists/{id}/follow", path)));
       await queryClient.invalidateQueries({ queryKey: ["artist"] });
-    } catch (error) {
-      setChoice(!next);
-      setFailure(describeError(error));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    report: setFailure,
+    describe: (_, error) => describeError(error),
+  });
 
   return (
     <div className="flex flex-col items-start gap-2">
-      <ToggleAction label="Follow" icon="follow" pressed={following} busy={busy} onToggle={toggle} />
+      <ToggleAction label="Follow" icon="follow" pressed={follow.on} busy={follow.busy} onToggle={follow.toggle} />
       <p role="status" className="text-sm text-red-700">
         {failure}
       </p>
