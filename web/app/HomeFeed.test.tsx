@@ -1,11 +1,10 @@
-import { fetchMock, json, problem, routeApi } from "@/test/api";
-
 import { act, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
 import { useSession } from "@/lib/session";
 import { similarWorks } from "@/test/fixtures";
+import { json, problem, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { HomeFeed } from "./HomeFeed";
@@ -22,12 +21,11 @@ const [lionHunt, saintLucy] = similarWorks.map(({ score: _score, ...card }) => c
 ];
 
 beforeEach(() => useSession.setState({ status: "signed-out", user: null, accessToken: null }));
-afterEach(() => fetchMock.mockReset());
 
 describe("the home feed", () => {
   it("waits for the session, then explains only the recommended works", async () => {
     useSession.setState({ status: "restoring" });
-    routeApi({
+    route({
       "GET /api/feed": json({
         items: [
           { ...lionHunt, source: "recommended", reason: "Because you saved “Beata Beatrix”" },
@@ -40,7 +38,7 @@ describe("the home feed", () => {
 
     // The visitors' feed is fetched ahead, but not shown until the session is known.
     expect(screen.getByTestId("grid-skeleton")).toBeInTheDocument();
-    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(requests).toHaveLength(1));
     expect(screen.getByTestId("grid-skeleton")).toBeInTheDocument();
 
     act(() => useSession.setState({ status: "signed-in", user: { id: "u-1" } as never, accessToken: "token" }));
@@ -49,18 +47,18 @@ describe("the home feed", () => {
     const [first, second] = within(grid).getAllByRole("listitem");
     expect(first).toHaveTextContent("Because you saved “Beata Beatrix”");
     expect(second).not.toHaveTextContent("Editors’ pick");
-    expect(fetchMock).toHaveBeenCalledTimes(2);
-    expect(fetchMock.mock.calls[1]![0].headers.get("Authorization")).toBe("Bearer token");
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.headers.get("Authorization")).toBe("Bearer token");
   });
 
   it("says when there is nothing to show", async () => {
-    routeApi({ "GET /api/feed": json({ items: [], next_cursor: null }) });
+    route({ "GET /api/feed": json({ items: [], next_cursor: null }) });
     renderWithQueries(<HomeFeed />);
     expect(await screen.findByRole("heading", { name: "Nothing to show yet" })).toBeInTheDocument();
   });
 
   it("shows the error with a retry", async () => {
-    routeApi({ "GET /api/feed": problem(503, "Service unavailable", "The feed is being rebuilt.") });
+    route({ "GET /api/feed": problem(503, "Service unavailable", "The feed is being rebuilt.") });
     renderWithQueries(<HomeFeed />);
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("The feed is being rebuilt.");

@@ -1,6 +1,5 @@
 "use client";
 
-import Link from "next/link";
 import { infiniteQueryOptions, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 
@@ -57,14 +56,7 @@ export function HomeFeed() {
   const works = feedCards(feed.data.pages.flatMap((page) => page.items));
   if (works.length === 0) {
     return (
-      <StateMessage
-        title="Nothing to show yet"
-        action={
-          <Link href="/search/" className="btn-primary">
-            Search the collection
-          </Link>
-        }
-      >
+      <StateMessage title="Nothing to show yet" link={{ href: "/search/", label: "Search the collection" }}>
         <p>New works appear here as artists publish them.</p>
       </StateMessage>
     );

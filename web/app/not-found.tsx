@@ -1,17 +1,8 @@
-import Link from "next/link";
-
 import { StateMessage } from "@/components/StateMessage";
 
 export default function NotFound() {
   return (
-    <StateMessage
-      title="This page does not exist"
-      action={
-        <Link href="/" className="btn-primary">
-          Back to discovering
-        </Link>
-      }
-    >
+    <StateMessage title="This page does not exist" link={{ href: "/", label: "Back to discovering" }}>
       <p>The link may be mistyped, or the page may have moved.</p>
     </StateMessage>
   );

@@ -1,13 +1,13 @@
-import { json, problem, requests, resetNetwork, route } from "./testing/network";
-
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
+import { draftArtwork as existing } from "@/test/fixtures";
+import { json, problem, requests, route } from "@/test/network";
+import { renderWithQueries } from "@/test/render";
 
 import { ArtworkForm } from "./ArtworkForm";
-import { renderWithQueries } from "./testing/render";
 
 const categories: Schemas["CategoryNode"][] = [
   {
@@ -28,48 +28,17 @@ const categories: Schemas["CategoryNode"][] = [
   },
 ];
 
-const existing: Schemas["ArtworkView"] = {
-  id: "0190c4f6-1111-7000-8000-000000000001",
-  artist: { id: "0190c4f6-2222-7000-8000-000000000001", slug: "ann-lee", name: "Ann Lee" },
-  title: "Low tide",
-  description: "",
-  medium: "Oil on linen",
-  category: { slug: "painting", name: "Painting" },
-  styles: ["impressionism"],
-  tags: ["coast"],
-  year: 2023,
-  dimensions: { height_mm: 405, width_mm: 600, depth_mm: null },
-  framed: false,
-  edition: { kind: "unique" },
-  price: { amount_minor: 125050, currency: "GBP" },
-  status: "draft",
-  provenance: "",
-  signature: "",
-  certificate_of_authenticity: false,
-  completeness: 50,
-  version: 3,
-  created_at: "2025-01-01T10:00:00Z",
-  updated_at: "2025-01-02T10:00:00Z",
-  held_for_review: false,
-  images: [],
-};
-
-beforeEach(() => {
-  resetNetwork();
-  route("GET", "/api/categories", () => json(categories));
-  route("GET", "/api/tags", () => json([]));
-});
-afterEach(() => vi.restoreAllMocks());
+beforeEach(() => route({ "GET /api/categories": json(categories), "GET /api/tags": json([]) }));
 
 describe("the artwork form", () => {
   it("shows the API's field messages under the inputs they belong to", async () => {
-    route("POST", "/api/artworks", () =>
-      problem(422, "Invalid fields", "some fields are invalid", [
+    route({
+      "POST /api/artworks": problem(422, "Invalid fields", "some fields are invalid", [
         { field: "title", message: "must be at most 200 characters" },
         { field: "price.amount_minor", message: "a published artwork needs a price above zero" },
         { field: "edition.size", message: "size must be between 1 and 100000" },
       ]),
-    );
+    });
     const user = userEvent.setup();
     renderWithQueries(<ArtworkForm onSaved={vi.fn()} />);
 
@@ -95,11 +64,10 @@ describe("the artwork form", () => {
 
   it("sends prices in minor units and sizes in millimetres, with an idempotency key", async () => {
     const onSaved = vi.fn();
-    route("POST", "/api/artworks", async (request) =>
-      json({ ...existing, ...(await request.clone().json()), category: { slug: "print", name: "Print" } }, 201, {
-        ETag: '"1"',
-      }),
-    );
+    route({
+      "POST /api/artworks": async (request) =>
+        json({ ...existing, ...(await request.json()), category: { slug: "print", name: "Print" } }, 201, { ETag: '"1"' }),
+    });
     const user = userEvent.setup();
     renderWithQueries(<ArtworkForm onSaved={onSaved} />);
 
@@ -139,11 +107,10 @@ describe("the artwork form", () => {
 
   it("fills the inputs from an existing work and edits it with its ETag", async () => {
     const onSaved = vi.fn();
-    route("PATCH", `/api/artworks/${existing.id}`, async (request) =>
-      json({ ...existing, ...(await request.clone().json()), category: existing.category, version: 4 }, 200, {
-        ETag: '"4"',
-      }),
-    );
+    route({
+      [`PATCH /api/artworks/${existing.id}`]: async (request) =>
+        json({ ...existing, ...(await request.json()), category: existing.category, version: 4 }, 200, { ETag: '"4"' }),
+    });
     const user = userEvent.setup();
     renderWithQueries(<ArtworkForm artwork={existing} etag='"3"' onSaved={onSaved} />);
 
@@ -163,9 +130,9 @@ describe("the artwork form", () => {
 
   it("reports a stale edit instead of overwriting", async () => {
     const onStale = vi.fn();
-    route("PATCH", `/api/artworks/${existing.id}`, () =>
-      problem(412, "Precondition failed", "the artwork changed since that ETag"),
-    );
+    route({
+      [`PATCH /api/artworks/${existing.id}`]: problem(412, "Precondition failed", "the artwork changed since that ETag"),
+    });
     const user = userEvent.setup();
     renderWithQueries(<ArtworkForm artwork={existing} etag='"2"' onSaved={vi.fn()} onStale={onStale} />);
     await user.click(screen.getByRole("button", { name: "Save artwork" }));

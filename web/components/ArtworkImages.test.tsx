@@ -1,36 +1,14 @@
-import { json, resetNetwork, route } from "./testing/network";
-
 import { screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
+import { draftArtwork } from "@/test/fixtures";
+import { json, route } from "@/test/network";
+import { renderWithQueries } from "@/test/render";
 
 import { ArtworkImages } from "./ArtworkImages";
-import { renderWithQueries } from "./testing/render";
 
-const artwork: Schemas["ArtworkView"] = {
-  id: "0190c4f6-1111-7000-8000-000000000001",
-  artist: { id: "0190c4f6-2222-7000-8000-000000000001", slug: "ann-lee", name: "Ann Lee" },
-  title: "Low tide",
-  description: "",
-  medium: "",
-  category: { slug: "painting", name: "Painting" },
-  styles: [],
-  tags: [],
-  framed: false,
-  edition: { kind: "unique" },
-  price: { amount_minor: 50000, currency: "GBP" },
-  status: "draft",
-  provenance: "",
-  signature: "",
-  certificate_of_authenticity: false,
-  completeness: 10,
-  version: 4,
-  created_at: "2025-01-01T10:00:00Z",
-  updated_at: "2025-01-01T10:00:00Z",
-  held_for_review: true,
-  images: [],
-};
+const artwork: Schemas["ArtworkView"] = { ...draftArtwork, held_for_review: true };
 
 const base = {
   artwork_id: artwork.id,
@@ -70,10 +48,7 @@ const uploads: Schemas["UploadView"][] = [
   },
 ];
 
-beforeEach(() => {
-  resetNetwork();
-  route("GET", "/api/uploads", () => json(uploads));
-});
+beforeEach(() => route({ "GET /api/uploads": json(uploads) }));
 
 describe("an artwork's images", () => {
   it("shows each upload's status, the server's reason for a rejection and the review hold", async () => {

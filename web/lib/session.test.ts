@@ -1,61 +1,44 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 
-import type { Schemas } from "./api/types";
+import { sessionView } from "@/test/fixtures";
+import { json, problem, requests, route, unreachable } from "@/test/network";
+
 import { refreshSession, safeNextPath, useSession } from "./session";
 
-const session: Schemas["SessionView"] = {
-  user: {
-    id: "0190c4f6-3333-7000-8000-000000000001",
-    email: "ann@example.com",
-    display_name: "Ann Lee",
-    role: "artist",
-    artist_id: null,
-    created_at: "2025-01-01T10:00:00Z",
-  },
-  access_token: "eyJhbGciOiJFZERTQSJ9.access",
-  token_type: "Bearer",
-  expires_in: 900,
-  refresh_token: "refresh-token",
-};
+const session = sessionView({ role: "artist" });
 
 beforeEach(() => useSession.setState({ status: "restoring", user: null, accessToken: null }));
-afterEach(() => vi.unstubAllGlobals());
 
 describe("restoring the session", () => {
   it("shares one refresh between concurrent callers, as refresh tokens rotate", async () => {
     let answer!: (response: Response) => void;
-    const fetchMock = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
-    vi.stubGlobal("fetch", fetchMock);
+    route({ "POST /api/auth/refresh": () => new Promise<Response>((resolve) => (answer = resolve)) });
 
     const first = refreshSession();
     const second = refreshSession();
-    answer(new Response(JSON.stringify(session), { status: 200, headers: { "Content-Type": "application/json" } }));
+    answer(json(session));
 
     expect(await Promise.all([first, second])).toEqual([true, true]);
-    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(requests).toHaveLength(1);
     expect(useSession.getState()).toMatchObject({ status: "signed-in", accessToken: session.access_token });
     expect(useSession.getState().user?.display_name).toBe("Ann Lee");
   });
 
   it("asks again once the previous refresh has finished", async () => {
-    const fetchMock = vi.fn(async () => new Response(JSON.stringify(session), { status: 200 }));
-    vi.stubGlobal("fetch", fetchMock);
+    route({ "POST /api/auth/refresh": json(session) });
     await refreshSession();
     await refreshSession();
-    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(requests).toHaveLength(2);
   });
 
   it("signs out when the refresh cookie is refused", async () => {
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async () => new Response(JSON.stringify({ title: "Unauthorized", detail: "no session" }), { status: 401 })),
-    );
+    route({ "POST /api/auth/refresh": problem(401, "Unauthorized", "no session") });
     expect(await refreshSession()).toBe(false);
     expect(useSession.getState()).toMatchObject({ status: "signed-out", user: null, accessToken: null });
   });
 
   it("stops restoring when offline rather than waiting for ever", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))));
+    route({ "POST /api/auth/refresh": unreachable });
     expect(await refreshSession()).toBe(false);
     expect(useSession.getState().status).toBe("signed-out");
   });

@@ -1,6 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 
 import { refreshSession, useSession } from "./session";
 
@@ -22,4 +23,44 @@ export function useRequireSignIn(): () => Promise<boolean> {
     router.push(signInHref(window.location));
     return false;
   };
+}
+
+type ToggleOptions = {
+  /** The state the server last reported. */
+  current: boolean;
+  send: (on: boolean) => Promise<unknown>;
+  /** Receives "" when a change starts and the failure's message if it is refused. */
+  report: (message: string) => void;
+  describe: (on: boolean, error: unknown) => string;
+};
+
+/**
+ * An on/off choice that needs an account (follow, save): shown as soon as it
+ * is made, then sent; if the API refuses, the previous state comes back and
+ * the reason is reported. Until then the choice made here wins over
+ * `current`, which may still be the answer from before it.
+ */
+export function useSignedInToggle({ current, send, report, describe }: ToggleOptions) {
+  const requireSignIn = useRequireSignIn();
+  const [choice, setChoice] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  const on = choice ?? current;
+
+  async function toggle() {
+    if (busy || !(await requireSignIn())) return;
+    const next = !on;
+    setChoice(next);
+    setBusy(true);
+    report("");
+    try {
+      await send(next);
+    } catch (error) {
+      setChoice(!next);
+      report(describe(next, error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return { on, busy, toggle };
 }

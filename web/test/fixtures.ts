@@ -219,3 +219,49 @@ export function searchHit(
     ...overrides,
   };
 }
+
+/** A session as the API returns it on sign-in, sign-up and refresh. */
+export function sessionView(user: Partial<Schemas["UserView"]> = {}): Schemas["SessionView"] {
+  return {
+    user: {
+      id: "0190c4f6-3333-7000-8000-000000000001",
+      email: "ann@example.com",
+      display_name: "Ann Lee",
+      role: "collector",
+      artist_id: null,
+      created_at: "2025-01-01T10:00:00Z",
+      ...user,
+    },
+    access_token: "access",
+    token_type: "Bearer",
+    expires_in: 900,
+    refresh_token: "refresh",
+  };
+}
+
+/** A work an artist has started in the studio and not yet published. */
+export const draftArtwork: Schemas["ArtworkView"] = {
+  id: "0190c4f6-1111-7000-8000-000000000001",
+  artist: { id: "0190c4f6-2222-7000-8000-000000000001", slug: "ann-lee", name: "Ann Lee" },
+  title: "Low tide",
+  description: "",
+  medium: "Oil on linen",
+  category: { slug: "painting", name: "Painting" },
+  styles: ["impressionism"],
+  tags: ["coast"],
+  year: 2023,
+  dimensions: { height_mm: 405, width_mm: 600, depth_mm: null },
+  framed: false,
+  edition: { kind: "unique" },
+  price: { amount_minor: 125050, currency: "GBP" },
+  status: "draft",
+  provenance: "",
+  signature: "",
+  certificate_of_authenticity: false,
+  completeness: 50,
+  version: 3,
+  created_at: "2025-01-01T10:00:00Z",
+  updated_at: "2025-01-02T10:00:00Z",
+  held_for_review: false,
+  images: [],
+};

@@ -2,4 +2,9 @@ import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 
-afterEach(() => cleanup());
+import { resetNetwork } from "./network";
+
+afterEach(() => {
+  cleanup();
+  resetNetwork();
+});

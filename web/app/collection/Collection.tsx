@@ -6,12 +6,12 @@ import { useState, type ReactNode } from "react";
 
 import { ArtworkCard } from "@/components/ArtworkCard";
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
-import { cardFrom } from "@/components/cards";
 import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { RequireSession } from "@/components/RequireSession";
 import { ErrorState } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import { describeError } from "@/lib/api/problem";
+import { cardFromView } from "@/lib/artwork";
 
 import { TasteForm } from "./TasteForm";
 
@@ -101,7 +101,7 @@ function SavedWorks() {
           <ul aria-label="Saved works" className="grid grid-cols-2 gap-x-4 gap-y-8 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-5">
             {works.map((work, index) => (
               <li key={work.id} className="flex flex-col gap-2">
-                <ArtworkCard work={cardFrom(work)} priority={index < 4} />
+                <ArtworkCard work={cardFromView(work)} priority={index < 4} />
                 <button
                   type="button"
                   onClick={() => remove.mutate(work.id)}

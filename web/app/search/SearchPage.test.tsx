@@ -1,11 +1,10 @@
-import { fetchMock, json, routeApi } from "@/test/api";
-
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
 import { searchHit } from "@/test/fixtures";
+import { json, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { SearchPage } from "./SearchPage";
@@ -57,12 +56,11 @@ function page(items: Schemas["SearchHit"][], total = items.length): Schemas["Sea
 }
 
 beforeEach(() => openAt(""));
-afterEach(() => fetchMock.mockReset());
 
 describe("search", () => {
   it("restores a shared search from the address and asks the API for it", async () => {
     openAt("q=sea&category=painting&min_price=50000&max_price=199999&year_from=1800");
-    const requests = routeApi({
+    route({
       "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword", "semantic"])], 123)),
     });
     renderWithQueries(<SearchPage />);
@@ -90,7 +88,7 @@ describe("search", () => {
   });
 
   it("keeps the words in the address as they are typed, and searches once typing pauses", async () => {
-    const requests = routeApi({
+    route({
       "GET /api/artworks": json({ items: [], next_cursor: null }),
       "GET /api/categories": json([]),
       "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword", "semantic"])], 204)),
@@ -109,7 +107,7 @@ describe("search", () => {
 
   it("explains results found by meaning rather than by the words", async () => {
     openAt("q=xyzzy");
-    routeApi({
+    route({
       "GET /api/search": json(
         page([searchHit(1, "Web Ladder", ["semantic"]), searchHit(2, "Blue Purple Tilt", ["semantic"])], 200),
       ),
@@ -124,7 +122,7 @@ describe("search", () => {
 
   it("applies a filter and a price bucket through the address", async () => {
     openAt("q=sea");
-    routeApi({ "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword"])])) });
+    route({ "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword"])])) });
     renderWithQueries(<SearchPage />);
 
     expect(await screen.findByText("1 work")).toBeInTheDocument();
@@ -137,7 +135,7 @@ describe("search", () => {
 
   it("offers to drop the filters when nothing matches", async () => {
     openAt("q=sea&style=victorian-genre&year_to=1500");
-    routeApi({ "GET /api/search": json(page([], 0)) });
+    route({ "GET /api/search": json(page([], 0)) });
     renderWithQueries(<SearchPage />);
 
     expect(await screen.findByRole("heading", { name: "No works match “sea” with these filters" })).toBeInTheDocument();

@@ -1,12 +1,11 @@
-import { json, problem, resetNetwork, route } from "@/components/testing/network";
-
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { renderWithQueries } from "@/components/testing/render";
-import type { Schemas } from "@/lib/api/types";
 import { useSession } from "@/lib/session";
+import { sessionView } from "@/test/fixtures";
+import { json, problem, route } from "@/test/network";
+import { renderWithQueries } from "@/test/render";
 
 import { SignInForm } from "./SignInForm";
 
@@ -17,23 +16,9 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams(search),
 }));
 
-const session: Schemas["SessionView"] = {
-  user: {
-    id: "0190c4f6-3333-7000-8000-000000000002",
-    email: "collector@example.com",
-    display_name: "Sam Reed",
-    role: "collector",
-    artist_id: null,
-    created_at: "2025-01-01T10:00:00Z",
-  },
-  access_token: "access",
-  token_type: "Bearer",
-  expires_in: 900,
-  refresh_token: "refresh",
-};
+const session = sessionView({ email: "collector@example.com", display_name: "Sam Reed" });
 
 beforeEach(() => {
-  resetNetwork();
   push.mockReset();
   useSession.setState({ status: "signed-out", user: null, accessToken: null });
 });
@@ -49,7 +34,7 @@ async function signIn() {
 describe("signing in", () => {
   it("goes to the page that asked for it", async () => {
     search = "next=%2Fcollection%2F";
-    route("POST", "/api/auth/login", () => json(session));
+    route({ "POST /api/auth/login": json(session) });
     await signIn();
     await waitFor(() => expect(push).toHaveBeenCalledWith("/collection/"));
     expect(useSession.getState().status).toBe("signed-in");
@@ -57,14 +42,14 @@ describe("signing in", () => {
 
   it("never follows a next that leaves the site", async () => {
     search = "next=%2F%2Fevil.example%2F";
-    route("POST", "/api/auth/login", () => json(session));
+    route({ "POST /api/auth/login": json(session) });
     await signIn();
     await waitFor(() => expect(push).toHaveBeenCalledWith("/"));
   });
 
   it("says when the e-mail or password is wrong", async () => {
     search = "";
-    route("POST", "/api/auth/login", () => problem(401, "Unauthorized", "the e-mail or password is wrong"));
+    route({ "POST /api/auth/login": problem(401, "Unauthorized", "the e-mail or password is wrong") });
     await signIn();
     expect(await screen.findByRole("alert")).toHaveTextContent("The e-mail or password is wrong.");
     expect(push).not.toHaveBeenCalled();

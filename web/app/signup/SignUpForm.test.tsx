@@ -1,12 +1,11 @@
-import { json, problem, requests, resetNetwork, route } from "@/components/testing/network";
-
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { renderWithQueries } from "@/components/testing/render";
-import type { Schemas } from "@/lib/api/types";
 import { useSession } from "@/lib/session";
+import { sessionView } from "@/test/fixtures";
+import { json, problem, requests, route } from "@/test/network";
+import { renderWithQueries } from "@/test/render";
 
 import { SignUpForm } from "./SignUpForm";
 
@@ -16,23 +15,7 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams("next=%2Fcollection%2F"),
 }));
 
-const session = (role: Schemas["Role"]): Schemas["SessionView"] => ({
-  user: {
-    id: "0190c4f6-3333-7000-8000-000000000003",
-    email: "ann@example.com",
-    display_name: "Ann Lee",
-    role,
-    artist_id: null,
-    created_at: "2025-01-01T10:00:00Z",
-  },
-  access_token: "access",
-  token_type: "Bearer",
-  expires_in: 900,
-  refresh_token: "refresh",
-});
-
 beforeEach(() => {
-  resetNetwork();
   push.mockReset();
   useSession.setState({ status: "signed-out", user: null, accessToken: null });
 });
@@ -49,24 +32,24 @@ async function fill(role: "Collector" | "Artist", password = "violet-harbour-mos
 
 describe("signing up", () => {
   it("sends artists to the studio", async () => {
-    route("POST", "/api/auth/register", () => json(session("artist"), 201));
+    route({ "POST /api/auth/register": json(sessionView({ role: "artist" }), 201) });
     await fill("Artist");
     await waitFor(() => expect(push).toHaveBeenCalledWith("/studio/"));
     expect(await requests[0]!.json()).toMatchObject({ role: "artist", display_name: "Ann Lee" });
   });
 
   it("sends collectors where they were going", async () => {
-    route("POST", "/api/auth/register", () => json(session("collector"), 201));
+    route({ "POST /api/auth/register": json(sessionView(), 201) });
     await fill("Collector");
     await waitFor(() => expect(push).toHaveBeenCalledWith("/collection/"));
   });
 
   it("shows the password rule the API applied under the password", async () => {
-    route("POST", "/api/auth/register", () =>
-      problem(422, "Invalid fields", "1 field is invalid", [
+    route({
+      "POST /api/auth/register": problem(422, "Invalid fields", "1 field is invalid", [
         { field: "password", message: "is too easy to guess: This is a very common password" },
       ]),
-    );
+    });
     await fill("Collector", "password1");
     const password = screen.getByLabelText("Password");
     await waitFor(() => expect(password).toHaveAttribute("aria-invalid", "true"));
@@ -74,7 +57,7 @@ describe("signing up", () => {
   });
 
   it("says when the e-mail already has an account", async () => {
-    route("POST", "/api/auth/register", () => problem(409, "Conflict", "an account with this e-mail already exists"));
+    route({ "POST /api/auth/register": problem(409, "Conflict", "an account with this e-mail already exists") });
     await fill("Collector");
     expect(await screen.findByRole("alert")).toHaveTextContent("An account with this e-mail already exists.");
     expect(push).not.toHaveBeenCalled();

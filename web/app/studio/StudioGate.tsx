@@ -1,6 +1,5 @@
 "use client";
 
-import Link from "next/link";
 import type { ReactNode } from "react";
 
 import { RequireSession } from "@/components/RequireSession";
@@ -17,11 +16,7 @@ export function StudioGate({ children }: { children: (user: User) => ReactNode }
         ) : (
           <StateMessage
             title="The studio is for artists"
-            action={
-              <Link href="/collection/" className="btn-secondary">
-                Go to your collection
-              </Link>
-            }
+            link={{ href: "/collection/", label: "Go to your collection", secondary: true }}
           >
             <p>Your account is a collector account. To sell your work, join again as an artist.</p>
           </StateMessage>
@@ -36,11 +31,7 @@ export function NeedsProfile() {
   return (
     <StateMessage
       title="Create your artist profile first"
-      action={
-        <Link href="/studio/" className="btn-primary">
-          Go to the studio
-        </Link>
-      }
+      link={{ href: "/studio/", label: "Go to the studio" }}
     >
       <p>Collectors see your works under your artist profile.</p>
     </StateMessage>

@@ -1,11 +1,10 @@
-import { fetchMock, json, problem, routeApi } from "@/test/api";
-
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { useSession } from "@/lib/session";
 import { artistView, artworkView } from "@/test/fixtures";
+import { json, problem, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { ArtistPage } from "./ArtistPage";
@@ -21,14 +20,11 @@ beforeEach(() => {
   window.history.pushState({}, "", "/artists/hans-makart");
   useSession.setState({ status: "signed-out", user: null, accessToken: null });
 });
-afterEach(() => {
-  fetchMock.mockReset();
-  push.mockReset();
-});
+afterEach(() => push.mockReset());
 
 describe("the artist page", () => {
   it("shows the profile and the artist's works", async () => {
-    routeApi({
+    route({
       "GET /api/artists/hans-makart": json(artistView),
       [`GET /api/artists/${artistView.id}/artworks`]: json({ items: [artworkView], next_cursor: null }),
     });
@@ -49,7 +45,7 @@ describe("the artist page", () => {
   it("follows and unfollows for a signed-in collector", async () => {
     useSession.setState({ status: "signed-in", user: { id: "u-1" } as never, accessToken: "token" });
     let following = false;
-    const requests = routeApi({
+    route({
       "GET /api/artists/hans-makart": () => json({ ...artistView, following, follower_count: following ? 13 : 12 }),
       [`GET /api/artists/${artistView.id}/artworks`]: json({ items: [], next_cursor: null }),
       [`PUT /api/artists/${artistView.id}/follow`]: () => {
@@ -73,8 +69,23 @@ describe("the artist page", () => {
     expect(requests.map((r) => r.method)).toEqual(expect.arrayContaining(["PUT", "DELETE"]));
   });
 
+  it("puts the button back and says why when a follow is refused", async () => {
+    useSession.setState({ status: "signed-in", user: { id: "u-1" } as never, accessToken: "token" });
+    route({
+      "GET /api/artists/hans-makart": json(artistView),
+      [`GET /api/artists/${artistView.id}/artworks`]: json({ items: [], next_cursor: null }),
+      [`PUT /api/artists/${artistView.id}/follow`]: problem(503, "Service unavailable", "Following is paused for maintenance."),
+    });
+    renderWithQueries(<ArtistPage />);
+
+    const follow = await screen.findByRole("button", { name: "Follow" });
+    await userEvent.click(follow);
+    await waitFor(() => expect(screen.getByText("Following is paused for maintenance.")).toBeInTheDocument());
+    expect(follow).toHaveAttribute("aria-pressed", "false");
+  });
+
   it("sends a visitor who follows to sign in", async () => {
-    routeApi({
+    route({
       "GET /api/artists/hans-makart": json(artistView),
       [`GET /api/artists/${artistView.id}/artworks`]: json({ items: [], next_cursor: null }),
     });
@@ -84,7 +95,7 @@ describe("the artist page", () => {
   });
 
   it("says when the artist is not on Atelier", async () => {
-    routeApi({ "GET /api/artists/hans-makart": problem(404, "Not found", "No such artist") });
+    route({ "GET /api/artists/hans-makart": problem(404, "Not found", "No such artist") });
     renderWithQueries(<ArtistPage />);
     expect(await screen.findByRole("heading", { name: "This artist is not on Atelier" })).toBeInTheDocument();
   });

@@ -1,19 +1,20 @@
 "use client";
 
-import Link from "next/link";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
+import { PageSkeleton } from "@/components/PageSkeleton";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
+import { StyleLink } from "@/components/StyleLink";
 import { ToggleAction } from "@/components/ToggleAction";
 import { api, call } from "@/lib/api/client";
 import { ApiError, describeError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
-import { cardFromView, lifespan, linkLabel, styleLabel } from "@/lib/artwork";
+import { cardFromView, lifespan, linkLabel } from "@/lib/artwork";
 import { pluralise } from "@/lib/format";
 import { useRouteId } from "@/lib/route";
-import { useRequireSignIn } from "@/lib/signin";
+import { useSignedInToggle } from "@/lib/signin";
 import { useSession } from "@/lib/session";
 
 type Artist = Schemas["ArtistView"];
@@ -39,14 +40,7 @@ export function ArtistPage() {
 
   if (missing) {
     return (
-      <StateMessage
-        title="This artist is not on Atelier"
-        action={
-          <Link href="/search/" className="btn-primary">
-            Search the collection
-          </Link>
-        }
-      >
+      <StateMessage title="This artist is not on Atelier" link={{ href: "/search/", label: "Search the collection" }}>
         <p>The profile may have been removed, or the link may be mistyped.</p>
       </StateMessage>
     );
@@ -76,12 +70,7 @@ function Profile({ artist }: { artist: Artist }) {
           <ul aria-label="Styles" className="mt-4 flex flex-wrap gap-2 text-sm">
             {artist.styles.map((style) => (
               <li key={style}>
-                <Link
-                  href={`/search/?style=${encodeURIComponent(style)}`}
-                  className="inline-block rounded-full border border-stone-300 bg-white px-3 py-1 text-stone-800 hover:border-stone-500"
-                >
-                  {styleLabel(style)}
-                </Link>
+                <StyleLink style={style} />
               </li>
             ))}
           </ul>
@@ -107,33 +96,21 @@ function Profile({ artist }: { artist: Artist }) {
 
 function FollowButton({ artist }: { artist: Artist }) {
   const queryClient = useQueryClient();
-  const requireSignIn = useRequireSignIn();
-  const [choice, setChoice] = useState<boolean | null>(null);
-  const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState("");
-  const following = choice ?? artist.following ?? false;
-
-  async function toggle() {
-    if (busy || !(await requireSignIn())) return;
-    const next = !following;
-    setChoice(next);
-    setBusy(true);
-    setFailure("");
-    try {
+  const follow = useSignedInToggle({
+    current: artist.following ?? false,
+    send: async (on) => {
       const path = { params: { path: { id: artist.id } } };
-      await call(() => (next ? api.PUT("/api/artists/{id}/follow", path) : api.DELETE("/api/artists/{id}/follow", path)));
+      await call(() => (on ? api.PUT("/api/artists/{id}/follow", path) : api.DELETE("/api/artists/{id}/follow", path)));
       await queryClient.invalidateQueries({ queryKey: ["artist"] });
-    } catch (error) {
-      setChoice(!next);
-      setFailure(describeError(error));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    report: setFailure,
+    describe: (_, error) => describeError(error),
+  });
 
   return (
     <div className="flex flex-col items-start gap-2">
-      <ToggleAction label="Follow" icon="follow" pressed={following} busy={busy} onToggle={toggle} />
+      <ToggleAction label="Follow" icon="follow" pressed={follow.on} busy={follow.busy} onToggle={follow.toggle} />
       <p role="status" className="text-sm text-red-700">
         {failure}
       </p>
@@ -184,16 +161,13 @@ function Works({ artist }: { artist: Artist }) {
 
 function ProfileSkeleton() {
   return (
-    <div aria-busy="true">
-      <p role="status" className="sr-only">
-        Loading artist…
-      </p>
+    <PageSkeleton label="Loading artist…">
       <div className="mb-12 flex flex-col gap-3 border-b border-stone-200 pb-10" aria-hidden="true">
         <div className="h-10 w-1/2 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
         <div className="h-5 w-1/4 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
         <div className="h-16 w-2/3 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
       </div>
       <GridSkeleton count={5} />
-    </div>
+    </PageSkeleton>
   );
 }

@@ -1,11 +1,10 @@
-import { json, problem, routeApi, fetchMock } from "@/test/api";
-
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { useSession } from "@/lib/session";
 import { artistView, artworkView, similarWorks } from "@/test/fixtures";
+import { json, problem, requests, route, unreachable } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { ArtworkPage } from "./ArtworkPage";
@@ -36,14 +35,11 @@ beforeEach(() => {
   useSession.setState({ status: "signed-out", user: null, accessToken: null });
 });
 
-afterEach(() => {
-  push.mockReset();
-  fetchMock.mockReset();
-});
+afterEach(() => push.mockReset());
 
 describe("the artwork page", () => {
   it("shows the work, its facts, palette and similar works", async () => {
-    routeApi(publicRoutes);
+    route(publicRoutes);
     renderWithQueries(<ArtworkPage />);
 
     expect(await screen.findByRole("heading", { level: 1, name: "Treasures of the Sea" })).toBeInTheDocument();
@@ -83,7 +79,7 @@ describe("the artwork page", () => {
   });
 
   it("says a missing work is not available and links home", async () => {
-    routeApi({ [`GET /api/artworks/${id}`]: problem(404, "Not found", "No such artwork") });
+    route({ [`GET /api/artworks/${id}`]: problem(404, "Not found", "No such artwork") });
     renderWithQueries(<ArtworkPage />);
 
     expect(await screen.findByRole("heading", { name: "This artwork is not available" })).toBeInTheDocument();
@@ -92,18 +88,18 @@ describe("the artwork page", () => {
   });
 
   it("offers a retry when Atelier cannot be reached", async () => {
-    fetchMock.mockRejectedValueOnce(new TypeError("Failed to fetch"));
+    route({ [`GET /api/artworks/${id}`]: unreachable });
     renderWithQueries(<ArtworkPage />);
 
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Atelier is unreachable");
-    routeApi(publicRoutes);
+    route(publicRoutes);
     await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
     expect(await screen.findByRole("heading", { level: 1, name: "Treasures of the Sea" })).toBeInTheDocument();
   });
 
   it("sends a visitor who saves to sign in and back", async () => {
-    routeApi(publicRoutes);
+    route(publicRoutes);
     renderWithQueries(<ArtworkPage />);
 
     await userEvent.click(await screen.findByRole("button", { name: "Save" }));
@@ -113,12 +109,12 @@ describe("the artwork page", () => {
 
   it("shows a saved work as saved, un-saves it, and records the view once", async () => {
     useSession.setState({ status: "signed-in", user: collector, accessToken: "token" });
-    const requests = routeApi({
+    route({
       ...publicRoutes,
       "GET /api/me/saves": json({ items: [artworkView], next_cursor: null }),
       [`DELETE /api/me/saves/${id}`]: () => new Response(null, { status: 204 }),
       "POST /api/interactions": async (request) =>
-        json({ ...((await request.clone().json()) as object), id: "i-1", created_at: "2026-11-25T00:00:00Z" }, 201),
+        json({ ...((await request.json()) as object), id: "i-1", created_at: "2026-11-25T00:00:00Z" }, 201),
     });
     renderWithQueries(<ArtworkPage />);
 

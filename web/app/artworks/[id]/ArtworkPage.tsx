@@ -1,18 +1,19 @@
 "use client";
 
-import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 
 import { ArtworkGrid, GridSkeleton } from "@/components/ArtworkGrid";
+import { PageSkeleton } from "@/components/PageSkeleton";
 import { PaletteChips } from "@/components/PaletteChips";
 import { Picture } from "@/components/Picture";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
+import { StyleLink } from "@/components/StyleLink";
 import { ToggleAction } from "@/components/ToggleAction";
 import { api, call } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
-import { lifespan, paletteGradient, styleLabel } from "@/lib/artwork";
+import { lifespan, paletteGradient } from "@/lib/artwork";
 import { formatDimensions, formatEdition, formatPrice, pluralise } from "@/lib/format";
 import { useRouteId } from "@/lib/route";
 import { useSession } from "@/lib/session";
@@ -50,14 +51,7 @@ function isUnavailable(error: unknown): boolean {
 
 function NotAvailable() {
   return (
-    <StateMessage
-      title="This artwork is not available"
-      action={
-        <Link href="/" className="btn-primary">
-          Discover other works
-        </Link>
-      }
-    >
+    <StateMessage title="This artwork is not available" link={{ href: "/", label: "Discover other works" }}>
       <p>It may have been withdrawn by the artist, or the link may be mistyped.</p>
     </StateMessage>
   );
@@ -206,12 +200,7 @@ function Keywords({ artwork }: { artwork: Artwork }) {
       <ul className="mt-2 flex flex-wrap gap-2 text-sm">
         {artwork.styles.map((style) => (
           <li key={`style-${style}`}>
-            <Link
-              href={`/search/?style=${encodeURIComponent(style)}`}
-              className="inline-block rounded-full border border-stone-300 bg-white px-3 py-1 text-stone-800 hover:border-stone-500"
-            >
-              {styleLabel(style)}
-            </Link>
+            <StyleLink style={style} />
           </li>
         ))}
         {artwork.tags.map((tag) => (
@@ -278,10 +267,7 @@ function SimilarWorks({ id }: { id: string }) {
 /** Shaped like the page, similar works included, so nothing jumps when it arrives. */
 function ArtworkSkeleton() {
   return (
-    <div aria-busy="true">
-      <p role="status" className="sr-only">
-        Loading artwork…
-      </p>
+    <PageSkeleton label="Loading artwork…">
       <div className="grid gap-8 lg:grid-cols-[minmax(0,7fr)_minmax(0,5fr)] lg:gap-12" aria-hidden="true">
         <div className="mx-auto aspect-[4/5] max-h-[75vh] w-full animate-pulse rounded-md bg-stone-200 motion-reduce:animate-none" />
         <div className="flex flex-col gap-4">
@@ -295,6 +281,6 @@ function ArtworkSkeleton() {
         <div className="mb-6 h-8 w-48 animate-pulse rounded bg-stone-200 motion-reduce:animate-none" />
         <GridSkeleton count={5} />
       </div>
-    </div>
+    </PageSkeleton>
   );
 }

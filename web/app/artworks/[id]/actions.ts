@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, call } from "@/lib/api/client";
 import { describeError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
-import { useRequireSignIn } from "@/lib/signin";
+import { useRequireSignIn, useSignedInToggle } from "@/lib/signin";
 import { useSession } from "@/lib/session";
 
 function record(artworkId: string, kind: Schemas["InteractionKind"]) {
@@ -41,31 +41,20 @@ export function useArtworkActions(artworkId: string) {
   });
   const savedOnServer = saves.data?.items.some((work) => work.id === artworkId) ?? false;
 
-  // What the person chose here, ahead of the server's answer; null follows it.
-  const [savedChoice, setSavedChoice] = useState<boolean | null>(null);
   const [liked, setLiked] = useState(false);
-  const [saving, setSaving] = useState(false);
   const [liking, setLiking] = useState(false);
   const [failure, setFailure] = useState("");
-  const saved = userId === null ? false : (savedChoice ?? savedOnServer);
-
-  async function toggleSave() {
-    if (saving || !(await requireSignIn())) return;
-    const next = !saved;
-    setSavedChoice(next);
-    setSaving(true);
-    setFailure("");
-    try {
-      if (next) await record(artworkId, "save");
+  const save = useSignedInToggle({
+    current: savedOnServer,
+    send: async (on) => {
+      if (on) await record(artworkId, "save");
       else await call(() => api.DELETE("/api/me/saves/{artwork_id}", { params: { path: { artwork_id: artworkId } } }));
       await queryClient.invalidateQueries({ queryKey: ["saves"] });
-    } catch (error) {
-      setSavedChoice(!next);
-      setFailure(next ? `Could not save: ${describeError(error)}` : `Could not remove from saved: ${describeError(error)}`);
-    } finally {
-      setSaving(false);
-    }
-  }
+    },
+    report: setFailure,
+    describe: (on, error) => (on ? `Could not save: ${describeError(error)}` : `Could not remove from saved: ${describeError(error)}`),
+  });
+  const saved = userId === null ? false : save.on;
 
   // A like is a signal for recommendations, with no way to take it back in
   // the API, so pressing it again leaves it liked.
@@ -84,5 +73,5 @@ export function useArtworkActions(artworkId: string) {
     }
   }
 
-  return { saved, liked, saving, liking, failure, toggleSave, like };
+  return { saved, liked, saving: save.busy, liking, failure, toggleSave: save.toggle, like };
 }

@@ -32,11 +32,7 @@ export function EditArtwork() {
         ) : (
           <StateMessage
             title="No artwork chosen"
-            action={
-              <Link href="/studio/" className="btn-secondary">
-                Back to the studio
-              </Link>
-            }
+            link={{ href: "/studio/", label: "Back to the studio", secondary: true }}
           >
             <p>Pick a work from your studio to edit it.</p>
           </StateMessage>
@@ -103,11 +99,7 @@ function Editor({ id }: { id: string }) {
       return (
         <StateMessage
           title="Artwork not found"
-          action={
-            <Link href="/studio/" className="btn-secondary">
-              Back to the studio
-            </Link>
-          }
+          link={{ href: "/studio/", label: "Back to the studio", secondary: true }}
         >
           <p>It may have been removed, or it belongs to another artist.</p>
         </StateMessage>
