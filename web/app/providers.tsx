@@ -5,7 +5,7 @@ import { MotionConfig } from "framer-motion";
 import { useEffect, useState, type ReactNode } from "react";
 
 import { ApiError } from "@/lib/api/problem";
-import { refreshSession } from "@/lib/session";
+import { restoreSession } from "@/lib/session";
 
 function makeQueryClient() {
   return new QueryClient({
@@ -23,7 +23,7 @@ function makeQueryClient() {
 export function Providers({ children }: { children: ReactNode }) {
   const [client] = useState(makeQueryClient);
   useEffect(() => {
-    void refreshSession();
+    void restoreSession();
   }, []);
   return (
     <QueryClientProvider client={client}>

@@ -17,13 +17,15 @@ export function CategoryStrip() {
   return (
     <nav aria-label="Categories" className="mb-8 min-h-9">
       {categories.length > 0 && (
-        <ul className="flex flex-wrap gap-2">
+        // One row that scrolls sideways on narrow screens: wrapping would
+        // push the feed down when the list arrives.
+        <ul className="-mx-1 flex gap-2 overflow-x-auto px-1 pb-1">
           {categories.map((category) => (
             <li key={category.id}>
               <Link
                 href={`/search/?category=${encodeURIComponent(category.slug)}`}
                 prefetch={false}
-                className="inline-block rounded-full border border-stone-300 bg-white px-4 py-1.5 text-sm text-stone-800 hover:border-stone-500"
+                className="inline-block whitespace-nowrap rounded-full border border-stone-300 bg-white px-4 py-1.5 text-sm text-stone-800 hover:border-stone-500"
               >
                 {category.name}
               </Link>

@@ -3,13 +3,30 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { sessionView } from "@/test/fixtures";
 import { json, problem, requests, route, unreachable } from "@/test/network";
 
-import { refreshSession, safeNextPath, useSession } from "./session";
+import { acceptSession, forgetSession, refreshSession, restoreSession, safeNextPath, useSession } from "./session";
 
 const session = sessionView({ role: "artist" });
 
 beforeEach(() => useSession.setState({ status: "restoring", user: null, accessToken: null }));
 
 describe("restoring the session", () => {
+  it("does not ask a browser that never signed in", async () => {
+    forgetSession();
+    useSession.setState({ status: "restoring" });
+    expect(await restoreSession()).toBe(false);
+    expect(requests).toHaveLength(0);
+    expect(useSession.getState().status).toBe("signed-out");
+  });
+
+  it("asks through the cookie once this browser has signed in", async () => {
+    acceptSession(session);
+    useSession.setState({ status: "restoring", user: null, accessToken: null });
+    route({ "POST /api/auth/refresh": json(session) });
+    expect(await restoreSession()).toBe(true);
+    expect(requests.map((r) => new URL(r.url).pathname)).toEqual(["/api/auth/refresh"]);
+    expect(useSession.getState().status).toBe("signed-in");
+  });
+
   it("shares one refresh between concurrent callers, as refresh tokens rotate", async () => {
     let answer!: (response: Response) => void;
     route({ "POST /api/auth/refresh": () => new Promise<Response>((resolve) => (answer = resolve)) });

@@ -19,7 +19,30 @@ export function currentAccessToken(): string | null {
   return useSession.getState().accessToken;
 }
 
+/** Remembers that this browser holds a refresh cookie. Scripts cannot read
+ * the cookie itself (HttpOnly), and without this mark every visitor's page
+ * load would ask to refresh a session that does not exist. */
+const SESSION_MARK = "atelier.session";
+
+function markSession(present: boolean): void {
+  try {
+    if (present) localStorage.setItem(SESSION_MARK, "1");
+    else localStorage.removeItem(SESSION_MARK);
+  } catch {
+    // Storage can be disabled; the restore then simply always asks.
+  }
+}
+
+function mayHaveSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_MARK) !== null;
+  } catch {
+    return true;
+  }
+}
+
 export function acceptSession(session: Schemas["SessionView"]): void {
+  markSession(true);
   useSession.setState({ status: "signed-in", user: session.user, accessToken: session.access_token });
 }
 
@@ -28,7 +51,18 @@ export function updateUser(user: User): void {
 }
 
 export function forgetSession(): void {
+  markSession(false);
   useSession.setState({ status: "signed-out", user: null, accessToken: null });
+}
+
+/** On page load: signs back in through the refresh cookie when this browser
+ * has signed in before, and settles as signed out at once otherwise. */
+export function restoreSession(): Promise<boolean> {
+  if (!mayHaveSession()) {
+    forgetSession();
+    return Promise.resolve(false);
+  }
+  return refreshSession();
 }
 
 let refreshing: Promise<boolean> | null = null;

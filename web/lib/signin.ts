@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-import { refreshSession, useSession } from "./session";
+import { restoreSession, useSession } from "./session";
 
 /** The sign-in page's address that comes back to where the person was. */
 export function signInHref(location: Pick<Location, "pathname" | "search">): string {
@@ -18,7 +18,7 @@ export function signInHref(location: Pick<Location, "pathname" | "search">): str
 export function useRequireSignIn(): () => Promise<boolean> {
   const router = useRouter();
   return async () => {
-    if (useSession.getState().status === "restoring") await refreshSession();
+    if (useSession.getState().status === "restoring") await restoreSession();
     if (useSession.getState().status === "signed-in") return true;
     router.push(signInHref(window.location));
     return false;
