@@ -104,6 +104,6 @@ mod tests {
         assert_eq!(lines.len(), report.files);
         assert_eq!(report.accepted, 1);
         assert_eq!(lines.iter().filter(|l| l.contains(": rejected: ")).count(), report.files - 1);
-        assert!(lines.iter().any(|l| l.starts_with("wrong_extension_png_content.jpg: 600x400 4 variants")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.starts_with("wrong_extension_png_content.jpg: 600x400 6 variants")), "{lines:?}");
     }
 }

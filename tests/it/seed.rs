@@ -124,7 +124,7 @@ async fn dataset_images_become_published_artworks_with_processed_images() {
     assert_eq!(scream["artist"]["name"], "Edvard Munch");
     assert_eq!(scream["year"], 1893);
     assert_eq!(scream["category"]["slug"], "painting");
-    assert_eq!(scream["images"][0]["variants"].as_array().unwrap().len(), 6);
+    assert_eq!(scream["images"][0]["variants"].as_array().unwrap().len(), 8);
     // Two pictures of the same painting by the same artist are not a theft.
     let van_gogh = app.get(&format!("/api/artists/{}/artworks", items.iter().find(|a| a["title"] == "The Starry Night").unwrap()["artist"]["slug"].as_str().unwrap()), None).await;
     assert_eq!(van_gogh.body["items"].as_array().unwrap().len(), 2);

@@ -98,7 +98,7 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     assert_eq!((image["source_format"].as_str(), image["color_type"].as_str()), (Some("image/jpeg"), Some("Rgb8")));
     let variants = image["variants"].as_array().unwrap();
     let shapes: Vec<(i64, &str)> = variants.iter().map(|v| (v["width"].as_i64().unwrap(), v["format"].as_str().unwrap())).collect();
-    assert_eq!(shapes, [(320, "jpeg"), (320, "webp"), (800, "jpeg"), (800, "webp"), (1024, "jpeg"), (1024, "webp")], "never upscaled past 1024");
+    assert_eq!(shapes, [(320, "jpeg"), (320, "webp"), (480, "jpeg"), (480, "webp"), (800, "jpeg"), (800, "webp"), (1024, "jpeg"), (1024, "webp")], "never upscaled past 1024");
 
     let webp = variants.iter().find(|v| v["format"] == "webp" && v["width"] == 800).unwrap();
     let url = webp["url"].as_str().unwrap();
@@ -285,9 +285,9 @@ async fn processing_the_same_upload_twice_at_once_stores_one_set_of_variants() {
     .fetch_one(&app.ctx.db)
     .await
     .unwrap();
-    assert_eq!((images, variants), (1, 6));
+    assert_eq!((images, variants), (1, 8));
     let stored: Vec<_> = walk(&app.blob_dir.join("images")).into_iter().collect();
-    assert_eq!(stored.len(), 6, "{stored:?}");
+    assert_eq!(stored.len(), 8, "{stored:?}");
     let fetched = app.get(&format!("/api/artworks/{artwork_id}"), None).await;
     assert_eq!(fetched.header("etag"), Some("\"2\""), "one new version, not two");
 }

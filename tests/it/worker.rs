@@ -90,7 +90,7 @@ async fn a_worker_killed_mid_job_loses_nothing_and_the_job_runs_once_more() {
     .fetch_one(&app.ctx.db)
     .await
     .unwrap();
-    assert_eq!((images, variants, dead), (1, 6, 0));
+    assert_eq!((images, variants, dead), (1, 8, 0));
     // The finished job is acknowledged shortly after the upload turns ready.
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut jobs_left = jobs_left;

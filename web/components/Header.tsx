@@ -30,7 +30,10 @@ export function Header() {
         aria-label="Main"
         className="mx-auto grid max-w-7xl grid-cols-[1fr_auto] items-center gap-x-6 px-4 sm:grid-cols-[auto_1fr_auto] sm:px-6"
       >
-        <Link href="/" className="py-3 font-serif text-2xl font-semibold tracking-tight">
+        {/* No prefetching from the header: on a slow link its pages would
+            compete with the one being opened, and each is a small static
+            file that loads quickly when asked for. */}
+        <Link href="/" prefetch={false} className="py-3 font-serif text-2xl font-semibold tracking-tight">
           Atelier
         </Link>
         {/* On phones the links get a row of their own under the name, so none hide behind a menu. */}
@@ -41,6 +44,7 @@ export function Header() {
               <li key={link.href}>
                 <Link
                   href={link.href}
+                  prefetch={false}
                   aria-current={current ? "page" : undefined}
                   className="block rounded-md px-3 py-2.5 whitespace-nowrap text-stone-700 hover:bg-stone-100 hover:text-stone-900 aria-[current=page]:font-medium aria-[current=page]:text-stone-900 sm:py-2"
                 >
@@ -64,11 +68,12 @@ export function Header() {
             <>
               <Link
                 href="/signin/"
+                prefetch={false}
                 className="rounded-md px-2 py-1.5 text-stone-800 hover:bg-stone-100 hover:text-stone-900"
               >
                 Sign in
               </Link>
-              <Link href="/signup/" className="btn-primary px-4 py-1.5">
+              <Link href="/signup/" prefetch={false} className="btn-primary px-4 py-1.5">
                 Join
               </Link>
             </>
