@@ -1,5 +1,6 @@
 "use client";
 
+import { m } from "framer-motion";
 import { useEffect, useId, useRef, type ReactNode } from "react";
 
 type Props = {
@@ -46,7 +47,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, pending, er
       className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg bg-white p-6 text-stone-900 shadow-xl backdrop:bg-stone-900/50"
     >
       {open && (
-        <>
+        <m.div initial={{ opacity: 0, scale: 0.96 }} animate={{ opacity: 1, scale: 1 }} transition={{ duration: 0.15 }}>
           <h2 id={titleId} className="font-serif text-xl">
             {title}
           </h2>
@@ -69,7 +70,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, pending, er
               {pending ? "Working…" : confirmLabel}
             </button>
           </div>
-        </>
+        </m.div>
       )}
     </dialog>
   );

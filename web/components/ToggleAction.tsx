@@ -1,3 +1,7 @@
+"use client";
+
+import { m } from "framer-motion";
+
 type Icon = "save" | "like" | "follow";
 
 type Props = {
@@ -30,8 +34,11 @@ export function ToggleAction({ label, icon, pressed, busy, onToggle }: Props) {
           : "border-stone-300 bg-white text-stone-900 hover:border-stone-500"
       }`}
     >
-      <svg
+      {/* A small pop when the choice is made; still for reduced motion. */}
+      <m.svg
         aria-hidden="true"
+        animate={{ scale: pressed ? [1, 1.35, 1] : 1 }}
+        transition={{ duration: 0.3, ease: "easeOut" }}
         viewBox="0 0 24 24"
         className="h-4 w-4"
         fill={filled ? "currentColor" : "none"}
@@ -41,7 +48,7 @@ export function ToggleAction({ label, icon, pressed, busy, onToggle }: Props) {
         strokeLinejoin="round"
       >
         <path d={pressed && icon === "follow" ? "M5 12l5 5L19 7" : PATHS[icon]} />
-      </svg>
+      </m.svg>
       {label}
     </button>
   );
