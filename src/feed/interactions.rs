@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(idempotency::keyed(routes!(record_interaction)))
         .routes(routes!(list_saves))
         .routes(routes!(unsave))
+        .routes(routes!(unlike))
         .routes(routes!(list_interactions, forget_interactions))
 }
 
@@ -171,12 +172,39 @@ async fn unsave(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Take back a like: the like leaves your interaction memory, and your taste
+/// is learnt again without it. Views, saves and the rest stay.
+#[utoipa::path(delete, path = "/api/me/likes/{artwork_id}", tag = "interactions", security(("bearer" = [])),
+    params(("artwork_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "No longer liked (also when it never was)"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn unlike(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(artwork_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    principal.require(Permission::Interact)?;
+    let mut tx = ctx.db.begin().await?;
+    sqlx::query("DELETE FROM interactions WHERE user_id = $1 AND artwork_id = $2 AND kind = 'like'")
+        .bind(principal.user_id)
+        .bind(artwork_id)
+        .execute(&mut *tx)
+        .await?;
+    super::taste::mark_stale(&mut tx, principal.user_id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InteractionsQuery {
     /// Return interactions older than this one (its id, from the previous page).
     pub before: Option<Uuid>,
+    /// Only your interactions with this artwork, e.g. to show whether you liked it.
+    pub artwork_id: Option<Uuid>,
     /// 1–200, default 50.
     pub limit: Option<i64>,
 }
@@ -210,12 +238,13 @@ async fn list_interactions(
     let entries: Vec<MemoryEntry> = sqlx::query_as(
         "SELECT i.id, i.artwork_id, a.title AS artwork_title, i.kind::text AS kind, i.created_at
          FROM interactions i JOIN artworks a ON a.id = i.artwork_id
-         WHERE i.user_id = $1 AND ($2::uuid IS NULL OR i.id < $2)
+         WHERE i.user_id = $1 AND ($2::uuid IS NULL OR i.id < $2) AND ($4::uuid IS NULL OR i.artwork_id = $4)
          ORDER BY i.id DESC LIMIT $3",
     )
     .bind(principal.user_id)
     .bind(query.before)
     .bind(limit)
+    .bind(query.artwork_id)
     .fetch_all(&ctx.db)
     .await?;
     Ok(Json(entries))

@@ -40,3 +40,56 @@ async fn interactions_are_remembered_and_saves_listed() {
     assert_problem(&purchase, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(&app.get("/api/me/saves", None).await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_like_can_be_looked_up_and_taken_back() {
+    let app = spawn_app().await;
+    let artist = app.artist("liked-artist").await;
+    let liked = app.artwork(&artist, json!({"title": "Liked"})).await;
+    let other = app.artwork(&artist, json!({"title": "Other"})).await;
+    let (collector, _, user_id) = app.register("liker@example.com", "collector").await;
+    let (someone_else, _, _) = app.register("bystander@example.com", "collector").await;
+    let id = liked["id"].as_str().unwrap();
+    for (token, artwork, kind) in
+        [(&collector, &liked, "view"), (&collector, &liked, "like"), (&collector, &other, "like"), (&someone_else, &liked, "like")]
+    {
+        let response = app.post("/api/interactions", Some(token), json!({"artwork_id": artwork["id"], "kind": kind})).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    }
+    let kinds_with = |token: String| {
+        let app = &app;
+        async move {
+            let response = app.get(&format!("/api/me/interactions?artwork_id={id}"), Some(&token)).await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+            let entries = response.body.as_array().unwrap().clone();
+            assert!(entries.iter().all(|e| e["artwork_id"] == id), "{entries:?}");
+            entries.iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds_with(collector.clone()).await, ["like", "view"]);
+
+    // The taste is learnt again without the like.
+    sqlx::query("UPDATE user_taste SET stale = false WHERE user_id = $1").bind(user_id).execute(&app.ctx.db).await.unwrap();
+    let unlike = app.call(Method::DELETE, &format!("/api/me/likes/{id}"), Some(&collector), None).await;
+    assert_eq!(unlike.status, StatusCode::NO_CONTENT);
+    let stale: bool =
+        sqlx::query_scalar("SELECT stale FROM user_taste WHERE user_id = $1").bind(user_id).fetch_one(&app.ctx.db).await.unwrap();
+    assert!(stale);
+    assert_eq!(kinds_with(collector.clone()).await, ["view"]);
+    let again = app.call(Method::DELETE, &format!("/api/me/likes/{id}"), Some(&collector), None).await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT, "taking back a like twice is the same as once");
+
+    // Only that like of that collector went.
+    let other_kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind::text FROM interactions WHERE user_id = $1 AND artwork_id = $2",
+    )
+    .bind(user_id)
+    .bind(other["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap())
+    .fetch_all(&app.ctx.db)
+    .await
+    .unwrap();
+    assert_eq!(other_kinds, ["like"]);
+    assert_eq!(kinds_with(someone_else.clone()).await, ["like"]);
+    assert_problem(&app.call(Method::DELETE, &format!("/api/me/likes/{id}"), None, None).await, StatusCode::UNAUTHORIZED);
+    assert_problem(&app.get("/api/me/interactions?artwork_id=not-an-id", Some(&collector)).await, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -87,6 +87,13 @@ test("a collector finds the work by a paraphrase, saves it and gets new recommen
   const save = page.getByRole("button", { name: "Save", exact: true });
   await save.click();
   await expect(save).toHaveAttribute("aria-pressed", "true");
+  // Likes and saves are remembered across visits.
+  const like = page.getByRole("button", { name: "Like", exact: true });
+  await like.click();
+  await expect(like).toHaveAttribute("aria-pressed", "true");
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Like", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("button", { name: "Save", exact: true })).toHaveAttribute("aria-pressed", "true");
 
   await page.goto("/collection/");
   await expect(page.getByRole("list", { name: "Saved works" }).getByRole("link", { name: title })).toBeVisible();

@@ -393,6 +393,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/likes/{artwork_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take back a like: the like leaves your interaction memory, and your taste
+         *     is learnt again without it. Views, saves and the rest stay.
+         */
+        delete: operations["unlike"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/preferences": {
         parameters: {
             query?: never;
@@ -2394,6 +2414,8 @@ export interface operations {
     list_interactions: {
         parameters: {
             query?: {
+                /** @description Only your interactions with this artwork, e.g. to show whether you liked it. */
+                artwork_id?: string;
                 /** @description Return interactions older than this one (its id, from the previous page). */
                 before?: string;
                 /** @description 1–200, default 50. */
@@ -2441,6 +2463,34 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlike: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                artwork_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No longer liked (also when it never was) */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -134,4 +134,30 @@ describe("the artwork page", () => {
     expect(interactions.sort()).toEqual(["like", "view"]);
     expect(requests.find((r) => r.method === "POST")!.headers.get("Authorization")).toBe("Bearer token");
   });
+
+  it("shows a like from the collector's memory and takes it back", async () => {
+    useSession.setState({ status: "signed-in", user: collector, accessToken: "token" });
+    let remembered = [{ id: "i-1", artwork_id: id, artwork_title: artworkView.title, kind: "like", created_at: "2026-11-25T00:00:00Z" }];
+    route({
+      ...publicRoutes,
+      "GET /api/me/saves": json({ items: [], next_cursor: null }),
+      "GET /api/me/interactions": (request) => {
+        expect(new URL(request.url).searchParams.get("artwork_id")).toBe(id);
+        return json(remembered);
+      },
+      [`DELETE /api/me/likes/${id}`]: () => {
+        remembered = [];
+        return new Response(null, { status: 204 });
+      },
+      "POST /api/interactions": async (request) =>
+        json({ ...((await request.json()) as object), id: "i-2", created_at: "2026-11-25T00:00:00Z" }, 201),
+    });
+    renderWithQueries(<ArtworkPage />);
+
+    const like = await screen.findByRole("button", { name: "Like" });
+    await waitFor(() => expect(like).toHaveAttribute("aria-pressed", "true"));
+    await userEvent.click(like);
+    await waitFor(() => expect(like).toHaveAttribute("aria-pressed", "false"));
+    expect(requests.some((r) => r.method === "DELETE" && r.url.endsWith(`/api/me/likes/${id}`))).toBe(true);
+  });
 });

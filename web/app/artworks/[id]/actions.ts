@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, call } from "@/lib/api/client";
 import { describeError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
-import { useRequireSignIn, useSignedInToggle } from "@/lib/signin";
+import { useSignedInToggle } from "@/lib/signin";
 import { useSession } from "@/lib/session";
 
 function record(artworkId: string, kind: Schemas["InteractionKind"]) {
@@ -31,7 +31,6 @@ const SAVES_CHECKED = 100;
 
 export function useArtworkActions(artworkId: string) {
   const queryClient = useQueryClient();
-  const requireSignIn = useRequireSignIn();
   const userId = useSession((s) => (s.status === "signed-in" ? (s.user?.id ?? null) : null));
 
   const saves = useQuery({
@@ -41,8 +40,14 @@ export function useArtworkActions(artworkId: string) {
   });
   const savedOnServer = saves.data?.items.some((work) => work.id === artworkId) ?? false;
 
-  const [liked, setLiked] = useState(false);
-  const [liking, setLiking] = useState(false);
+  // Whether this collector likes the work: their memory of it holds a like.
+  const memory = useQuery({
+    queryKey: ["interactions", userId, artworkId],
+    queryFn: () => call(() => api.GET("/api/me/interactions", { params: { query: { artwork_id: artworkId, limit: 200 } } })),
+    enabled: userId !== null,
+  });
+  const likedOnServer = memory.data?.some((entry) => entry.kind === "like") ?? false;
+
   const [failure, setFailure] = useState("");
   const save = useSignedInToggle({
     current: savedOnServer,
@@ -56,22 +61,17 @@ export function useArtworkActions(artworkId: string) {
   });
   const saved = userId === null ? false : save.on;
 
-  // A like is a signal for recommendations, with no way to take it back in
-  // the API, so pressing it again leaves it liked.
-  async function like() {
-    if (liking || liked || !(await requireSignIn())) return;
-    setLiked(true);
-    setLiking(true);
-    setFailure("");
-    try {
-      await record(artworkId, "like");
-    } catch (error) {
-      setLiked(false);
-      setFailure(`Could not like: ${describeError(error)}`);
-    } finally {
-      setLiking(false);
-    }
-  }
+  const like = useSignedInToggle({
+    current: likedOnServer,
+    send: async (on) => {
+      if (on) await record(artworkId, "like");
+      else await call(() => api.DELETE("/api/me/likes/{artwork_id}", { params: { path: { artwork_id: artworkId } } }));
+      await queryClient.invalidateQueries({ queryKey: ["interactions"] });
+    },
+    report: setFailure,
+    describe: (on, error) => (on ? `Could not like: ${describeError(error)}` : `Could not take back the like: ${describeError(error)}`),
+  });
+  const liked = userId === null ? false : like.on;
 
-  return { saved, liked, saving: save.busy, liking, failure, toggleSave: save.toggle, like };
+  return { saved, liked, saving: save.busy, liking: like.busy, failure, toggleSave: save.toggle, toggleLike: like.toggle };
 }
