@@ -1,7 +1,6 @@
 "use client";
 
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { LazyMotion, MotionConfig } from "framer-motion";
 import { useEffect, useState, type ReactNode } from "react";
 
 import { ApiError } from "@/lib/api/problem";
@@ -20,8 +19,6 @@ function makeQueryClient() {
   });
 }
 
-const loadMotionFeatures = () => import("@/lib/motion-features").then((module) => module.default);
-
 export function Providers({ children }: { children: ReactNode }) {
   const [client] = useState(makeQueryClient);
   useEffect(() => {
@@ -29,13 +26,7 @@ export function Providers({ children }: { children: ReactNode }) {
   }, []);
   return (
     <QueryClientProvider client={client}>
-      {/* Motion follows the visitor's reduced-motion setting, and its engine
-          arrives in a chunk of its own rather than in every page's scripts. */}
-      <MotionConfig reducedMotion="user">
-        <LazyMotion features={loadMotionFeatures} strict>
-          {children}
-        </LazyMotion>
-      </MotionConfig>
+      {children}
     </QueryClientProvider>
   );
 }

@@ -3,6 +3,8 @@
 import { m } from "framer-motion";
 import { useEffect, useId, useRef, type ReactNode } from "react";
 
+import { Motion } from "./Motion";
+
 type Props = {
   open: boolean;
   title: string;
@@ -47,30 +49,32 @@ export function ConfirmDialog({ open, title, children, confirmLabel, pending, er
       className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg bg-white p-6 text-stone-900 shadow-xl backdrop:bg-stone-900/50"
     >
       {open && (
-        <m.div initial={{ opacity: 0, scale: 0.96 }} animate={{ opacity: 1, scale: 1 }} transition={{ duration: 0.15 }}>
-          <h2 id={titleId} className="font-serif text-xl">
-            {title}
-          </h2>
-          <div className="mt-3 text-sm text-stone-700">{children}</div>
-          {error && (
-            <p role="alert" className="mt-3 text-sm text-red-800">
-              {error}
-            </p>
-          )}
-          <div className="mt-6 flex flex-wrap justify-end gap-3">
-            <button type="button" className="btn-secondary" onClick={onCancel} autoFocus>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="btn-primary bg-red-800 hover:bg-red-700"
-              onClick={onConfirm}
-              disabled={pending}
-            >
-              {pending ? "Working…" : confirmLabel}
-            </button>
-          </div>
-        </m.div>
+        <Motion>
+          <m.div initial={{ opacity: 0, scale: 0.96 }} animate={{ opacity: 1, scale: 1 }} transition={{ duration: 0.15 }}>
+            <h2 id={titleId} className="font-serif text-xl">
+              {title}
+            </h2>
+            <div className="mt-3 text-sm text-stone-700">{children}</div>
+            {error && (
+              <p role="alert" className="mt-3 text-sm text-red-800">
+                {error}
+              </p>
+            )}
+            <div className="mt-6 flex flex-wrap justify-end gap-3">
+              <button type="button" className="btn-secondary" onClick={onCancel} autoFocus>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="btn-primary bg-red-800 hover:bg-red-700"
+                onClick={onConfirm}
+                disabled={pending}
+              >
+                {pending ? "Working…" : confirmLabel}
+              </button>
+            </div>
+          </m.div>
+        </Motion>
       )}
     </dialog>
   );

@@ -2,6 +2,8 @@
 
 import { m } from "framer-motion";
 
+import { Motion } from "./Motion";
+
 type Icon = "save" | "like" | "follow";
 
 type Props = {
@@ -35,20 +37,22 @@ export function ToggleAction({ label, icon, pressed, busy, onToggle }: Props) {
       }`}
     >
       {/* A small pop when the choice is made; still for reduced motion. */}
-      <m.svg
-        aria-hidden="true"
-        animate={{ scale: pressed ? [1, 1.35, 1] : 1 }}
-        transition={{ duration: 0.3, ease: "easeOut" }}
-        viewBox="0 0 24 24"
-        className="h-4 w-4"
-        fill={filled ? "currentColor" : "none"}
-        stroke="currentColor"
-        strokeWidth={2}
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      >
-        <path d={pressed && icon === "follow" ? "M5 12l5 5L19 7" : PATHS[icon]} />
-      </m.svg>
+      <Motion>
+        <m.svg
+          aria-hidden="true"
+          animate={{ scale: pressed ? [1, 1.35, 1] : 1 }}
+          transition={{ duration: 0.3, ease: "easeOut" }}
+          viewBox="0 0 24 24"
+          className="h-4 w-4"
+          fill={filled ? "currentColor" : "none"}
+          stroke="currentColor"
+          strokeWidth={2}
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        >
+          <path d={pressed && icon === "follow" ? "M5 12l5 5L19 7" : PATHS[icon]} />
+        </m.svg>
+      </Motion>
       {label}
     </button>
   );
