@@ -77,6 +77,12 @@ as_root() {
   fi
 }
 
+# A loopback port the kernel reports free now; the server given it binds it a
+# moment later.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 apt_install() {
   command -v apt-get >/dev/null 2>&1 \
     || die "cannot install $*: no apt-get on this machine; install it by hand"

@@ -40,10 +40,6 @@ standins_install_s3s() {
     --root "$ATELIER_TOOLS_DIR" --quiet >&2
 }
 
-# A port the kernel reports free now; the stand-in binds it a moment later.
-standins_free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 standins_wait_port() {
   local name="$1" pid="$2" port="$3" log_file="$4" tries=0
@@ -95,7 +91,7 @@ standins_start() {
   on_exit standins_stop
   mkdir -p "$STANDINS_DIR/s3s-root"
 
-  moto_port="$(standins_free_port)"
+  moto_port="$(free_port)"
   log "starting moto on 127.0.0.1:$moto_port (log: $STANDINS_DIR/moto.log)"
   "$MOTO_BIN" -H 127.0.0.1 -p "$moto_port" >"$STANDINS_DIR/moto.log" 2>&1 </dev/null &
   STANDINS_PIDS+=("$!")
@@ -104,7 +100,7 @@ standins_start() {
   # A fresh key pair per run: nothing outside this run can sign for it.
   ATELIER_TEST_S3S_ACCESS_KEY="atelier-test"
   ATELIER_TEST_S3S_SECRET_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-  s3s_port="$(standins_free_port)"
+  s3s_port="$(free_port)"
   log "starting s3s-fs on 127.0.0.1:$s3s_port (log: $STANDINS_DIR/s3s-fs.log)"
   "$S3S_BIN" --host 127.0.0.1 --port "$s3s_port" \
     --access-key "$ATELIER_TEST_S3S_ACCESS_KEY" --secret-key "$ATELIER_TEST_S3S_SECRET_KEY" \

@@ -50,14 +50,16 @@ webstack_start() {
     awk -F'\t' -v name="$(basename "$file")" '$1 == name' "$datasets/images/MANIFEST.tsv" >>"$WEBSTACK_DIR/images/MANIFEST.tsv"
   done
 
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   # A subshell's exports stay out of the calling script's environment.
   (
-    export DATABASE_URL="$(pg_url_with_db "$DATABASE_URL" "$WEBSTACK_DB")"
+    DATABASE_URL="$(pg_url_with_db "$DATABASE_URL" "$WEBSTACK_DB")"
+    export DATABASE_URL
     export APP_ENV=development LOG_FORMAT=json RUST_LOG="${RUST_LOG:-info}"
     export BIND_ADDR="127.0.0.1:$port" WEB_DIR="$ATELIER_ROOT/web/out" BLOB_DIR="$WEBSTACK_DIR/blobs"
     export JWT_SIGNING_KEY_FILE="$WEBSTACK_DIR/jwt.pem"
-    export BLOB_SIGNING_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+    BLOB_SIGNING_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+    export BLOB_SIGNING_SECRET
     # Browser tests sign up several accounts from one address in a minute.
     export RATE_LIMIT_AUTH_IP=1000,1000 RATE_LIMIT_UPLOADS_IP=1000,1000 RATE_LIMIT_SEARCH_IP=1000,1000
     "$bin" keygen --out "$JWT_SIGNING_KEY_FILE" >&2
