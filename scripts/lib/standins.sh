@@ -7,7 +7,6 @@
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ATELIER_TOOLS_DIR="${ATELIER_TOOLS_DIR:-$HOME/.cache/atelier-tools}"
 MOTO_VERSION=5.2.5
 # 0.14 is the newest release that builds on stable Rust here.
 S3S_FS_VERSION=0.14.1
@@ -16,15 +15,8 @@ STANDINS_PIDS=()
 
 standins_install_moto() {
   local venv="$ATELIER_TOOLS_DIR/moto-$MOTO_VERSION"
+  tools_venv "$venv" "moto[server]==$MOTO_VERSION"
   MOTO_BIN="$venv/bin/moto_server"
-  # The marker is written last, so an interrupted install is redone.
-  [[ -f "$venv/.installed" && -x "$MOTO_BIN" ]] && return 0
-  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
-  log "installing moto[server]==$MOTO_VERSION into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv" || die "python3 -m venv failed; install python3-venv and retry"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
-  touch "$venv/.installed"
 }
 
 standins_install_s3s() {
@@ -39,7 +31,6 @@ standins_install_s3s() {
   env -u CARGO_TARGET_DIR cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked \
     --root "$ATELIER_TOOLS_DIR" --quiet >&2
 }
-
 
 standins_wait_port() {
   local name="$1" pid="$2" port="$3" log_file="$4" tries=0
