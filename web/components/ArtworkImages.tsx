@@ -13,6 +13,7 @@ import {
   ACCEPTED_TYPES,
   advance,
   declaredType,
+  MAX_UPLOAD_LABEL,
   percentSent,
   pollInterval,
   refuseFile,
@@ -111,7 +112,7 @@ export function ArtworkImages({ artwork, onSettled }: Props) {
           >
             <span className="font-medium text-stone-900">Add image</span>
             <span id="add-image-hint" className="text-sm text-stone-600">
-              JPEG, PNG, WebP or TIFF, up to 50 MB
+              JPEG, PNG, WebP or TIFF, up to {MAX_UPLOAD_LABEL}
             </span>
           </label>
           <input

@@ -3,7 +3,9 @@ import type { Schemas } from "@/lib/api/types";
 type Upload = Schemas["UploadView"];
 
 export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff"] as const;
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+// The server's default MAX_UPLOAD_BYTES; the server still checks the real one.
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const MAX_UPLOAD_LABEL = `${MAX_UPLOAD_BYTES / (1024 * 1024)} MB`;
 
 const BY_EXTENSION: Record<string, (typeof ACCEPTED_TYPES)[number]> = {
   jpg: "image/jpeg",
@@ -30,7 +32,7 @@ export function declaredType(file: { name: string; type: string }): string | nul
 export function refuseFile(file: { name: string; type: string; size: number }): string | null {
   if (!declaredType(file)) return "Choose a JPEG, PNG, WebP or TIFF image.";
   if (file.size === 0) return "This file is empty.";
-  if (file.size > MAX_UPLOAD_BYTES) return "Images can be at most 50 MB.";
+  if (file.size > MAX_UPLOAD_BYTES) return `Images can be at most ${MAX_UPLOAD_LABEL}.`;
   return null;
 }
 
