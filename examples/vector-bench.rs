@@ -62,7 +62,8 @@ const STYLES: [&str; 16] = [
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let size: usize = std::env::args().nth(1).context("usage: vector-bench SIZE")?.parse().context("SIZE must be a number")?;
+    let size: usize =
+        std::env::args().nth(1).context("usage: vector-bench SIZE")?.parse().context("SIZE must be a number")?;
     let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set")?;
     let pool = db::connect(&url, 2).await?;
     db::migrate(&pool).await?;
@@ -168,7 +169,8 @@ fn random_point(rng: &mut StdRng, artists: &[Uuid]) -> anyhow::Result<VectorPoin
 /// server parsing 384 floats of text per row.
 async fn copy_points(pool: &sqlx::PgPool, size: usize, rng: &mut StdRng) -> anyhow::Result<()> {
     // About 25 works per artist, as in the Tate catalogue.
-    let artists: Vec<Uuid> = (0..size.div_ceil(25)).map(|_| uuid::Builder::from_random_bytes(rng.r#gen()).into_uuid()).collect();
+    let artists: Vec<Uuid> =
+        (0..size.div_ceil(25)).map(|_| uuid::Builder::from_random_bytes(rng.r#gen()).into_uuid()).collect();
     let mut conn = pool.acquire().await?;
     let mut copy = conn.copy_in_raw("COPY vector_points (id, vector, payload) FROM STDIN (FORMAT binary)").await?;
     let mut buf = Vec::with_capacity(COPY_BATCH * (DIMENSION * 8 + 512));

@@ -61,8 +61,13 @@ impl Jobs {
             search::indexing::EMBED_ARTWORK => {
                 let EmbedPayload { artwork_id } = payload(job)?;
                 let embedder = self.ctx.discovery.embedder().await?;
-                let outcome =
-                    search::indexing::embed_artwork(&self.ctx, embedder.as_ref(), self.ctx.discovery.vectors.as_ref(), artwork_id).await?;
+                let outcome = search::indexing::embed_artwork(
+                    &self.ctx,
+                    embedder.as_ref(),
+                    self.ctx.discovery.vectors.as_ref(),
+                    artwork_id,
+                )
+                .await?;
                 tracing::debug!(%artwork_id, ?outcome, "artwork embedding updated");
                 Ok(())
             }

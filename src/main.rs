@@ -136,13 +136,19 @@ async fn reindex(ctx: &AppContext) -> anyhow::Result<()> {
     let embedder = ctx.discovery.embedder().await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")?.progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")?
+            .progress_chars("=> "),
     );
     bar.set_message("embedding");
-    let report = atelier::search::indexing::reindex_all(ctx, embedder.as_ref(), ctx.discovery.vectors.as_ref(), |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    })
+    let report = atelier::search::indexing::reindex_all(
+        ctx,
+        embedder.as_ref(),
+        ctx.discovery.vectors.as_ref(),
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
     .await?;
     bar.finish_and_clear();
     eprintln!(
@@ -170,7 +176,12 @@ async fn eval_search(ctx: &AppContext, queries: &std::path::Path, judgments: &st
     }
     println!();
     for (mode, mean) in MODES.iter().zip(evaluation.mean) {
-        println!("{:<9} nDCG@10 {:.3}  recall@50 {:.3}", format!("{mode:?}").to_lowercase(), mean.ndcg_at_10, mean.recall_at_50);
+        println!(
+            "{:<9} nDCG@10 {:.3}  recall@50 {:.3}",
+            format!("{mode:?}").to_lowercase(),
+            mean.ndcg_at_10,
+            mean.recall_at_50
+        );
     }
     println!("queries: {}", evaluation.per_query.len());
     Ok(())

@@ -25,11 +25,7 @@ impl Password {
         }
         let estimate = zxcvbn::zxcvbn(raw, context);
         if (estimate.score() as u8) < 2 {
-            let hint = estimate
-                .feedback()
-                .and_then(|f| f.warning())
-                .map(|w| format!(": {w}"))
-                .unwrap_or_default();
+            let hint = estimate.feedback().and_then(|f| f.warning()).map(|w| format!(": {w}")).unwrap_or_default();
             return Err(format!("is too easy to guess{hint}"));
         }
         Ok(Self(raw.to_owned()))
@@ -43,9 +39,8 @@ fn hasher() -> Argon2<'static> {
 
 /// Hashing costs tens of milliseconds of CPU: callers run it on the blocking pool.
 pub fn hash(password: &Password) -> anyhow::Result<String> {
-    let hash = hasher()
-        .hash_password(password.0.as_bytes())
-        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
+    let hash =
+        hasher().hash_password(password.0.as_bytes()).map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
     Ok(hash.to_string())
 }
 

@@ -45,9 +45,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<Result<&str, ApiError>> {
         Err(_) => return Some(Err(ApiError::Unauthorized("malformed Authorization header".to_owned()))),
     };
     Some(match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-            Ok(token.trim())
-        }
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
         _ => Err(ApiError::Unauthorized("use the Bearer scheme".to_owned())),
     })
 }

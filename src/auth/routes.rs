@@ -120,13 +120,18 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn refresh_cookie(value: &str, max_age_secs: u64) -> HeaderValue {
-    let cookie = format!(
-        "{REFRESH_COOKIE}={value}; Path=/api/auth; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
-    );
+    let cookie =
+        format!("{REFRESH_COOKIE}={value}; Path=/api/auth; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}");
     HeaderValue::from_str(&cookie).expect("refresh tokens are URL-safe base64")
 }
 
-fn session_response(ctx: &AppContext, status: StatusCode, user: UserRow, session_id: Uuid, refresh: &str) -> ApiResult<Response> {
+fn session_response(
+    ctx: &AppContext,
+    status: StatusCode,
+    user: UserRow,
+    session_id: Uuid,
+    refresh: &str,
+) -> ApiResult<Response> {
     let access_token = ctx.tokens.issue_access(user.id, user.role, session_id)?;
     let body = SessionView {
         user: user.into(),
@@ -187,14 +192,17 @@ async fn register(
     };
     let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
     let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(user.id),
-        action: "auth.register",
-        entity_type: "user",
-        entity_id: Some(user.id),
-        details: serde_json::json!({ "role": user.role }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(user.id),
+            action: "auth.register",
+            entity_type: "user",
+            entity_id: Some(user.id),
+            details: serde_json::json!({ "role": user.role }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     session_response(&ctx, StatusCode::CREATED, user, session_id, refresh.as_str())
@@ -232,14 +240,17 @@ async fn login(
     let mut tx = ctx.db.begin().await?;
     let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
     let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(user.id),
-        action: "auth.login",
-        entity_type: "session",
-        entity_id: Some(session_id),
-        details: serde_json::json!({}),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(user.id),
+            action: "auth.login",
+            entity_type: "session",
+            entity_id: Some(session_id),
+            details: serde_json::json!({}),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     session_response(&ctx, StatusCode::OK, user, session_id, refresh.as_str())
@@ -270,7 +281,9 @@ fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiR
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<mime::Mime>().ok())
-        .is_some_and(|m| m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")));
+        .is_some_and(|m| {
+            m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        });
     if !is_json {
         return Err(ApiError::UnsupportedMediaType("send the body as application/json".to_owned()));
     }
@@ -309,14 +322,17 @@ async fn refresh(
         Rotation::Reused { user_id, session_id } => {
             tracing::warn!(%user_id, %session_id, "refresh token reuse; session revoked");
             let mut conn = ctx.db.acquire().await?;
-            audit::record(&mut conn, AuditEntry {
-                actor_id: Some(user_id),
-                action: "auth.refresh_reuse",
-                entity_type: "session",
-                entity_id: Some(session_id),
-                details: serde_json::json!({}),
-                ip: Some(&ip),
-            })
+            audit::record(
+                &mut conn,
+                AuditEntry {
+                    actor_id: Some(user_id),
+                    action: "auth.refresh_reuse",
+                    entity_type: "session",
+                    entity_id: Some(session_id),
+                    details: serde_json::json!({}),
+                    ip: Some(&ip),
+                },
+            )
             .await?;
             Err(ApiError::Unauthorized(
                 "this refresh token was already used; the session has been signed out".to_owned(),
@@ -350,14 +366,17 @@ async fn logout(
     };
     let mut tx = ctx.db.begin().await?;
     store::revoke_session(&mut tx, session_id, "logout").await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(user_id),
-        action: "auth.logout",
-        entity_type: "session",
-        entity_id: Some(session_id),
-        details: serde_json::json!({}),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(user_id),
+            action: "auth.logout",
+            entity_type: "session",
+            entity_id: Some(session_id),
+            details: serde_json::json!({}),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -371,7 +390,10 @@ async fn logout(
         (status = 200, body = UserView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
-async fn get_me(axum::extract::State(ctx): axum::extract::State<AppContext>, principal: Principal) -> ApiResult<Json<UserView>> {
+async fn get_me(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    principal: Principal,
+) -> ApiResult<Json<UserView>> {
     let mut conn = ctx.db.acquire().await?;
     let user = store::user_by_id(&mut conn, principal.user_id)
         .await?
@@ -432,17 +454,20 @@ async fn update_me(
     if new_hash.is_some() {
         store::revoke_other_sessions(&mut tx, principal.user_id, principal.session_id, "password changed").await?;
     }
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "account.update",
-        entity_type: "user",
-        entity_id: Some(principal.user_id),
-        details: serde_json::json!({
-            "display_name": display_name.is_some(),
-            "password": new_hash.is_some(),
-        }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "account.update",
+            entity_type: "user",
+            entity_id: Some(principal.user_id),
+            details: serde_json::json!({
+                "display_name": display_name.is_some(),
+                "password": new_hash.is_some(),
+            }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     let user = store::user_by_id(&mut tx, principal.user_id)
         .await?

@@ -135,10 +135,17 @@ async fn insert_refresh_token(conn: &mut PgConnection, session_id: Uuid, idle: D
 }
 
 pub enum Rotation {
-    Rotated { user_id: Uuid, session_id: Uuid, token: RefreshToken },
+    Rotated {
+        user_id: Uuid,
+        session_id: Uuid,
+        token: RefreshToken,
+    },
     /// The token had already been exchanged: someone holds a copy. The whole
     /// family has been revoked.
-    Reused { user_id: Uuid, session_id: Uuid },
+    Reused {
+        user_id: Uuid,
+        session_id: Uuid,
+    },
     Invalid,
 }
 
@@ -198,7 +205,12 @@ pub async fn revoke_session(conn: &mut PgConnection, session_id: Uuid, reason: &
     Ok(())
 }
 
-pub async fn revoke_other_sessions(conn: &mut PgConnection, user_id: Uuid, keep: Uuid, reason: &str) -> sqlx::Result<()> {
+pub async fn revoke_other_sessions(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    keep: Uuid,
+    reason: &str,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $3
          WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",

@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use crate::{
-    platform::{
-        error::{ApiError, ApiResult},
-        kv::KeyValueStore,
-    },
+use crate::platform::{
+    error::{ApiError, ApiResult},
+    kv::KeyValueStore,
 };
 
 const WINDOW: Duration = Duration::from_secs(15 * 60);

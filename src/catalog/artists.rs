@@ -234,16 +234,21 @@ async fn create_artist(
         }
         other => other?,
     };
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "artist.create",
-        entity_type: "artist",
-        entity_id: Some(id),
-        details: serde_json::json!({ "slug": slug.as_str() }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "artist.create",
+            entity_type: "artist",
+            entity_id: Some(id),
+            details: serde_json::json!({ "slug": slug.as_str() }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
-    let row = load(&mut tx, id, Some(principal.user_id)).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artist vanished")))?;
+    let row = load(&mut tx, id, Some(principal.user_id))
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artist vanished")))?;
     tx.commit().await?;
     let mut response = (StatusCode::CREATED, Json(ArtistView::from(row))).into_response();
     let location = HeaderValue::from_str(&format!("/api/artists/{}", slug.as_str())).expect("slug is a valid header");
@@ -288,10 +293,8 @@ async fn update_artist(
     let mut tx = ctx.db.begin().await?;
     let not_found = || ApiError::NotFound("no such artist".to_owned());
     let id = resolve(&mut tx, &key).await?.ok_or_else(not_found)?;
-    let owner: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM artists WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let owner: Option<Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM artists WHERE id = $1 FOR UPDATE").bind(id).fetch_one(&mut *tx).await?;
     if !principal.can(Permission::ModerateCatalog) {
         principal.require(Permission::SellArtworks)?;
         if owner != Some(principal.user_id) {
@@ -327,14 +330,17 @@ async fn update_artist(
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "artist.update",
-        entity_type: "artist",
-        entity_id: Some(id),
-        details: serde_json::json!({}),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "artist.update",
+            entity_type: "artist",
+            entity_id: Some(id),
+            details: serde_json::json!({}),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     let row = load(&mut tx, id, Some(principal.user_id)).await?.ok_or_else(not_found)?;
     tx.commit().await?;
@@ -363,7 +369,12 @@ async fn artist_artworks(
 }
 
 /// Runs a follow or unfollow statement taking (user, artist) for the artist named by `key`.
-async fn set_following(ctx: &AppContext, principal: &Principal, key: &str, statement: &'static str) -> ApiResult<StatusCode> {
+async fn set_following(
+    ctx: &AppContext,
+    principal: &Principal,
+    key: &str,
+    statement: &'static str,
+) -> ApiResult<StatusCode> {
     principal.require(Permission::Interact)?;
     let mut conn = ctx.db.acquire().await?;
     let id = resolve(&mut conn, key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
@@ -383,7 +394,13 @@ async fn follow(
     principal: Principal,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    set_following(&ctx, &principal, &key, "INSERT INTO follows (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").await
+    set_following(
+        &ctx,
+        &principal,
+        &key,
+        "INSERT INTO follows (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .await
 }
 
 /// Stop following an artist.

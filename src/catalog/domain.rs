@@ -36,7 +36,9 @@ impl Slug {
     /// Accepts only text that already is a slug (for identifiers people choose).
     pub fn parse(raw: &str, max_len: usize) -> Result<Self, String> {
         let valid = !raw.is_empty()
-            && raw.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && raw
+                .split('-')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if !valid {
             return Err("must be lower-case letters and digits separated by single hyphens".to_owned());
         }
@@ -204,7 +206,8 @@ impl Dimensions {
     pub fn validate(self) -> Result<Self, PartError> {
         // 100 m covers monumental installations; anything bigger is a typo.
         let ok = |v: i32| (1..=100_000).contains(&v);
-        let sides = [("height_mm", Some(self.height_mm)), ("width_mm", Some(self.width_mm)), ("depth_mm", self.depth_mm)];
+        let sides =
+            [("height_mm", Some(self.height_mm)), ("width_mm", Some(self.width_mm)), ("depth_mm", self.depth_mm)];
         if let Some((part, _)) = sides.into_iter().find(|(_, value)| value.is_some_and(|v| !ok(v))) {
             return Err(PartError::new(part, "must be between 1 and 100000 mm"));
         }

@@ -122,7 +122,9 @@ fn description_for(record: &TateRecord) -> String {
 /// Parses a record through the same domain rules an artist's listing obeys.
 fn fields_for(record: &TateRecord) -> anyhow::Result<ArtworkFields> {
     let dimensions = match (millimetres(record.height_mm), millimetres(record.width_mm)) {
-        (Some(height_mm), Some(width_mm)) => Some(Dimensions { height_mm, width_mm, depth_mm: millimetres(record.depth_mm) }),
+        (Some(height_mm), Some(width_mm)) => {
+            Some(Dimensions { height_mm, width_mm, depth_mm: millimetres(record.depth_mm) })
+        }
         _ => None,
     };
     let current_year = chrono::Datelike::year(&chrono::Utc::now());
@@ -188,9 +190,14 @@ async fn seed_artists(pool: &PgPool, records: &[TateRecord]) -> anyhow::Result<(
     for record in records {
         by_tate_id.entry(record.artist_id).or_insert(record);
     }
-    let mut used_slugs: HashSet<String> = sqlx::query_scalar("SELECT slug FROM artists").fetch_all(pool).await?.into_iter().collect();
+    let mut used_slugs: HashSet<String> =
+        sqlx::query_scalar("SELECT slug FROM artists").fetch_all(pool).await?.into_iter().collect();
     let existing: HashSet<String> =
-        sqlx::query_scalar("SELECT external_ref FROM artists WHERE external_ref IS NOT NULL").fetch_all(pool).await?.into_iter().collect();
+        sqlx::query_scalar("SELECT external_ref FROM artists WHERE external_ref IS NOT NULL")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect();
     let mut ids: Vec<&i64> = by_tate_id.keys().collect();
     ids.sort();
     let bar = progress(ids.len() as u64, "artists");
@@ -233,10 +240,14 @@ async fn seed_artists(pool: &PgPool, records: &[TateRecord]) -> anyhow::Result<(
     tx.commit().await?;
     bar.finish();
     let rows: Vec<(String, Uuid)> =
-        sqlx::query_as("SELECT external_ref, id FROM artists WHERE external_ref LIKE 'tate-artist:%'").fetch_all(pool).await?;
+        sqlx::query_as("SELECT external_ref, id FROM artists WHERE external_ref LIKE 'tate-artist:%'")
+            .fetch_all(pool)
+            .await?;
     let map = rows
         .into_iter()
-        .filter_map(|(external_ref, id)| external_ref.strip_prefix("tate-artist:")?.parse().ok().map(|tate_id| (tate_id, id)))
+        .filter_map(|(external_ref, id)| {
+            external_ref.strip_prefix("tate-artist:")?.parse().ok().map(|tate_id| (tate_id, id))
+        })
         .collect();
     Ok((map, created))
 }
@@ -245,9 +256,16 @@ pub async fn seed_tate(pool: &PgPool, path: &Path) -> anyhow::Result<SeedReport>
     let records = read_catalog(path)?;
     let (artists, artists_created) = seed_artists(pool, &records).await?;
     let existing: HashSet<String> =
-        sqlx::query_scalar("SELECT external_ref FROM artworks WHERE external_ref LIKE 'tate:%'").fetch_all(pool).await?.into_iter().collect();
-    let categories: HashMap<String, Uuid> =
-        sqlx::query_as::<_, (String, Uuid)>("SELECT slug, id FROM categories").fetch_all(pool).await?.into_iter().collect();
+        sqlx::query_scalar("SELECT external_ref FROM artworks WHERE external_ref LIKE 'tate:%'")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect();
+    let categories: HashMap<String, Uuid> = sqlx::query_as::<_, (String, Uuid)>("SELECT slug, id FROM categories")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
 
     let mut report = SeedReport { artists_created, ..SeedReport::default() };
     let bar = progress(records.len() as u64, "artworks");

@@ -140,14 +140,17 @@ async fn create_category(
     .bind(req.position)
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "category.create",
-        entity_type: "category",
-        entity_id: Some(created.id),
-        details: serde_json::json!({ "slug": created.slug }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "category.create",
+            entity_type: "category",
+            entity_id: Some(created.id),
+            details: serde_json::json!({ "slug": created.slug }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -191,14 +194,17 @@ async fn update_category(
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "category.update",
-        entity_type: "category",
-        entity_id: Some(id),
-        details: serde_json::json!({}),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "category.update",
+            entity_type: "category",
+            entity_id: Some(id),
+            details: serde_json::json!({}),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(Json(updated))
@@ -228,13 +234,17 @@ pub struct TagView {
         (status = 200, body = Vec<TagView>),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
-async fn list_tags(State(ctx): State<AppContext>, ApiQuery(query): ApiQuery<TagQuery>) -> ApiResult<Json<Vec<TagView>>> {
+async fn list_tags(
+    State(ctx): State<AppContext>,
+    ApiQuery(query): ApiQuery<TagQuery>,
+) -> ApiResult<Json<Vec<TagView>>> {
     let limit = query.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 100"));
     }
     // An empty or punctuation-only prefix lists the most used tags overall.
-    let prefix = query.prefix.as_deref().and_then(|p| Slug::from_text(p, 60).ok()).map(Slug::into_string).unwrap_or_default();
+    let prefix =
+        query.prefix.as_deref().and_then(|p| Slug::from_text(p, 60).ok()).map(Slug::into_string).unwrap_or_default();
     let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let tags: Vec<TagView> = sqlx::query_as(
         "SELECT t.slug, t.name, count(a.id) AS artwork_count

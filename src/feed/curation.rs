@@ -167,9 +167,17 @@ async fn blended(ctx: &AppContext, user_id: Uuid) -> anyhow::Result<Vec<FeedEntr
     )
     .fetch_all(&ctx.db)
     .await?;
-    let mut personal = personal.items.into_iter().map(|r| FeedEntry { id: r.card.id, source: "recommended".to_owned(), reason: Some(r.reason) });
+    let mut personal = personal.items.into_iter().map(|r| FeedEntry {
+        id: r.card.id,
+        source: "recommended".to_owned(),
+        reason: Some(r.reason),
+    });
     let mut curated = curated.into_iter();
-    let mut fresh = fresh.into_iter().map(|id| FeedEntry { id, source: "fresh".to_owned(), reason: Some("Just listed".to_owned()) });
+    let mut fresh = fresh.into_iter().map(|id| FeedEntry {
+        id,
+        source: "fresh".to_owned(),
+        reason: Some("Just listed".to_owned()),
+    });
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     // A repeating pattern of twelve slots: 6 recommended, 4 curated, 2 fresh;
@@ -257,7 +265,9 @@ async fn feed(
         Some(principal) => {
             let key = |session: Uuid| format!("feed:session:{}:{session}", principal.user_id);
             let stored = match cursor.session {
-                Some(session) => ctx.kv.get(&key(session)).await?.and_then(|b| serde_json::from_slice::<Vec<FeedEntry>>(&b).ok()),
+                Some(session) => {
+                    ctx.kv.get(&key(session)).await?.and_then(|b| serde_json::from_slice::<Vec<FeedEntry>>(&b).ok())
+                }
                 None => None,
             };
             match (stored, cursor.session) {
@@ -266,7 +276,9 @@ async fn feed(
                 _ => {
                     let session = Uuid::now_v7();
                     let entries = blended(&ctx, principal.user_id).await?;
-                    ctx.kv.put(&key(session), &serde_json::to_vec(&entries).map_err(anyhow::Error::from)?, SESSION_TTL).await?;
+                    ctx.kv
+                        .put(&key(session), &serde_json::to_vec(&entries).map_err(anyhow::Error::from)?, SESSION_TTL)
+                        .await?;
                     (entries, Some(session))
                 }
             }
@@ -278,11 +290,14 @@ async fn feed(
     let mut cards = visible_cards(&mut conn, ctx.objects.as_ref(), &ids).await?;
     let items = page
         .into_iter()
-        .filter_map(|e| Some(FeedItem { card: cards.remove(&e.id)?, source: e.source.clone(), reason: e.reason.clone() }))
+        .filter_map(|e| {
+            Some(FeedItem { card: cards.remove(&e.id)?, source: e.source.clone(), reason: e.reason.clone() })
+        })
         .collect();
     let more = entries.len() > (cursor.page + 1) * PAGE_SIZE;
     let next_cursor = more.then(|| {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Cursor { session, page: cursor.page + 1 }).expect("a cursor serialises"))
+        URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&Cursor { session, page: cursor.page + 1 }).expect("a cursor serialises"))
     });
     Ok(Json(FeedPage { items, next_cursor }))
 }

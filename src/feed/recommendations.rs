@@ -92,8 +92,10 @@ async fn put_preferences(
     {
         e.push("max_price", "must not be below min_price");
     }
-    let known: Vec<String> =
-        sqlx::query_scalar("SELECT slug FROM categories WHERE slug = ANY($1)").bind(&categories).fetch_all(&ctx.db).await?;
+    let known: Vec<String> = sqlx::query_scalar("SELECT slug FROM categories WHERE slug = ANY($1)")
+        .bind(&categories)
+        .fetch_all(&ctx.db)
+        .await?;
     if let Some(unknown) = categories.iter().find(|c| !known.contains(c)) {
         e.push("categories", format!("no such category: {unknown}"));
     }
@@ -207,13 +209,17 @@ pub async fn recommend(ctx: &AppContext, user_id: Uuid, limit: usize) -> anyhow:
             let hits = vectors.search(vector, &filter, CANDIDATES).await?;
             let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
             let known = vectors.vectors(&ids).await?;
-            let signal_vectors = vectors.vectors(&taste.signals.iter().map(|s| s.artwork_id).collect::<Vec<_>>()).await?;
+            let signal_vectors =
+                vectors.vectors(&taste.signals.iter().map(|s| s.artwork_id).collect::<Vec<_>>()).await?;
             let candidates = hits
                 .into_iter()
                 .map(|hit| Candidate {
                     id: hit.id,
                     relevance: hit.score,
-                    reason: known.get(&hit.id).map_or_else(|| "Picked for your taste".to_owned(), |v| because(v, &taste.signals, &signal_vectors)),
+                    reason: known.get(&hit.id).map_or_else(
+                        || "Picked for your taste".to_owned(),
+                        |v| because(v, &taste.signals, &signal_vectors),
+                    ),
                 })
                 .collect();
             (candidates, "taste")
@@ -223,7 +229,12 @@ pub async fn recommend(ctx: &AppContext, user_id: Uuid, limit: usize) -> anyhow:
     let ids: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
     let mut cards = visible_cards(&mut conn, ctx.objects.as_ref(), &ids).await?;
     let candidate_vectors = vectors.vectors(&ids).await?;
-    let picked = diversify(candidates.into_iter().filter(|c| cards.contains_key(&c.id)).collect(), &candidate_vectors, &cards, limit);
+    let picked = diversify(
+        candidates.into_iter().filter(|c| cards.contains_key(&c.id)).collect(),
+        &candidate_vectors,
+        &cards,
+        limit,
+    );
     let items = picked
         .into_iter()
         .filter_map(|c| Some(Recommendation { card: cards.remove(&c.id)?, reason: c.reason }))
@@ -257,7 +268,11 @@ fn because(vector: &[f32], signals: &[Signal], signal_vectors: &HashMap<Uuid, Ve
 /// Without history: works in the collector's preferred categories and styles
 /// that others have engaged with lately, then the newest in them, then what is
 /// trending anywhere.
-async fn cold_start(conn: &mut sqlx::PgConnection, preferences: &Preferences, excluded: &[Uuid]) -> anyhow::Result<Vec<Candidate>> {
+async fn cold_start(
+    conn: &mut sqlx::PgConnection,
+    preferences: &Preferences,
+    excluded: &[Uuid],
+) -> anyhow::Result<Vec<Candidate>> {
     let rows: Vec<(Uuid, String, f64, bool)> = sqlx::query_as(
         "WITH recent AS (
              SELECT artwork_id, sum(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3

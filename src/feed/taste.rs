@@ -83,7 +83,10 @@ pub async fn current(conn: &mut PgConnection, vectors: &dyn VectorIndex, user_id
     }
     let signals: Vec<Signal> = by_artwork.values().map(|(signal, _)| signal.clone()).collect();
     let stored: Option<(Option<Vec<f32>>, bool)> =
-        sqlx::query_as("SELECT vector, stale FROM user_taste WHERE user_id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
+        sqlx::query_as("SELECT vector, stale FROM user_taste WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some((vector, false)) = stored {
         return Ok(Taste { vector, signals });
     }
@@ -117,7 +120,9 @@ mod tests {
 
     #[test]
     fn stronger_signals_weigh_more_and_fade_with_time() {
-        assert!(weight("view") < weight("like") && weight("like") < weight("save") && weight("save") < weight("purchase"));
+        assert!(
+            weight("view") < weight("like") && weight("like") < weight("save") && weight("save") < weight("purchase")
+        );
         assert!(weight("not_interested") < 0.0);
         let now = Utc::now();
         assert!((decay(now, now) - 1.0).abs() < 1e-6);

@@ -25,10 +25,8 @@ const PALETTE_SAMPLE_EDGE: u32 = 128;
 /// cannot tell apart do not take two of the slots.
 pub fn dominant_palette(image: &DynamicImage, count: usize) -> Vec<Swatch> {
     let sample = image.thumbnail(PALETTE_SAMPLE_EDGE, PALETTE_SAMPLE_EDGE).to_rgb8();
-    let lab: Vec<Lab<D65, f32>> = sample
-        .pixels()
-        .map(|p| Lab::from_color(Srgb::new(p[0], p[1], p[2]).into_format::<f32>()))
-        .collect();
+    let lab: Vec<Lab<D65, f32>> =
+        sample.pixels().map(|p| Lab::from_color(Srgb::new(p[0], p[1], p[2]).into_format::<f32>())).collect();
     if lab.is_empty() {
         return Vec::new();
     }

@@ -94,7 +94,12 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e != "tsv"))
-            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), decode(&std::fs::read(&p).unwrap(), Bounds::default()).unwrap().1))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    decode(&std::fs::read(&p).unwrap(), Bounds::default()).unwrap().1,
+                )
+            })
             .collect();
         images.sort_by(|a, b| a.0.cmp(&b.0));
         images
@@ -105,7 +110,13 @@ mod tests {
         let cropped = image.crop_imm(w / 20, h / 20, w - w / 10, h - h / 10);
         let halved = image.resize_exact((w / 2).max(1), (h / 2).max(1), FilterType::Triangle);
         let mut jpeg = Vec::new();
-        image.to_rgb8().write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut std::io::Cursor::new(&mut jpeg), 60)).unwrap();
+        image
+            .to_rgb8()
+            .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                &mut std::io::Cursor::new(&mut jpeg),
+                60,
+            ))
+            .unwrap();
         let reencoded = image::load_from_memory_with_format(&jpeg, ImageFormat::Jpeg).unwrap();
         let brighter = image.brighten(12);
         vec![("crop 10%", cropped), ("resize 50%", halved), ("jpeg q60", reencoded), ("brightness +12", brighter)]
@@ -151,11 +162,17 @@ mod tests {
             }
         }
         let recall = found as f64 / total as f64;
-        eprintln!("near-duplicate recall {found}/{total} = {recall:.3}; false positives {false_positives} of {comparisons} comparisons");
+        eprintln!(
+            "near-duplicate recall {found}/{total} = {recall:.3}; false positives {false_positives} of {comparisons} comparisons"
+        );
         for kind in ["crop 10%", "resize 50%", "jpeg q60", "brightness +12"] {
             let mut of_kind: Vec<u32> = distances.iter().filter(|(k, _)| *k == kind).map(|(_, d)| *d).collect();
             of_kind.sort();
-            eprintln!("  {kind:>15}: median distance {}, max {}", of_kind[of_kind.len() / 2], of_kind[of_kind.len() - 1]);
+            eprintln!(
+                "  {kind:>15}: median distance {}, max {}",
+                of_kind[of_kind.len() / 2],
+                of_kind[of_kind.len() - 1]
+            );
         }
         assert!(recall >= 0.9, "recall {recall}");
         assert!(false_positives <= total / 100, "{false_positives} false positives");

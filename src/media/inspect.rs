@@ -90,8 +90,8 @@ fn reader(bytes: &[u8]) -> Result<(ImageReader<Cursor<&[u8]>>, AcceptedFormat), 
     }
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| Rejection::NotAnImage)?;
     let format = reader.format().ok_or(Rejection::NotAnImage)?;
-    let accepted =
-        AcceptedFormat::from_image(format).ok_or_else(|| Rejection::UnsupportedFormat(format!("{format:?}").to_uppercase()))?;
+    let accepted = AcceptedFormat::from_image(format)
+        .ok_or_else(|| Rejection::UnsupportedFormat(format!("{format:?}").to_uppercase()))?;
     Ok((reader, accepted))
 }
 
@@ -145,7 +145,8 @@ pub fn decode(bytes: &[u8], bounds: Bounds) -> Result<(Inspected, DynamicImage),
     let mut decoder = reader.into_decoder().map_err(damaged)?;
     // Cameras store portrait shots sideways with an EXIF flag; the pixels are
     // turned upright here because re-encoding drops that flag.
-    let orientation = image::ImageDecoder::orientation(&mut decoder).unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation =
+        image::ImageDecoder::orientation(&mut decoder).unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(damaged)?;
     image.apply_orientation(orientation);
     Ok((Inspected { width: image.width(), height: image.height(), ..inspected }, image))
@@ -208,7 +209,10 @@ mod tests {
     fn empty_and_foreign_files_get_specific_reasons() {
         assert_eq!(inspect(&[], Bounds::default()), Err(Rejection::Empty));
         assert_eq!(inspect(b"<!doctype html><p>404</p>", Bounds::default()), Err(Rejection::NotAnImage));
-        assert!(matches!(inspect(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", Bounds::default()), Err(Rejection::UnsupportedFormat(_)) | Err(Rejection::NotAnImage)));
+        assert!(matches!(
+            inspect(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", Bounds::default()),
+            Err(Rejection::UnsupportedFormat(_)) | Err(Rejection::NotAnImage)
+        ));
         let tight = Bounds { max_pixels: 100, ..Bounds::default() };
         let png = std::fs::read(datasets().join("images/vangogh_starry_night_crop.png")).unwrap();
         assert!(matches!(inspect(&png, tight), Err(Rejection::TooManyPixels { .. })));

@@ -37,7 +37,6 @@ pub struct ObjectCreatedPayload {
     pub key: String,
 }
 
-
 pub async fn enqueue_processing(ctx: &AppContext, upload_id: Uuid) -> anyhow::Result<()> {
     ctx.queue
         .send(NewJob {
@@ -68,14 +67,20 @@ pub struct DuplicateIndex {
 }
 
 impl DuplicateIndex {
-    async fn nearest(&self, db: &PgPool, hash: PerceptualHash, max_distance: u32) -> anyhow::Result<Vec<(u32, StoredImage)>> {
+    async fn nearest(
+        &self,
+        db: &PgPool,
+        hash: PerceptualHash,
+        max_distance: u32,
+    ) -> anyhow::Result<Vec<(u32, StoredImage)>> {
         let mut state = self.state.lock().await;
         let (index, last_seq) = &mut *state;
-        let fresh: Vec<(Uuid, Uuid, Uuid, i64, i64)> =
-            sqlx::query_as("SELECT id, artwork_id, artist_id, phash, seq FROM artwork_images WHERE seq > $1 ORDER BY seq")
-                .bind(*last_seq)
-                .fetch_all(db)
-                .await?;
+        let fresh: Vec<(Uuid, Uuid, Uuid, i64, i64)> = sqlx::query_as(
+            "SELECT id, artwork_id, artist_id, phash, seq FROM artwork_images WHERE seq > $1 ORDER BY seq",
+        )
+        .bind(*last_seq)
+        .fetch_all(db)
+        .await?;
         for (image_id, artwork_id, artist_id, phash, seq) in fresh {
             index.insert(PerceptualHash(phash as u64), StoredImage { image_id, artwork_id, artist_id });
             *last_seq = seq;
@@ -268,4 +273,3 @@ async fn store_result(
     tx.commit().await?;
     Ok(true)
 }
-

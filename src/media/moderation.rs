@@ -86,7 +86,13 @@ pub struct DuplicateQuery {
     pub limit: Option<i64>,
 }
 
-async fn load_flags(ctx: &AppContext, filter: &str, bind_status: Option<DuplicateStatus>, bind_id: Option<Uuid>, limit: i64) -> ApiResult<Vec<DuplicateFlag>> {
+async fn load_flags(
+    ctx: &AppContext,
+    filter: &str,
+    bind_status: Option<DuplicateStatus>,
+    bind_id: Option<Uuid>,
+    limit: i64,
+) -> ApiResult<Vec<DuplicateFlag>> {
     let mut conn = ctx.db.acquire().await?;
     let rows: Vec<FlagRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT f.id, f.status, f.distance, f.created_at, f.resolved_at, f.resolution_note,
@@ -105,7 +111,8 @@ async fn load_flags(ctx: &AppContext, filter: &str, bind_status: Option<Duplicat
     .await?;
     let artwork_ids: Vec<Uuid> = rows.iter().flat_map(|r| [r.artwork_id, r.matched_artwork_id]).collect();
     let images = images::for_artworks(&mut conn, ctx.objects.as_ref(), &artwork_ids).await?;
-    let image = |artwork: Uuid, image: Uuid| images.get(&artwork).and_then(|all| all.iter().find(|i| i.id == image).cloned());
+    let image =
+        |artwork: Uuid, image: Uuid| images.get(&artwork).and_then(|all| all.iter().find(|i| i.id == image).cloned());
     Ok(rows
         .into_iter()
         .map(|r| DuplicateFlag {
@@ -192,7 +199,10 @@ async fn resolve_duplicate(
     }
     let mut tx = ctx.db.begin().await?;
     let flag: Option<(Uuid, DuplicateStatus)> =
-        sqlx::query_as("SELECT artwork_id, status FROM duplicate_flags WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;
+        sqlx::query_as("SELECT artwork_id, status FROM duplicate_flags WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let (artwork_id, status) = flag.ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))?;
     if status != DuplicateStatus::Open {
         return Err(ApiError::Conflict("this flag has already been resolved".to_owned()));
@@ -218,14 +228,17 @@ async fn resolve_duplicate(
     if changed > 0 {
         crate::catalog::artworks::store::record_changes(&mut tx, &[artwork_id], Some(principal.user_id)).await?;
     }
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "moderation.duplicate.resolve",
-        entity_type: "artwork",
-        entity_id: Some(artwork_id),
-        details: serde_json::json!({ "flag_id": id, "decision": req.decision }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "moderation.duplicate.resolve",
+            entity_type: "artwork",
+            entity_id: Some(artwork_id),
+            details: serde_json::json!({ "flag_id": id, "decision": req.decision }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     crate::search::indexing::reindex_later(ctx.queue.as_ref(), artwork_id).await;

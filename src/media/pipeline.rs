@@ -99,11 +99,16 @@ mod tests {
     #[test]
     fn a_folder_of_hostile_files_yields_one_verdict_each_and_only_the_real_image_passes() {
         let lines = Mutex::new(Vec::new());
-        let report = process_folder(&crate::media::datasets().join("bad-images"), 2, |line| lines.lock().unwrap().push(line)).unwrap();
+        let report =
+            process_folder(&crate::media::datasets().join("bad-images"), 2, |line| lines.lock().unwrap().push(line))
+                .unwrap();
         let lines = lines.into_inner().unwrap();
         assert_eq!(lines.len(), report.files);
         assert_eq!(report.accepted, 1);
         assert_eq!(lines.iter().filter(|l| l.contains(": rejected: ")).count(), report.files - 1);
-        assert!(lines.iter().any(|l| l.starts_with("wrong_extension_png_content.jpg: 600x400 6 variants")), "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("wrong_extension_png_content.jpg: 600x400 6 variants")),
+            "{lines:?}"
+        );
     }
 }

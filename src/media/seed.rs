@@ -38,15 +38,30 @@ fn read_manifest(dir: &Path) -> anyhow::Result<Vec<ManifestRow>> {
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().context("the manifest is empty")?.split('\t').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).with_context(|| format!("the manifest has no {name} column"));
-    let (file, title, artist, date, kind, license) =
-        (column("file")?, column("title")?, column("artist")?, column("date")?, column("kind")?, column("license_status")?);
+    let column = |name: &str| {
+        header.iter().position(|h| *h == name).with_context(|| format!("the manifest has no {name} column"))
+    };
+    let (file, title, artist, date, kind, license) = (
+        column("file")?,
+        column("title")?,
+        column("artist")?,
+        column("date")?,
+        column("kind")?,
+        column("license_status")?,
+    );
     Ok(lines
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
             let cells: Vec<&str> = line.split('\t').collect();
             let cell = |i: usize| cells.get(i).map_or("", |c| c.trim().trim_matches('"')).replace("\"\"", "\"");
-            ManifestRow { file: cell(file), title: cell(title), artist: cell(artist), date: cell(date), kind: cell(kind), license: cell(license) }
+            ManifestRow {
+                file: cell(file),
+                title: cell(title),
+                artist: cell(artist),
+                date: cell(date),
+                kind: cell(kind),
+                license: cell(license),
+            }
         })
         .collect())
 }
@@ -106,16 +121,20 @@ async fn artist_for(ctx: &AppContext, cache: &mut HashMap<String, Uuid>, raw: &s
     if let Some(id) = cache.get(&name) {
         return Ok(*id);
     }
-    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM artists WHERE lower(name) = lower($1) ORDER BY id LIMIT 1")
-        .bind(&name)
-        .fetch_optional(&ctx.db)
-        .await?;
+    let existing: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM artists WHERE lower(name) = lower($1) ORDER BY id LIMIT 1")
+            .bind(&name)
+            .fetch_optional(&ctx.db)
+            .await?;
     let id = match existing {
         Some(id) => id,
         None => {
             let slug = Slug::from_text(&name, 200).map(|s| s.into_string()).unwrap_or_else(|_| "artist".to_owned());
             let slug: String = slug.chars().take(48).collect::<String>().trim_end_matches('-').to_owned();
-            let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM artists WHERE slug = $1)").bind(&slug).fetch_one(&ctx.db).await?;
+            let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM artists WHERE slug = $1)")
+                .bind(&slug)
+                .fetch_one(&ctx.db)
+                .await?;
             let id = Uuid::now_v7();
             let slug = if taken { format!("{slug}-{}", &id.simple().to_string()[24..]) } else { slug };
             sqlx::query("INSERT INTO artists (id, slug, name, bio, external_ref) VALUES ($1, $2, $3, '', $4)")
@@ -139,12 +158,17 @@ pub async fn seed_images(ctx: &AppContext, dir: &Path, progress: impl Fn(&str)) 
     let duplicates = DuplicateIndex::default();
     let mut artists = HashMap::new();
     let mut report = ImageSeedReport::default();
-    let categories: HashMap<String, Uuid> =
-        sqlx::query_as::<_, (String, Uuid)>("SELECT slug, id FROM categories").fetch_all(&ctx.db).await?.into_iter().collect();
+    let categories: HashMap<String, Uuid> = sqlx::query_as::<_, (String, Uuid)>("SELECT slug, id FROM categories")
+        .fetch_all(&ctx.db)
+        .await?
+        .into_iter()
+        .collect();
     for row in rows {
         let external_ref = format!("dataset-image:{}", row.file);
-        let present: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM artworks WHERE external_ref = $1)").bind(&external_ref).fetch_one(&ctx.db).await?;
+        let present: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM artworks WHERE external_ref = $1)")
+            .bind(&external_ref)
+            .fetch_one(&ctx.db)
+            .await?;
         if present {
             report.already_present += 1;
             progress(&row.file);

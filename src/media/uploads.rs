@@ -82,7 +82,12 @@ impl CreateUpload {
             e.push("size_bytes", format!("must be at most {} MB", max_bytes / (1024 * 1024)));
         }
         e.finish(|| {
-            Some(NewUpload { artwork_id: self.artwork_id, filename, content_type: content_type?, size_bytes: self.size_bytes })
+            Some(NewUpload {
+                artwork_id: self.artwork_id,
+                filename,
+                content_type: content_type?,
+                size_bytes: self.size_bytes,
+            })
         })
     }
 }
@@ -153,12 +158,16 @@ pub(super) async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Opti
 }
 
 async fn find_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<UploadRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_UPLOAD} WHERE storage_key = $1"))).bind(key).fetch_optional(conn).await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_UPLOAD} WHERE storage_key = $1")))
+        .bind(key)
+        .fetch_optional(conn)
+        .await
 }
 
 impl UploadRow {
     pub(super) fn key(&self) -> anyhow::Result<ObjectKey> {
-        ObjectKey::parse(&self.storage_key).ok_or_else(|| anyhow::anyhow!("stored upload key {:?} is invalid", self.storage_key))
+        ObjectKey::parse(&self.storage_key)
+            .ok_or_else(|| anyhow::anyhow!("stored upload key {:?} is invalid", self.storage_key))
     }
 
     async fn into_view(self, ctx: &AppContext, conn: &mut PgConnection) -> ApiResult<UploadView> {
@@ -200,7 +209,9 @@ async fn owning_artist(conn: &mut PgConnection, principal: &Principal, artwork_i
         .await?;
     match owner {
         None => Err(ApiError::field("artwork_id", "no such artwork")),
-        Some((owner, _)) if owner != artist => Err(ApiError::Forbidden("only the artwork's artist may add images".to_owned())),
+        Some((owner, _)) if owner != artist => {
+            Err(ApiError::Forbidden("only the artwork's artist may add images".to_owned()))
+        }
         Some((_, ArtworkStatus::Archived | ArtworkStatus::Sold)) => {
             Err(ApiError::Conflict("images cannot be added to an archived or sold artwork".to_owned()))
         }
@@ -302,7 +313,11 @@ async fn visible_upload(conn: &mut PgConnection, principal: &Principal, id: Uuid
         (status = 200, body = UploadView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
-async fn get_upload(State(ctx): State<AppContext>, principal: Principal, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Json<UploadView>> {
+async fn get_upload(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<UploadView>> {
     let mut conn = ctx.db.acquire().await?;
     let row = visible_upload(&mut conn, &principal, id).await?;
     Ok(Json(row.into_view(&ctx, &mut conn).await?))
@@ -331,17 +346,20 @@ async fn list_uploads(
     let mut conn = ctx.db.acquire().await?;
     if !principal.can(Permission::ModerateCatalog) {
         let artist = artists::artist_of_user(&mut conn, principal.user_id).await?;
-        let owner: Option<Uuid> =
-            sqlx::query_scalar("SELECT artist_id FROM artworks WHERE id = $1").bind(query.artwork_id).fetch_optional(&mut *conn).await?;
+        let owner: Option<Uuid> = sqlx::query_scalar("SELECT artist_id FROM artworks WHERE id = $1")
+            .bind(query.artwork_id)
+            .fetch_optional(&mut *conn)
+            .await?;
         if owner.is_none() || owner != artist {
             return Err(ApiError::Forbidden("only the artwork's artist sees its uploads".to_owned()));
         }
     }
-    let rows: Vec<UploadRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_UPLOAD} WHERE artwork_id = $1 ORDER BY created_at DESC, id DESC")))
-            .bind(query.artwork_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<UploadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_UPLOAD} WHERE artwork_id = $1 ORDER BY created_at DESC, id DESC"
+    )))
+    .bind(query.artwork_id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         views.push(row.into_view(&ctx, &mut conn).await?);
@@ -368,9 +386,15 @@ async fn complete_upload(
         match ctx.objects.head(&row.key()?).await? {
             Some(_) => mark_arrived(&ctx, &mut conn, row.id).await?,
             None if row.expires_at < Utc::now() => {
-                return Err(ApiError::Conflict("the upload form expired before the file arrived; start a new upload".to_owned()));
+                return Err(ApiError::Conflict(
+                    "the upload form expired before the file arrived; start a new upload".to_owned(),
+                ));
             }
-            None => return Err(ApiError::Conflict("the file has not arrived yet; send it with the upload form first".to_owned())),
+            None => {
+                return Err(ApiError::Conflict(
+                    "the file has not arrived yet; send it with the upload form first".to_owned(),
+                ));
+            }
         }
     }
     let row = find(&mut conn, id).await?.ok_or_else(|| ApiError::NotFound("no such upload".to_owned()))?;
@@ -384,11 +408,13 @@ async fn complete_upload(
 /// pending and the call can be repeated.
 async fn mark_arrived(ctx: &AppContext, conn: &mut PgConnection, id: Uuid) -> anyhow::Result<()> {
     let mut tx = sqlx::Connection::begin(conn).await?;
-    let won = sqlx::query("UPDATE uploads SET status = 'processing', completed_at = now() WHERE id = $1 AND status = 'pending'")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+    let won = sqlx::query(
+        "UPDATE uploads SET status = 'processing', completed_at = now() WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
         == 1;
     if won {
         jobs::enqueue_processing(ctx, id).await?;

@@ -72,7 +72,8 @@ fn linear_to_srgb(v: f32) -> f32 {
 pub fn resize_linear(image: &DynamicImage, width: u32, height: u32) -> RgbImage {
     let mut linear = image.to_rgb32f();
     linear.pixels_mut().for_each(|p| p.0 = p.0.map(srgb_to_linear));
-    let resized: ImageBuffer<Rgb<f32>, Vec<f32>> = image::imageops::resize(&linear, width, height, FilterType::Lanczos3);
+    let resized: ImageBuffer<Rgb<f32>, Vec<f32>> =
+        image::imageops::resize(&linear, width, height, FilterType::Lanczos3);
     ImageBuffer::from_fn(width, height, |x, y| {
         Rgb(resized.get_pixel(x, y).0.map(|v| (linear_to_srgb(v) * 255.0).round() as u8))
     })
@@ -124,7 +125,12 @@ mod tests {
         let (_, image) = crate::media::inspect::decode(&bytes, crate::media::inspect::Bounds::default()).unwrap();
         for variant in render(&image).unwrap() {
             assert!(!has_exif(&variant.bytes), "{}px {:?}", variant.width, variant.format);
-            assert!(!variant.bytes.windows(4).any(|w| w == b"XMP " || w == b"ICCP"), "{}px {:?}", variant.width, variant.format);
+            assert!(
+                !variant.bytes.windows(4).any(|w| w == b"XMP " || w == b"ICCP"),
+                "{}px {:?}",
+                variant.width,
+                variant.format
+            );
         }
     }
 

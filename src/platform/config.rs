@@ -6,8 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 
-pub use super::metrics::MetricsExport;
 use super::kv::TokenBucket;
+pub use super::metrics::MetricsExport;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
@@ -127,7 +127,9 @@ pub struct EmbedderConfig {
 pub enum EmbedderBackend {
     /// all-MiniLM-L6-v2 in process; `model_dir` holds the files
     /// `scripts/fetch-model` installs.
-    Local { model_dir: PathBuf },
+    Local {
+        model_dir: PathBuf,
+    },
     OpenAi(OpenAiEmbedderConfig),
 }
 
@@ -261,7 +263,11 @@ pub enum QueueBackend {
     Postgres,
     /// One queue per job family, chosen by the kind's prefix (`media.`,
     /// `embed.`); credentials and region come from the AWS default chain.
-    Sqs { media_queue_url: String, embed_queue_url: String, endpoint_url: Option<String> },
+    Sqs {
+        media_queue_url: String,
+        embed_queue_url: String,
+        endpoint_url: Option<String>,
+    },
 }
 
 /// Where artwork embeddings are indexed. The vector size is the embedder's, so
@@ -336,10 +342,9 @@ impl Config {
         let database_url = get("DATABASE_URL").context("DATABASE_URL is not set")?;
         let signing_key_pem = match (get("JWT_SIGNING_KEY"), get("JWT_SIGNING_KEY_FILE")) {
             (Some(pem), _) => Some(pem),
-            (None, Some(path)) => Some(
-                std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading JWT_SIGNING_KEY_FILE {path}"))?,
-            ),
+            (None, Some(path)) => {
+                Some(std::fs::read_to_string(&path).with_context(|| format!("reading JWT_SIGNING_KEY_FILE {path}"))?)
+            }
             (None, None) => None,
         };
         if environment == Environment::Production && signing_key_pem.is_none() {
@@ -363,16 +368,8 @@ impl Config {
                 audience: get("JWT_AUDIENCE").unwrap_or_else(|| "atelier-api".to_owned()),
                 signing_key_pem,
                 access_token_ttl: Duration::from_secs(parse_or(&get, "ACCESS_TOKEN_TTL_SECS", 900)?),
-                refresh_idle_ttl: Duration::from_secs(parse_or(
-                    &get,
-                    "REFRESH_IDLE_TTL_SECS",
-                    7 * 24 * 3600,
-                )?),
-                refresh_absolute_ttl: Duration::from_secs(parse_or(
-                    &get,
-                    "REFRESH_ABSOLUTE_TTL_SECS",
-                    30 * 24 * 3600,
-                )?),
+                refresh_idle_ttl: Duration::from_secs(parse_or(&get, "REFRESH_IDLE_TTL_SECS", 7 * 24 * 3600)?),
+                refresh_absolute_ttl: Duration::from_secs(parse_or(&get, "REFRESH_ABSOLUTE_TTL_SECS", 30 * 24 * 3600)?),
                 trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
             },
             cron_secret: get("CRON_SECRET").map(Secret),
@@ -406,8 +403,10 @@ impl Config {
                 backend: match get("QUEUE_BACKEND").as_deref() {
                     None | Some("postgres") => QueueBackend::Postgres,
                     Some("sqs") => QueueBackend::Sqs {
-                        media_queue_url: get("SQS_MEDIA_QUEUE_URL").context("QUEUE_BACKEND=sqs needs SQS_MEDIA_QUEUE_URL")?,
-                        embed_queue_url: get("SQS_EMBED_QUEUE_URL").context("QUEUE_BACKEND=sqs needs SQS_EMBED_QUEUE_URL")?,
+                        media_queue_url: get("SQS_MEDIA_QUEUE_URL")
+                            .context("QUEUE_BACKEND=sqs needs SQS_MEDIA_QUEUE_URL")?,
+                        embed_queue_url: get("SQS_EMBED_QUEUE_URL")
+                            .context("QUEUE_BACKEND=sqs needs SQS_EMBED_QUEUE_URL")?,
                         endpoint_url: get("SQS_ENDPOINT_URL"),
                     },
                     Some(other) => bail!("QUEUE_BACKEND must be postgres or sqs, not {other:?}"),
@@ -445,9 +444,6 @@ where
 {
     match get(name) {
         None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
+        Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
     }
 }

@@ -290,10 +290,11 @@ impl KeyValueStore for DynamoKeyValueStore {
             let now_ms = now_millis();
             let version = item.as_ref().and_then(|item| number_of(item, "version")).map(|v| v as i64);
             let stored = item.as_ref().filter(|item| expires_at(item).is_some_and(|at| at > now_ms as f64 / 1000.0));
-            let level = match stored.and_then(|item| Some((number_of(item, "tokens")?, number_of(item, "refilled_at")?))) {
-                Some((tokens, refilled_ms)) => bucket.refilled(tokens, (now_ms as f64 - refilled_ms) / 1000.0),
-                None => f64::from(bucket.capacity()),
-            };
+            let level =
+                match stored.and_then(|item| Some((number_of(item, "tokens")?, number_of(item, "refilled_at")?))) {
+                    Some((tokens, refilled_ms)) => bucket.refilled(tokens, (now_ms as f64 - refilled_ms) / 1000.0),
+                    None => f64::from(bucket.capacity()),
+                };
             if level < 1.0 {
                 return Ok(Decision { allowed: false, retry_after: bucket.wait_for_token(level) });
             }

@@ -104,7 +104,9 @@ impl ApiError {
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request contains invalid fields"),
-            Self::IdempotencyKeyReused(_) => ("idempotency-key-reused", "The idempotency key belongs to another request"),
+            Self::IdempotencyKeyReused(_) => {
+                ("idempotency-key-reused", "The idempotency key belongs to another request")
+            }
             Self::PreconditionRequired(_) => ("precondition-required", "A precondition is required"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),

@@ -34,8 +34,9 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let trust_forwarded_for = ctx.config.auth.trust_forwarded_for;
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let concurrency = ctx.config.queue.worker_concurrency;
-    let worker = (concurrency > 0)
-        .then(|| tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped.clone())));
+    let worker = (concurrency > 0).then(|| {
+        tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped.clone()))
+    });
     let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped));
     let mut app = app::full_router_with_site(ctx, site);
     if trust_forwarded_for {

@@ -169,10 +169,7 @@ pub fn with_common_layers(router: Router, max_body_bytes: usize, metrics: Arc<Re
                     tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
                 }),
         )
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            axum::http::header::AUTHORIZATION,
-            axum::http::header::COOKIE,
-        ]))
+        .layer(SetSensitiveRequestHeadersLayer::new([axum::http::header::AUTHORIZATION, axum::http::header::COOKIE]))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
@@ -203,7 +200,12 @@ async fn record_request(State(metrics): State<Arc<RequestMetrics>>, req: Request
     let method = method_label(req.method());
     let route = route_label(&req).to_owned();
     let response = next.run(req).await;
-    metrics.record(&RequestSample { method, route: &route, status: response.status().as_u16(), latency: started.elapsed() });
+    metrics.record(&RequestSample {
+        method,
+        route: &route,
+        status: response.status().as_u16(),
+        latency: started.elapsed(),
+    });
     response
 }
 

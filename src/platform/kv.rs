@@ -68,9 +68,8 @@ impl std::str::FromStr for TokenBucket {
     type Err = anyhow::Error;
 
     fn from_str(raw: &str) -> anyhow::Result<Self> {
-        let (capacity, rate) = raw
-            .split_once(',')
-            .ok_or_else(|| anyhow::anyhow!("expected CAPACITY,REFILL_PER_SECOND such as 30,2"))?;
+        let (capacity, rate) =
+            raw.split_once(',').ok_or_else(|| anyhow::anyhow!("expected CAPACITY,REFILL_PER_SECOND such as 30,2"))?;
         let capacity = capacity.trim().parse().map_err(|e| anyhow::anyhow!("capacity: {e}"))?;
         let rate = rate.trim().parse().map_err(|e| anyhow::anyhow!("refill per second: {e}"))?;
         Self::new(capacity, rate)
@@ -225,14 +224,14 @@ impl KeyValueStore for PgKeyValueStore {
     }
 
     async fn count(&self, key: &str) -> anyhow::Result<WindowCount> {
-        let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT counter, expires_at FROM kv_entries WHERE key = $1 AND expires_at > now()",
-        )
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map_or(WindowCount { value: 0, expires_at: Utc::now() }, |(value, expires_at)| {
-            WindowCount { value, expires_at }
+        let row: Option<(i64, DateTime<Utc>)> =
+            sqlx::query_as("SELECT counter, expires_at FROM kv_entries WHERE key = $1 AND expires_at > now()")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map_or(WindowCount { value: 0, expires_at: Utc::now() }, |(value, expires_at)| WindowCount {
+            value,
+            expires_at,
         }))
     }
 

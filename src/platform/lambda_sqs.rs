@@ -59,7 +59,8 @@ fn jobs_of(record: &SqsMessage) -> anyhow::Result<Vec<Job>> {
             return Ok(object_created_jobs(records, record, receive_count));
         }
     }
-    to_job(record.message_id.as_deref(), record.receipt_handle.as_deref(), Some(body), receive_count).map(|job| vec![job])
+    to_job(record.message_id.as_deref(), record.receipt_handle.as_deref(), Some(body), receive_count)
+        .map(|job| vec![job])
 }
 
 /// The parts of an S3 event notification this service reads.
@@ -93,7 +94,9 @@ fn object_created_jobs(records: Vec<S3Record>, message: &SqsMessage, receive_cou
     let id = message.message_id.clone().unwrap_or_default();
     records
         .into_iter()
-        .filter(|r| r.event_source == "aws:s3" && r.event_name.as_deref().is_none_or(|n| n.starts_with("ObjectCreated:")))
+        .filter(|r| {
+            r.event_source == "aws:s3" && r.event_name.as_deref().is_none_or(|n| n.starts_with("ObjectCreated:"))
+        })
         .enumerate()
         .map(|(i, r)| Job {
             id: format!("{id}/{i}"),

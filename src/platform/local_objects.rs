@@ -74,7 +74,9 @@ impl LocalObjectStore {
     }
 
     async fn clear_pending(&self, key: &ObjectKey) -> anyhow::Result<()> {
-        remove_if_present(&self.pending_marker(key)).await.with_context(|| format!("clearing the pending mark of {key}"))
+        remove_if_present(&self.pending_marker(key))
+            .await
+            .with_context(|| format!("clearing the pending mark of {key}"))
     }
 
     /// Deletes every object uploaded through a form before `uploaded_before`
@@ -130,7 +132,11 @@ impl LocalObjectStore {
         decode_hex(signature).is_some_and(|bytes| self.mac(parts).verify_slice(&bytes).is_ok())
     }
 
-    async fn write_atomically(&self, key: &ObjectKey, write: impl AsyncFnOnce(&mut tokio::fs::File) -> Result<(), UploadError>) -> Result<(), UploadError> {
+    async fn write_atomically(
+        &self,
+        key: &ObjectKey,
+        write: impl AsyncFnOnce(&mut tokio::fs::File) -> Result<(), UploadError>,
+    ) -> Result<(), UploadError> {
         let temp_dir = self.root.join(".incoming");
         tokio::fs::create_dir_all(&temp_dir).await.map_err(internal)?;
         let temp = temp_dir.join(uuid::Uuid::new_v4().simple().to_string());
@@ -279,9 +285,13 @@ fn store_or_404(store: Option<Arc<LocalObjectStore>>) -> Result<Arc<LocalObjectS
 /// Accepts a form made by [`LocalObjectStore::presign_upload`]: the signed fields
 /// first, then the file. The bytes are streamed to a temporary file and only
 /// become the object once the whole body has arrived within the limit.
-async fn upload(State(store): LocalStore, multipart: Result<Multipart, MultipartRejection>) -> Result<StatusCode, ApiError> {
+async fn upload(
+    State(store): LocalStore,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<StatusCode, ApiError> {
     let store = store_or_404(store)?;
-    let mut multipart = multipart.map_err(|e| ApiError::BadRequest(format!("send the upload as multipart/form-data: {}", e.body_text())))?;
+    let mut multipart = multipart
+        .map_err(|e| ApiError::BadRequest(format!("send the upload as multipart/form-data: {}", e.body_text())))?;
     let mut fields = BTreeMap::new();
     loop {
         let field = multipart.next_field().await.map_err(malformed)?;
@@ -339,7 +349,10 @@ struct SignedPolicy {
 impl SignedPolicy {
     fn check(store: &LocalObjectStore, fields: &BTreeMap<String, String>) -> Result<Self, ApiError> {
         let field = |name: &str| {
-            fields.get(name).map(String::as_str).ok_or_else(|| ApiError::Forbidden(format!("the form lacks the {name} field")))
+            fields
+                .get(name)
+                .map(String::as_str)
+                .ok_or_else(|| ApiError::Forbidden(format!("the form lacks the {name} field")))
         };
         let (key, content_type, max_bytes, expires, signature) = (
             field("key")?,
@@ -404,7 +417,8 @@ async fn download(
     headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex and quotes are valid header text"));
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_str(&format!("private, max-age={remaining}, immutable")).expect("digits are valid header text"),
+        HeaderValue::from_str(&format!("private, max-age={remaining}, immutable"))
+            .expect("digits are valid header text"),
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(response)

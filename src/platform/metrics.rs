@@ -26,7 +26,9 @@ use prometheus_client::{
 pub enum MetricsExport {
     Prometheus,
     /// EMF lines dimensioned by this function name.
-    Emf { function: String },
+    Emf {
+        function: String,
+    },
     Off,
 }
 
@@ -116,7 +118,11 @@ impl RequestMetrics {
         if let Some(p) = &self.prometheus {
             let route = RouteLabels { method: sample.method.to_owned(), route: sample.route.to_owned() };
             p.requests
-                .get_or_create(&RequestLabels { method: route.method.clone(), route: route.route.clone(), status: sample.status })
+                .get_or_create(&RequestLabels {
+                    method: route.method.clone(),
+                    route: route.route.clone(),
+                    status: sample.status,
+                })
                 .inc();
             if server_error {
                 p.errors.get_or_create(&route).inc();
@@ -195,7 +201,12 @@ mod tests {
 
     #[test]
     fn an_emf_line_declares_every_metric_it_carries() {
-        let sample = RequestSample { method: "GET", route: "/api/artworks/{id}", status: 503, latency: Duration::from_micros(12_500) };
+        let sample = RequestSample {
+            method: "GET",
+            route: "/api/artworks/{id}",
+            status: 503,
+            latency: Duration::from_micros(12_500),
+        };
         let line = emf_line("http-artworks", &sample, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
         assert!(!line.contains('\n'), "EMF documents are single lines");
         let doc: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -216,13 +227,27 @@ mod tests {
     fn prometheus_counts_by_route_and_status() {
         let metrics = RequestMetrics::new(&MetricsExport::Prometheus);
         for status in [200, 200, 500] {
-            metrics.record(&RequestSample { method: "GET", route: "/api/search", status, latency: Duration::from_millis(30) });
+            metrics.record(&RequestSample {
+                method: "GET",
+                route: "/api/search",
+                status,
+                latency: Duration::from_millis(30),
+            });
         }
         let text = metrics.render_prometheus().unwrap();
-        assert!(text.contains(r#"atelier_http_requests_total{method="GET",route="/api/search",status="200"} 2"#), "{text}");
-        assert!(text.contains(r#"atelier_http_requests_total{method="GET",route="/api/search",status="500"} 1"#), "{text}");
+        assert!(
+            text.contains(r#"atelier_http_requests_total{method="GET",route="/api/search",status="200"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"atelier_http_requests_total{method="GET",route="/api/search",status="500"} 1"#),
+            "{text}"
+        );
         assert!(text.contains(r#"atelier_http_server_errors_total{method="GET",route="/api/search"} 1"#), "{text}");
-        assert!(text.contains(r#"atelier_http_request_duration_seconds_count{method="GET",route="/api/search"} 3"#), "{text}");
+        assert!(
+            text.contains(r#"atelier_http_request_duration_seconds_count{method="GET",route="/api/search"} 3"#),
+            "{text}"
+        );
         assert!(RequestMetrics::new(&MetricsExport::Off).render_prometheus().is_none());
     }
 }

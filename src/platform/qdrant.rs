@@ -54,9 +54,10 @@ impl QdrantVectorIndex {
             .build()
             .with_context(|| format!("building a Qdrant client for {}", settings.url))?;
         let index = Self { client, collection: settings.collection.clone() };
-        index.bootstrap(settings.dimension).await.with_context(|| {
-            format!("preparing Qdrant collection {:?} at {}", settings.collection, settings.url)
-        })?;
+        index
+            .bootstrap(settings.dimension)
+            .await
+            .with_context(|| format!("preparing Qdrant collection {:?} at {}", settings.collection, settings.url))?;
         Ok(index)
     }
 
@@ -127,11 +128,7 @@ impl QdrantVectorIndex {
 
     async fn query(&self, query: QueryPointsBuilder, limit: usize) -> anyhow::Result<Vec<Hit>> {
         let response = self.client.query(query.limit(limit as u64).with_payload(false)).await?;
-        response
-            .result
-            .into_iter()
-            .map(|point| Ok(Hit { id: point_uuid(point.id)?, score: point.score }))
-            .collect()
+        response.result.into_iter().map(|point| Ok(Hit { id: point_uuid(point.id)?, score: point.score })).collect()
     }
 }
 
@@ -141,10 +138,8 @@ impl VectorIndex for QdrantVectorIndex {
         if points.is_empty() {
             return Ok(());
         }
-        let points: Vec<PointStruct> = points
-            .into_iter()
-            .map(|point| PointStruct::new(point.id, point.vector, payload(&point.payload)))
-            .collect();
+        let points: Vec<PointStruct> =
+            points.into_iter().map(|point| PointStruct::new(point.id, point.vector, payload(&point.payload))).collect();
         // Waiting makes the write visible to the next search, as it is with
         // the embedded index.
         self.client.upsert_points(UpsertPointsBuilder::new(&self.collection, points).wait(true)).await?;
@@ -253,7 +248,11 @@ fn qdrant_filter(filter: &VectorFilter) -> Filter {
     if filter.min_price.is_some() || filter.max_price.is_some() {
         must.push(Condition::range(
             PRICE_MINOR,
-            Range { gte: filter.min_price.map(|p| p as f64), lte: filter.max_price.map(|p| p as f64), ..Default::default() },
+            Range {
+                gte: filter.min_price.map(|p| p as f64),
+                lte: filter.max_price.map(|p| p as f64),
+                ..Default::default()
+            },
         ));
     }
     if filter.year_from.is_some() || filter.year_to.is_some() {
@@ -265,11 +264,8 @@ fn qdrant_filter(filter: &VectorFilter) -> Filter {
     if !filter.statuses.is_empty() {
         must.push(Condition::matches(STATUS, MatchValue::Keywords(filter.statuses.clone().into())));
     }
-    let must_not = if filter.exclude.is_empty() {
-        Vec::new()
-    } else {
-        vec![Condition::has_id(filter.exclude.iter().copied())]
-    };
+    let must_not =
+        if filter.exclude.is_empty() { Vec::new() } else { vec![Condition::has_id(filter.exclude.iter().copied())] };
     Filter { must, must_not, ..Default::default() }
 }
 

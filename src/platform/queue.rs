@@ -159,12 +159,11 @@ impl JobQueue for PgJobQueue {
     }
 
     async fn dead_letters(&self, max: i64) -> anyhow::Result<Vec<Job>> {
-        let rows: Vec<(Uuid, String, Value, i32)> = sqlx::query_as(
-            "SELECT id, kind, payload, receive_count FROM dead_jobs ORDER BY died_at, id LIMIT $1",
-        )
-        .bind(max)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(Uuid, String, Value, i32)> =
+            sqlx::query_as("SELECT id, kind, payload, receive_count FROM dead_jobs ORDER BY died_at, id LIMIT $1")
+                .bind(max)
+                .fetch_all(&self.pool)
+                .await?;
         // A dead letter has no claim to prove; its id stands in for the receipt.
         Ok(rows
             .into_iter()

@@ -93,12 +93,8 @@ impl ObjectStore for S3ObjectStore {
         let now = Utc::now();
         let expires_at = DateTime::from_timestamp((now + policy.expires_in).timestamp(), 0).unwrap_or(now);
         let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
-        let credential = format!(
-            "{}/{}/{}/s3/aws4_request",
-            credentials.access_key_id(),
-            now.format("%Y%m%d"),
-            self.region
-        );
+        let credential =
+            format!("{}/{}/{}/s3/aws4_request", credentials.access_key_id(), now.format("%Y%m%d"), self.region);
         let mut fields = BTreeMap::from([
             ("key".to_owned(), policy.key.to_string()),
             ("Content-Type".to_owned(), policy.content_type.clone()),

@@ -136,7 +136,12 @@ struct RedrivePolicy {
 
 /// Builds a job from the parts of an SQS message, however it arrived (a receive
 /// call or a Lambda event).
-pub(crate) fn to_job(id: Option<&str>, receipt: Option<&str>, body: Option<&str>, receive_count: i32) -> anyhow::Result<Job> {
+pub(crate) fn to_job(
+    id: Option<&str>,
+    receipt: Option<&str>,
+    body: Option<&str>,
+    receive_count: i32,
+) -> anyhow::Result<Job> {
     let id = id.context("the SQS message has no id")?;
     let envelope: Envelope = serde_json::from_str(body.unwrap_or_default())
         .with_context(|| format!("message {id} is not a job envelope"))?;
@@ -203,7 +208,8 @@ impl JobQueue for SqsJobQueue {
             .await;
         match result {
             Err(e)
-                if e.as_service_error().is_some_and(|e| e.is_receipt_handle_is_invalid() || e.is_message_not_inflight()) =>
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_receipt_handle_is_invalid() || e.is_message_not_inflight()) =>
             {
                 Ok(())
             }

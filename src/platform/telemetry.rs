@@ -6,8 +6,7 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 use super::config::LogFormat;
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let registry = tracing_subscriber::registry().with(filter);
     // A second init (tests, or a host that already set one up) is harmless.
     let _ = match format {

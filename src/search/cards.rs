@@ -45,7 +45,11 @@ struct CardRow {
 
 /// Cards for the publicly visible artworks among `ids`; withdrawn or held
 /// works are left out, so a stale index entry never surfaces them.
-pub async fn visible_cards(conn: &mut PgConnection, objects: &dyn ObjectStore, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, ArtworkCard>> {
+pub async fn visible_cards(
+    conn: &mut PgConnection,
+    objects: &dyn ObjectStore,
+    ids: &[Uuid],
+) -> anyhow::Result<HashMap<Uuid, ArtworkCard>> {
     let rows: Vec<CardRow> = sqlx::query_as(
         "SELECT a.id, a.title, a.artist_id, ar.slug AS artist_slug, ar.name AS artist_name, a.year,
                 c.slug AS category, a.styles, a.price_minor, a.currency

@@ -33,7 +33,8 @@ pub struct Scores {
 /// 1 / log2(r + 1), normalised by the best possible ordering.
 pub fn ndcg_at_10(ranked: &[&str], relevant: &HashSet<&str>) -> f64 {
     let gain = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
-    let dcg: f64 = ranked.iter().take(10).enumerate().filter(|(_, id)| relevant.contains(*id)).map(|(rank, _)| gain(rank)).sum();
+    let dcg: f64 =
+        ranked.iter().take(10).enumerate().filter(|(_, id)| relevant.contains(*id)).map(|(rank, _)| gain(rank)).sum();
     let ideal: f64 = (0..relevant.len().min(10)).map(gain).sum();
     if ideal == 0.0 { 0.0 } else { dcg / ideal }
 }
@@ -56,12 +57,13 @@ pub const MODES: [SearchMode; 3] = [SearchMode::Keyword, SearchMode::Semantic, S
 pub async fn evaluate(ctx: &AppContext, queries: &str, judgments: &str) -> anyhow::Result<Evaluation> {
     let queries: QueryFile = serde_json::from_str(queries)?;
     let judgments: HashMap<String, Vec<String>> = serde_json::from_str(judgments)?;
-    let refs: HashMap<uuid::Uuid, String> =
-        sqlx::query_as::<_, (uuid::Uuid, String)>("SELECT id, external_ref FROM artworks WHERE external_ref IS NOT NULL")
-            .fetch_all(&ctx.db)
-            .await?
-            .into_iter()
-            .collect();
+    let refs: HashMap<uuid::Uuid, String> = sqlx::query_as::<_, (uuid::Uuid, String)>(
+        "SELECT id, external_ref FROM artworks WHERE external_ref IS NOT NULL",
+    )
+    .fetch_all(&ctx.db)
+    .await?
+    .into_iter()
+    .collect();
     let mut per_query = Vec::new();
     for query in &queries.queries {
         let relevant: HashSet<&str> = judgments
@@ -72,9 +74,11 @@ pub async fn evaluate(ctx: &AppContext, queries: &str, judgments: &str) -> anyho
             .collect();
         let mut scores = [Scores::default(); 3];
         for (slot, mode) in MODES.iter().enumerate() {
-            let fused = rank(ctx, &query.query, *mode, &SearchFilter::default()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fused =
+                rank(ctx, &query.query, *mode, &SearchFilter::default()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let ranked: Vec<&str> = fused.iter().filter_map(|f| refs.get(&f.id).map(String::as_str)).collect();
-            scores[slot] = Scores { ndcg_at_10: ndcg_at_10(&ranked, &relevant), recall_at_50: recall_at_50(&ranked, &relevant) };
+            scores[slot] =
+                Scores { ndcg_at_10: ndcg_at_10(&ranked, &relevant), recall_at_50: recall_at_50(&ranked, &relevant) };
         }
         per_query.push((query.id.clone(), scores));
     }

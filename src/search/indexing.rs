@@ -77,7 +77,16 @@ pub struct ArtworkDocument {
     pub searchable: bool,
 }
 
-pub fn document_text(title: &str, artist: &str, category: &str, styles: &[String], tags: &[String], medium: &str, year: Option<i32>, description: &str) -> String {
+pub fn document_text(
+    title: &str,
+    artist: &str,
+    category: &str,
+    styles: &[String],
+    tags: &[String],
+    medium: &str,
+    year: Option<i32>,
+    description: &str,
+) -> String {
     let styles = styles.iter().map(|s| s.replace('-', " ")).collect::<Vec<_>>().join(", ");
     let year = year.map(|y| y.to_string()).unwrap_or_default();
     [title, artist, category, &styles, &tags.join(", "), medium, &year, description]
@@ -106,7 +115,16 @@ pub async fn load_document(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::R
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|row| {
-        let text = document_text(&row.title, &row.artist, &row.category, &row.styles, &row.tags, &row.medium, row.year, &row.description);
+        let text = document_text(
+            &row.title,
+            &row.artist,
+            &row.category,
+            &row.styles,
+            &row.tags,
+            &row.medium,
+            row.year,
+            &row.description,
+        );
         let content_hash = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         ArtworkDocument {
             text,
@@ -145,7 +163,10 @@ pub async fn embed_artwork(
     let document = load_document(&mut conn, artwork_id).await?;
     let Some(document) = document.filter(|d| d.searchable) else {
         vectors.delete(&[artwork_id]).await?;
-        sqlx::query("DELETE FROM artwork_embeddings WHERE artwork_id = $1").bind(artwork_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM artwork_embeddings WHERE artwork_id = $1")
+            .bind(artwork_id)
+            .execute(&mut *conn)
+            .await?;
         return Ok(EmbedOutcome::Removed);
     };
     let stored: Option<(String, String)> =
@@ -159,7 +180,11 @@ pub async fn embed_artwork(
         vectors.upsert(vec![VectorPoint { id: artwork_id, vector, payload: document.payload }]).await?;
         return Ok(EmbedOutcome::PayloadRefreshed);
     }
-    let vector = embedder.embed(std::slice::from_ref(&document.text)).await?.pop().ok_or_else(|| anyhow::anyhow!("the embedder returned no vector"))?;
+    let vector = embedder
+        .embed(std::slice::from_ref(&document.text))
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("the embedder returned no vector"))?;
     vectors.upsert(vec![VectorPoint { id: artwork_id, vector, payload: document.payload }]).await?;
     sqlx::query(
         "INSERT INTO artwork_embeddings (artwork_id, model, content_hash) VALUES ($1, $2, $3)
@@ -222,14 +247,23 @@ pub async fn reindex_all(
         }
         if !to_remove.is_empty() {
             vectors.delete(&to_remove).await?;
-            sqlx::query("DELETE FROM artwork_embeddings WHERE artwork_id = ANY($1)").bind(&to_remove).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM artwork_embeddings WHERE artwork_id = ANY($1)")
+                .bind(&to_remove)
+                .execute(&mut *conn)
+                .await?;
             report.removed += to_remove.len() as u64;
         }
         if !to_embed.is_empty() {
             let texts: Vec<String> = to_embed.iter().map(|(_, d)| d.text.clone()).collect();
             let embedded = embedder.embed(&texts).await?;
-            anyhow::ensure!(embedded.len() == texts.len(), "the embedder returned {} vectors for {} texts", embedded.len(), texts.len());
-            let (ids, hashes): (Vec<Uuid>, Vec<String>) = to_embed.iter().map(|(id, d)| (*id, d.content_hash.clone())).unzip();
+            anyhow::ensure!(
+                embedded.len() == texts.len(),
+                "the embedder returned {} vectors for {} texts",
+                embedded.len(),
+                texts.len()
+            );
+            let (ids, hashes): (Vec<Uuid>, Vec<String>) =
+                to_embed.iter().map(|(id, d)| (*id, d.content_hash.clone())).unzip();
             let points = to_embed
                 .into_iter()
                 .zip(embedded)
@@ -269,6 +303,9 @@ mod tests {
             Some(1845),
             "",
         );
-        assert_eq!(text, "Norham Castle, Sunrise\nJoseph Mallord William Turner\nPainting\nromanticism\ncastle, sunrise\nOil paint on canvas\n1845");
+        assert_eq!(
+            text,
+            "Norham Castle, Sunrise\nJoseph Mallord William Turner\nPainting\nromanticism\ncastle, sunrise\nOil paint on canvas\n1845"
+        );
     }
 }

@@ -15,7 +15,12 @@ const TYPO_SIMILARITY: f32 = 0.5;
 /// Up to `limit` visible artworks matching `query`, best first. Every word is
 /// optional (OR): collectors type phrases, and ranking rewards documents that
 /// match more of the words, in heavier fields.
-pub async fn ranked(conn: &mut PgConnection, query: &str, filter: &SearchFilter, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+pub async fn ranked(
+    conn: &mut PgConnection,
+    query: &str,
+    filter: &SearchFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
     let mut tx = sqlx::Connection::begin(conn).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL pg_trgm.word_similarity_threshold = {TYPO_SIMILARITY}")))
         .execute(&mut *tx)

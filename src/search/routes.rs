@@ -290,7 +290,10 @@ async fn facets(conn: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<Fac
         (200_000, Some(999_999), "2,000 – 10,000"),
         (1_000_000, None, "Over 10,000"),
     ];
-    let prices: Vec<i64> = sqlx::query_scalar("SELECT price_minor FROM artworks WHERE id = ANY($1)").bind(ids).fetch_all(&mut *conn).await?;
+    let prices: Vec<i64> = sqlx::query_scalar("SELECT price_minor FROM artworks WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Facets {
         categories: categories.into_iter().map(|(value, label, count)| FacetCount { value, label, count }).collect(),
         styles: styles
@@ -310,7 +313,13 @@ async fn facets(conn: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<Fac
 }
 
 /// Query analytics. A failure to log never fails the search.
-async fn log_query(ctx: &AppContext, user_id: Option<Uuid>, parsed: &Parsed, results: usize, latency: std::time::Duration) {
+async fn log_query(
+    ctx: &AppContext,
+    user_id: Option<Uuid>,
+    parsed: &Parsed,
+    results: usize,
+    latency: std::time::Duration,
+) {
     let filter = &parsed.filter;
     let filters = serde_json::json!({
         "category": filter.category.as_ref().map(Slug::as_str),

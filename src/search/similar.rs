@@ -61,10 +61,12 @@ pub fn palette_similarity(a: &[Swatch], b: &[Swatch]) -> Option<f32> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let delta = |x: &Lab<D65, f32>, y: &Lab<D65, f32>| ((x.l - y.l).powi(2) + (x.a - y.a).powi(2) + (x.b - y.b).powi(2)).sqrt();
+    let delta =
+        |x: &Lab<D65, f32>, y: &Lab<D65, f32>| ((x.l - y.l).powi(2) + (x.a - y.a).powi(2) + (x.b - y.b).powi(2)).sqrt();
     let one_way = |from: &[(Lab<D65, f32>, f32)], to: &[(Lab<D65, f32>, f32)]| {
         let total: f32 = from.iter().map(|(_, share)| share).sum::<f32>().max(f32::EPSILON);
-        from.iter().map(|(c, share)| share * to.iter().map(|(d, _)| delta(c, d)).fold(f32::MAX, f32::min)).sum::<f32>() / total
+        from.iter().map(|(c, share)| share * to.iter().map(|(d, _)| delta(c, d)).fold(f32::MAX, f32::min)).sum::<f32>()
+            / total
     };
     let distance = (one_way(&a, &b) + one_way(&b, &a)) / 2.0;
     Some((-distance / 25.0).exp())
@@ -116,21 +118,24 @@ async fn similar(
     ids.push(id);
     // Each artwork's cover palette and hash, for colour re-ranking and for
     // dropping the same picture listed without a flag (e.g. by the same artist).
-    let covers: HashMap<Uuid, (sqlx::types::Json<Vec<Swatch>>, i64)> = sqlx::query_as::<_, (Uuid, sqlx::types::Json<Vec<Swatch>>, i64)>(
-        "SELECT DISTINCT ON (artwork_id) artwork_id, palette, phash FROM artwork_images
+    let covers: HashMap<Uuid, (sqlx::types::Json<Vec<Swatch>>, i64)> =
+        sqlx::query_as::<_, (Uuid, sqlx::types::Json<Vec<Swatch>>, i64)>(
+            "SELECT DISTINCT ON (artwork_id) artwork_id, palette, phash FROM artwork_images
          WHERE artwork_id = ANY($1) ORDER BY artwork_id, seq",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|(artwork, palette, phash)| (artwork, (palette, phash)))
-    .collect();
+        )
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(artwork, palette, phash)| (artwork, (palette, phash)))
+        .collect();
     let own = covers.get(&id);
     let same_picture: HashSet<Uuid> = match own {
         Some((_, hash)) => covers
             .iter()
-            .filter(|(other, (_, other_hash))| **other != id && ((*hash ^ *other_hash) as u64).count_ones() <= ctx.config.media.duplicate_distance)
+            .filter(|(other, (_, other_hash))| {
+                **other != id && ((*hash ^ *other_hash) as u64).count_ones() <= ctx.config.media.duplicate_distance
+            })
             .map(|(other, _)| *other)
             .collect(),
         None => HashSet::new(),

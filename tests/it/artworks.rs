@@ -9,7 +9,9 @@ use crate::helpers::{assert_problem, field_errors, spawn_app};
 async fn an_artist_lists_edits_and_archives_a_work_with_versions() {
     let app = spawn_app().await;
     let token = app.artist("mara-lind").await;
-    let created = app.artwork(&token, json!({"edition": {"kind": "limited", "size": 20, "available": 12}, "shipping_origin": "gb"})).await;
+    let created = app
+        .artwork(&token, json!({"edition": {"kind": "limited", "size": 20, "available": 12}, "shipping_origin": "gb"}))
+        .await;
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["artist"]["slug"], "mara-lind");
     assert_eq!(created["category"]["slug"], "painting");
@@ -24,7 +26,8 @@ async fn an_artist_lists_edits_and_archives_a_work_with_versions() {
     let fetched = app.get(&format!("/api/artworks/{id}"), None).await;
     assert_eq!(fetched.status, StatusCode::OK);
     assert_eq!(fetched.header("etag"), Some("\"1\""));
-    let unchanged = app.call_with(Method::GET, &format!("/api/artworks/{id}"), None, None, &[("if-none-match", "\"1\"")]).await;
+    let unchanged =
+        app.call_with(Method::GET, &format!("/api/artworks/{id}"), None, None, &[("if-none-match", "\"1\"")]).await;
     assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
 
     let edited = app
@@ -51,11 +54,12 @@ async fn an_artist_lists_edits_and_archives_a_work_with_versions() {
     assert_eq!(versions.body[1]["snapshot"]["currency"], "EUR");
     assert_eq!(versions.body[0]["snapshot"]["status"], "archived");
 
-    let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE entity_id = $1::uuid ORDER BY created_at")
-        .bind(id)
-        .fetch_all(&app.ctx.db)
-        .await
-        .unwrap();
+    let audit: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE entity_id = $1::uuid ORDER BY created_at")
+            .bind(id)
+            .fetch_all(&app.ctx.db)
+            .await
+            .unwrap();
     assert_eq!(audit, ["artwork.create", "artwork.update", "artwork.archive"]);
 }
 
@@ -66,10 +70,14 @@ async fn stale_or_missing_etags_are_refused() {
     let created = app.artwork(&token, json!({})).await;
     let id = created["id"].as_str().unwrap();
     let path = format!("/api/artworks/{id}");
-    let first = app.call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "First edit"})), &[("if-match", "\"1\"")]).await;
+    let first = app
+        .call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "First edit"})), &[("if-match", "\"1\"")])
+        .await;
     assert_eq!(first.status, StatusCode::OK);
     // A second editor still holding version 1 must not overwrite the first edit.
-    let stale = app.call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "Second edit"})), &[("if-match", "\"1\"")]).await;
+    let stale = app
+        .call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "Second edit"})), &[("if-match", "\"1\"")])
+        .await;
     assert_problem(&stale, StatusCode::PRECONDITION_FAILED);
     let missing = app.call(Method::PATCH, &path, Some(&token), Some(json!({"title": "Blind edit"}))).await;
     assert_problem(&missing, StatusCode::PRECONDITION_REQUIRED);
@@ -94,20 +102,35 @@ async fn every_write_checks_the_role_and_the_owner() {
         let token = token.to_owned();
         let path = path.clone();
         let app = &app;
-        async move { app.call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "Mine now"})), &[("if-match", "*")]).await }
+        async move {
+            app.call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "Mine now"})), &[("if-match", "*")])
+                .await
+        }
     };
     assert_problem(&patch(&rival).await, StatusCode::FORBIDDEN);
     assert_problem(&patch(&collector).await, StatusCode::FORBIDDEN);
     assert_problem(&app.call(Method::DELETE, &path, Some(&rival), None).await, StatusCode::FORBIDDEN);
     assert_problem(&app.get(&format!("{path}/versions"), Some(&rival)).await, StatusCode::FORBIDDEN);
-    assert_problem(&app.call(Method::PATCH, "/api/artists/owner-artist", Some(&rival), Some(json!({"bio": "x"}))).await, StatusCode::FORBIDDEN);
-    assert_problem(&app.post("/api/categories", Some(&owner), json!({"slug": "textiles", "name": "Textiles"})).await, StatusCode::FORBIDDEN);
-    assert_problem(&app.post("/api/interactions", None, json!({"artwork_id": id, "kind": "like"})).await, StatusCode::UNAUTHORIZED);
+    assert_problem(
+        &app.call(Method::PATCH, "/api/artists/owner-artist", Some(&rival), Some(json!({"bio": "x"}))).await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_problem(
+        &app.post("/api/categories", Some(&owner), json!({"slug": "textiles", "name": "Textiles"})).await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_problem(
+        &app.post("/api/interactions", None, json!({"artwork_id": id, "kind": "like"})).await,
+        StatusCode::UNAUTHORIZED,
+    );
 
     // An owner cannot mark a work sold; a moderator can, and then the owner cannot edit it.
-    let sold_by_owner = app.call_with(Method::PATCH, &path, Some(&owner), Some(json!({"status": "sold"})), &[("if-match", "*")]).await;
+    let sold_by_owner =
+        app.call_with(Method::PATCH, &path, Some(&owner), Some(json!({"status": "sold"})), &[("if-match", "*")]).await;
     assert_problem(&sold_by_owner, StatusCode::UNPROCESSABLE_ENTITY);
-    let sold = app.call_with(Method::PATCH, &path, Some(&moderator), Some(json!({"status": "sold"})), &[("if-match", "*")]).await;
+    let sold = app
+        .call_with(Method::PATCH, &path, Some(&moderator), Some(json!({"status": "sold"})), &[("if-match", "*")])
+        .await;
     assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
     assert_problem(&patch(&owner).await, StatusCode::CONFLICT);
 }
@@ -117,16 +140,20 @@ async fn invalid_artworks_get_field_errors() {
     let app = spawn_app().await;
     let token = app.artist("val-idator").await;
     let response = app
-        .post("/api/artworks", Some(&token), json!({
-            "title": "",
-            "category": "no-such-category",
-            "year": 3000,
-            "dimensions": {"height_mm": 0, "width_mm": 10},
-            "edition": {"kind": "limited", "size": 5, "available": 9},
-            "price": {"amount_minor": 100, "currency": "ZZZ"},
-            "shipping_origin": "Britain",
-            "tags": ["ok", "!!!"]
-        }))
+        .post(
+            "/api/artworks",
+            Some(&token),
+            json!({
+                "title": "",
+                "category": "no-such-category",
+                "year": 3000,
+                "dimensions": {"height_mm": 0, "width_mm": 10},
+                "edition": {"kind": "limited", "size": 5, "available": 9},
+                "price": {"amount_minor": 100, "currency": "ZZZ"},
+                "shipping_origin": "Britain",
+                "tags": ["ok", "!!!"]
+            }),
+        )
         .await;
     assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY);
     // Compound values name the part at fault, so a form can mark that input.
@@ -163,7 +190,10 @@ async fn drafts_are_private_to_their_artist() {
     assert_eq!(own_drafts.body["items"][0]["id"], id);
     assert_eq!(app.get("/api/artworks?status=draft", Some(&other)).await.body["items"], json!([]));
     assert_problem(&app.get("/api/artworks?status=draft", None).await, StatusCode::UNAUTHORIZED);
-    assert_problem(&app.get("/api/artworks?status=draft&artist=draft-owner", Some(&other)).await, StatusCode::FORBIDDEN);
+    assert_problem(
+        &app.get("/api/artworks?status=draft&artist=draft-owner", Some(&other)).await,
+        StatusCode::FORBIDDEN,
+    );
 }
 
 #[tokio::test]
@@ -171,9 +201,17 @@ async fn filters_hold_on_every_result() {
     let app = spawn_app().await;
     let a = app.artist("filter-a").await;
     let b = app.artist("filter-b").await;
-    app.artwork(&a, json!({"title": "Cheap print", "category": "print", "price": {"amount_minor": 5000, "currency": "GBP"},
-        "edition": {"kind": "open"}, "styles": ["Pop Art"], "tags": ["city"], "year": 1990})).await;
-    app.artwork(&a, json!({"title": "Mid painting", "price": {"amount_minor": 90000, "currency": "GBP"}, "year": 2001})).await;
+    app.artwork(
+        &a,
+        json!({"title": "Cheap print", "category": "print", "price": {"amount_minor": 5000, "currency": "GBP"},
+        "edition": {"kind": "open"}, "styles": ["Pop Art"], "tags": ["city"], "year": 1990}),
+    )
+    .await;
+    app.artwork(
+        &a,
+        json!({"title": "Mid painting", "price": {"amount_minor": 90000, "currency": "GBP"}, "year": 2001}),
+    )
+    .await;
     app.artwork(&b, json!({"title": "Dear painting", "price": {"amount_minor": 900000, "currency": "GBP"}, "year": 2020, "tags": ["city"]})).await;
 
     let titles = |path: String| {
@@ -181,7 +219,12 @@ async fn filters_hold_on_every_result() {
         async move {
             let response = app.get(&path, None).await;
             assert_eq!(response.status, StatusCode::OK, "{path}: {}", response.body);
-            let mut titles: Vec<String> = response.body["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_owned()).collect();
+            let mut titles: Vec<String> = response.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["title"].as_str().unwrap().to_owned())
+                .collect();
             titles.sort();
             titles
         }
@@ -196,7 +239,12 @@ async fn filters_hold_on_every_result() {
     assert_eq!(titles("/api/artists/filter-a/artworks?max_price=6000".into()).await, ["Cheap print"]);
 
     let by_price = app.get("/api/artworks?sort=price_desc", None).await;
-    let prices: Vec<i64> = by_price.body["items"].as_array().unwrap().iter().map(|i| i["price"]["amount_minor"].as_i64().unwrap()).collect();
+    let prices: Vec<i64> = by_price.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["price"]["amount_minor"].as_i64().unwrap())
+        .collect();
     assert_eq!(prices, [900000, 90000, 5000]);
     assert_problem(&app.get("/api/artworks?category=nope", None).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(&app.get("/api/artworks?min_price=10&max_price=5", None).await, StatusCode::UNPROCESSABLE_ENTITY);
@@ -209,7 +257,9 @@ async fn pagination_is_stable_under_concurrent_inserts() {
     let mut original = HashSet::new();
     for n in 0..23 {
         let price = 1000 + (n * 7919) % 50_000;
-        let created = app.artwork(&token, json!({"title": format!("Work {n}"), "price": {"amount_minor": price, "currency": "GBP"}})).await;
+        let created = app
+            .artwork(&token, json!({"title": format!("Work {n}"), "price": {"amount_minor": price, "currency": "GBP"}}))
+            .await;
         original.insert(created["id"].as_str().unwrap().to_owned());
     }
     for sort in ["newest", "price_asc", "price_desc"] {
@@ -243,6 +293,9 @@ async fn pagination_is_stable_under_concurrent_inserts() {
         let first = app.get("/api/artworks?limit=1&sort=newest", None).await;
         first.body["next_cursor"].as_str().unwrap().to_owned()
     };
-    assert_problem(&app.get(&format!("/api/artworks?sort=price_asc&cursor={wrong_sort_cursor}"), None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(
+        &app.get(&format!("/api/artworks?sort=price_asc&cursor={wrong_sort_cursor}"), None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
     assert_problem(&app.get("/api/artworks?cursor=garbage!", None).await, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -15,7 +15,9 @@ async fn register_login_refresh_reuse_logout() {
     assert_eq!(me.body["email"], "Ann@Example.com");
     assert_eq!(me.body["role"], "collector");
 
-    let login = app.post("/api/auth/login", None, json!({"email": "ann@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    let login = app
+        .post("/api/auth/login", None, json!({"email": "ann@example.com", "password": "violet-harbour-mosaic-42"}))
+        .await;
     assert_eq!(login.status, StatusCode::OK);
     let cookie = login.header("set-cookie").unwrap().to_owned();
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/api/auth"] {
@@ -48,7 +50,10 @@ async fn register_login_refresh_reuse_logout() {
     let logout = app.post("/api/auth/logout", None, json!({"refresh_token": session_refresh})).await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT);
     assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
-    assert_problem(&app.post("/api/auth/refresh", None, json!({"refresh_token": session_refresh})).await, StatusCode::UNAUTHORIZED);
+    assert_problem(
+        &app.post("/api/auth/refresh", None, json!({"refresh_token": session_refresh})).await,
+        StatusCode::UNAUTHORIZED,
+    );
     assert_problem(&app.get("/api/me", Some(&session_access)).await, StatusCode::UNAUTHORIZED);
 
     let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE actor_id = $1 ORDER BY created_at")
@@ -63,8 +68,11 @@ async fn register_login_refresh_reuse_logout() {
 async fn login_failures_reveal_nothing_and_are_throttled() {
     let app = spawn_app().await;
     app.register("bo@example.com", "collector").await;
-    let wrong_password = app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "not-the-password-1"})).await;
-    let unknown_email = app.post("/api/auth/login", None, json!({"email": "nobody@example.com", "password": "not-the-password-1"})).await;
+    let wrong_password =
+        app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "not-the-password-1"})).await;
+    let unknown_email = app
+        .post("/api/auth/login", None, json!({"email": "nobody@example.com", "password": "not-the-password-1"}))
+        .await;
     assert_problem(&wrong_password, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password.body, unknown_email.body);
 
@@ -72,13 +80,17 @@ async fn login_failures_reveal_nothing_and_are_throttled() {
         app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "still-wrong-22"})).await;
     }
     // Five failures lock the account for the window, even for the right password.
-    let locked = app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    let locked = app
+        .post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "violet-harbour-mosaic-42"}))
+        .await;
     assert_problem(&locked, StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry_after));
     // Another account from the same address is still allowed (the IP budget is larger).
     app.register("cy@example.com", "collector").await;
-    let other = app.post("/api/auth/login", None, json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    let other = app
+        .post("/api/auth/login", None, json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42"}))
+        .await;
     assert_eq!(other.status, StatusCode::OK);
 }
 
@@ -86,7 +98,11 @@ async fn login_failures_reveal_nothing_and_are_throttled() {
 async fn registration_validates_and_refuses_duplicates() {
     let app = spawn_app().await;
     let weak = app
-        .post("/api/auth/register", None, json!({"email": "not-an-email", "password": "password1", "display_name": " ", "role": "collector"}))
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": "not-an-email", "password": "password1", "display_name": " ", "role": "collector"}),
+        )
         .await;
     assert_problem(&weak, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&weak), ["email", "display_name", "password"]);
@@ -107,10 +123,14 @@ async fn registration_validates_and_refuses_duplicates() {
 async fn password_change_needs_the_current_one_and_ends_other_sessions() {
     let app = spawn_app().await;
     let (first, _, _) = app.register("pat@example.com", "collector").await;
-    let second = app.post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    let second = app
+        .post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "violet-harbour-mosaic-42"}))
+        .await;
     let second = second.body["access_token"].as_str().unwrap().to_owned();
 
-    let refused = app.call(Method::PATCH, "/api/me", Some(&first), Some(json!({"new_password": "copper-lantern-orbit-77"}))).await;
+    let refused = app
+        .call(Method::PATCH, "/api/me", Some(&first), Some(json!({"new_password": "copper-lantern-orbit-77"})))
+        .await;
     assert_eq!(field_errors(&refused), ["current_password"]);
     let changed = app
         .call(Method::PATCH, "/api/me", Some(&first), Some(json!({
@@ -121,7 +141,9 @@ async fn password_change_needs_the_current_one_and_ends_other_sessions() {
     assert_eq!(changed.body["display_name"], "Pat");
     assert_eq!(app.get("/api/me", Some(&first)).await.status, StatusCode::OK);
     assert_eq!(app.get("/api/me", Some(&second)).await.status, StatusCode::UNAUTHORIZED);
-    let new_login = app.post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "copper-lantern-orbit-77"})).await;
+    let new_login = app
+        .post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "copper-lantern-orbit-77"}))
+        .await;
     assert_eq!(new_login.status, StatusCode::OK);
 }
 
@@ -163,7 +185,10 @@ async fn forged_expired_and_misaddressed_tokens_are_refused() {
     let sign = |c: &Claims| jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), c, &key).unwrap();
 
     // Control: a token we sign correctly is accepted, so the refusals below are real.
-    assert_eq!(app.get("/api/me", Some(&sign(&claims("atelier-api", now + 600, "collector")))).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/me", Some(&sign(&claims("atelier-api", now + 600, "collector")))).await.status,
+        StatusCode::OK
+    );
 
     let expired = sign(&claims("atelier-api", now - 120, "collector"));
     let wrong_audience = sign(&claims("another-api", now + 600, "collector"));
@@ -178,7 +203,8 @@ async fn forged_expired_and_misaddressed_tokens_are_refused() {
         format!("{}.{}.{}", original[0], forged_payload, original[2])
     };
     let alg_none = {
-        let header = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"alg":"none","typ":"JWT"}"#);
+        let header =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"alg":"none","typ":"JWT"}"#);
         let body = serde_json::to_vec(&claims("atelier-api", now + 600, "admin")).unwrap();
         let body = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, body);
         format!("{header}.{body}.")

@@ -20,9 +20,14 @@ async fn indexed_catalogue_with(settings: &[(&str, &str)]) -> TestApp {
     let sample = CatalogSample::every(40);
     atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
     let embedder = app.ctx.discovery.embedder().await.unwrap();
-    let report = atelier::search::indexing::reindex_all(&app.ctx, embedder.as_ref(), app.ctx.discovery.vectors.as_ref(), |_, _| {})
-        .await
-        .unwrap();
+    let report = atelier::search::indexing::reindex_all(
+        &app.ctx,
+        embedder.as_ref(),
+        app.ctx.discovery.vectors.as_ref(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(report.embedded, 214);
     app
 }
@@ -46,7 +51,8 @@ async fn paraphrases_find_works_by_meaning_and_hybrid_keeps_both_sides() {
     for item in semantic.body["items"].as_array().unwrap() {
         assert_eq!(item["matched"], json!(["semantic"]));
         let subjects = tate_subjects(&app, item["id"].as_str().unwrap()).await;
-        about_the_sea += usize::from(subjects.iter().any(|s| ["sea", "ship", "boat", "coast", "shipwreck"].contains(&s.as_str())));
+        about_the_sea +=
+            usize::from(subjects.iter().any(|s| ["sea", "ship", "boat", "coast", "shipwreck"].contains(&s.as_str())));
     }
     assert!(about_the_sea >= 4, "only {about_the_sea} of {:?} are about the sea", titles(&semantic.body));
 
@@ -65,7 +71,9 @@ async fn paraphrases_find_works_by_meaning_and_hybrid_keeps_both_sides() {
     assert!(!prints.body["items"].as_array().unwrap().is_empty());
     assert!(prints.body["items"].as_array().unwrap().iter().all(|i| i["category"] == "print"), "{}", prints.body);
     let cheap = app.get("/api/search?q=portrait&max_price=100000&limit=50", None).await;
-    assert!(cheap.body["items"].as_array().unwrap().iter().all(|i| i["price"]["amount_minor"].as_i64().unwrap() <= 100_000));
+    assert!(
+        cheap.body["items"].as_array().unwrap().iter().all(|i| i["price"]["amount_minor"].as_i64().unwrap() <= 100_000)
+    );
 
     // Pages follow the fused ranking without repeats.
     let first = app.get("/api/search?q=landscape%20with%20trees&limit=5", None).await;
@@ -83,11 +91,16 @@ async fn paraphrases_find_works_by_meaning_and_hybrid_keeps_both_sides() {
 async fn keyword_search_weighs_titles_and_forgives_typos() {
     let app = indexed_catalogue().await;
     let exact = app.get("/api/search?q=Constable&mode=keyword", None).await;
-    let artists: Vec<&str> = exact.body["items"].as_array().unwrap().iter().map(|i| i["artist"]["name"].as_str().unwrap()).collect();
+    let artists: Vec<&str> =
+        exact.body["items"].as_array().unwrap().iter().map(|i| i["artist"]["name"].as_str().unwrap()).collect();
     assert!(artists.iter().take(2).all(|a| a.contains("Constable")), "{artists:?}");
     let typo = app.get("/api/search?q=Constabel&mode=keyword", None).await;
-    let artists: Vec<&str> = typo.body["items"].as_array().unwrap().iter().map(|i| i["artist"]["name"].as_str().unwrap()).collect();
-    assert!(artists.first().is_some_and(|a| a.contains("Constable")), "a misspelt name still finds the artist: {artists:?}");
+    let artists: Vec<&str> =
+        typo.body["items"].as_array().unwrap().iter().map(|i| i["artist"]["name"].as_str().unwrap()).collect();
+    assert!(
+        artists.first().is_some_and(|a| a.contains("Constable")),
+        "a misspelt name still finds the artist: {artists:?}"
+    );
     let hostile = app.get("/api/search?q=%27%20%7C%20%21%26%20%3A*%20%28&mode=keyword", None).await;
     assert_eq!(hostile.status, StatusCode::OK, "tsquery syntax in the query is just text: {}", hostile.body);
 }
@@ -117,20 +130,40 @@ async fn the_embedding_job_follows_every_change_of_an_artwork() {
     let first = vectors.vectors(&[id]).await.unwrap().remove(&id).expect("the new artwork is indexed");
     let hash = |app: &TestApp| {
         let db = app.ctx.db.clone();
-        async move { sqlx::query_scalar::<_, String>("SELECT content_hash FROM artwork_embeddings WHERE artwork_id = $1").bind(id).fetch_one(&db).await.unwrap() }
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT content_hash FROM artwork_embeddings WHERE artwork_id = $1")
+                .bind(id)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
     };
     let first_hash = hash(&app).await;
 
     // A price change leaves the text alone: the vector stays, the filter payload follows.
     let path = format!("/api/artworks/{id}");
-    app.call_with(Method::PATCH, &path, Some(&artist), Some(json!({"price": {"amount_minor": 5000, "currency": "GBP"}})), &[("if-match", "*")]).await;
+    app.call_with(
+        Method::PATCH,
+        &path,
+        Some(&artist),
+        Some(json!({"price": {"amount_minor": 5000, "currency": "GBP"}})),
+        &[("if-match", "*")],
+    )
+    .await;
     app.run_jobs().await;
     assert_eq!(hash(&app).await, first_hash);
     let cheap = atelier::platform::vectors::VectorFilter { max_price: Some(5000), ..Default::default() };
     assert_eq!(vectors.search(&first, &cheap, 5).await.unwrap()[0].id, id);
 
     // A new title is new text: a new vector.
-    app.call_with(Method::PATCH, &path, Some(&artist), Some(json!({"title": "Cathedral in the snow"})), &[("if-match", "*")]).await;
+    app.call_with(
+        Method::PATCH,
+        &path,
+        Some(&artist),
+        Some(json!({"title": "Cathedral in the snow"})),
+        &[("if-match", "*")],
+    )
+    .await;
     app.run_jobs().await;
     assert_ne!(hash(&app).await, first_hash);
     let second = vectors.vectors(&[id]).await.unwrap().remove(&id).unwrap();
@@ -148,10 +181,21 @@ async fn recommendations_start_from_preferences_then_follow_taste_and_forget_on_
     let (collector, _, _) = app.register("taste@example.com", "collector").await;
 
     let prefs = app
-        .call(Method::PUT, "/api/me/preferences", Some(&collector), Some(json!({"categories": ["print"], "styles": [], "max_price": 2000000})))
+        .call(
+            Method::PUT,
+            "/api/me/preferences",
+            Some(&collector),
+            Some(json!({"categories": ["print"], "styles": [], "max_price": 2000000})),
+        )
         .await;
     assert_eq!(prefs.status, StatusCode::OK, "{}", prefs.body);
-    assert_eq!(field_errors(&app.call(Method::PUT, "/api/me/preferences", Some(&collector), Some(json!({"categories": ["nope"]}))).await), ["categories"]);
+    assert_eq!(
+        field_errors(
+            &app.call(Method::PUT, "/api/me/preferences", Some(&collector), Some(json!({"categories": ["nope"]})))
+                .await
+        ),
+        ["categories"]
+    );
     let cold = app.get("/api/me/recommendations", Some(&collector)).await;
     assert_eq!(cold.status, StatusCode::OK, "{}", cold.body);
     assert_eq!(cold.body["source"], "cold_start");
@@ -163,7 +207,8 @@ async fn recommendations_start_from_preferences_then_follow_taste_and_forget_on_
     // The collector saves two sea pictures: recommendations turn towards the sea
     // and say why; saved works are not recommended back.
     let sea = app.get("/api/search?q=ships%20at%20sea&mode=keyword&limit=2", None).await;
-    let saved: Vec<String> = sea.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    let saved: Vec<String> =
+        sea.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
     for id in &saved {
         let r = app.post("/api/interactions", Some(&collector), json!({"artwork_id": id, "kind": "save"})).await;
         assert_eq!(r.status, StatusCode::CREATED);
@@ -182,7 +227,10 @@ async fn recommendations_start_from_preferences_then_follow_taste_and_forget_on_
 
     let memory = app.get("/api/me/interactions", Some(&collector)).await;
     assert_eq!(memory.body.as_array().unwrap().len(), 2);
-    assert_eq!(app.call(Method::DELETE, "/api/me/interactions", Some(&collector), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(Method::DELETE, "/api/me/interactions", Some(&collector), None).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert!(app.get("/api/me/interactions", Some(&collector)).await.body.as_array().unwrap().is_empty());
     let forgotten = app.get("/api/me/recommendations", Some(&collector)).await;
     assert_eq!(forgotten.body["source"], "cold_start");
@@ -195,7 +243,9 @@ async fn feed_pages_never_repeat_and_blend_for_signed_in_collectors() {
     assert_problem(&app.get("/api/cron/curate", None).await, StatusCode::UNAUTHORIZED);
     let wrong = app.call_with(Method::GET, "/api/cron/curate", None, None, &[("authorization", "Bearer nope")]).await;
     assert_problem(&wrong, StatusCode::UNAUTHORIZED);
-    let run = app.call_with(Method::GET, "/api/cron/curate", None, None, &[("authorization", "Bearer s3cret-cron-token")]).await;
+    let run = app
+        .call_with(Method::GET, "/api/cron/curate", None, None, &[("authorization", "Bearer s3cret-cron-token")])
+        .await;
     assert_eq!(run.status, StatusCode::OK, "{}", run.body);
     assert_eq!(run.body["works"], 214);
 
@@ -216,7 +266,8 @@ async fn feed_pages_never_repeat_and_blend_for_signed_in_collectors() {
     assert_eq!(visitor.len(), 214);
     let ids: std::collections::HashSet<&str> = visitor.iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), visitor.len(), "no work repeats across pages");
-    let first_page_artists: std::collections::HashSet<&str> = visitor[..24].iter().map(|i| i["artist"]["id"].as_str().unwrap()).collect();
+    let first_page_artists: std::collections::HashSet<&str> =
+        visitor[..24].iter().map(|i| i["artist"]["id"].as_str().unwrap()).collect();
     assert_eq!(first_page_artists.len(), 24, "one work per artist on a page");
 
     let (collector, _, _) = app.register("feed@example.com", "collector").await;
@@ -225,7 +276,8 @@ async fn feed_pages_never_repeat_and_blend_for_signed_in_collectors() {
     let blended = all_pages(&app, Some(&collector)).await;
     let ids: std::collections::HashSet<&str> = blended.iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), blended.len(), "no work repeats across a collector's pages");
-    let sources: std::collections::HashSet<&str> = blended[..24].iter().map(|i| i["source"].as_str().unwrap()).collect();
+    let sources: std::collections::HashSet<&str> =
+        blended[..24].iter().map(|i| i["source"].as_str().unwrap()).collect();
     assert!(sources.contains("recommended") && sources.contains("curated") && sources.contains("fresh"), "{sources:?}");
     assert_eq!(field_errors(&app.get("/api/feed?cursor=garbage", None).await), ["cursor"]);
 }
@@ -243,14 +295,24 @@ async fn recommendations_lean_towards_likes_and_respect_not_interested() {
     let mut near_water = 0;
     for item in &items {
         let subjects = tate_subjects(&app, item["id"].as_str().unwrap()).await;
-        near_water += usize::from(subjects.iter().any(|s| ["sea", "coast", "ship", "boat", "river", "harbour", "beach", "water", "shipwreck", "cliff"].contains(&s.as_str())));
+        near_water += usize::from(subjects.iter().any(|s| {
+            ["sea", "coast", "ship", "boat", "river", "harbour", "beach", "water", "shipwreck", "cliff"]
+                .contains(&s.as_str())
+        }));
     }
-    assert!(near_water >= 4, "after liking sea pictures, {near_water} of 10 recommendations are near water: {:?}", titles(&recommended.body));
+    assert!(
+        near_water >= 4,
+        "after liking sea pictures, {near_water} of 10 recommendations are near water: {:?}",
+        titles(&recommended.body)
+    );
 
     let dismissed = items[0]["id"].clone();
     app.post("/api/interactions", Some(&collector), json!({"artwork_id": dismissed, "kind": "not_interested"})).await;
     let after = app.get("/api/me/recommendations?limit=20", Some(&collector)).await;
-    assert!(after.body["items"].as_array().unwrap().iter().all(|i| i["id"] != dismissed), "a dismissed work is never recommended again");
+    assert!(
+        after.body["items"].as_array().unwrap().iter().all(|i| i["id"] != dismissed),
+        "a dismissed work is never recommended again"
+    );
 }
 
 #[tokio::test]

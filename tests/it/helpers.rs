@@ -108,7 +108,8 @@ async fn drop_stale_databases(admin: &mut PgConnection) {
     .unwrap_or_default();
     let now = std::time::SystemTime::now();
     for name in names {
-        let Some(made) = name.rsplit('_').next().and_then(|id| Uuid::parse_str(id).ok()).and_then(|id| id.get_timestamp())
+        let Some(made) =
+            name.rsplit('_').next().and_then(|id| Uuid::parse_str(id).ok()).and_then(|id| id.get_timestamp())
         else {
             continue;
         };
@@ -174,7 +175,8 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         TestResponse { status, headers, body }
     }
@@ -246,9 +248,8 @@ impl TestApp {
     pub async fn moderator(&self, email: &str) -> String {
         let (_, _, id) = self.register(email, "collector").await;
         sqlx::query("UPDATE users SET role = 'moderator' WHERE id = $1").bind(id).execute(&self.ctx.db).await.unwrap();
-        let response = self
-            .post("/api/auth/login", None, json!({"email": email, "password": "violet-harbour-mosaic-42"}))
-            .await;
+        let response =
+            self.post("/api/auth/login", None, json!({"email": email, "password": "violet-harbour-mosaic-42"})).await;
         response.body["access_token"].as_str().unwrap().to_owned()
     }
 
@@ -281,7 +282,9 @@ pub fn multipart_form(fields: &[(String, String)], file_name: &str, file: &[u8])
     let boundary = format!("atelier-{}", Uuid::new_v4().simple());
     let mut body = Vec::new();
     for (name, value) in fields {
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
     }
     body.extend(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")

@@ -50,11 +50,22 @@ async fn malformed_requests_get_clean_client_errors() {
     assert_problem(&app.get("/api/artworks?limit=0", None).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(&app.get("/api/artworks?limit=101", None).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(&app.get("/api/artworks?limit=abc", None).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_problem(&app.get("/api/artworks?min_price=99999999999999999999999", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(
+        &app.get("/api/artworks?min_price=99999999999999999999999", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
     assert_problem(&app.get("/api/artworks?surprise=1", None).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(&app.get("/api/artworks?currency=XXXX", None).await, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let bad_header = app.send(Request::builder().uri("/api/me").header("authorization", "Basic Zm9vOmJhcg==").body(Body::empty()).unwrap()).await;
+    let bad_header = app
+        .send(
+            Request::builder()
+                .uri("/api/me")
+                .header("authorization", "Basic Zm9vOmJhcg==")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_problem(&bad_header, StatusCode::UNAUTHORIZED);
     let bad_refresh = app.send(raw(Method::POST, "/api/auth/refresh", Some("application/json"), "not json")).await;
     assert_problem(&bad_refresh, StatusCode::BAD_REQUEST);
@@ -63,20 +74,38 @@ async fn malformed_requests_get_clean_client_errors() {
 
     // Text that is valid JSON but hostile to the database: NUL bytes, huge numbers.
     let artist = app.artist("hostile-artist").await;
-    let nul = app.post("/api/artworks", Some(&artist), json!({
-        "title": "Nul\u{0000}title", "category": "painting", "edition": {"kind": "unique"},
-        "price": {"amount_minor": 1, "currency": "GBP"}
-    })).await;
+    let nul = app
+        .post(
+            "/api/artworks",
+            Some(&artist),
+            json!({
+                "title": "Nul\u{0000}title", "category": "painting", "edition": {"kind": "unique"},
+                "price": {"amount_minor": 1, "currency": "GBP"}
+            }),
+        )
+        .await;
     assert_problem(&nul, StatusCode::UNPROCESSABLE_ENTITY);
-    let overflow = app.post("/api/artworks", Some(&artist), json!({
-        "title": "Big", "category": "painting", "edition": {"kind": "limited", "size": 1e12, "available": 1},
-        "price": {"amount_minor": 1, "currency": "GBP"}
-    })).await;
+    let overflow = app
+        .post(
+            "/api/artworks",
+            Some(&artist),
+            json!({
+                "title": "Big", "category": "painting", "edition": {"kind": "limited", "size": 1e12, "available": 1},
+                "price": {"amount_minor": 1, "currency": "GBP"}
+            }),
+        )
+        .await;
     assert_problem(&overflow, StatusCode::UNPROCESSABLE_ENTITY);
-    let big_price = app.post("/api/artworks", Some(&artist), json!({
-        "title": "Big", "category": "painting", "edition": {"kind": "unique"},
-        "price": {"amount_minor": i64::MAX, "currency": "GBP"}
-    })).await;
+    let big_price = app
+        .post(
+            "/api/artworks",
+            Some(&artist),
+            json!({
+                "title": "Big", "category": "painting", "edition": {"kind": "unique"},
+                "price": {"amount_minor": i64::MAX, "currency": "GBP"}
+            }),
+        )
+        .await;
     assert_problem(&big_price, StatusCode::UNPROCESSABLE_ENTITY);
 
     let nul_login = app.post("/api/auth/login", None, json!({"email": "a\u{0000}@example.com", "password": "x"})).await;

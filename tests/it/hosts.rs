@@ -58,8 +58,13 @@ async fn next_event(State(api): State<RuntimeApi>) -> impl IntoResponse {
     }
 }
 
-async fn invocation_reply(State(api): State<RuntimeApi>, Path((id, _kind)): Path<(String, String)>, body: axum::body::Bytes) -> StatusCode {
-    let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({"unparseable": String::from_utf8_lossy(&body)}));
+async fn invocation_reply(
+    State(api): State<RuntimeApi>,
+    Path((id, _kind)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let body: Value =
+        serde_json::from_slice(&body).unwrap_or_else(|_| json!({"unparseable": String::from_utf8_lossy(&body)}));
     let mut replies = api.replies.lock().unwrap();
     if let Some(position) = replies.iter().position(|(waiting, _)| *waiting == id) {
         let (_, sender) = replies.remove(position);
@@ -187,7 +192,11 @@ async fn local_vercel_and_lambda_hosts_answer_alike() {
         assert_eq!(local.status.as_u16(), vercel_status, "{uri} status on Vercel");
         assert_eq!(local.status.as_u16(), lambda["statusCode"], "{uri} status on Lambda");
         assert_eq!(local.header("content-type").unwrap(), vercel_type, "{uri} content type on Vercel");
-        assert_eq!(local.header("content-type").unwrap(), lambda["headers"]["content-type"], "{uri} content type on Lambda");
+        assert_eq!(
+            local.header("content-type").unwrap(),
+            lambda["headers"]["content-type"],
+            "{uri} content type on Lambda"
+        );
         assert_eq!(local.header("etag").map(str::to_owned), vercel_etag, "{uri} etag on Vercel");
         assert_eq!(local.header("etag"), lambda["headers"]["etag"].as_str(), "{uri} etag on Lambda");
         assert_eq!(local.body, vercel_body, "{uri} body on Vercel");

@@ -64,7 +64,13 @@ async fn the_same_key_with_a_different_body_is_refused() {
     assert_eq!(reused.body["type"], "/problems/idempotency-key-reused");
     // The same key on another operation is another request too.
     let elsewhere = app
-        .call_with(Method::POST, "/api/artists", Some(&token), Some(json!({"slug": "x"})), &[("idempotency-key", "k-1")])
+        .call_with(
+            Method::POST,
+            "/api/artists",
+            Some(&token),
+            Some(json!({"slug": "x"})),
+            &[("idempotency-key", "k-1")],
+        )
         .await;
     assert_problem(&elsewhere, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(artworks(&app).await, 1);
@@ -145,8 +151,11 @@ async fn upload_creation_replays_the_same_upload() {
     let app = spawn_app().await;
     let token = app.artist("harbour").await;
     let artwork = app.artwork(&token, json!({"status": "draft"})).await;
-    let upload = json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
-    let call = || app.call_with(Method::POST, "/api/uploads", Some(&token), Some(upload.clone()), &[("idempotency-key", "u-1")]);
+    let upload =
+        json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
+    let call = || {
+        app.call_with(Method::POST, "/api/uploads", Some(&token), Some(upload.clone()), &[("idempotency-key", "u-1")])
+    };
     let first = call().await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     let again = call().await;

@@ -13,7 +13,9 @@ use std::{
 
 use atelier::{
     app::{AppContext, Family, family_router},
-    platform::config::{Config, EmbedderBackend, Environment, KvBackend, QueueBackend, StorageConfig, VectorIndexConfig},
+    platform::config::{
+        Config, EmbedderBackend, Environment, KvBackend, QueueBackend, StorageConfig, VectorIndexConfig,
+    },
 };
 use axum::{
     body::Body,
@@ -616,10 +618,8 @@ fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters(
     // A misspelt optional variable would silently leave its default in force.
     // RUST_LOG is read by the tracing filter, not the configuration.
     let read = read.into_inner().unwrap();
-    let unread: Vec<&String> = variables
-        .keys()
-        .filter(|name| !read.contains(*name) && name.as_str() != "RUST_LOG")
-        .collect();
+    let unread: Vec<&String> =
+        variables.keys().filter(|name| !read.contains(*name) && name.as_str() != "RUST_LOG").collect();
     assert!(unread.is_empty(), "template.yaml sets variables the configuration never reads: {unread:?}");
 }
 
@@ -786,7 +786,9 @@ fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
             .map(|tag| ["Key", "Value"].into_iter().filter_map(|k| Some((k, tag[k].as_str()?))).collect())
             .collect();
         if tags != [pending.clone()] {
-            problems.push(format!("{id} does not filter on exactly {UPLOAD_TAG}={UPLOAD_PENDING}: it would remove kept objects"));
+            problems.push(format!(
+                "{id} does not filter on exactly {UPLOAD_TAG}={UPLOAD_PENDING}: it would remove kept objects"
+            ));
         }
         if rule["Prefix"].as_str() != Some(upload_prefixes[0].as_str()) {
             problems.push(format!("{id} does not limit itself to the uploads' prefix {:?}", upload_prefixes[0]));
@@ -801,11 +803,14 @@ fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
         }
     }
     if expiring != 1 {
-        problems.push(format!("{bucket_id} should have one expiring lifecycle rule, for pending uploads; it has {expiring}"));
+        problems.push(format!(
+            "{bucket_id} should have one expiring lifecycle rule, for pending uploads; it has {expiring}"
+        ));
     }
     let originals = "/originals/*";
     let media_policies = template["Resources"]["HttpMediaFunction"]["Properties"]["Policies"].as_sequence();
-    let signer_may_tag = media_policies.into_iter().flatten().any(|p| allows(&p["Statement"], "s3:PutObjectTagging", originals));
+    let signer_may_tag =
+        media_policies.into_iter().flatten().any(|p| allows(&p["Statement"], "s3:PutObjectTagging", originals));
     if !signer_may_tag {
         problems.push("http-media signs the upload form but may not s3:PutObjectTagging originals: S3 would refuse the tagged POST".to_owned());
     }
@@ -870,7 +875,8 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
         // and shared addresses often do not.
         for sample in [format!("/{section}/{SAMPLE_ID}"), format!("/{section}/{SAMPLE_ID}/")] {
             if vercel_target(&config, &api_files, &sample) != Ok(VercelTarget::Static(page.clone())) {
-                problems.push(format!("the local server serves {page} for {sample}, but vercel.json has no such rewrite"));
+                problems
+                    .push(format!("the local server serves {page} for {sample}, but vercel.json has no such rewrite"));
             }
         }
     }

@@ -94,8 +94,14 @@ async fn counters_count_within_a_window_and_start_again_after_it(kv: &dyn KeyVal
 
 async fn concurrent_increments_are_all_counted(kv: Arc<dyn KeyValueStore>) {
     const N: i64 = 24;
-    let increments: Vec<_> =
-        (0..N).map(|_| tokio::spawn({ let kv = kv.clone(); async move { kv.increment("hits", LONG).await.unwrap() } })).collect();
+    let increments: Vec<_> = (0..N)
+        .map(|_| {
+            tokio::spawn({
+                let kv = kv.clone();
+                async move { kv.increment("hits", LONG).await.unwrap() }
+            })
+        })
+        .collect();
     let mut seen = Vec::new();
     for increment in increments {
         seen.push(increment.await.unwrap().value);
@@ -139,7 +145,12 @@ async fn a_slow_bucket_says_how_long_to_wait(kv: &dyn KeyValueStore) {
 async fn concurrent_takes_spend_each_token_once(kv: Arc<dyn KeyValueStore>) {
     let bucket = TokenBucket::new(8, 0.001).unwrap();
     let takes: Vec<_> = (0..24)
-        .map(|_| tokio::spawn({ let kv = kv.clone(); async move { kv.take_token("rate:race", bucket).await.unwrap() } }))
+        .map(|_| {
+            tokio::spawn({
+                let kv = kv.clone();
+                async move { kv.take_token("rate:race", bucket).await.unwrap() }
+            })
+        })
         .collect();
     let mut allowed = 0;
     for take in takes {
@@ -157,7 +168,10 @@ mod postgres {
         let app = spawn_app().await;
         let kv = PgKeyValueStore::with_sweep_every(app.ctx.db.clone(), 3);
         let rows = || async {
-            sqlx::query_scalar::<_, String>("SELECT key FROM kv_entries ORDER BY key").fetch_all(&app.ctx.db).await.unwrap()
+            sqlx::query_scalar::<_, String>("SELECT key FROM kv_entries ORDER BY key")
+                .fetch_all(&app.ctx.db)
+                .await
+                .unwrap()
         };
         kv.put("gone:1", b"x", Duration::from_millis(1)).await.unwrap();
         kv.put("gone:2", b"x", Duration::from_millis(1)).await.unwrap();

@@ -131,14 +131,12 @@ impl Emulator {
     }
 
     fn diagnostics(&mut self, name: &str) -> String {
-        let state = self
-            .functions
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .map_or("never started".to_owned(), |(_, f)| match f.0.try_wait() {
+        let state = self.functions.iter_mut().find(|(n, _)| n == name).map_or("never started".to_owned(), |(_, f)| {
+            match f.0.try_wait() {
                 Ok(Some(status)) => format!("exited: {status}"),
                 _ => "running".to_owned(),
-            });
+            }
+        });
         format!(
             "--- {name} ({state}) ---\n{}\n--- cargo lambda watch ---\n{}",
             tail(&self.log_path(name)),
@@ -163,7 +161,8 @@ fn sam_event(args: &[&str]) -> Value {
 /// sample with its placeholder request replaced.
 fn http_api_event(method: &str, path_and_query: &str, token: Option<&str>, body: Option<&Value>) -> Value {
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    let mut event = sam_event(&["apigateway", "http-api-proxy", "--method", method, "--path", path.trim_start_matches('/')]);
+    let mut event =
+        sam_event(&["apigateway", "http-api-proxy", "--method", method, "--path", path.trim_start_matches('/')]);
     assert_eq!(event["rawPath"], path, "SAM's event does not carry the path where it is expected: {event}");
     let mut headers = json!({"accept": "application/json", "host": event["requestContext"]["domainName"], "user-agent": "lambda-emulator-test"});
     if let Some(token) = token {
@@ -231,12 +230,14 @@ async fn http_functions_answer_api_gateway_events_end_to_end() {
     lambda.run("http-artists", env!("CARGO_BIN_EXE_http-artists"), &config);
     lambda.run("http-artworks", env!("CARGO_BIN_EXE_http-artworks"), &config);
 
-    let (status, health) = http_answer(&lambda.invoke("http-system", &http_api_event("GET", "/api/health", None, None)).await);
+    let (status, health) =
+        http_answer(&lambda.invoke("http-system", &http_api_event("GET", "/api/health", None, None)).await);
     assert_eq!((status, &health["status"], &health["database"]), (200, &json!("ok"), &json!("ok")), "{health}");
 
     let registration = json!({"email": "lambda-painter@example.com", "password": "violet-harbour-mosaic-42",
                               "display_name": "Lambda Painter", "role": "artist"});
-    let registered = lambda.invoke("http-auth", &http_api_event("POST", "/api/auth/register", None, Some(&registration))).await;
+    let registered =
+        lambda.invoke("http-auth", &http_api_event("POST", "/api/auth/register", None, Some(&registration))).await;
     let (status, account) = http_answer(&registered);
     assert_eq!(status, 201, "{account}");
     // HTTP APIs carry Set-Cookie in their own field of the response.
@@ -245,37 +246,47 @@ async fn http_functions_answer_api_gateway_events_end_to_end() {
     let token = account["access_token"].as_str().unwrap();
 
     let profile = json!({"slug": "lambda-painter", "bio": "Paints in the cloud."});
-    let (status, artist) = http_answer(&lambda.invoke("http-artists", &http_api_event("POST", "/api/artists", Some(token), Some(&profile))).await);
+    let (status, artist) = http_answer(
+        &lambda.invoke("http-artists", &http_api_event("POST", "/api/artists", Some(token), Some(&profile))).await,
+    );
     assert_eq!(status, 201, "{artist}");
 
     let listing = json!({"title": "Nocturne Invoked", "description": "Night harbour lights in oil.", "medium": "Oil on panel",
                          "category": "painting", "styles": ["Impressionism"], "tags": ["night", "harbour"], "year": 2025,
                          "dimensions": {"height_mm": 300, "width_mm": 400}, "edition": {"kind": "unique"},
                          "price": {"amount_minor": 95000, "currency": "GBP"}, "status": "published"});
-    let anonymous = lambda.invoke("http-artworks", &http_api_event("POST", "/api/artworks", None, Some(&listing))).await;
+    let anonymous =
+        lambda.invoke("http-artworks", &http_api_event("POST", "/api/artworks", None, Some(&listing))).await;
     assert_eq!(http_answer(&anonymous).0, 401, "{anonymous}");
     assert_eq!(anonymous["headers"]["content-type"], "application/problem+json", "{anonymous}");
 
-    let (status, created) = http_answer(&lambda.invoke("http-artworks", &http_api_event("POST", "/api/artworks", Some(token), Some(&listing))).await);
+    let (status, created) = http_answer(
+        &lambda.invoke("http-artworks", &http_api_event("POST", "/api/artworks", Some(token), Some(&listing))).await,
+    );
     assert_eq!(status, 201, "{created}");
     let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
-    let (title, artist_slug): (String, String) =
-        sqlx::query_as("SELECT a.title, ar.slug FROM artworks a JOIN artists ar ON ar.id = a.artist_id WHERE a.id = $1")
-            .bind(id)
-            .fetch_one(&app.ctx.db)
-            .await
-            .unwrap();
+    let (title, artist_slug): (String, String) = sqlx::query_as(
+        "SELECT a.title, ar.slug FROM artworks a JOIN artists ar ON ar.id = a.artist_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.ctx.db)
+    .await
+    .unwrap();
     assert_eq!((title.as_str(), artist_slug.as_str()), ("Nocturne Invoked", "lambda-painter"));
 
-    let fetched = lambda.invoke("http-artworks", &http_api_event("GET", &format!("/api/artworks/{id}"), None, None)).await;
+    let fetched =
+        lambda.invoke("http-artworks", &http_api_event("GET", &format!("/api/artworks/{id}"), None, None)).await;
     let (status, artwork) = http_answer(&fetched);
     let local = app.get(&format!("/api/artworks/{id}"), None).await;
     assert_eq!(status, 200, "{artwork}");
     assert_eq!(artwork, local.body);
     assert_eq!(fetched["headers"]["etag"].as_str(), local.header("etag"));
 
-    let (status, page) =
-        http_answer(&lambda.invoke("http-artworks", &http_api_event("GET", "/api/artworks?limit=5&category=painting", None, None)).await);
+    let (status, page) = http_answer(
+        &lambda
+            .invoke("http-artworks", &http_api_event("GET", "/api/artworks?limit=5&category=painting", None, None))
+            .await,
+    );
     assert_eq!(status, 200, "{page}");
     let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [id.to_string()]);
@@ -297,7 +308,9 @@ impl Cloud {
         let config = moto_config().await;
         let sqs = atelier::platform::sqs::sqs_client(&config, Some(&moto));
         let (media_queue, embed_queue) = (moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await);
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).endpoint_url(&moto).force_path_style(true).build());
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config).endpoint_url(&moto).force_path_style(true).build(),
+        );
         let bucket = unique("media");
         s3.create_bucket().bucket(&bucket).send().await.unwrap();
         Self { bucket, media_queue, embed_queue, s3, sqs }
@@ -402,7 +415,8 @@ impl Cloud {
             form = form.text(name.clone(), value.as_str().unwrap().to_owned());
         }
         form = form.part("file", Part::bytes(bytes).file_name(image.to_owned()).mime_str("image/jpeg").unwrap());
-        let sent = reqwest::Client::new().post(form_spec["url"].as_str().unwrap()).multipart(form).send().await.unwrap();
+        let sent =
+            reqwest::Client::new().post(form_spec["url"].as_str().unwrap()).multipart(form).send().await.unwrap();
         assert!(sent.status().is_success(), "S3 refused the form: {}", sent.text().await.unwrap());
         let id = created.body["id"].as_str().unwrap();
         if complete {
@@ -415,15 +429,23 @@ impl Cloud {
     /// Checks that every variant row of the image names an object in the
     /// bucket with the recorded size and the content type of its format.
     async fn assert_variants_stored(&self, app: &TestApp, upload_id: Uuid) {
-        let variants: Vec<(String, String, i32)> =
-            sqlx::query_as("SELECT storage_key, format, byte_size FROM image_variants WHERE image_id = $1 ORDER BY storage_key")
-                .bind(upload_id)
-                .fetch_all(&app.ctx.db)
-                .await
-                .unwrap();
+        let variants: Vec<(String, String, i32)> = sqlx::query_as(
+            "SELECT storage_key, format, byte_size FROM image_variants WHERE image_id = $1 ORDER BY storage_key",
+        )
+        .bind(upload_id)
+        .fetch_all(&app.ctx.db)
+        .await
+        .unwrap();
         assert!(variants.len() >= 2, "no variants recorded for {upload_id}: {variants:?}");
         for (key, format, size) in variants {
-            let object = self.s3.get_object().bucket(&self.bucket).key(&key).send().await.unwrap_or_else(|e| panic!("{key}: {e:?}"));
+            let object = self
+                .s3
+                .get_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{key}: {e:?}"));
             assert_eq!(object.content_type(), Some(format!("image/{format}").as_str()), "{key}");
             let bytes = object.body.collect().await.unwrap().into_bytes();
             assert_eq!(bytes.len(), size as usize, "{key}");
@@ -473,7 +495,11 @@ async fn media_and_embed_workers_process_an_upload_from_sqs_events() {
     let (event, _) = cloud.receive_event(&cloud.embed_queue, 2).await;
     for record in event["Records"].as_array().unwrap() {
         let job: Value = serde_json::from_str(record["body"].as_str().unwrap()).unwrap();
-        assert_eq!((&job["kind"], &job["payload"]["artwork_id"]), (&json!("embed.artwork"), &json!(artwork_id)), "{job}");
+        assert_eq!(
+            (&job["kind"], &job["payload"]["artwork_id"]),
+            (&json!("embed.artwork"), &json!(artwork_id)),
+            "{job}"
+        );
     }
     let response = lambda.invoke("embed-worker", &event).await;
     assert_eq!(batch_failures(&response), Vec::<String>::new(), "{}", lambda.diagnostics("embed-worker"));
@@ -529,7 +555,8 @@ async fn a_poisoned_message_is_the_only_batch_item_failure() {
     assert_eq!(upload_status(&app, notified).await, "pending");
     let send = |body: String| cloud.sqs.send_message().queue_url(&cloud.media_queue).message_body(body).send();
     send(object_created_notification(&cloud, &app, notified).await).await.unwrap();
-    let poisoned = send(r#"{"kind": "media.process", "payload": {"upload_id": "#.to_owned()).await.unwrap().message_id.unwrap();
+    let poisoned =
+        send(r#"{"kind": "media.process", "payload": {"upload_id": "#.to_owned()).await.unwrap().message_id.unwrap();
 
     let mut lambda = Emulator::start().await;
     lambda.run("media-worker", env!("CARGO_BIN_EXE_media-worker"), &cloud.function_config(&app));
@@ -558,7 +585,10 @@ async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
     let second = app.artist("curated-two").await;
     let mut published = vec![
         app.artwork(&first, json!({"title": "Morning Tide"})).await["id"].as_str().unwrap().to_owned(),
-        app.artwork(&first, json!({"title": "Evening Tide", "category": "print"})).await["id"].as_str().unwrap().to_owned(),
+        app.artwork(&first, json!({"title": "Evening Tide", "category": "print"})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         app.artwork(&second, json!({"title": "Quarry in Rain"})).await["id"].as_str().unwrap().to_owned(),
     ];
     app.artwork(&second, json!({"title": "Unfinished", "status": "draft"})).await;
@@ -566,7 +596,8 @@ async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
 
     let mut lambda = Emulator::start().await;
     lambda.run("curate-feed", env!("CARGO_BIN_EXE_curate-feed"), &base_config(&app));
-    let mut event = sam_event(&["cloudwatch", "scheduled-event", "--rule", "atelier-curate-feed", "--region", "us-east-1"]);
+    let mut event =
+        sam_event(&["cloudwatch", "scheduled-event", "--rule", "atelier-curate-feed", "--region", "us-east-1"]);
     assert_eq!(event["detail-type"], "Scheduled Event", "{event}");
     event["id"] = json!(Uuid::new_v4().to_string());
     event["time"] = json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));

@@ -63,12 +63,8 @@ async fn event_from(client: &aws_sdk_sqs::Client, queue_url: &str, count: usize)
         .messages()
         .iter()
         .map(|m| {
-            let attributes: serde_json::Map<String, Value> = m
-                .attributes()
-                .unwrap()
-                .iter()
-                .map(|(name, value)| (name.as_str().to_owned(), json!(value)))
-                .collect();
+            let attributes: serde_json::Map<String, Value> =
+                m.attributes().unwrap().iter().map(|(name, value)| (name.as_str().to_owned(), json!(value))).collect();
             json!({
                 "messageId": m.message_id(),
                 "receiptHandle": m.receipt_handle(),
@@ -114,10 +110,7 @@ async fn only_the_failing_records_are_reported() {
     assert_eq!(failed, expected);
     let mut handled = handled.into_inner().unwrap();
     handled.sort_by_key(|(_, n, _)| *n);
-    assert_eq!(
-        handled,
-        [(ids[0].clone(), Some(1), 1), (ids[1].clone(), Some(2), 1), (ids[3].clone(), Some(3), 1)]
-    );
+    assert_eq!(handled, [(ids[0].clone(), Some(1), 1), (ids[1].clone(), Some(2), 1), (ids[3].clone(), Some(3), 1)]);
 }
 
 #[tokio::test]
@@ -170,7 +163,12 @@ async fn jobs_sent_through_the_port_arrive_whole_in_a_lambda_event() {
     let queue = moto_queue(&client, 3, false).await;
     let producer = SqsJobQueue::new(client.clone(), vec![("media.".to_owned(), queue.clone())], queue.clone());
     producer
-        .send(NewJob { kind: "media.process", payload: json!({"upload": "u1"}), dedup_key: None, delay: Duration::ZERO })
+        .send(NewJob {
+            kind: "media.process",
+            payload: json!({"upload": "u1"}),
+            dedup_key: None,
+            delay: Duration::ZERO,
+        })
         .await
         .unwrap();
     let event = event_from(&client, &queue, 1).await;

@@ -27,5 +27,5 @@ mod taxonomy;
 mod telemetry;
 mod uploads;
 mod vectors;
-mod worker;
 mod wiring;
+mod worker;

@@ -20,7 +20,9 @@ use atelier::{
     app,
     platform::{
         local_objects::LocalObjectStore,
-        objects::{ObjectKey, ObjectMeta, ObjectStore, PENDING_UPLOADS_EXPIRE_AFTER_DAYS, PresignedUpload, UploadPolicy},
+        objects::{
+            ObjectKey, ObjectMeta, ObjectStore, PENDING_UPLOADS_EXPIRE_AFTER_DAYS, PresignedUpload, UploadPolicy,
+        },
         s3::{S3ObjectStore, S3Settings, UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG},
     },
 };
@@ -166,12 +168,8 @@ async fn local_server() -> LocalServer {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let store = Arc::new(LocalObjectStore::new(
-        dir.path().to_owned(),
-        rand::random::<[u8; 32]>().to_vec(),
-        base,
-        1024 * 1024,
-    ));
+    let store =
+        Arc::new(LocalObjectStore::new(dir.path().to_owned(), rand::random::<[u8; 32]>().to_vec(), base, 1024 * 1024));
     let mut ctx = app.ctx.clone();
     ctx.objects = store.clone();
     ctx.local_objects = Some(store.clone());
@@ -305,8 +303,7 @@ mod moto {
 
     #[tokio::test]
     async fn a_presigned_upload_is_stored_and_downloadable() {
-        super::a_presigned_upload_is_stored_and_downloadable(&s3_store(&moto_config().await, &moto_url()).await)
-            .await;
+        super::a_presigned_upload_is_stored_and_downloadable(&s3_store(&moto_config().await, &moto_url()).await).await;
     }
 
     #[tokio::test]
@@ -360,7 +357,10 @@ mod s3s {
             &base64::engine::general_purpose::STANDARD.decode(&upload.fields["policy"]).unwrap(),
         )
         .unwrap();
-        assert!(document["conditions"].as_array().unwrap().contains(&json!({"tagging": pending_tagging()})), "{document}");
+        assert!(
+            document["conditions"].as_array().unwrap().contains(&json!({"tagging": pending_tagging()})),
+            "{document}"
+        );
 
         let reason = "Policy condition &apos;eq&apos; for field &apos;tagging&apos;";
         let kept = pending_tagging().replace(UPLOAD_PENDING, UPLOAD_KEPT);

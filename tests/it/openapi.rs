@@ -15,7 +15,14 @@ async fn the_served_document_is_openapi_3_1_and_matches_the_web_copy() {
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.body["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = response.body["paths"].as_object().unwrap();
-    for path in ["/api/auth/register", "/api/artworks", "/api/artworks/{id}", "/api/artists/{id}/follow", "/api/me/saves", "/.well-known/jwks.json"] {
+    for path in [
+        "/api/auth/register",
+        "/api/artworks",
+        "/api/artworks/{id}",
+        "/api/artists/{id}/follow",
+        "/api/me/saves",
+        "/.well-known/jwks.json",
+    ] {
         assert!(paths.contains_key(path), "{path} missing from the document");
     }
     let web_copy: Value = serde_json::from_str(

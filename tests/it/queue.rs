@@ -149,7 +149,8 @@ async fn delays_and_retries_are_honoured(queue: &dyn JobQueue) {
 }
 
 async fn a_dedup_key_enqueues_once(queue: &dyn JobQueue, backend: Backend) {
-    let keyed = NewJob { kind: "media.process", payload: json!({}), dedup_key: Some("upload:42"), delay: Duration::ZERO };
+    let keyed =
+        NewJob { kind: "media.process", payload: json!({}), dedup_key: Some("upload:42"), delay: Duration::ZERO };
     assert!(queue.send(keyed.clone()).await.unwrap());
     let second = queue.send(keyed).await.unwrap();
     if backend.reports_duplicates {

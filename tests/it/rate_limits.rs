@@ -14,7 +14,14 @@ use crate::helpers::{TestApp, TestResponse, assert_problem, spawn_app_with};
 /// Refills so slowly that nothing comes back during a test.
 const SLOW: &str = "0.01";
 
-async fn call_from(app: &TestApp, ip: &str, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+async fn call_from(
+    app: &TestApp,
+    ip: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> TestResponse {
     let mut request = Request::builder().method(method).uri(path).extension(ClientIp(ip.to_owned()));
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -87,7 +94,10 @@ async fn sign_in_is_rate_limited_per_address_even_with_the_right_password() {
     let register = json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42", "display_name": "Cy", "role": "collector"});
     let login = json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42"});
     let ip = "203.0.113.90";
-    assert_eq!(call_from(&app, ip, Method::POST, "/api/auth/register", None, Some(register)).await.status, StatusCode::CREATED);
+    assert_eq!(
+        call_from(&app, ip, Method::POST, "/api/auth/register", None, Some(register)).await.status,
+        StatusCode::CREATED
+    );
     for n in 0..3 {
         let response = call_from(&app, ip, Method::POST, "/api/auth/login", None, Some(login.clone())).await;
         assert_eq!(response.status, StatusCode::OK, "sign-in {n}: {}", response.body);
@@ -95,7 +105,8 @@ async fn sign_in_is_rate_limited_per_address_even_with_the_right_password() {
     let refused = call_from(&app, ip, Method::POST, "/api/auth/login", None, Some(login.clone())).await;
     assert_rate_limited(&refused, 100);
     assert!(refused.header("set-cookie").is_none(), "a refused sign-in started a session");
-    let refresh = call_from(&app, ip, Method::POST, "/api/auth/refresh", None, Some(json!({"refresh_token": "x"}))).await;
+    let refresh =
+        call_from(&app, ip, Method::POST, "/api/auth/refresh", None, Some(json!({"refresh_token": "x"}))).await;
     assert_rate_limited(&refresh, 100);
     let elsewhere = call_from(&app, "198.51.100.3", Method::POST, "/api/auth/login", None, Some(login)).await;
     assert_eq!(elsewhere.status, StatusCode::OK);
@@ -109,7 +120,8 @@ async fn upload_creation_is_rate_limited_per_user() {
     let app = spawn_app_with(&[("RATE_LIMIT_UPLOADS_USER", &user_bucket)]).await;
     let token = app.artist("marlow").await;
     let artwork = app.artwork(&token, json!({"status": "draft"})).await;
-    let upload = json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
+    let upload =
+        json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
     for _ in 0..2 {
         let response = app.post("/api/uploads", Some(&token), upload.clone()).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
@@ -145,7 +157,8 @@ async fn a_failing_store_lets_limited_requests_through_but_not_keyed_ones() {
         "title": "Harbour at Dusk", "description": "Oil study of fishing boats returning at dusk.", "medium": "Oil on linen",
         "category": "painting", "edition": {"kind": "unique"}, "price": {"amount_minor": 1000, "currency": "GBP"}
     });
-    let keyed = app.call_with(Method::POST, "/api/artworks", Some(&token), Some(body), &[("idempotency-key", "k")]).await;
+    let keyed =
+        app.call_with(Method::POST, "/api/artworks", Some(&token), Some(body), &[("idempotency-key", "k")]).await;
     assert_problem(&keyed, StatusCode::SERVICE_UNAVAILABLE);
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM artworks").fetch_one(&app.ctx.db).await.unwrap();
     assert_eq!(count, 0);

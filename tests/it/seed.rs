@@ -18,9 +18,9 @@ impl CatalogSample {
     }
 
     fn lines_where(keep: impl Fn(usize) -> bool) -> Self {
-        let datasets = std::env::var("ATELIER_DATASETS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")
-        });
+        let datasets = std::env::var("ATELIER_DATASETS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"));
         let source = datasets.join("tate/catalog.jsonl");
         let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("reading {}: {e}", source.display()));
         let path = std::env::temp_dir().join(format!("atelier-catalog-{}.jsonl", uuid::Uuid::now_v7()));
@@ -110,7 +110,12 @@ impl Drop for ImageSample {
 #[tokio::test]
 async fn dataset_images_become_published_artworks_with_processed_images() {
     let app = spawn_app().await;
-    let sample = ImageSample::of(&["munch_the_scream.jpg", "vangogh_starry_night.jpg", "vangogh_starry_night_crop.png", "hokusai_great_wave_crop.jpg"]);
+    let sample = ImageSample::of(&[
+        "munch_the_scream.jpg",
+        "vangogh_starry_night.jpg",
+        "vangogh_starry_night_crop.png",
+        "hokusai_great_wave_crop.jpg",
+    ]);
     let first = atelier::media::seed::seed_images(&app.ctx, &sample.0, |_| {}).await.unwrap();
     assert_eq!((first.artworks_created, first.rejected, first.held_for_review), (4, 0, 0), "{first:?}");
     let second = atelier::media::seed::seed_images(&app.ctx, &sample.0, |_| {}).await.unwrap();
@@ -126,6 +131,14 @@ async fn dataset_images_become_published_artworks_with_processed_images() {
     assert_eq!(scream["category"]["slug"], "painting");
     assert_eq!(scream["images"][0]["variants"].as_array().unwrap().len(), 8);
     // Two pictures of the same painting by the same artist are not a theft.
-    let van_gogh = app.get(&format!("/api/artists/{}/artworks", items.iter().find(|a| a["title"] == "The Starry Night").unwrap()["artist"]["slug"].as_str().unwrap()), None).await;
+    let van_gogh = app
+        .get(
+            &format!(
+                "/api/artists/{}/artworks",
+                items.iter().find(|a| a["title"] == "The Starry Night").unwrap()["artist"]["slug"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     assert_eq!(van_gogh.body["items"].as_array().unwrap().len(), 2);
 }

@@ -7,10 +7,9 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use uuid::Uuid;
 
 fn required(name: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| panic!("{name} is not set: run the tests through scripts/test, which starts the AWS stand-ins"))
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
+        panic!("{name} is not set: run the tests through scripts/test, which starts the AWS stand-ins")
+    })
 }
 
 pub fn moto_url() -> String {

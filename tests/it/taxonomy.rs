@@ -9,15 +9,31 @@ async fn categories_form_a_tree_that_moderators_extend() {
     let tree = app.get("/api/categories", None).await;
     assert_eq!(tree.status, StatusCode::OK);
     let paper = tree.body.as_array().unwrap().iter().find(|c| c["slug"] == "works-on-paper").unwrap();
-    let children: Vec<&str> = paper["children"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
+    let children: Vec<&str> =
+        paper["children"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
     assert_eq!(children, ["drawing", "print", "photography"]);
 
     let moderator = app.moderator("tax@example.com").await;
-    let created = app.post("/api/categories", Some(&moderator), json!({"slug": "linocut", "name": "Linocut", "parent": "print"})).await;
+    let created = app
+        .post("/api/categories", Some(&moderator), json!({"slug": "linocut", "name": "Linocut", "parent": "print"}))
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    assert_problem(&app.post("/api/categories", Some(&moderator), json!({"slug": "linocut", "name": "Again"})).await, StatusCode::CONFLICT);
-    assert_problem(&app.post("/api/categories", Some(&moderator), json!({"slug": "x", "name": "X", "parent": "nope"})).await, StatusCode::UNPROCESSABLE_ENTITY);
-    let renamed = app.call(Method::PATCH, &format!("/api/categories/{}", created.body["id"].as_str().unwrap()), Some(&moderator), Some(json!({"name": "Linocut prints"}))).await;
+    assert_problem(
+        &app.post("/api/categories", Some(&moderator), json!({"slug": "linocut", "name": "Again"})).await,
+        StatusCode::CONFLICT,
+    );
+    assert_problem(
+        &app.post("/api/categories", Some(&moderator), json!({"slug": "x", "name": "X", "parent": "nope"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/categories/{}", created.body["id"].as_str().unwrap()),
+            Some(&moderator),
+            Some(json!({"name": "Linocut prints"})),
+        )
+        .await;
     assert_eq!(renamed.body["name"], "Linocut prints");
 
     // A work in the new leaf counts towards every ancestor.
@@ -37,10 +53,13 @@ async fn tags_autocomplete_by_prefix_most_used_first() {
     app.artwork(&artist, json!({"tags": ["sea"]})).await;
     let tags = app.get("/api/tags?prefix=SEA", None).await;
     assert_eq!(tags.status, StatusCode::OK);
-    assert_eq!(tags.body, json!([
-        {"slug": "sea", "name": "sea", "artwork_count": 2},
-        {"slug": "seascape", "name": "Seascape", "artwork_count": 1}
-    ]));
+    assert_eq!(
+        tags.body,
+        json!([
+            {"slug": "sea", "name": "sea", "artwork_count": 2},
+            {"slug": "seascape", "name": "Seascape", "artwork_count": 1}
+        ])
+    );
     assert_eq!(app.get("/api/tags?prefix=%25", None).await.status, StatusCode::OK);
     assert_problem(&app.get("/api/tags?limit=1000", None).await, StatusCode::UNPROCESSABLE_ENTITY);
 }

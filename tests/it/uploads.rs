@@ -35,7 +35,11 @@ pub async fn upload(app: &TestApp, token: &str, artwork_id: &str, bytes: &[u8], 
     id
 }
 
-async fn get_bytes(app: &TestApp, url: &str, if_none_match: Option<&str>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+async fn get_bytes(
+    app: &TestApp,
+    url: &str,
+    if_none_match: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let mut request = axum::http::Request::builder().uri(url);
@@ -80,11 +84,15 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
         assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
         assert_eq!(completed.body["status"], "processing");
     }
-    let (queued,): (i64,) = sqlx::query_as("SELECT count(*) FROM jobs WHERE kind = 'media.process'").fetch_one(&app.ctx.db).await.unwrap();
+    let (queued,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM jobs WHERE kind = 'media.process'").fetch_one(&app.ctx.db).await.unwrap();
     assert_eq!(queued, 1, "completing twice must queue one job");
 
     let ran = app.run_jobs().await;
-    assert!(ran.iter().any(|(kind, payload)| kind == "embed.artwork" && payload["artwork_id"] == artwork_id), "{ran:?}");
+    assert!(
+        ran.iter().any(|(kind, payload)| kind == "embed.artwork" && payload["artwork_id"] == artwork_id),
+        "{ran:?}"
+    );
 
     let status = app.get(&format!("/api/uploads/{id}"), Some(&artist)).await;
     assert_eq!(status.body["status"], "ready", "{}", status.body);
@@ -97,8 +105,22 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     assert_eq!(image["palette"].as_array().unwrap().len(), 5);
     assert_eq!((image["source_format"].as_str(), image["color_type"].as_str()), (Some("image/jpeg"), Some("Rgb8")));
     let variants = image["variants"].as_array().unwrap();
-    let shapes: Vec<(i64, &str)> = variants.iter().map(|v| (v["width"].as_i64().unwrap(), v["format"].as_str().unwrap())).collect();
-    assert_eq!(shapes, [(320, "jpeg"), (320, "webp"), (480, "jpeg"), (480, "webp"), (800, "jpeg"), (800, "webp"), (1024, "jpeg"), (1024, "webp")], "never upscaled past 1024");
+    let shapes: Vec<(i64, &str)> =
+        variants.iter().map(|v| (v["width"].as_i64().unwrap(), v["format"].as_str().unwrap())).collect();
+    assert_eq!(
+        shapes,
+        [
+            (320, "jpeg"),
+            (320, "webp"),
+            (480, "jpeg"),
+            (480, "webp"),
+            (800, "jpeg"),
+            (800, "webp"),
+            (1024, "jpeg"),
+            (1024, "webp")
+        ],
+        "never upscaled past 1024"
+    );
 
     let webp = variants.iter().find(|v| v["format"] == "webp" && v["width"] == 800).unwrap();
     let url = webp["url"].as_str().unwrap();
@@ -119,7 +141,8 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     let original_url = format!("/api/blobs/{key}?{signed_query}");
     assert_eq!(get_bytes(&app, &original_url, None).await.0, StatusCode::FORBIDDEN, "originals are never served");
 
-    let listing = app.get(&format!("/api/artworks?artist={}", fetched.body["artist"]["slug"].as_str().unwrap()), None).await;
+    let listing =
+        app.get(&format!("/api/artworks?artist={}", fetched.body["artist"]["slug"].as_str().unwrap()), None).await;
     assert_eq!(listing.body["items"][0]["images"][0]["id"], image["id"]);
 }
 
@@ -134,9 +157,7 @@ async fn uploads_are_checked_before_a_form_is_issued() {
     let other = app.artist("someone-else").await;
     let artwork = app.artwork(&artist, json!({})).await;
     let artwork_id = artwork["id"].as_str().unwrap();
-    let request = |content_type: &str, size: i64| {
-        json!({"artwork_id": artwork_id, "filename": "a.png", "content_type": content_type, "size_bytes": size})
-    };
+    let request = |content_type: &str, size: i64| json!({"artwork_id": artwork_id, "filename": "a.png", "content_type": content_type, "size_bytes": size});
 
     let gif = app.post("/api/uploads", Some(&artist), request("image/gif", 10)).await;
     assert_problem(&gif, StatusCode::UNPROCESSABLE_ENTITY);
@@ -156,7 +177,10 @@ async fn uploads_are_checked_before_a_form_is_issued() {
         .await;
     assert_eq!(field_errors(&missing), ["artwork_id"]);
 
-    assert_eq!(app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await.status,
+        StatusCode::CREATED
+    );
     let over_quota = app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await;
     assert_problem(&over_quota, StatusCode::CONFLICT);
     assert!(over_quota.body["detail"].as_str().unwrap().contains("quota"));
@@ -165,10 +189,16 @@ async fn uploads_are_checked_before_a_form_is_issued() {
     let mine = app.post("/api/uploads", Some(&artist), request("image/png", 10)).await;
     let id = mine.body["id"].as_str().unwrap();
     assert_problem(&app.get(&format!("/api/uploads/{id}"), Some(&other)).await, StatusCode::NOT_FOUND);
-    assert_problem(&app.post(&format!("/api/uploads/{id}/complete"), Some(&other), json!({})).await, StatusCode::NOT_FOUND);
+    assert_problem(
+        &app.post(&format!("/api/uploads/{id}/complete"), Some(&other), json!({})).await,
+        StatusCode::NOT_FOUND,
+    );
     let listed = app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&artist)).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
-    assert_problem(&app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&other)).await, StatusCode::FORBIDDEN);
+    assert_problem(
+        &app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&other)).await,
+        StatusCode::FORBIDDEN,
+    );
 }
 
 #[tokio::test]
@@ -231,7 +261,11 @@ async fn every_hostile_file_is_rejected_with_a_reason_and_the_worker_carries_on(
         if bytes.is_empty() {
             // An empty file never gets a form: the size is refused up front.
             let refused = app
-                .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork_id, "filename": name, "content_type": "image/png", "size_bytes": 0}))
+                .post(
+                    "/api/uploads",
+                    Some(&artist),
+                    json!({"artwork_id": artwork_id, "filename": name, "content_type": "image/png", "size_bytes": 0}),
+                )
                 .await;
             assert_eq!(field_errors(&refused), ["size_bytes"], "{name}");
             continue;
@@ -312,7 +346,14 @@ async fn a_copy_of_another_artists_work_is_held_for_moderation() {
     let copier = app.artist("quick-fingers").await;
     let moderator = app.moderator("mod@example.com").await;
     let original = app.artwork(&original_artist, json!({"title": "Starry Night"})).await;
-    upload(&app, &original_artist, original["id"].as_str().unwrap(), &dataset("images/vangogh_starry_night.jpg"), "image/jpeg").await;
+    upload(
+        &app,
+        &original_artist,
+        original["id"].as_str().unwrap(),
+        &dataset("images/vangogh_starry_night.jpg"),
+        "image/jpeg",
+    )
+    .await;
     app.run_jobs().await;
 
     // The copier uploads a re-encoded, brightened crop of the same picture.
@@ -322,14 +363,24 @@ async fn a_copy_of_another_artists_work_is_held_for_moderation() {
     let mut jpeg = Vec::new();
     altered
         .to_rgb8()
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut std::io::Cursor::new(&mut jpeg), 60))
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut std::io::Cursor::new(&mut jpeg),
+            60,
+        ))
         .unwrap();
     let copy = app.artwork(&copier, json!({"title": "Night Sky Study", "status": "draft"})).await;
     let copy_id = copy["id"].as_str().unwrap();
     upload(&app, &copier, copy_id, &jpeg, "image/jpeg").await;
     // Their own re-upload of the same picture does not flag the original artist.
     let second_original = app.artwork(&original_artist, json!({"title": "Starry Night, second print"})).await;
-    upload(&app, &original_artist, second_original["id"].as_str().unwrap(), &dataset("images/vangogh_starry_night_google_art_project.jpg"), "image/jpeg").await;
+    upload(
+        &app,
+        &original_artist,
+        second_original["id"].as_str().unwrap(),
+        &dataset("images/vangogh_starry_night_google_art_project.jpg"),
+        "image/jpeg",
+    )
+    .await;
     app.run_jobs().await;
 
     let queue = app.get("/api/moderation/duplicates", Some(&moderator)).await;
@@ -346,21 +397,41 @@ async fn a_copy_of_another_artists_work_is_held_for_moderation() {
     let held = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
     assert_eq!(held.body["held_for_review"], true);
     let publish = app
-        .call_with(Method::PATCH, &format!("/api/artworks/{copy_id}"), Some(&copier), Some(json!({"status": "published"})), &[("if-match", "*")])
+        .call_with(
+            Method::PATCH,
+            &format!("/api/artworks/{copy_id}"),
+            Some(&copier),
+            Some(json!({"status": "published"})),
+            &[("if-match", "*")],
+        )
         .await;
     assert_problem(&publish, StatusCode::CONFLICT);
 
     let dismissed = app
-        .post(&format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()), Some(&moderator), json!({"decision": "dismissed", "note": "A study, credited."}))
+        .post(
+            &format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()),
+            Some(&moderator),
+            json!({"decision": "dismissed", "note": "A study, credited."}),
+        )
         .await;
     assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.body);
     assert_eq!(dismissed.body["status"], "dismissed");
     let again = app
-        .post(&format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()), Some(&moderator), json!({"decision": "confirmed"}))
+        .post(
+            &format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()),
+            Some(&moderator),
+            json!({"decision": "confirmed"}),
+        )
         .await;
     assert_problem(&again, StatusCode::CONFLICT);
     let published = app
-        .call_with(Method::PATCH, &format!("/api/artworks/{copy_id}"), Some(&copier), Some(json!({"status": "published"})), &[("if-match", "*")])
+        .call_with(
+            Method::PATCH,
+            &format!("/api/artworks/{copy_id}"),
+            Some(&copier),
+            Some(json!({"status": "published"})),
+            &[("if-match", "*")],
+        )
         .await;
     assert_eq!(published.status, StatusCode::OK, "{}", published.body);
     assert_eq!(app.get(&format!("/api/artworks/{copy_id}"), None).await.status, StatusCode::OK);
@@ -374,7 +445,14 @@ async fn a_published_work_flagged_as_a_copy_leaves_the_public_catalog_until_clea
     let copier = app.artist("second-painter").await;
     let moderator = app.moderator("mod2@example.com").await;
     let original = app.artwork(&original_artist, json!({})).await;
-    upload(&app, &original_artist, original["id"].as_str().unwrap(), &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    upload(
+        &app,
+        &original_artist,
+        original["id"].as_str().unwrap(),
+        &dataset("images/munch_the_scream.jpg"),
+        "image/jpeg",
+    )
+    .await;
     app.run_jobs().await;
     let copy = app.artwork(&copier, json!({"title": "Scream Again"})).await;
     let copy_id = copy["id"].as_str().unwrap();
@@ -390,11 +468,18 @@ async fn a_published_work_flagged_as_a_copy_leaves_the_public_catalog_until_clea
     let flag = &app.get("/api/moderation/duplicates", Some(&moderator)).await.body[0];
     assert_eq!(flag["distance"], 0);
     let confirmed = app
-        .post(&format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()), Some(&moderator), json!({"decision": "confirmed"}))
+        .post(
+            &format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()),
+            Some(&moderator),
+            json!({"decision": "confirmed"}),
+        )
         .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     let archived = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
-    assert_eq!((archived.body["status"].as_str(), archived.body["held_for_review"].as_bool()), (Some("archived"), Some(true)));
+    assert_eq!(
+        (archived.body["status"].as_str(), archived.body["held_for_review"].as_bool()),
+        (Some("archived"), Some(true))
+    );
 }
 
 /// The media worker's Lambda handler on an SQS event: a real processing job
@@ -508,7 +593,9 @@ async fn the_original_of_an_image_that_took_too_long_expires() {
     let store = app.ctx.local_objects.clone().unwrap();
     let artist = app.artist("slowpoke").await;
     let artwork = app.artwork(&artist, json!({})).await;
-    let id = upload(&app, &artist, artwork["id"].as_str().unwrap(), &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    let id =
+        upload(&app, &artist, artwork["id"].as_str().unwrap(), &dataset("images/munch_the_scream.jpg"), "image/jpeg")
+            .await;
     app.run_jobs().await;
     let status = status_of(&app, &artist, &id).await;
     assert_eq!(status["status"], "rejected");
@@ -541,7 +628,10 @@ async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     for (name, value) in form["fields"].as_object().unwrap() {
         multipart = multipart.text(name.clone(), value.as_str().unwrap().to_owned());
     }
-    multipart = multipart.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name("s.jpg").mime_str("image/jpeg").unwrap());
+    multipart = multipart.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.clone()).file_name("s.jpg").mime_str("image/jpeg").unwrap(),
+    );
     let sent = reqwest::Client::new().post(form["url"].as_str().unwrap()).multipart(multipart).send().await.unwrap();
     assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
     let key = form["fields"]["key"].as_str().unwrap();

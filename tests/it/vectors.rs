@@ -7,7 +7,9 @@ use atelier::platform::{
     config::{Config, VectorIndexConfig},
     pg_vectors::PgVectorIndex,
     qdrant::{QdrantSettings, QdrantVectorIndex},
-    vectors::{DEFAULT_DIMENSION, VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised, vector_index_from_config},
+    vectors::{
+        DEFAULT_DIMENSION, VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised, vector_index_from_config,
+    },
 };
 use futures::FutureExt;
 use qdrant_client::Qdrant;
@@ -66,7 +68,10 @@ pub async fn vector_index_contract(index: &dyn VectorIndex) {
         let query = query.clone();
         async move { index.search(&query, &filter, 10).await.unwrap().iter().map(|h| h.id).collect::<Vec<_>>() }
     };
-    assert_eq!(filtered(VectorFilter { category: Some("print".into()), ..Default::default() }).await, [ids[0], ids[2], ids[4], ids[6]]);
+    assert_eq!(
+        filtered(VectorFilter { category: Some("print".into()), ..Default::default() }).await,
+        [ids[0], ids[2], ids[4], ids[6]]
+    );
     assert_eq!(filtered(VectorFilter { category: Some("works-on-paper".into()), ..Default::default() }).await.len(), 8);
     assert_eq!(filtered(VectorFilter { style: Some("pop-art".into()), ..Default::default() }).await, ids[4..].to_vec());
     assert_eq!(filtered(VectorFilter { artist_id: Some(ann), ..Default::default() }).await, ids[..6].to_vec());
@@ -74,8 +79,14 @@ pub async fn vector_index_contract(index: &dyn VectorIndex) {
         filtered(VectorFilter { min_price: Some(20_000), max_price: Some(40_000), ..Default::default() }).await,
         ids[1..4].to_vec()
     );
-    assert_eq!(filtered(VectorFilter { year_from: Some(1950), year_to: Some(1960), ..Default::default() }).await, ids[5..7].to_vec());
-    assert_eq!(filtered(VectorFilter { statuses: vec!["published".into()], ..Default::default() }).await, ids[..7].to_vec());
+    assert_eq!(
+        filtered(VectorFilter { year_from: Some(1950), year_to: Some(1960), ..Default::default() }).await,
+        ids[5..7].to_vec()
+    );
+    assert_eq!(
+        filtered(VectorFilter { statuses: vec!["published".into()], ..Default::default() }).await,
+        ids[..7].to_vec()
+    );
     assert_eq!(filtered(VectorFilter { exclude: vec![ids[0], ids[1]], ..Default::default() }).await, ids[2..].to_vec());
 
     // Like point 2 (40°), unlike point 7 (140°): 2·p2 − p7 points at about
@@ -226,16 +237,19 @@ async fn vector_index_selects_the_adapter_from_configuration() {
     let unknown = config(&[("VECTOR_INDEX", "pinecone")]).unwrap_err();
     assert!(unknown.to_string().contains("postgres or qdrant"), "{unknown}");
 
-    let qdrant = config(&[
-        ("VECTOR_INDEX", "qdrant"),
-        ("QDRANT_URL", "http://127.0.0.1:1"),
-        ("QDRANT_API_KEY", "s3cret-key"),
-    ])
-    .unwrap()
-    .vectors;
+    let qdrant =
+        config(&[("VECTOR_INDEX", "qdrant"), ("QDRANT_URL", "http://127.0.0.1:1"), ("QDRANT_API_KEY", "s3cret-key")])
+            .unwrap()
+            .vectors;
     let printed = format!("{qdrant:?}");
-    assert!(printed.contains("artworks") && printed.contains("<redacted>") && !printed.contains("s3cret-key"), "{printed}");
+    assert!(
+        printed.contains("artworks") && printed.contains("<redacted>") && !printed.contains("s3cret-key"),
+        "{printed}"
+    );
     // Nothing listens on port 1: the bootstrap fails at start-up, naming what it was doing.
     let error = vector_index_from_config(&qdrant, &app.ctx.db, DEFAULT_DIMENSION).await.err().unwrap();
-    assert!(format!("{error:#}").contains("preparing Qdrant collection \"artworks\" at http://127.0.0.1:1"), "{error:#}");
+    assert!(
+        format!("{error:#}").contains("preparing Qdrant collection \"artworks\" at http://127.0.0.1:1"),
+        "{error:#}"
+    );
 }

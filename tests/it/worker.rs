@@ -54,7 +54,14 @@ async fn a_worker_killed_mid_job_loses_nothing_and_the_job_runs_once_more() {
     let artist = app.artist("persistent").await;
     let artwork = app.artwork(&artist, json!({})).await;
     // The largest image in the dataset keeps the worker busy long enough to be caught mid-job.
-    let id = upload(&app, &artist, artwork["id"].as_str().unwrap(), &dataset("images/ai_stroke_painting_mona_lisa_8bit.jpg"), "image/jpeg").await;
+    let id = upload(
+        &app,
+        &artist,
+        artwork["id"].as_str().unwrap(),
+        &dataset("images/ai_stroke_painting_mona_lisa_8bit.jpg"),
+        "image/jpeg",
+    )
+    .await;
 
     let mut first = start_worker(&app);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -69,13 +76,21 @@ async fn a_worker_killed_mid_job_loses_nothing_and_the_job_runs_once_more() {
         if let Some(status) = first.0.try_wait().unwrap() {
             panic!("the worker exited on its own ({status}) before claiming the job");
         }
-        assert_ne!(upload_status(&app, &id).await, "ready", "the job finished between two polls; nothing was killed mid-job");
+        assert_ne!(
+            upload_status(&app, &id).await,
+            "ready",
+            "the job finished between two polls; nothing was killed mid-job"
+        );
         assert!(Instant::now() < deadline, "the worker never claimed the job");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     first.0.kill().unwrap();
     first.0.wait().unwrap();
-    assert_eq!(upload_status(&app, &id).await, "processing", "the worker must die before finishing for this test to mean anything");
+    assert_eq!(
+        upload_status(&app, &id).await,
+        "processing",
+        "the worker must die before finishing for this test to mean anything"
+    );
 
     let _second = start_worker(&app);
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -97,6 +112,9 @@ async fn a_worker_killed_mid_job_loses_nothing_and_the_job_runs_once_more() {
     while jobs_left != 0 {
         assert!(Instant::now() < deadline, "the redelivered job was never acknowledged");
         tokio::time::sleep(Duration::from_millis(100)).await;
-        jobs_left = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'media.process'").fetch_one(&app.ctx.db).await.unwrap();
+        jobs_left = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'media.process'")
+            .fetch_one(&app.ctx.db)
+            .await
+            .unwrap();
     }
 }

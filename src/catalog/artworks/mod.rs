@@ -186,23 +186,57 @@ impl UpdateArtwork {
                 }
             };
         }
-        if let Some(v) = &self.title { set!(title, bounded_text(v, 200, true)); }
-        if let Some(v) = &self.description { set!(description, bounded_text(v, 5000, false)); }
-        if let Some(v) = &self.medium { set!(medium, bounded_text(v, 300, false)); }
-        if let Some(v) = &self.category { set!(category, parse_category(v)); }
-        if let Some(v) = &self.styles { set!(styles, parse_styles(v)); }
-        if let Some(v) = &self.tags { set!(tags, parse_tags(v)); }
-        if let Some(v) = self.year { set!(year, v.map(year).transpose()); }
-        if let Some(v) = self.dimensions { set_part!(dimensions, v.map(Dimensions::validate).transpose()); }
-        if let Some(v) = self.framed { next.framed = v; }
-        if let Some(v) = self.edition { set_part!(edition, v.validate()); }
-        if let Some(v) = self.price { set_part!(price, v.validate()); }
-        if let Some(v) = self.status { next.status = v; }
-        if let Some(v) = &self.provenance { set!(provenance, bounded_text(v, 2000, false)); }
-        if let Some(v) = &self.signature { set!(signature, bounded_text(v, 200, false)); }
-        if let Some(v) = self.certificate_of_authenticity { next.certificate_of_authenticity = v; }
-        if let Some(v) = &self.shipping_origin { set!(shipping_origin, v.as_deref().map(country_code).transpose()); }
-        if let Some(v) = &self.external_ref { set!(external_ref, v.as_deref().map(external_ref).transpose()); }
+        if let Some(v) = &self.title {
+            set!(title, bounded_text(v, 200, true));
+        }
+        if let Some(v) = &self.description {
+            set!(description, bounded_text(v, 5000, false));
+        }
+        if let Some(v) = &self.medium {
+            set!(medium, bounded_text(v, 300, false));
+        }
+        if let Some(v) = &self.category {
+            set!(category, parse_category(v));
+        }
+        if let Some(v) = &self.styles {
+            set!(styles, parse_styles(v));
+        }
+        if let Some(v) = &self.tags {
+            set!(tags, parse_tags(v));
+        }
+        if let Some(v) = self.year {
+            set!(year, v.map(year).transpose());
+        }
+        if let Some(v) = self.dimensions {
+            set_part!(dimensions, v.map(Dimensions::validate).transpose());
+        }
+        if let Some(v) = self.framed {
+            next.framed = v;
+        }
+        if let Some(v) = self.edition {
+            set_part!(edition, v.validate());
+        }
+        if let Some(v) = self.price {
+            set_part!(price, v.validate());
+        }
+        if let Some(v) = self.status {
+            next.status = v;
+        }
+        if let Some(v) = &self.provenance {
+            set!(provenance, bounded_text(v, 2000, false));
+        }
+        if let Some(v) = &self.signature {
+            set!(signature, bounded_text(v, 200, false));
+        }
+        if let Some(v) = self.certificate_of_authenticity {
+            next.certificate_of_authenticity = v;
+        }
+        if let Some(v) = &self.shipping_origin {
+            set!(shipping_origin, v.as_deref().map(country_code).transpose());
+        }
+        if let Some(v) = &self.external_ref {
+            set!(external_ref, v.as_deref().map(external_ref).transpose());
+        }
         e.into_result()?;
         next.check_publishable()?;
         Ok(next)

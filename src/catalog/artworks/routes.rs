@@ -23,13 +23,13 @@ use crate::{
         domain::{ArtworkStatus, Slug},
     },
     media::images,
-    search::indexing::reindex_later,
     platform::{
         audit::{self, AuditEntry},
         error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
         idempotency,
     },
+    search::indexing::reindex_later,
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
@@ -143,13 +143,14 @@ pub(crate) async fn parse_list_query(
         _ => None,
     };
     // Works held for review are listed only to moderators and to their artist.
-    let include_held =
-        principal.is_some_and(|p| p.can(Permission::ModerateCatalog)) || (own_artist.is_some() && artist_id == own_artist);
+    let include_held = principal.is_some_and(|p| p.can(Permission::ModerateCatalog))
+        || (own_artist.is_some() && artist_id == own_artist);
     let (statuses, artist_id) = match query.status {
         None => (vec![ArtworkStatus::Published, ArtworkStatus::Reserved, ArtworkStatus::Sold], artist_id),
         Some(status) if status.is_public() => (vec![status], artist_id),
         Some(status) => {
-            let principal = principal.ok_or_else(|| ApiError::Unauthorized("sign in to list private works".to_owned()))?;
+            let principal =
+                principal.ok_or_else(|| ApiError::Unauthorized("sign in to list private works".to_owned()))?;
             if principal.can(Permission::ModerateCatalog) {
                 (vec![status], artist_id)
             } else {
@@ -215,7 +216,12 @@ async fn list_artworks(
 
 /// The artwork with its images, tagged with its version. Processing an image
 /// bumps the version, so the ETag changes whenever the images do.
-async fn with_etag(ctx: &AppContext, conn: &mut sqlx::PgConnection, status: StatusCode, row: ArtworkRow) -> ApiResult<Response> {
+async fn with_etag(
+    ctx: &AppContext,
+    conn: &mut sqlx::PgConnection,
+    status: StatusCode,
+    row: ArtworkRow,
+) -> ApiResult<Response> {
     let etag = HeaderValue::from_str(&row.etag()).expect("a quoted integer is a valid header");
     let images = images::for_artworks(conn, ctx.objects.as_ref(), &[row.id]).await?.remove(&row.id).unwrap_or_default();
     let mut response = (status, Json(ArtworkView { images, ..row.into_view() })).into_response();
@@ -260,14 +266,17 @@ async fn create_artwork(
     let id = Uuid::now_v7();
     store::insert(&mut tx, id, artist_id, category_id, &fields).await?;
     store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "artwork.create",
-        entity_type: "artwork",
-        entity_id: Some(id),
-        details: serde_json::json!({ "status": fields.status }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "artwork.create",
+            entity_type: "artwork",
+            entity_id: Some(id),
+            details: serde_json::json!({ "status": fields.status }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     let row = store::get(&mut tx, id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artwork vanished")))?;
     let mut response = with_etag(&ctx, &mut tx, StatusCode::CREATED, row).await?;
@@ -368,9 +377,13 @@ async fn update_artwork(
         {
             return Err(ApiError::field("status", "reserved and sold are set by orders, not by edits"));
         }
-        if current.held_for_review && patch.status == Some(ArtworkStatus::Published) && current.status != ArtworkStatus::Published {
+        if current.held_for_review
+            && patch.status == Some(ArtworkStatus::Published)
+            && current.status != ArtworkStatus::Published
+        {
             return Err(ApiError::Conflict(
-                "the artwork is held while a moderator reviews a possible duplicate; it can be published once cleared".to_owned(),
+                "the artwork is held while a moderator reviews a possible duplicate; it can be published once cleared"
+                    .to_owned(),
             ));
         }
     }
@@ -425,14 +438,17 @@ async fn archive_artwork(
     let category_id = resolve_category(&mut tx, &fields).await?;
     store::update(&mut tx, id, category_id, &fields).await?;
     store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
-        action: "artwork.archive",
-        entity_type: "artwork",
-        entity_id: Some(id),
-        details: serde_json::json!({ "from_status": current.status }),
-        ip: Some(&ip),
-    })
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(principal.user_id),
+            action: "artwork.archive",
+            entity_type: "artwork",
+            entity_id: Some(id),
+            details: serde_json::json!({ "from_status": current.status }),
+            ip: Some(&ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     reindex_later(ctx.queue.as_ref(), id).await;
@@ -471,7 +487,12 @@ async fn artwork_versions(
     Ok(Json(
         versions
             .into_iter()
-            .map(|v| VersionView { version: v.version, changed_by: v.changed_by, changed_at: v.changed_at, snapshot: v.snapshot })
+            .map(|v| VersionView {
+                version: v.version,
+                changed_by: v.changed_by,
+                changed_at: v.changed_at,
+                snapshot: v.snapshot,
+            })
             .collect(),
     ))
 }

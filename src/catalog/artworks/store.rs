@@ -251,13 +251,11 @@ async fn replace_tags(conn: &mut PgConnection, artwork_id: Uuid, tags: &[(Slug, 
         .bind(&slugs)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "INSERT INTO artwork_tags (artwork_id, tag_slug) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING",
-    )
-    .bind(artwork_id)
-    .bind(&slugs)
-    .execute(conn)
-    .await?;
+    sqlx::query("INSERT INTO artwork_tags (artwork_id, tag_slug) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING")
+        .bind(artwork_id)
+        .bind(&slugs)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -415,10 +413,18 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
                 q.push(" AND a.id < ").push_bind(cursor.id);
             }
             Sort::PriceAsc => {
-                q.push(" AND (a.price_minor, a.id) > (").push_bind(cursor.price).push(", ").push_bind(cursor.id).push(")");
+                q.push(" AND (a.price_minor, a.id) > (")
+                    .push_bind(cursor.price)
+                    .push(", ")
+                    .push_bind(cursor.id)
+                    .push(")");
             }
             Sort::PriceDesc => {
-                q.push(" AND (a.price_minor, a.id) < (").push_bind(cursor.price).push(", ").push_bind(cursor.id).push(")");
+                q.push(" AND (a.price_minor, a.id) < (")
+                    .push_bind(cursor.price)
+                    .push(", ")
+                    .push_bind(cursor.id)
+                    .push(")");
             }
         }
     }
@@ -433,12 +439,8 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
     let next_cursor = if rows.len() as i64 > filter.limit {
         rows.truncate(filter.limit as usize);
         rows.last().map(|last| {
-            Cursor {
-                sort: filter.sort,
-                id: last.id,
-                price: (filter.sort != Sort::Newest).then_some(last.price_minor),
-            }
-            .encode()
+            Cursor { sort: filter.sort, id: last.id, price: (filter.sort != Sort::Newest).then_some(last.price_minor) }
+                .encode()
         })
     } else {
         None
