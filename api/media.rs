@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {
-    atelier::platform::hosts::run_vercel(atelier::app::Family::Media).await
+    atelier::hosts::run_vercel(atelier::app::Family::Media).await
 }

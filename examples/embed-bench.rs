@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use atelier::platform::{
     config::{EmbedderBackend, EmbedderConfig},
-    local_embedder::LocalEmbedder,
+    embedder::minilm::LocalEmbedder,
 };
 
 const QUERIES: usize = 50;

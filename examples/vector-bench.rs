@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::Context;
 use atelier::platform::{
     db,
-    pg_vectors::PgVectorIndex,
+    vectors::postgres::PgVectorIndex,
     vectors::{DEFAULT_DIMENSION, VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised},
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};

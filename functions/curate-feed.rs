@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    atelier::platform::hosts::run_lambda_curation().await
+    atelier::hosts::run_lambda_curation().await
 }

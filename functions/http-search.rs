@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    atelier::platform::hosts::run_lambda(atelier::app::Family::Search).await
+    atelier::hosts::run_lambda(atelier::app::Family::Search).await
 }

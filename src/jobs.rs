@@ -43,7 +43,8 @@ impl Jobs {
         // Boxed: under the Lambda runtime's layers the job futures nest deeper
         // than rustc's query depth allows when it lays out a release build's
         // `main` future; the box gives the job futures a layout of their own.
-        crate::platform::lambda_sqs::handle_sqs_batch(event, |job| async move { Box::pin(self.run(&job)).await }).await
+        crate::platform::queue::lambda::handle_sqs_batch(event, |job| async move { Box::pin(self.run(&job)).await })
+            .await
     }
 
     /// Runs one job. An error means "try again later"; the queue dead-letters a

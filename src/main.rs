@@ -6,7 +6,8 @@ use anyhow::Context;
 use atelier::{
     app::AppContext,
     catalog::seed,
-    platform::{config::Config, db, hosts, telemetry},
+    hosts,
+    platform::{config::Config, db, telemetry},
 };
 use clap::{Parser, Subcommand};
 
@@ -95,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let config = Config::from_env()?;
-            let pool = db::connect(&config.database_url, 2).await?;
+            let pool = db::connect(config.database_url.expose(), 2).await?;
             db::migrate(&pool).await?;
             eprintln!("migrations applied");
         }

@@ -13,8 +13,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::AppContext,
     platform::{
-        error::{ApiError, Problem},
         http::bearer_matches,
+        http::error::{ApiError, Problem},
     },
 };
 

@@ -6,10 +6,13 @@ use axum::{
 };
 use uuid::Uuid;
 
-use super::{Permission, Role};
+use super::{Permission, Role, tokens::TokenKeys};
 use crate::{
     app::AppContext,
-    platform::error::{ApiError, ApiResult},
+    platform::http::{
+        CallerIdentity,
+        error::{ApiError, ApiResult},
+    },
 };
 
 #[derive(Clone, Debug)]
@@ -73,9 +76,11 @@ async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
 /// session check (no database round trip). Enough to key per-user state such
 /// as rate limits and idempotency records, never to authorise: the handler
 /// still authenticates the caller.
-pub fn bearer_subject(ctx: &AppContext, headers: &HeaderMap) -> Option<Uuid> {
-    let token = bearer_token(headers)?.ok()?;
-    ctx.tokens.verify_access(token).ok().map(|claims| claims.sub)
+impl CallerIdentity for TokenKeys {
+    fn subject(&self, headers: &HeaderMap) -> Option<Uuid> {
+        let token = bearer_token(headers)?.ok()?;
+        self.verify_access(token).ok().map(|claims| claims.sub)
+    }
 }
 
 impl FromRequestParts<AppContext> for Principal {

@@ -24,9 +24,9 @@ use crate::{
     app::AppContext,
     platform::{
         audit::{self, AuditEntry},
-        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, OnConstraint, Problem},
+        http::rate_limit::{self, Limit},
         http::{ApiJson, ClientIp},
-        rate_limit::{self, Limit},
     },
 };
 
@@ -184,12 +184,11 @@ async fn register(
     let hash = hash_password(password).await?;
 
     let mut tx = ctx.db.begin().await?;
-    let user = match store::insert_user(&mut tx, &email, &hash, &display_name, req.role.into()).await {
-        Err(sqlx::Error::Database(db)) if db.constraint() == Some("users_email_normalized_key") => {
-            return Err(ApiError::Conflict("an account with this e-mail already exists".to_owned()));
-        }
-        other => other?,
-    };
+    let user = store::insert_user(&mut tx, &email, &hash, &display_name, req.role.into())
+        .await
+        .on_constraint("users_email_normalized_key", || {
+            ApiError::Conflict("an account with this e-mail already exists".to_owned())
+        })?;
     let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
     let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
     audit::record(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::platform::{
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
     kv::KeyValueStore,
 };
 

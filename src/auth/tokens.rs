@@ -50,7 +50,7 @@ pub fn generate_signing_key_pem() -> anyhow::Result<String> {
 impl TokenKeys {
     pub fn from_config(config: &AuthConfig) -> anyhow::Result<Self> {
         let pem = match &config.signing_key_pem {
-            Some(pem) => pem.clone(),
+            Some(pem) => pem.expose().to_owned(),
             None => {
                 tracing::warn!("no JWT signing key configured; using a throwaway key (tokens die with this process)");
                 generate_signing_key_pem()?

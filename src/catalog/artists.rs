@@ -22,9 +22,9 @@ use crate::{
     auth::{MaybePrincipal, Permission, Principal},
     platform::{
         audit::{self, AuditEntry},
-        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, OnConstraint, Problem},
+        http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
-        idempotency,
     },
 };
 
@@ -228,12 +228,8 @@ async fn create_artist(
     .bind(&styles)
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(sqlx::Error::Database(db)) if db.constraint() == Some("artists_slug_key") => {
-            return Err(ApiError::Conflict(format!("the slug {:?} is taken", slug.as_str())));
-        }
-        other => other?,
-    };
+    inserted
+        .on_constraint("artists_slug_key", || ApiError::Conflict(format!("the slug {:?} is taken", slug.as_str())))?;
     audit::record(
         &mut tx,
         AuditEntry {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::platform::error::PartError;
+use crate::platform::http::error::PartError;
 
 /// Lower-case words joined by single hyphens: `"Abstract Expressionism"` becomes
 /// `abstract-expressionism`. Used for slugs, styles and tags.

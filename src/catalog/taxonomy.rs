@@ -12,9 +12,9 @@ use crate::{
     auth::{Permission, Principal},
     platform::{
         audit::{self, AuditEntry},
-        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
-        idempotency,
     },
 };
 

@@ -25,7 +25,7 @@ use crate::{
     app::AppContext,
     auth::MaybePrincipal,
     platform::{
-        error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult, Problem},
         http::{ApiQuery, bearer_matches},
     },
     search::cards::{ArtworkCard, visible_cards},

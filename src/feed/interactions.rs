@@ -19,9 +19,9 @@ use crate::{
         domain::ArtworkStatus,
     },
     platform::{
-        error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult, Problem},
+        http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery},
-        idempotency,
     },
 };
 

@@ -15,7 +15,7 @@ use crate::{
     auth::{Permission, Principal},
     catalog::domain::Slug,
     platform::{
-        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, Problem},
         http::{ApiJson, ApiQuery},
         vectors::{VectorFilter, dot},
     },

@@ -84,7 +84,10 @@ pub enum Rejection {
     TooMuchMemory,
 }
 
-fn reader(bytes: &[u8]) -> Result<(ImageReader<Cursor<&[u8]>>, AcceptedFormat), Rejection> {
+/// A reader positioned at the start of the image, and the format it sniffed.
+type Sniffed<'a> = (ImageReader<Cursor<&'a [u8]>>, AcceptedFormat);
+
+fn reader(bytes: &[u8]) -> Result<Sniffed<'_>, Rejection> {
     if bytes.is_empty() {
         return Err(Rejection::Empty);
     }

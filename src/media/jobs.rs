@@ -25,7 +25,7 @@ use crate::{
 
 pub const PROCESS: &str = "media.process";
 /// The storage service reported a new object (S3 ObjectCreated on the queue).
-pub const OBJECT_CREATED: &str = crate::platform::lambda_sqs::OBJECT_CREATED_KIND;
+pub const OBJECT_CREATED: &str = crate::platform::queue::lambda::OBJECT_CREATED_KIND;
 
 #[derive(Serialize, Deserialize)]
 pub struct ProcessPayload {

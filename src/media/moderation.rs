@@ -13,7 +13,7 @@ use crate::{
     auth::{Permission, Principal},
     platform::{
         audit::{self, AuditEntry},
-        error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult, Problem},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
     },
 };

@@ -20,11 +20,11 @@ use crate::{
     auth::{Permission, Principal},
     catalog::{artists, domain::ArtworkStatus},
     platform::{
-        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::idempotency,
+        http::rate_limit::{self, Limit},
         http::{ApiJson, ApiPath, ApiQuery},
-        idempotency,
         objects::{ObjectKey, PresignedUpload, UploadPolicy},
-        rate_limit::{self, Limit},
     },
 };
 

@@ -6,8 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 
+pub use super::http::metrics::MetricsExport;
 use super::kv::TokenBucket;
-pub use super::metrics::MetricsExport;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
@@ -24,7 +24,8 @@ pub enum LogFormat {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub environment: Environment,
-    pub database_url: String,
+    /// May carry a password.
+    pub database_url: Secret,
     pub database_max_connections: u32,
     pub bind_addr: SocketAddr,
     pub web_dir: PathBuf,
@@ -89,9 +90,21 @@ impl RateLimits {
     }
 }
 
-/// A value that must never reach a log line.
+/// A value that must never reach a log line: its `Debug` prints a mark, and
+/// reading it takes a deliberate `expose()`. Every secret in the configuration
+/// is one, so deriving `Debug` on the structs that hold them stays safe.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -133,7 +146,7 @@ pub enum EmbedderBackend {
     OpenAi(OpenAiEmbedderConfig),
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct OpenAiEmbedderConfig {
     /// Base URL; requests go to `{api_url}/v1/embeddings`.
     pub api_url: String,
@@ -142,25 +155,10 @@ pub struct OpenAiEmbedderConfig {
     /// Also ask the server for `dimensions` (models that can shorten their
     /// vectors, such as text-embedding-3-*); others reject the parameter.
     pub send_dimensions: bool,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub timeout: Duration,
     /// Further attempts after a throttled, failed or unreachable request.
     pub max_retries: u32,
-}
-
-impl std::fmt::Debug for OpenAiEmbedderConfig {
-    // Hand-written so the API key can never reach a log line.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiEmbedderConfig")
-            .field("api_url", &self.api_url)
-            .field("model", &self.model)
-            .field("dimensions", &self.dimensions)
-            .field("send_dimensions", &self.send_dimensions)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("timeout", &self.timeout)
-            .field("max_retries", &self.max_retries)
-            .finish()
-    }
 }
 
 impl EmbedderConfig {
@@ -181,7 +179,7 @@ impl EmbedderConfig {
                     model: get("EMBEDDING_MODEL").context("EMBEDDING_MODEL is required with EMBEDDER=openai")?,
                     dimensions,
                     send_dimensions: parse_or(get, "EMBEDDING_SEND_DIMENSIONS", false)?,
-                    api_key: get("EMBEDDING_API_KEY"),
+                    api_key: get("EMBEDDING_API_KEY").map(Secret::new),
                     timeout: Duration::from_secs(parse_or(get, "EMBEDDING_TIMEOUT_SECS", 30)?),
                     max_retries: parse_or(get, "EMBEDDING_MAX_RETRIES", 4)?,
                 })
@@ -217,33 +215,14 @@ pub fn default_model_dir(get: &impl Fn(&str) -> Option<String>) -> PathBuf {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum StorageConfig {
     /// Files under `dir`, served through URLs signed with `signing_secret`
     /// (random per process when unset). `public_base_url` prefixes those URLs;
     /// empty means same-origin paths.
-    Local { dir: PathBuf, signing_secret: Option<String>, public_base_url: String },
+    Local { dir: PathBuf, signing_secret: Option<Secret>, public_base_url: String },
     /// An S3 bucket; credentials and region come from the AWS default chain.
     S3 { bucket: String, endpoint_url: Option<String>, force_path_style: bool },
-}
-
-impl std::fmt::Debug for StorageConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Local { dir, signing_secret, public_base_url } => f
-                .debug_struct("Local")
-                .field("dir", dir)
-                .field("signing_secret", &signing_secret.as_ref().map(|_| "<redacted>"))
-                .field("public_base_url", public_base_url)
-                .finish(),
-            Self::S3 { bucket, endpoint_url, force_path_style } => f
-                .debug_struct("S3")
-                .field("bucket", bucket)
-                .field("endpoint_url", endpoint_url)
-                .field("force_path_style", force_path_style)
-                .finish(),
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -272,57 +251,27 @@ pub enum QueueBackend {
 
 /// Where artwork embeddings are indexed. The vector size is the embedder's, so
 /// it is not configured here.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum VectorIndexConfig {
     /// The embedded exact index, persisted in `DATABASE_URL`.
     Postgres,
     /// A Qdrant server's gRPC endpoint; the collection is created if missing.
-    Qdrant { url: String, api_key: Option<String>, collection: String },
+    Qdrant { url: String, api_key: Option<Secret>, collection: String },
 }
 
-impl std::fmt::Debug for VectorIndexConfig {
-    // Hand-written so the API key can never reach a log line.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Postgres => f.write_str("Postgres"),
-            Self::Qdrant { url, api_key, collection } => f
-                .debug_struct("Qdrant")
-                .field("url", url)
-                .field("api_key", &api_key.as_ref().map(|_| "<redacted>"))
-                .field("collection", collection)
-                .finish(),
-        }
-    }
-}
-
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AuthConfig {
     pub issuer: String,
     pub audience: String,
     /// PKCS#8 PEM of the Ed25519 key that signs access tokens. `None` means a
     /// throwaway key is generated at start (development only).
-    pub signing_key_pem: Option<String>,
+    pub signing_key_pem: Option<Secret>,
     pub access_token_ttl: Duration,
     pub refresh_idle_ttl: Duration,
     pub refresh_absolute_ttl: Duration,
     /// Whether `X-Forwarded-For` may be trusted for the client address (true behind
     /// a proxy that overwrites it, as Vercel and API Gateway do).
     pub trust_forwarded_for: bool,
-}
-
-impl std::fmt::Debug for AuthConfig {
-    // Hand-written so the signing key can never reach a log line.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthConfig")
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .field("signing_key_pem", &self.signing_key_pem.as_ref().map(|_| "<redacted>"))
-            .field("access_token_ttl", &self.access_token_ttl)
-            .field("refresh_idle_ttl", &self.refresh_idle_ttl)
-            .field("refresh_absolute_ttl", &self.refresh_absolute_ttl)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
-            .finish()
-    }
 }
 
 impl Config {
@@ -339,12 +288,12 @@ impl Config {
             Some("production") => Environment::Production,
             Some(other) => bail!("APP_ENV must be development or production, not {other:?}"),
         };
-        let database_url = get("DATABASE_URL").context("DATABASE_URL is not set")?;
+        let database_url = Secret::new(get("DATABASE_URL").context("DATABASE_URL is not set")?);
         let signing_key_pem = match (get("JWT_SIGNING_KEY"), get("JWT_SIGNING_KEY_FILE")) {
-            (Some(pem), _) => Some(pem),
-            (None, Some(path)) => {
-                Some(std::fs::read_to_string(&path).with_context(|| format!("reading JWT_SIGNING_KEY_FILE {path}"))?)
-            }
+            (Some(pem), _) => Some(Secret::new(pem)),
+            (None, Some(path)) => Some(Secret::new(
+                std::fs::read_to_string(&path).with_context(|| format!("reading JWT_SIGNING_KEY_FILE {path}"))?,
+            )),
             (None, None) => None,
         };
         if environment == Environment::Production && signing_key_pem.is_none() {
@@ -372,9 +321,9 @@ impl Config {
                 refresh_absolute_ttl: Duration::from_secs(parse_or(&get, "REFRESH_ABSOLUTE_TTL_SECS", 30 * 24 * 3600)?),
                 trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
             },
-            cron_secret: get("CRON_SECRET").map(Secret),
-            metrics_export: MetricsExport::from_lookup(&get)?,
-            metrics_token: get("METRICS_TOKEN").map(Secret),
+            cron_secret: get("CRON_SECRET").map(Secret::new),
+            metrics_export: MetricsExport::from_lookup(get)?,
+            metrics_token: get("METRICS_TOKEN").map(Secret::new),
             curate_interval: Duration::from_secs(parse_or(&get, "FEED_CURATE_INTERVAL_SECS", 900)?),
             search_keyword_weight: parse_or(&get, "SEARCH_KEYWORD_WEIGHT", 0.5)?,
             media: MediaConfig {
@@ -389,7 +338,7 @@ impl Config {
             storage: match get("OBJECT_STORE").as_deref() {
                 None | Some("local") => StorageConfig::Local {
                     dir: get("BLOB_DIR").map_or_else(|| PathBuf::from(".data/blobs"), PathBuf::from),
-                    signing_secret: get("BLOB_SIGNING_SECRET"),
+                    signing_secret: get("BLOB_SIGNING_SECRET").map(Secret::new),
                     public_base_url: get("PUBLIC_BASE_URL").unwrap_or_default(),
                 },
                 Some("s3") => StorageConfig::S3 {
@@ -419,7 +368,7 @@ impl Config {
                 None | Some("postgres") => VectorIndexConfig::Postgres,
                 Some("qdrant") => VectorIndexConfig::Qdrant {
                     url: get("QDRANT_URL").context("VECTOR_INDEX=qdrant needs QDRANT_URL")?,
-                    api_key: get("QDRANT_API_KEY"),
+                    api_key: get("QDRANT_API_KEY").map(Secret::new),
                     collection: get("QDRANT_COLLECTION").unwrap_or_else(|| "artworks".to_owned()),
                 },
                 Some(other) => bail!("VECTOR_INDEX must be postgres or qdrant, not {other:?}"),
@@ -445,5 +394,39 @@ where
     match get(name) {
         None => Ok(default),
         Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_secret_reaches_the_debug_output() {
+        let secrets = [
+            ("DATABASE_URL", "postgres://app:db-password-1@db/atelier"),
+            ("JWT_SIGNING_KEY", "-----BEGIN PRIVATE KEY-----signing-key-2"),
+            ("CRON_SECRET", "cron-secret-3"),
+            ("METRICS_TOKEN", "metrics-token-4"),
+            ("BLOB_SIGNING_SECRET", "blob-secret-5"),
+            ("EMBEDDING_API_KEY", "embedding-key-6"),
+            ("QDRANT_API_KEY", "qdrant-key-7"),
+        ];
+        let others = [
+            ("EMBEDDER", "openai"),
+            ("EMBEDDING_DIMENSIONS", "8"),
+            ("EMBEDDING_MODEL", "m"),
+            ("VECTOR_INDEX", "qdrant"),
+            ("QDRANT_URL", "http://127.0.0.1:6334"),
+        ];
+        let config = Config::from_lookup(|name| {
+            secrets.iter().chain(&others).find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+        })
+        .unwrap();
+        let printed = format!("{config:?}");
+        for (name, value) in secrets {
+            assert!(!printed.contains(value), "{name} reached the debug output");
+        }
+        assert_eq!(config.database_url.expose(), secrets[0].1, "the value itself is kept");
     }
 }

@@ -1,27 +1,17 @@
-//! Ports (traits) with their adapters, and the cross-cutting pieces every
-//! capability uses: configuration, errors, HTTP plumbing, telemetry, hosts.
+//! The layer every capability stands on, and which knows none of them:
+//! configuration, the database pool, the audit trail, telemetry, HTTP plumbing,
+//! and the ports. Each port is a folder holding its trait, its embedded default
+//! (runs with nothing but PostgreSQL), its cloud adapter(s) and the
+//! `from_config` factory that picks one.
 
 pub mod audit;
+pub mod aws;
 pub mod config;
 pub mod db;
-pub mod dynamo_kv;
 pub mod embedder;
-pub mod error;
-pub mod hosts;
 pub mod http;
-pub mod idempotency;
 pub mod kv;
-pub mod lambda_sqs;
-pub mod local_embedder;
-pub mod local_objects;
-pub mod metrics;
 pub mod objects;
-pub mod openai_embedder;
-pub mod pg_vectors;
-pub mod qdrant;
 pub mod queue;
-pub mod rate_limit;
-pub mod s3;
-pub mod sqs;
 pub mod telemetry;
 pub mod vectors;

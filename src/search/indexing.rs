@@ -77,24 +77,19 @@ pub struct ArtworkDocument {
     pub searchable: bool,
 }
 
-pub fn document_text(
-    title: &str,
-    artist: &str,
-    category: &str,
-    styles: &[String],
-    tags: &[String],
-    medium: &str,
-    year: Option<i32>,
-    description: &str,
-) -> String {
-    let styles = styles.iter().map(|s| s.replace('-', " ")).collect::<Vec<_>>().join(", ");
-    let year = year.map(|y| y.to_string()).unwrap_or_default();
-    [title, artist, category, &styles, &tags.join(", "), medium, &year, description]
-        .iter()
-        .map(|part| part.trim())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+impl DocumentRow {
+    /// The recipe: what is embedded for an artwork, most telling parts first.
+    fn text(&self) -> String {
+        let styles = self.styles.iter().map(|s| s.replace('-', " ")).collect::<Vec<_>>().join(", ");
+        let year = self.year.map(|y| y.to_string()).unwrap_or_default();
+        let tags = self.tags.join(", ");
+        [&self.title, &self.artist, &self.category, &styles, &tags, &self.medium, &year, &self.description]
+            .iter()
+            .map(|part| part.trim())
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 pub async fn load_document(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::Result<Option<ArtworkDocument>> {
@@ -115,16 +110,7 @@ pub async fn load_document(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::R
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|row| {
-        let text = document_text(
-            &row.title,
-            &row.artist,
-            &row.category,
-            &row.styles,
-            &row.tags,
-            &row.medium,
-            row.year,
-            &row.description,
-        );
+        let text = row.text();
         let content_hash = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         ArtworkDocument {
             text,
@@ -293,16 +279,22 @@ mod tests {
 
     #[test]
     fn the_recipe_leads_with_title_and_artist_and_skips_empty_fields() {
-        let text = document_text(
-            "Norham Castle, Sunrise",
-            "Joseph Mallord William Turner",
-            "Painting",
-            &["romanticism".to_owned()],
-            &["castle".to_owned(), "sunrise".to_owned()],
-            "Oil paint on canvas",
-            Some(1845),
-            "",
-        );
+        let row = DocumentRow {
+            title: "Norham Castle, Sunrise".to_owned(),
+            description: String::new(),
+            medium: "Oil paint on canvas".to_owned(),
+            category: "Painting".to_owned(),
+            categories: vec!["painting".to_owned()],
+            styles: vec!["romanticism".to_owned()],
+            tags: vec!["castle".to_owned(), "sunrise".to_owned()],
+            artist: "Joseph Mallord William Turner".to_owned(),
+            artist_id: Uuid::nil(),
+            year: Some(1845),
+            price_minor: 0,
+            status: "published".to_owned(),
+            held_for_review: false,
+        };
+        let text = row.text();
         assert_eq!(
             text,
             "Norham Castle, Sunrise\nJoseph Mallord William Turner\nPainting\nromanticism\ncastle, sunrise\nOil paint on canvas\n1845"

@@ -19,9 +19,9 @@ use crate::{
     auth::MaybePrincipal,
     catalog::{artists, artworks::store as artwork_store, domain::Slug},
     platform::{
-        error::{ApiError, ApiResult, FieldErrors, Problem},
         http::ApiQuery,
-        rate_limit::{self, Limit},
+        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::rate_limit::{self, Limit},
     },
 };
 

@@ -15,7 +15,7 @@ use crate::{
     app::AppContext,
     media::analysis::Swatch,
     platform::{
-        error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult, Problem},
         http::{ApiPath, ApiQuery},
         vectors::VectorFilter,
     },

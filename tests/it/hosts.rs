@@ -31,13 +31,16 @@ pub fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Callers waiting for the reply to the event with their request id.
+type Waiting = Vec<(String, oneshot::Sender<Value>)>;
+
 /// Just enough of the Lambda Runtime API to run one function: hand out queued
 /// events on `next`, collect what the function posts back.
 #[derive(Clone, Default)]
 pub struct RuntimeApi {
     events: Arc<Mutex<VecDeque<(String, Value)>>>,
     arrived: Arc<Notify>,
-    replies: Arc<Mutex<Vec<(String, oneshot::Sender<Value>)>>>,
+    replies: Arc<Mutex<Waiting>>,
 }
 
 async fn next_event(State(api): State<RuntimeApi>) -> impl IntoResponse {
@@ -224,7 +227,7 @@ async fn the_local_site_serves_dynamic_pages_from_their_placeholder_export() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let site = atelier::platform::hosts::static_site(dir.path());
+    let site = atelier::hosts::static_site(dir.path());
     let artwork = format!("/artworks/{}", uuid::Uuid::now_v7());
     let artwork_linked = format!("{artwork}/");
     for (path, status, body) in [
@@ -266,7 +269,7 @@ async fn the_local_site_is_compressed_for_clients_that_accept_it() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    let site = atelier::platform::hosts::static_site(dir.path());
+    let site = atelier::hosts::static_site(dir.path());
     let get = |path: &'static str, encoding: Option<&'static str>| {
         let site = site.clone();
         async move {

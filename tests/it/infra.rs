@@ -744,14 +744,14 @@ fn listed(value: &Yaml) -> Vec<String> {
     }
 }
 
-/// The upload form tags originals pending (`platform::s3`) and the media job
+/// The upload form tags originals pending (`platform::objects::s3`) and the media job
 /// retags accepted ones kept; the bucket must expire exactly the pending ones,
 /// after the age the local server uses, and both signers may tag.
 #[test]
 fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
     use atelier::platform::{
         objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS,
-        s3::{UPLOAD_PENDING, UPLOAD_TAG},
+        objects::s3::{UPLOAD_PENDING, UPLOAD_TAG},
     };
     let template = template();
     let mut problems = Vec::new();
@@ -830,7 +830,7 @@ fn the_bucket_expires_originals_still_tagged_pending_and_nothing_kept() {
 /// does not: the same URLs reach the same pages on both.
 #[tokio::test]
 async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
-    use atelier::platform::hosts::{DYNAMIC_PAGES, static_site};
+    use atelier::hosts::{DYNAMIC_PAGES, static_site};
     use http_body_util::BodyExt;
 
     let config = vercel();
@@ -900,7 +900,7 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
 /// the browser tests run the pages under the production policy.
 #[tokio::test]
 async fn the_local_site_sends_the_headers_vercel_json_sets() {
-    use atelier::platform::hosts::{IMMUTABLE_CACHE_CONTROL, IMMUTABLE_PREFIX, SITE_HEADERS, static_site};
+    use atelier::hosts::{IMMUTABLE_CACHE_CONTROL, IMMUTABLE_PREFIX, SITE_HEADERS, static_site};
 
     let config = vercel();
     let rules = config["headers"].as_array().expect("vercel.json has headers");

@@ -8,7 +8,7 @@ use atelier::{
     app::AppContext,
     platform::{
         config::Config,
-        dynamo_kv::{DynamoKeyValueStore, dynamodb_client},
+        kv::dynamodb::{DynamoKeyValueStore, dynamodb_client},
         kv::{KeyValueStore, PgKeyValueStore, TokenBucket},
     },
 };

@@ -306,7 +306,7 @@ impl Cloud {
     async fn new() -> Self {
         let moto = moto_url();
         let config = moto_config().await;
-        let sqs = atelier::platform::sqs::sqs_client(&config, Some(&moto));
+        let sqs = atelier::platform::queue::sqs::sqs_client(&config, Some(&moto));
         let (media_queue, embed_queue) = (moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await);
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config).endpoint_url(&moto).force_path_style(true).build(),

@@ -4,9 +4,9 @@
 use std::{sync::Mutex, time::Duration};
 
 use atelier::platform::{
-    lambda_sqs::{OBJECT_CREATED_KIND, handle_sqs_batch},
+    queue::lambda::{OBJECT_CREATED_KIND, handle_sqs_batch},
+    queue::sqs::{SqsJobQueue, sqs_client},
     queue::{Job, JobQueue, NewJob},
-    sqs::{SqsJobQueue, sqs_client},
 };
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::MessageSystemAttributeName;

@@ -19,11 +19,11 @@ use std::{
 use atelier::{
     app,
     platform::{
-        local_objects::LocalObjectStore,
+        objects::local::LocalObjectStore,
+        objects::s3::{S3ObjectStore, S3Settings, UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG},
         objects::{
             ObjectKey, ObjectMeta, ObjectStore, PENDING_UPLOADS_EXPIRE_AFTER_DAYS, PresignedUpload, UploadPolicy,
         },
-        s3::{S3ObjectStore, S3Settings, UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG},
     },
 };
 use aws_config::SdkConfig;

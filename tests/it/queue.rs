@@ -5,8 +5,8 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use atelier::platform::{
+    queue::sqs::{SqsJobQueue, sqs_client},
     queue::{JobQueue, NewJob, PgJobQueue},
-    sqs::{SqsJobQueue, sqs_client},
 };
 use serde_json::json;
 

@@ -611,7 +611,7 @@ async fn the_original_of_an_image_that_took_too_long_expires() {
 /// and retagging.
 #[tokio::test]
 async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
-    use atelier::platform::s3::{UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG};
+    use atelier::platform::objects::s3::{UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG};
     let mut app = spawn_app().await;
     let bucket = crate::objects::Bucket::new(&crate::standins::moto_config().await, &crate::standins::moto_url()).await;
     app.ctx.objects = std::sync::Arc::new(bucket.store());

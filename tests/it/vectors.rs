@@ -4,11 +4,12 @@
 use std::{io::Write, panic::AssertUnwindSafe};
 
 use atelier::platform::{
-    config::{Config, VectorIndexConfig},
-    pg_vectors::PgVectorIndex,
-    qdrant::{QdrantSettings, QdrantVectorIndex},
+    config::{Config, Secret, VectorIndexConfig},
     vectors::{
-        DEFAULT_DIMENSION, VectorFilter, VectorIndex, VectorPayload, VectorPoint, normalised, vector_index_from_config,
+        DEFAULT_DIMENSION, VectorFilter, VectorIndex, VectorPayload, VectorPoint,
+        from_config as vector_index_from_config, normalised,
+        postgres::PgVectorIndex,
+        qdrant::{QdrantSettings, QdrantVectorIndex},
     },
 };
 use futures::FutureExt;
@@ -151,7 +152,7 @@ fn qdrant_url(test: &str) -> Option<String> {
 fn qdrant_settings(url: &str, collection: &str, dimension: u64) -> QdrantSettings {
     QdrantSettings {
         url: url.to_owned(),
-        api_key: std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()),
+        api_key: std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()).map(Secret::new),
         collection: collection.to_owned(),
         dimension,
     }
@@ -191,7 +192,7 @@ async fn the_qdrant_collection_is_prepared_once_and_refuses_another_dimension() 
     in_fresh_collection(&url, async |collection| {
         let config = VectorIndexConfig::Qdrant {
             url: url.clone(),
-            api_key: std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()),
+            api_key: std::env::var("QDRANT_API_KEY").ok().filter(|key| !key.is_empty()).map(Secret::new),
             collection: collection.clone(),
         };
         let app = spawn_app().await;

@@ -8,8 +8,8 @@ use atelier::{
     platform::{
         config::Config,
         objects::ObjectKey,
+        queue::sqs::{SqsJobQueue, sqs_client},
         queue::{JobQueue, NewJob},
-        sqs::{SqsJobQueue, sqs_client},
     },
 };
 use axum::http::StatusCode;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::domain::{
     ArtworkStatus, Dimensions, Edition, Price, Slug, bounded_text, country_code, external_ref, labels, year,
 };
-use crate::platform::error::{ApiResult, FieldErrors};
+use crate::platform::http::error::{ApiResult, FieldErrors};
 
 /// Every editable field of an artwork, parsed and valid. Creation builds one from a
 /// request; an edit loads the stored one and applies the patch to it.
@@ -355,7 +355,7 @@ mod tests {
         req.title = " ".into();
         req.price.currency = "ZZZ".into();
         req.year = Some(99);
-        let crate::platform::error::ApiError::Validation(errors) = req.parse().unwrap_err() else { panic!() };
+        let crate::platform::http::error::ApiError::Validation(errors) = req.parse().unwrap_err() else { panic!() };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["title", "year", "price.currency"]);
     }

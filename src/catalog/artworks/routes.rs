@@ -25,9 +25,9 @@ use crate::{
     media::images,
     platform::{
         audit::{self, AuditEntry},
-        error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
-        idempotency,
     },
     search::indexing::reindex_later,
 };

@@ -1,18 +1,18 @@
 //! Text-embedder port: turns text into unit-length vectors whose dot product is
 //! their cosine similarity. The embedded default runs all-MiniLM-L6-v2 in
-//! process (`local_embedder`); the cloud adapter calls an OpenAI-compatible
-//! endpoint (`openai_embedder`).
+//! process (`minilm`); the cloud adapter calls an OpenAI-compatible endpoint
+//! (`openai`).
+
+pub mod minilm;
+pub mod openai;
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
 
-use super::{
-    config::{EmbedderBackend, EmbedderConfig},
-    local_embedder::LocalEmbedder,
-    openai_embedder::OpenAiEmbedder,
-};
+use self::{minilm::LocalEmbedder, openai::OpenAiEmbedder};
+use super::config::{EmbedderBackend, EmbedderConfig};
 
 #[async_trait]
 pub trait Embedder: Send + Sync + 'static {
@@ -30,7 +30,7 @@ pub trait Embedder: Send + Sync + 'static {
 /// Builds the embedder the configuration selects. The local model is loaded
 /// here, not on first use, so a missing or corrupt model stops start-up instead
 /// of failing the first search.
-pub async fn embedder_from_config(cfg: &EmbedderConfig) -> anyhow::Result<Arc<dyn Embedder>> {
+pub async fn from_config(cfg: &EmbedderConfig) -> anyhow::Result<Arc<dyn Embedder>> {
     match &cfg.backend {
         EmbedderBackend::Local { model_dir } => {
             let dir = model_dir.clone();
@@ -102,7 +102,7 @@ mod tests {
         let debug = format!("{cfg:?}");
         assert!(!debug.contains("sk-very-secret") && debug.contains("<redacted>"), "{debug}");
         assert_eq!(cfg.batch_size, 64);
-        let embedder = embedder_from_config(&cfg).await.unwrap();
+        let embedder = from_config(&cfg).await.unwrap();
         assert_eq!(embedder.model(), "text-embedding-3-small");
         assert_eq!(embedder.dimensions(), 256);
     }
@@ -110,7 +110,7 @@ mod tests {
     #[tokio::test]
     async fn a_missing_local_model_stops_start_up() {
         let cfg = config(&[("ATELIER_MODEL_DIR", "/nonexistent/atelier-model")]).unwrap();
-        let err = embedder_from_config(&cfg).await.err().expect("no model there");
+        let err = from_config(&cfg).await.err().expect("no model there");
         assert!(err.to_string().contains("scripts/fetch-model"), "{err}");
     }
 

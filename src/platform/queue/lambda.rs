@@ -9,7 +9,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{queue::Job, sqs::to_job};
+use super::{Job, sqs::to_job};
 
 pub const OBJECT_CREATED_KIND: &str = "media.object_created";
 

@@ -22,7 +22,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use tokenizers::{Tokenizer, TruncationParams};
 
-use super::embedder::{Embedder, l2_normalise};
+use super::{Embedder, l2_normalise};
 
 pub const MODEL_NAME: &str = "sentence-transformers/all-MiniLM-L6-v2";
 const DIMENSIONS: usize = 384;
@@ -204,7 +204,7 @@ mod tests {
     /// Made by tests/data/minilm/reference.py, which shares no code with this
     /// module: its own WordPiece tokenizer and a float64 NumPy forward pass.
     static REFERENCE: LazyLock<Reference> = LazyLock::new(|| {
-        serde_json::from_str(include_str!("../../tests/data/minilm/reference.json")).expect("reference.json parses")
+        serde_json::from_str(include_str!("../../../tests/data/minilm/reference.json")).expect("reference.json parses")
     });
 
     /// Loaded once for every test here: the model is not allowed to be missing,

@@ -24,8 +24,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::{UtoipaMethodRouter, UtoipaMethodRouterExt};
 
-use super::error::{ApiError, ApiResult};
-use crate::app::AppContext;
+use super::{
+    RouteGuards,
+    error::{ApiError, ApiResult},
+};
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -108,7 +110,7 @@ fn unavailable(error: anyhow::Error) -> ApiError {
 }
 
 /// Claims `key` for this request, or answers from the record already there.
-async fn claim(ctx: &AppContext, key: &str, fingerprint: &str) -> ApiResult<Option<Response>> {
+async fn claim(ctx: &RouteGuards, key: &str, fingerprint: &str) -> ApiResult<Option<Response>> {
     let claim = serde_json::to_vec(&Record::InFlight { fingerprint: fingerprint.to_owned() })
         .map_err(|e| ApiError::Internal(e.into()))?;
     for _ in 0..CLAIM_ROUNDS {
@@ -133,7 +135,7 @@ async fn claim(ctx: &AppContext, key: &str, fingerprint: &str) -> ApiResult<Opti
 }
 
 /// Keeps a successful answer for replays, or releases the key otherwise.
-async fn finish(ctx: &AppContext, key: &str, fingerprint: String, response: Response) -> Response {
+async fn finish(ctx: &RouteGuards, key: &str, fingerprint: String, response: Response) -> Response {
     if !response.status().is_success() {
         if let Err(error) = ctx.kv.delete(key).await {
             tracing::warn!(error = ?error, "could not release an idempotency key; it frees itself when its claim expires");
@@ -179,11 +181,11 @@ async fn finish(ctx: &AppContext, key: &str, fingerprint: String, response: Resp
 }
 
 /// `routes` honouring `Idempotency-Key`; for operations that create things.
-pub fn keyed(routes: UtoipaMethodRouter<AppContext>) -> UtoipaMethodRouter<AppContext> {
+pub fn keyed<S: Clone + Send + Sync + 'static>(routes: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
     routes.map(|routes| routes.route_layer(from_fn(enforce)))
 }
 
-async fn enforce(Extension(ctx): Extension<AppContext>, req: Request, next: Next) -> Response {
+async fn enforce(Extension(ctx): Extension<RouteGuards>, req: Request, next: Next) -> Response {
     let Some(raw) = req.headers().get(IDEMPOTENCY_KEY) else {
         return next.run(req).await;
     };
@@ -191,11 +193,11 @@ async fn enforce(Extension(ctx): Extension<AppContext>, req: Request, next: Next
         Ok(key) => key,
         Err(error) => return error.into_response(),
     };
-    let Some(user) = crate::auth::bearer_subject(&ctx, req.headers()) else {
+    let Some(user) = ctx.callers.subject(req.headers()) else {
         return next.run(req).await;
     };
     let (parts, body) = req.into_parts();
-    let body = match to_bytes(body, ctx.config.max_body_bytes).await {
+    let body = match to_bytes(body, ctx.max_body_bytes).await {
         Ok(body) => body,
         // Reading can only fail on the size limit or a client that went away.
         Err(_) => return ApiError::PayloadTooLarge("the body exceeds the size limit".to_owned()).into_response(),

@@ -170,20 +170,24 @@ impl IntoResponse for ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
-    /// Constraint violations are the client's doing (a duplicate slug, a dangling
-    /// reference) and map to 409/422; everything else is ours.
+    /// Constraint violations are the client's doing (a duplicate value, a
+    /// dangling reference) and map to 409/422 without naming the constraint,
+    /// which is schema detail; everything else is ours. A constraint a client
+    /// can trip on purpose deserves a precise message: [`OnConstraint`].
     fn from(err: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &err {
-            let constraint = db.constraint().unwrap_or("constraint").to_owned();
             match db.code().as_deref() {
                 Some("23505") => {
-                    return Self::Conflict(format!("a record with the same value already exists ({constraint})"));
+                    tracing::debug!(constraint = db.constraint(), "unique violation");
+                    return Self::Conflict("a record with the same value already exists".to_owned());
                 }
                 Some("23503") => {
-                    return Self::field(constraint, "refers to something that does not exist");
+                    tracing::debug!(constraint = db.constraint(), "foreign key violation");
+                    return Self::field("", "refers to something that does not exist");
                 }
                 Some("23514") | Some("23502") | Some("22001") => {
-                    return Self::field(constraint, "violates a rule of the catalog");
+                    tracing::debug!(constraint = db.constraint(), "check violation");
+                    return Self::field("", "violates a rule of the catalog");
                 }
                 // Data exceptions: text with NUL bytes, numbers out of range. The
                 // value came from the client, so the client hears about it.
@@ -200,6 +204,54 @@ impl From<sqlx::Error> for ApiError {
             return Self::Unavailable("database connection pool exhausted".to_owned());
         }
         Self::Internal(err.into())
+    }
+}
+
+/// A database error on its way to the client: either still the database's
+/// (turned into an [`ApiError`] by the generic mapping above), or already
+/// mapped by [`OnConstraint::on_constraint`].
+#[derive(Debug)]
+pub enum StoreError {
+    Database(sqlx::Error),
+    Mapped(ApiError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Database(err)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Database(err) => err.into(),
+            StoreError::Mapped(err) => err,
+        }
+    }
+}
+
+/// Maps the violation of one named constraint to the API error a client
+/// should see, e.g. `.on_constraint("artists_slug_key", || ApiError::Conflict(..))`.
+/// Calls chain, one per constraint; other errors pass through unchanged.
+pub trait OnConstraint<T> {
+    fn on_constraint(self, constraint: &str, error: impl FnOnce() -> ApiError) -> Result<T, StoreError>;
+}
+
+impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
+    fn on_constraint(self, constraint: &str, error: impl FnOnce() -> ApiError) -> Result<T, StoreError> {
+        self.map_err(StoreError::Database).on_constraint(constraint, error)
+    }
+}
+
+impl<T> OnConstraint<T> for Result<T, StoreError> {
+    fn on_constraint(self, constraint: &str, error: impl FnOnce() -> ApiError) -> Result<T, StoreError> {
+        match self {
+            Err(StoreError::Database(sqlx::Error::Database(db))) if db.constraint() == Some(constraint) => {
+                Err(StoreError::Mapped(error()))
+            }
+            other => other,
+        }
     }
 }
 

@@ -10,7 +10,11 @@ use sqlx::PgPool;
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use super::vectors::{Hit, VectorFilter, VectorIndex, VectorPayload, VectorPoint, dot, example_query};
+use super::{Hit, VectorFilter, VectorIndex, VectorPayload, VectorPoint, dot, example_query};
+
+/// A row of `vector_points`: id, vector and payload (both absent once
+/// deleted), and its change sequence number.
+type StoredPoint = (Uuid, Option<Vec<f32>>, Option<sqlx::types::Json<VectorPayload>>, i64);
 
 pub struct PgVectorIndex {
     pool: PgPool,
@@ -32,7 +36,7 @@ impl PgVectorIndex {
     /// other processes' alike. With nothing new it costs one indexed query.
     async fn catch_up(&self) -> anyhow::Result<()> {
         let last_seq = self.state.read().await.last_seq;
-        let changes: Vec<(Uuid, Option<Vec<f32>>, Option<sqlx::types::Json<VectorPayload>>, i64)> =
+        let changes: Vec<StoredPoint> =
             sqlx::query_as("SELECT id, vector, payload, seq FROM vector_points WHERE seq > $1 ORDER BY seq")
                 .bind(last_seq)
                 .fetch_all(&self.pool)

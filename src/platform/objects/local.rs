@@ -29,10 +29,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 use tokio::io::AsyncWriteExt;
 
-use super::{
-    error::ApiError,
-    objects::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy, window_start},
-};
+use super::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy, window_start};
+use crate::platform::http::error::ApiError;
 
 const UPLOAD_PATH: &str = "/api/blobs";
 /// Where the markers of pending uploads live, one empty file per object at

@@ -14,8 +14,8 @@ use axum::{
 
 use utoipa_axum::router::{UtoipaMethodRouter, UtoipaMethodRouterExt};
 
-use super::{error::ApiError, http::ClientIp, kv::TokenBucket};
-use crate::app::AppContext;
+use super::{ClientIp, RouteGuards, error::ApiError};
+use crate::platform::{config::RateLimits, kv::TokenBucket};
 
 /// A group of routes sharing one budget.
 #[derive(Clone, Copy, Debug)]
@@ -36,8 +36,7 @@ impl Limit {
         }
     }
 
-    fn buckets(self, ctx: &AppContext) -> (TokenBucket, TokenBucket) {
-        let limits = &ctx.config.rate_limits;
+    fn buckets(self, limits: &RateLimits) -> (TokenBucket, TokenBucket) {
         match self {
             Self::Auth => (limits.auth_ip, limits.auth_user),
             Self::Uploads => (limits.uploads_ip, limits.uploads_user),
@@ -47,19 +46,19 @@ impl Limit {
 }
 
 /// `routes` with the budget of `limit` in front of them.
-pub fn limited(limit: Limit, routes: UtoipaMethodRouter<AppContext>) -> UtoipaMethodRouter<AppContext> {
+pub fn limited<S: Clone + Send + Sync + 'static>(limit: Limit, routes: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
     routes.map(|routes| routes.route_layer(from_fn_with_state(limit, enforce)))
 }
 
 async fn enforce(
     State(limit): State<Limit>,
-    Extension(ctx): Extension<AppContext>,
+    Extension(ctx): Extension<RouteGuards>,
     ClientIp(ip): ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
-    let (ip_bucket, user_bucket) = limit.buckets(&ctx);
-    let (key, bucket) = match crate::auth::bearer_subject(&ctx, req.headers()) {
+    let (ip_bucket, user_bucket) = limit.buckets(&ctx.rate_limits);
+    let (key, bucket) = match ctx.callers.subject(req.headers()) {
         Some(user) => (format!("rate:{}:user:{user}", limit.name()), user_bucket),
         None => (format!("rate:{}:ip:{ip}", limit.name()), ip_bucket),
     };

@@ -15,10 +15,8 @@ use rand::Rng;
 use reqwest::{StatusCode, header};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    config::OpenAiEmbedderConfig,
-    embedder::{Embedder, l2_normalise},
-};
+use super::{Embedder, l2_normalise};
+use crate::platform::config::{OpenAiEmbedderConfig, Secret};
 
 /// Longest wait between attempts, whether from backoff or `Retry-After`: a
 /// caller is waiting, and a server asking for minutes is better reported.
@@ -26,31 +24,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How much of an error response body goes into the error message.
 const ERROR_BODY_CHARS: usize = 300;
 
+#[derive(Debug)]
 pub struct OpenAiEmbedder {
     client: reqwest::Client,
     endpoint: String,
     model: String,
     dimensions: usize,
     send_dimensions: bool,
-    api_key: Option<String>,
+    api_key: Option<Secret>,
     timeout: Duration,
     batch_size: usize,
     max_retries: u32,
     first_backoff: Duration,
-}
-
-impl std::fmt::Debug for OpenAiEmbedder {
-    // Hand-written so the API key can never reach a log line.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiEmbedder")
-            .field("endpoint", &self.endpoint)
-            .field("model", &self.model)
-            .field("dimensions", &self.dimensions)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("batch_size", &self.batch_size)
-            .field("max_retries", &self.max_retries)
-            .finish()
-    }
 }
 
 #[derive(Serialize)]
@@ -144,7 +129,7 @@ impl OpenAiEmbedder {
         };
         let mut request = self.client.post(&self.endpoint).timeout(self.timeout).json(&body);
         if let Some(key) = &self.api_key {
-            request = request.bearer_auth(key);
+            request = request.bearer_auth(key.expose());
         }
         let response = request.send().await.map_err(|e| AttemptError::Retryable {
             error: anyhow!(e.without_url()).context(format!("calling {}", self.endpoint)),
@@ -318,7 +303,7 @@ mod tests {
             model: "test-embedding".to_owned(),
             dimensions: DIMS,
             send_dimensions: false,
-            api_key: Some("sk-test-secret".to_owned()),
+            api_key: Some(Secret::new("sk-test-secret")),
             timeout: Duration::from_secs(5),
             max_retries: 3,
         };

@@ -3,6 +3,9 @@
 //! keeps every vector in memory for exact search and persists them in
 //! PostgreSQL; the cloud adapter is Qdrant.
 
+pub mod postgres;
+pub mod qdrant;
+
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
@@ -10,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{
-    config::VectorIndexConfig,
-    pg_vectors::PgVectorIndex,
+use self::{
+    postgres::PgVectorIndex,
     qdrant::{QdrantSettings, QdrantVectorIndex},
 };
+use super::config::VectorIndexConfig;
 
 /// Length of the text embedder's vectors (all-MiniLM-L6-v2).
 pub const DEFAULT_DIMENSION: u64 = 384;
@@ -131,7 +134,7 @@ pub fn example_query(positive: &[Vec<f32>], negative: &[Vec<f32>]) -> Option<Vec
 /// The adapter `config` selects. `dimension` is the embedder's vector length;
 /// Qdrant fixes it per collection, so a mismatch fails here rather than at the
 /// first write.
-pub async fn vector_index_from_config(
+pub async fn from_config(
     config: &VectorIndexConfig,
     db: &PgPool,
     dimension: u64,

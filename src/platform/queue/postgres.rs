@@ -1,6 +1,5 @@
-//! The job-queue port: at-least-once delivery with a visibility timeout, a
-//! receive limit that dead-letters poison messages, and delayed retries. The
-//! embedded default is a PostgreSQL table; the cloud adapter is SQS.
+//! The job queue's embedded default: a PostgreSQL table claimed with
+//! `FOR UPDATE SKIP LOCKED`.
 
 use std::time::Duration;
 
@@ -9,50 +8,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-#[derive(Clone, Debug)]
-pub struct Job {
-    /// Opaque: a UUID in PostgreSQL, a message id in SQS.
-    pub id: String,
-    pub kind: String,
-    pub payload: Value,
-    /// How many times the job has been handed out, this time included.
-    pub receive_count: i32,
-    /// Proof of the current claim; deleting or retrying needs it.
-    pub receipt: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct NewJob<'a> {
-    pub kind: &'a str,
-    pub payload: Value,
-    /// Jobs with the same key are enqueued once. Backends that cannot enforce
-    /// it (SQS standard queues) treat it as advisory: handlers must be
-    /// idempotent anyway, since delivery is at least once.
-    pub dedup_key: Option<&'a str>,
-    pub delay: Duration,
-}
-
-#[async_trait]
-pub trait JobQueue: Send + Sync + 'static {
-    /// Enqueues a job; returns false when a job with the same dedup key exists
-    /// and the backend can tell (SQS cannot: it drops the duplicate silently).
-    async fn send(&self, job: NewJob<'_>) -> anyhow::Result<bool>;
-    /// Claims up to `max` visible jobs, hiding them for `visibility`. Jobs that
-    /// have already been received the maximum number of times are dead-lettered
-    /// instead of returned.
-    async fn receive(&self, max: i64, visibility: Duration) -> anyhow::Result<Vec<Job>>;
-    /// Acknowledges a job. A stale receipt (the claim expired and someone else
-    /// holds the job now) is not an error: PostgreSQL then deletes nothing and
-    /// returns false; SQS may still delete the message, as its documentation
-    /// allows for late acknowledgements, and reports true since it cannot tell.
-    async fn delete(&self, job: &Job) -> anyhow::Result<bool>;
-    /// Gives a job back after a transient failure, visible again after `delay`.
-    /// A stale receipt changes nothing: the job is visible again already.
-    async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<()>;
-    /// Up to `max` jobs that were dead-lettered, for inspection and redrive
-    /// tooling; reading them does not remove them.
-    async fn dead_letters(&self, max: i64) -> anyhow::Result<Vec<Job>>;
-}
+use super::{Job, JobQueue, NewJob};
 
 pub struct PgJobQueue {
     pool: PgPool,

@@ -1,6 +1,6 @@
-//! The three hosts. Each builds the context once, at start-up (cold starts pay
-//! for it once, not per request), and hands a router from [`crate::app`] to
-//! its runtime.
+//! The three hosts, above everything else: each builds the context once, at
+//! start-up (cold starts pay for it once, not per request), and hands a router
+//! or a job handler from [`crate::app`] and the capabilities to its runtime.
 
 use std::{
     convert::Infallible,
@@ -23,8 +23,15 @@ use tower_http::{
     services::{ServeDir, ServeFile},
 };
 
-use super::{db, http::ClientIp, objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS, telemetry};
-use crate::app::{self, AppContext, Family};
+use crate::{
+    app::{self, AppContext, Family},
+    platform::{
+        db,
+        http::{ClientIp, client_ip_from_forwarded_for},
+        objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS,
+        telemetry,
+    },
+};
 
 /// `atelier serve`: every family, plus the built web site (or a placeholder page).
 pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
@@ -40,7 +47,7 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped));
     let mut app = app::full_router_with_site(ctx, site);
     if trust_forwarded_for {
-        app = app.layer(middleware::from_fn(super::http::client_ip_from_forwarded_for));
+        app = app.layer(middleware::from_fn(client_ip_from_forwarded_for));
     }
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "listening");
@@ -228,7 +235,7 @@ async fn shutdown_signal() {
 pub async fn run_vercel(family: Family) -> Result<(), vercel_runtime::Error> {
     telemetry::init_from_env();
     let ctx = AppContext::from_env().await?;
-    let router = app::family_router(family, ctx).layer(middleware::from_fn(super::http::client_ip_from_forwarded_for));
+    let router = app::family_router(family, ctx).layer(middleware::from_fn(client_ip_from_forwarded_for));
     let service = ServiceBuilder::new().layer(vercel_runtime::axum::VercelLayer::new()).service(router);
     vercel_runtime::run(service).await
 }

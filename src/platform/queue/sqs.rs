@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::queue::{Job, JobQueue, NewJob};
+use super::{Job, JobQueue, NewJob};
 
 /// SQS refuses longer per-message delays.
 const MAX_DELAY_SECS: u64 = 900;

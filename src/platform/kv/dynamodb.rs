@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::{
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::kv::{Decision, KeyValueStore, TokenBucket, WindowCount};
+use super::{Decision, KeyValueStore, TokenBucket, WindowCount};
 
 /// Expression placeholders for every attribute, so none can collide with one
 /// of DynamoDB's reserved words.

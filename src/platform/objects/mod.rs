@@ -4,12 +4,21 @@
 //! default is a local directory served by the local server; the cloud adapter is
 //! S3 or anything that speaks its protocol.
 
-use std::{collections::BTreeMap, time::Duration};
+pub mod local;
+pub mod s3;
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use self::{
+    local::LocalObjectStore,
+    s3::{S3ObjectStore, S3Settings},
+};
+use super::{aws::LazyAwsConfig, config::StorageConfig};
 
 /// Objects uploaded through a presigned form start out pending, and the store
 /// deletes those still pending this many days after their upload (the
@@ -101,6 +110,40 @@ pub fn window_start(now: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
     let window = window.as_secs().max(1) as i64;
     let seconds = now.timestamp();
     DateTime::from_timestamp(seconds - seconds.rem_euclid(window), 0).unwrap_or(now)
+}
+
+/// The object store `config` selects; `local` is set when that is the
+/// embedded one, whose signed URLs the local server then answers.
+pub struct Objects {
+    pub store: Arc<dyn ObjectStore>,
+    pub local: Option<Arc<LocalObjectStore>>,
+}
+
+pub async fn from_config(
+    config: &StorageConfig,
+    max_upload_bytes: u64,
+    aws: &LazyAwsConfig,
+) -> anyhow::Result<Objects> {
+    Ok(match config {
+        StorageConfig::Local { dir, signing_secret, public_base_url } => {
+            // Without a configured secret, URLs signed by one process are
+            // good for that process only, which is all a single local server needs.
+            let secret = match signing_secret {
+                Some(secret) => secret.expose().as_bytes().to_vec(),
+                None => rand::random::<[u8; 32]>().to_vec(),
+            };
+            let local = Arc::new(LocalObjectStore::new(dir.clone(), secret, public_base_url.clone(), max_upload_bytes));
+            Objects { store: local.clone(), local: Some(local) }
+        }
+        StorageConfig::S3 { bucket, endpoint_url, force_path_style } => {
+            let settings = S3Settings {
+                bucket: bucket.clone(),
+                endpoint_url: endpoint_url.clone(),
+                force_path_style: *force_path_style,
+            };
+            Objects { store: Arc::new(S3ObjectStore::new(aws.get().await, settings)?), local: None }
+        }
+    })
 }
 
 #[cfg(test)]

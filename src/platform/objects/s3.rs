@@ -22,7 +22,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::objects::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy, window_start};
+use super::{ObjectKey, ObjectMeta, ObjectStore, PresignedUpload, UploadPolicy, window_start};
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The object tag the bucket's lifecycle rule filters on.

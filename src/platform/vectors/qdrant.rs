@@ -17,7 +17,8 @@ use qdrant_client::{
 };
 use uuid::Uuid;
 
-use super::vectors::{Hit, VectorFilter, VectorIndex, VectorPayload, VectorPoint};
+use super::{Hit, VectorFilter, VectorIndex, VectorPayload, VectorPoint};
+use crate::platform::config::Secret;
 
 const CATEGORIES: &str = "categories";
 const STYLES: &str = "styles";
@@ -30,7 +31,7 @@ const YEAR: &str = "year";
 pub struct QdrantSettings {
     /// The gRPC endpoint, e.g. `http://127.0.0.1:6334`.
     pub url: String,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub collection: String,
     /// Length of every vector the embedder produces.
     pub dimension: u64,
@@ -49,7 +50,7 @@ impl QdrantVectorIndex {
     pub async fn connect(settings: QdrantSettings) -> anyhow::Result<Self> {
         // The version check is a round trip on every cold start of a function.
         let client = Qdrant::from_url(&settings.url)
-            .api_key(settings.api_key.clone())
+            .api_key(settings.api_key.as_ref().map(|key| key.expose().to_owned()))
             .skip_compatibility_check()
             .build()
             .with_context(|| format!("building a Qdrant client for {}", settings.url))?;

@@ -1,0 +1,134 @@
+//! The application: the context every handler receives, and the routers built
+//! from the capabilities' route families.
+//!
+//! Each route family is one router; the local server mounts them all, and each
+//! Vercel or Lambda function mounts its own. Every host goes through
+//! [`family_router`] or [`full_router`], so all of them stack the same layers.
+
+mod context;
+
+use axum::{Extension, Router, routing::any};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use self::context::{AppContext, Discovery};
+use crate::platform::http::{method_not_allowed, not_found, with_common_layers};
+
+/// A route family: the unit a serverless function deploys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Auth,
+    Artists,
+    Artworks,
+    Taxonomy,
+    Interactions,
+    Media,
+    Search,
+    System,
+}
+
+impl Family {
+    pub const ALL: [Family; 8] = [
+        Family::Auth,
+        Family::Artists,
+        Family::Artworks,
+        Family::Taxonomy,
+        Family::Interactions,
+        Family::Media,
+        Family::Search,
+        Family::System,
+    ];
+
+    fn routes(self) -> OpenApiRouter<AppContext> {
+        match self {
+            Family::Auth => crate::auth::routes::router(),
+            Family::Artists => crate::catalog::artists::router(),
+            Family::Artworks => crate::catalog::artworks::routes::router(),
+            Family::Taxonomy => crate::catalog::taxonomy::router(),
+            Family::Interactions => crate::feed::router(),
+            Family::Media => crate::media::router(),
+            Family::Search => crate::search::router(),
+            Family::System => crate::system::router(),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Atelier API", description = "Discover, list and buy original art and editions."),
+    modifiers(&BearerAuth),
+    // Schemas only query parameters refer to: utoipa-axum collects the
+    // schemas of bodies and responses, not of `IntoParams` fields.
+    components(schemas(crate::catalog::artworks::store::Sort)),
+    tags(
+        (name = "auth", description = "Accounts, sessions and tokens"),
+        (name = "artists", description = "Artist profiles and follows"),
+        (name = "artworks", description = "The artwork catalog"),
+        (name = "taxonomy", description = "Categories and tags"),
+        (name = "interactions", description = "Views, likes, saves: the interaction memory"),
+        (name = "media", description = "Image uploads and their processing"),
+        (name = "search", description = "Keyword, semantic and hybrid search"),
+        (name = "recommendations", description = "Personal recommendations and taste preferences"),
+        (name = "moderation", description = "Review of possible copies of other artists' work"),
+        (name = "system", description = "Health and API description"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI document of every family, generated from the handlers themselves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppContext>::with_openapi(ApiDoc::openapi()).merge(all_families()).into_openapi()
+}
+
+/// Unknown paths under `/api` are problem documents even where a web site
+/// serves everything else.
+fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Router>) -> Router {
+    let max_body = ctx.config.max_body_bytes;
+    let metrics = ctx.metrics.clone();
+    let (router, _) = router.split_for_parts();
+    let router = router
+        .merge(crate::platform::objects::local::routes(ctx.local_objects.clone()))
+        .route("/api/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        // Route middleware (rate limits, idempotency) reads what it needs
+        // from here: the family routers are built before any context exists.
+        .layer(Extension(ctx.route_guards()))
+        .with_state(ctx);
+    let router = match site {
+        Some(site) => router.fallback_service(site),
+        None => router.fallback(not_found),
+    };
+    with_common_layers(router, max_body, metrics)
+}
+
+/// One family's router, as a serverless function serves it.
+pub fn family_router(family: Family, ctx: AppContext) -> Router {
+    finish(family.routes(), ctx, None)
+}
+
+fn all_families() -> OpenApiRouter<AppContext> {
+    Family::ALL.into_iter().fold(OpenApiRouter::new(), |router, family| router.merge(family.routes()))
+}
+
+/// Every family on one router.
+pub fn full_router(ctx: AppContext) -> Router {
+    finish(all_families(), ctx, None)
+}
+
+/// Every family plus the web site, as the local server serves them.
+pub fn full_router_with_site(ctx: AppContext, site: Router) -> Router {
+    finish(all_families(), ctx, Some(site))
+}
