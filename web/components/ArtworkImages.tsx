@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useReducer, type ChangeEvent } from "react";
+import { useEffect, useReducer, useState, type ChangeEvent } from "react";
 
 import { api, call } from "@/lib/api/client";
 import { describeError } from "@/lib/api/problem";
@@ -204,6 +204,22 @@ function SendingRow({ state, onDismiss }: { state: Sending; onDismiss: () => voi
   );
 }
 
+// The longest wait setTimeout keeps to (about 24 days); a longer one fires at once.
+const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Whether the moment `at` (ms since the epoch) is past; the component
+ * renders again when it passes. */
+function usePassed(at: number): boolean {
+  const [now, setNow] = useState(Date.now);
+  const passed = at < now;
+  useEffect(() => {
+    if (passed || !Number.isFinite(at)) return;
+    const timer = setTimeout(() => setNow(Date.now()), Math.min(at - now + 1, LONGEST_TIMEOUT_MS));
+    return () => clearTimeout(timer);
+  }, [at, now, passed]);
+  return passed;
+}
+
 function UploadRow(props: { upload: Upload; title: string; cover: boolean; onSettled: () => void }) {
   const { upload, title, cover, onSettled } = props;
   const queryClient = useQueryClient();
@@ -224,7 +240,7 @@ function UploadRow(props: { upload: Upload; title: string; cover: boolean; onSet
     onSettled();
   }, [current, upload.status, upload.artwork_id, queryClient, onSettled]);
 
-  const expired = current.status === "pending" && new Date(current.expires_at).getTime() < Date.now();
+  const expired = usePassed(current.status === "pending" ? new Date(current.expires_at).getTime() : Infinity);
 
   return (
     <li className="flex gap-3 rounded-md border border-stone-200 bg-white p-3">
