@@ -141,7 +141,7 @@ export function ArtworkImages({ artwork, onSettled }: Props) {
       ) : uploads.isError ? (
         <p role="alert" className="text-sm text-red-800">
           The images could not be loaded. {describeError(uploads.error)}{" "}
-          <button type="button" className="underline" onClick={() => uploads.refetch()}>
+          <button type="button" className="underline" onClick={() => void uploads.refetch()}>
             Try again
           </button>
         </p>

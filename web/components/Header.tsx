@@ -60,7 +60,7 @@ export function Header() {
               <span className="hidden max-w-40 truncate text-stone-600 md:inline" title={user.email}>
                 {user.display_name}
               </span>
-              <button type="button" onClick={leave} className="btn-secondary px-4 py-1.5">
+              <button type="button" onClick={() => void leave()} className="btn-secondary px-4 py-1.5">
                 Sign out
               </button>
             </>

@@ -134,7 +134,7 @@ function ShelfSection({ title, hint, shelf }: { title: string; hint: string; she
           ))}
         </ul>
       ) : shelf.isError ? (
-        <ErrorState error={shelf.error} onRetry={() => shelf.refetch()} />
+        <ErrorState error={shelf.error} onRetry={() => void shelf.refetch()} />
       ) : works.length === 0 ? (
         <p className="py-6 text-sm text-stone-600">Nothing here yet.</p>
       ) : (

@@ -110,7 +110,7 @@ function FollowButton({ artist }: { artist: Artist }) {
 
   return (
     <div className="flex flex-col items-start gap-2">
-      <ToggleAction label="Follow" icon="follow" pressed={follow.on} busy={follow.busy} onToggle={follow.toggle} />
+      <ToggleAction label="Follow" icon="follow" pressed={follow.on} busy={follow.busy} onToggle={() => void follow.toggle()} />
       <p role="status" className="text-sm text-red-700">
         {failure}
       </p>

@@ -99,8 +99,8 @@ function ArtworkDetail({ artwork }: { artwork: Artwork }) {
 
           <div>
             <div className="flex flex-wrap gap-3">
-              <ToggleAction label="Save" icon="save" pressed={actions.saved} busy={actions.saving} onToggle={actions.toggleSave} />
-              <ToggleAction label="Like" icon="like" pressed={actions.liked} busy={actions.liking} onToggle={actions.toggleLike} />
+              <ToggleAction label="Save" icon="save" pressed={actions.saved} busy={actions.saving} onToggle={() => void actions.toggleSave()} />
+              <ToggleAction label="Like" icon="like" pressed={actions.liked} busy={actions.liking} onToggle={() => void actions.toggleLike()} />
             </div>
             <p role="status" className="mt-2 text-sm text-red-700 empty:mt-0">
               {actions.failure}
