@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef } from "react";
+import { useEffect, useEffectEvent, useRef } from "react";
 
 import type { ArtworkCard as Card } from "@/lib/api/types";
 
@@ -74,15 +74,14 @@ type MoreProps = {
  */
 export function LoadMore({ hasMore, loading, onMore }: MoreProps) {
   const sentinel = useRef<HTMLDivElement>(null);
-  const latest = useRef(onMore);
-  latest.current = onMore;
+  const more = useEffectEvent(onMore);
 
   useEffect(() => {
     const node = sentinel.current;
     if (!node || !hasMore || loading || typeof IntersectionObserver === "undefined") return;
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) latest.current();
+        if (entries.some((entry) => entry.isIntersecting)) more();
       },
       { rootMargin: "600px 0px" },
     );

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 
 import type { Schemas } from "@/lib/api/types";
 import { priceBucketLabel, styleLabel } from "@/lib/artwork";
@@ -156,13 +156,12 @@ function YearField({ id, label, value, onCommit }: YearProps) {
     setShown(value);
     setDraft(value === null ? "" : String(value));
   }
-  const commit = useRef(onCommit);
-  commit.current = onCommit;
+  const commit = useEffectEvent(onCommit);
 
   const parsed = draft.trim() === "" ? null : /^-?\d{1,4}$/.test(draft.trim()) ? Number(draft) : undefined;
   useEffect(() => {
     if (parsed === undefined || parsed === value) return;
-    const timer = setTimeout(() => commit.current(parsed), COMMIT_PAUSE_MS);
+    const timer = setTimeout(() => commit(parsed), COMMIT_PAUSE_MS);
     return () => clearTimeout(timer);
   }, [parsed, value]);
 
