@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { usePathname, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
@@ -33,18 +33,22 @@ export function SearchPage() {
   const query = params.toString();
   const state = useMemo(() => parseSearch(new URLSearchParams(query)), [query]);
 
+  // The search the handlers build on: the address as last rendered, moved
+  // ahead by each navigate until the next render.
   const latest = useRef(state);
-  latest.current = state;
+  useLayoutEffect(() => {
+    latest.current = state;
+  });
   // Words the box wrote to the address and the router has not caught up
   // with yet: seeing them come back is not a reason to overwrite the box.
-  const written = useRef<string[]>([]);
+  const [written, setWritten] = useState<string[]>([]);
 
   // The address is written at once (synchronously, and without a scroll), so
   // a reload or a shared link always holds what the box shows; only the
   // request waits for typing to pause.
   const navigate = (next: SearchState) => {
     const qs = searchToQuery(next);
-    if (next.q !== latest.current.q) written.current = [...written.current.slice(-20), next.q];
+    if (next.q !== latest.current.q) setWritten((words) => [...words.slice(-20), next.q]);
     latest.current = next;
     window.history.replaceState(null, "", qs ? `${pathname}?${qs}` : pathname);
   };
@@ -53,11 +57,9 @@ export function SearchPage() {
   const [shownQ, setShownQ] = useState(state.q);
   if (state.q !== shownQ) {
     setShownQ(state.q);
-    if (!written.current.includes(state.q) && state.q !== text.trim()) setText(state.q);
+    if (!written.includes(state.q) && state.q !== text.trim()) setText(state.q);
+    if (state.q === written.at(-1)) setWritten([]);
   }
-  useEffect(() => {
-    if (state.q === written.current.at(-1)) written.current = [];
-  }, [state.q]);
 
   // What is searched: filters apply at once, new words once typing pauses.
   const [settled, setSettled] = useState(state);
