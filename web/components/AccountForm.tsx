@@ -33,7 +33,7 @@ export function useAccountForm(
     pending: mutation.isPending,
     errors: fieldMessages(mutation.error),
     alert: formMessage(mutation.error, (field) => fields.includes(field)),
-    submit(event: FormEvent) {
+    submit: (event: FormEvent) => {
       event.preventDefault();
       mutation.mutate();
     },

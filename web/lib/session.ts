@@ -107,6 +107,7 @@ export async function signOut(): Promise<void> {
  */
 export function safeNextPath(raw: string | null | undefined, fallback = "/"): string {
   if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return fallback;
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\u0000-\u001f\u007f\s\\]/.test(raw)) return fallback;
   return raw;
 }
