@@ -1,7 +1,8 @@
-// ESLint for the web site: `npm run lint` (part of `npm test`). Next.js's own
-// rules (React, hooks, accessibility, imports, Core Web Vitals), ESLint's and
-// typescript-eslint's recommended rules, and the type-aware rules that catch
-// promises nobody awaits, all as errors: any finding fails the lint.
+// ESLint for the web site: `npm run lint` (part of `npm test`), which fails on
+// any warning as well as any error. Next.js's own rules (React, the React
+// hooks rules including the compiler's checks, accessibility, imports, Core
+// Web Vitals), ESLint's and typescript-eslint's recommended rules, and the
+// type-aware ones that catch promises nobody awaits or handles.
 import js from "@eslint/js";
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
