@@ -5,6 +5,7 @@
 # Source it; the entry points are ensure_sam and ensure_cargo_lambda, which
 # leave SAM_BIN and CARGO_LAMBDA_BIN set.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # SAM_BIN and CARGO_LAMBDA_BIN are for the scripts that source this
 
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
