@@ -6,7 +6,7 @@ use axum::{
 };
 use uuid::Uuid;
 
-use super::{Permission, Role, tokens::TokenKeys};
+use super::{Permission, Role, store, tokens::TokenKeys};
 use crate::{
     app::AppContext,
     platform::http::{
@@ -60,15 +60,9 @@ async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
         .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired".to_owned()))?;
     // The session is checked on every request so that logout and reuse detection
     // take effect at once, and the role is read fresh so a demotion does too.
-    let role: Option<(Role,)> = sqlx::query_as(
-        "SELECT u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.absolute_expires_at > now()",
-    )
-    .bind(claims.sid)
-    .bind(claims.sub)
-    .fetch_optional(&ctx.db)
-    .await?;
-    let (role,) = role.ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".to_owned()))?;
+    let role = store::live_session_role(&ctx.db, claims.sid, claims.sub)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".to_owned()))?;
     Ok(Principal { user_id: claims.sub, role, session_id: claims.sid })
 }
 

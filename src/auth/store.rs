@@ -232,3 +232,17 @@ pub async fn session_of_token(pool: &PgPool, presented_hash: &[u8]) -> sqlx::Res
     .fetch_optional(pool)
     .await
 }
+
+/// The account's current role, while the session is live: not revoked, not
+/// past its absolute expiry, and the account's own.
+pub async fn live_session_role(pool: &PgPool, session_id: Uuid, user_id: Uuid) -> sqlx::Result<Option<Role>> {
+    let role: Option<(Role,)> = sqlx::query_as(
+        "SELECT u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.absolute_expires_at > now()",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(role.map(|(role,)| role))
+}

@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::store::{self, Scored};
 use crate::{
     app::AppContext,
     auth::MaybePrincipal,
@@ -66,40 +67,9 @@ pub struct CurationReport {
     pub pages: usize,
 }
 
-#[derive(sqlx::FromRow)]
-struct Scored {
-    id: Uuid,
-    artist_id: Uuid,
-    category: String,
-    trending: f64,
-    freshness: f64,
-    quality: f64,
-}
-
 /// Ranks every public work and stores the curated pages.
 pub async fn curate(ctx: &AppContext) -> anyhow::Result<CurationReport> {
-    // Trending: interactions of the last 30 days, each halving in weight every
-    // 7 days. Freshness: halves every 30 days since listing. Quality: the
-    // listing's completeness, and whether it has a sharp picture.
-    let scored: Vec<Scored> = sqlx::query_as(
-        "WITH heat AS (
-             SELECT artwork_id,
-                    sum(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3 WHEN 'share' THEN 2
-                                  WHEN 'view' THEN 1 WHEN 'not_interested' THEN -2 ELSE 0 END
-                        * power(0.5, extract(epoch FROM now() - created_at) / (7 * 86400))) AS heat
-             FROM interactions WHERE created_at > now() - interval '30 days' GROUP BY artwork_id),
-         pictures AS (
-             SELECT artwork_id, max(least(sharpness / 500.0, 1.0)) AS sharp FROM artwork_images GROUP BY artwork_id)
-         SELECT a.id, a.artist_id, c.slug AS category,
-                COALESCE(h.heat, 0)::float8 AS trending,
-                power(0.5, extract(epoch FROM now() - COALESCE(a.published_at, a.created_at)) / (30 * 86400))::float8 AS freshness,
-                (a.completeness / 100.0 * 0.6 + COALESCE(p.sharp, 0) * 0.4)::float8 AS quality
-         FROM artworks a JOIN categories c ON c.id = a.category_id
-              LEFT JOIN heat h ON h.artwork_id = a.id LEFT JOIN pictures p ON p.artwork_id = a.id
-         WHERE a.status = 'published' AND NOT a.held_for_review",
-    )
-    .fetch_all(&ctx.db)
-    .await?;
+    let scored = store::scored_public_works(&ctx.db).await?;
     let max_trending = scored.iter().map(|s| s.trending).fold(0.0, f64::max);
     let mut ranked: Vec<(f64, &Scored)> = scored
         .iter()
@@ -161,12 +131,7 @@ async fn curated(ctx: &AppContext) -> anyhow::Result<StoredFeed> {
 async fn blended(ctx: &AppContext, user_id: Uuid) -> anyhow::Result<Vec<FeedEntry>> {
     let personal = super::recommendations::recommend(ctx, user_id, 50).await?;
     let curated = curated(ctx).await?.entries;
-    let fresh: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM artworks WHERE status = 'published' AND NOT held_for_review
-         ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT 200",
-    )
-    .fetch_all(&ctx.db)
-    .await?;
+    let fresh = store::freshest_public_works(&ctx.db).await?;
     let mut personal = personal.items.into_iter().map(|r| FeedEntry {
         id: r.card.id,
         source: "recommended".to_owned(),

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::store;
 use crate::{
     app::AppContext,
     auth::{Permission, Principal},
@@ -77,31 +78,15 @@ async fn record_interaction(
 ) -> ApiResult<(StatusCode, Json<InteractionView>)> {
     principal.require(Permission::Interact)?;
     let mut tx = ctx.db.begin().await?;
-    let status: Option<ArtworkStatus> = sqlx::query_scalar("SELECT status FROM artworks WHERE id = $1")
-        .bind(req.artwork_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let status = store::artwork_status(&mut tx, req.artwork_id).await?;
     if !status.is_some_and(ArtworkStatus::is_public) {
         return Err(ApiError::field("artwork_id", "no such published artwork"));
     }
-    let view: InteractionView = sqlx::query_as(
-        "INSERT INTO interactions (id, user_id, artwork_id, kind) VALUES ($1, $2, $3, $4)
-         RETURNING id, artwork_id, kind, created_at",
-    )
-    .bind(Uuid::now_v7())
-    .bind(principal.user_id)
-    .bind(req.artwork_id)
-    .bind(req.kind)
-    .fetch_one(&mut *tx)
-    .await?;
+    let view = store::insert_interaction(&mut tx, principal.user_id, req.artwork_id, req.kind).await?;
     if req.kind == InteractionKind::Save {
-        sqlx::query("INSERT INTO saves (user_id, artwork_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(principal.user_id)
-            .bind(req.artwork_id)
-            .execute(&mut *tx)
-            .await?;
+        store::save(&mut tx, principal.user_id, req.artwork_id).await?;
     }
-    super::taste::mark_stale(&mut tx, principal.user_id).await?;
+    store::mark_taste_stale(&mut tx, principal.user_id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -164,11 +149,7 @@ async fn unsave(
     ApiPath(artwork_id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
     principal.require(Permission::Interact)?;
-    sqlx::query("DELETE FROM saves WHERE user_id = $1 AND artwork_id = $2")
-        .bind(principal.user_id)
-        .bind(artwork_id)
-        .execute(&ctx.db)
-        .await?;
+    store::unsave(&ctx.db, principal.user_id, artwork_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -187,12 +168,8 @@ async fn unlike(
 ) -> ApiResult<StatusCode> {
     principal.require(Permission::Interact)?;
     let mut tx = ctx.db.begin().await?;
-    sqlx::query("DELETE FROM interactions WHERE user_id = $1 AND artwork_id = $2 AND kind = 'like'")
-        .bind(principal.user_id)
-        .bind(artwork_id)
-        .execute(&mut *tx)
-        .await?;
-    super::taste::mark_stale(&mut tx, principal.user_id).await?;
+    store::delete_likes(&mut tx, principal.user_id, artwork_id).await?;
+    store::mark_taste_stale(&mut tx, principal.user_id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -235,18 +212,7 @@ async fn list_interactions(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 200"));
     }
-    let entries: Vec<MemoryEntry> = sqlx::query_as(
-        "SELECT i.id, i.artwork_id, a.title AS artwork_title, i.kind::text AS kind, i.created_at
-         FROM interactions i JOIN artworks a ON a.id = i.artwork_id
-         WHERE i.user_id = $1 AND ($2::uuid IS NULL OR i.id < $2) AND ($4::uuid IS NULL OR i.artwork_id = $4)
-         ORDER BY i.id DESC LIMIT $3",
-    )
-    .bind(principal.user_id)
-    .bind(query.before)
-    .bind(limit)
-    .bind(query.artwork_id)
-    .fetch_all(&ctx.db)
-    .await?;
+    let entries = store::memory(&ctx.db, principal.user_id, query.before, query.artwork_id, limit).await?;
     Ok(Json(entries))
 }
 
@@ -259,8 +225,7 @@ async fn list_interactions(
     ))]
 async fn forget_interactions(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<StatusCode> {
     let mut tx = ctx.db.begin().await?;
-    sqlx::query("DELETE FROM interactions WHERE user_id = $1").bind(principal.user_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM user_taste WHERE user_id = $1").bind(principal.user_id).execute(&mut *tx).await?;
+    store::forget_memory(&mut tx, principal.user_id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

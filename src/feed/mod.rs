@@ -4,6 +4,7 @@
 pub mod curation;
 pub mod interactions;
 pub mod recommendations;
+mod store;
 pub mod taste;
 
 /// The interactions family's routes: the memory, preferences and recommendations.

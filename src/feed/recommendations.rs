@@ -9,7 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::taste::{self, Signal};
+use super::{
+    store,
+    taste::{self, Signal},
+};
 use crate::{
     app::AppContext,
     auth::{Permission, Principal},
@@ -43,11 +46,7 @@ pub struct Preferences {
 #[utoipa::path(get, path = "/api/me/preferences", tag = "recommendations", security(("bearer" = [])),
     responses((status = 200, body = Preferences), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn get_preferences(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<Preferences>> {
-    let stored: Option<Preferences> =
-        sqlx::query_as("SELECT categories, styles, min_price, max_price FROM user_preferences WHERE user_id = $1")
-            .bind(principal.user_id)
-            .fetch_optional(&ctx.db)
-            .await?;
+    let stored = store::preferences(&ctx.db, principal.user_id).await?;
     Ok(Json(stored.unwrap_or_default()))
 }
 
@@ -92,26 +91,13 @@ async fn put_preferences(
     {
         e.push("max_price", "must not be below min_price");
     }
-    let known: Vec<String> = sqlx::query_scalar("SELECT slug FROM categories WHERE slug = ANY($1)")
-        .bind(&categories)
-        .fetch_all(&ctx.db)
-        .await?;
+    let known = store::known_categories(&ctx.db, &categories).await?;
     if let Some(unknown) = categories.iter().find(|c| !known.contains(c)) {
         e.push("categories", format!("no such category: {unknown}"));
     }
     let preferences =
         e.finish(|| Some(Preferences { categories, styles, min_price: req.min_price, max_price: req.max_price }))?;
-    sqlx::query(
-        "INSERT INTO user_preferences (user_id, categories, styles, min_price, max_price) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id) DO UPDATE SET categories = $2, styles = $3, min_price = $4, max_price = $5, updated_at = now()",
-    )
-    .bind(principal.user_id)
-    .bind(&preferences.categories)
-    .bind(&preferences.styles)
-    .bind(preferences.min_price)
-    .bind(preferences.max_price)
-    .execute(&ctx.db)
-    .await?;
+    store::put_preferences(&ctx.db, principal.user_id, &preferences).await?;
     Ok(Json(preferences))
 }
 
@@ -181,22 +167,8 @@ pub async fn recommend(ctx: &AppContext, user_id: Uuid, limit: usize) -> anyhow:
     let vectors = ctx.discovery.vectors.clone();
     let mut conn = ctx.db.acquire().await?;
     let taste = taste::current(&mut conn, vectors.as_ref(), user_id).await?;
-    let preferences: Preferences =
-        sqlx::query_as("SELECT categories, styles, min_price, max_price FROM user_preferences WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or_default();
-    let excluded: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT DISTINCT artwork_id FROM interactions
-         WHERE user_id = $1 AND (kind IN ('purchase', 'not_interested', 'save')
-                                 OR created_at > now() - make_interval(days => $2))
-         UNION SELECT artwork_id FROM saves WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .bind(SEEN_DAYS)
-    .fetch_all(&mut *conn)
-    .await?;
+    let preferences = store::preferences(&mut *conn, user_id).await?.unwrap_or_default();
+    let excluded = store::excluded_artworks(&mut conn, user_id, SEEN_DAYS).await?;
     let filter = VectorFilter {
         min_price: preferences.min_price,
         max_price: preferences.max_price,
@@ -273,35 +245,13 @@ async fn cold_start(
     preferences: &Preferences,
     excluded: &[Uuid],
 ) -> anyhow::Result<Vec<Candidate>> {
-    let rows: Vec<(Uuid, String, f64, bool)> = sqlx::query_as(
-        "WITH recent AS (
-             SELECT artwork_id, sum(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3
-                                               WHEN 'share' THEN 2 WHEN 'view' THEN 1 ELSE 0 END) AS heat
-             FROM interactions WHERE created_at > now() - interval '30 days' GROUP BY artwork_id)
-         SELECT a.id, c.name, COALESCE(r.heat, 0)::float8 AS heat,
-                (cardinality($1::text[]) = 0 OR c.slug = ANY($1) OR COALESCE(p.slug = ANY($1), false))
-                AND (cardinality($2::text[]) = 0 OR a.styles && $2) AS preferred
-         FROM artworks a JOIN categories c ON c.id = a.category_id LEFT JOIN categories p ON p.id = c.parent_id
-              LEFT JOIN recent r ON r.artwork_id = a.id
-         WHERE a.status = 'published' AND NOT a.held_for_review AND a.id <> ALL($3)
-           AND ($4::bigint IS NULL OR a.price_minor >= $4) AND ($5::bigint IS NULL OR a.price_minor <= $5)
-         ORDER BY preferred DESC, heat DESC, a.id DESC
-         LIMIT $6",
-    )
-    .bind(&preferences.categories)
-    .bind(&preferences.styles)
-    .bind(excluded)
-    .bind(preferences.min_price)
-    .bind(preferences.max_price)
-    .bind(CANDIDATES as i64)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::cold_start_candidates(conn, preferences, excluded, CANDIDATES as i64).await?;
     let has_preferences = !preferences.categories.is_empty() || !preferences.styles.is_empty();
     let count = rows.len().max(1) as f32;
     Ok(rows
         .into_iter()
         .enumerate()
-        .map(|(rank, (id, category, heat, preferred))| Candidate {
+        .map(|(rank, store::ColdStartRow { id, category_name: category, heat, preferred })| Candidate {
             id,
             relevance: 1.0 - rank as f32 / count,
             reason: match (preferred && has_preferences, heat > 0.0) {

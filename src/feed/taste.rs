@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::store::{self, Remembered, StoredTaste};
 use crate::platform::vectors::{VectorIndex, normalised};
 
 const HALF_LIFE_DAYS: f64 = 30.0;
@@ -30,16 +31,6 @@ pub fn decay(at: DateTime<Utc>, now: DateTime<Utc>) -> f32 {
     0.5f64.powf(days / HALF_LIFE_DAYS) as f32
 }
 
-pub async fn mark_stale(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO user_taste (user_id, stale) VALUES ($1, true) ON CONFLICT (user_id) DO UPDATE SET stale = true",
-    )
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// One remembered interaction, for explaining recommendations.
 #[derive(Clone, Debug)]
 pub struct Signal {
@@ -60,18 +51,10 @@ pub struct Taste {
 /// The collector's taste, recomputed first when an interaction arrived since
 /// it was last stored.
 pub async fn current(conn: &mut PgConnection, vectors: &dyn VectorIndex, user_id: Uuid) -> anyhow::Result<Taste> {
-    let rows: Vec<(Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT i.artwork_id, a.title, i.kind::text, i.created_at
-         FROM interactions i JOIN artworks a ON a.id = i.artwork_id
-         WHERE i.user_id = $1 ORDER BY i.created_at DESC LIMIT $2",
-    )
-    .bind(user_id)
-    .bind(MEMORY_WINDOW)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::recent_interactions(conn, user_id, MEMORY_WINDOW).await?;
     let now = Utc::now();
     let mut by_artwork: std::collections::HashMap<Uuid, (Signal, f32)> = std::collections::HashMap::new();
-    for (artwork_id, title, kind, at) in rows {
+    for Remembered { artwork_id, title, kind, at } in rows {
         let w = weight(&kind) * decay(at, now);
         let entry = by_artwork
             .entry(artwork_id)
@@ -82,12 +65,7 @@ pub async fn current(conn: &mut PgConnection, vectors: &dyn VectorIndex, user_id
         }
     }
     let signals: Vec<Signal> = by_artwork.values().map(|(signal, _)| signal.clone()).collect();
-    let stored: Option<(Option<Vec<f32>>, bool)> =
-        sqlx::query_as("SELECT vector, stale FROM user_taste WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((vector, false)) = stored {
+    if let Some(StoredTaste { vector, stale: false }) = store::stored_taste(conn, user_id).await? {
         return Ok(Taste { vector, signals });
     }
     let ids: Vec<Uuid> = by_artwork.keys().copied().collect();
@@ -103,14 +81,7 @@ pub async fn current(conn: &mut PgConnection, vectors: &dyn VectorIndex, user_id
     // which recommends nothing useful; such a taste counts as none.
     let positive = by_artwork.values().any(|(_, w)| *w > 0.0);
     let vector = sum.filter(|_| positive).map(normalised).filter(|v| v.iter().any(|x| *x != 0.0));
-    sqlx::query(
-        "INSERT INTO user_taste (user_id, vector, stale, computed_at) VALUES ($1, $2, false, now())
-         ON CONFLICT (user_id) DO UPDATE SET vector = $2, stale = false, computed_at = now()",
-    )
-    .bind(user_id)
-    .bind(&vector)
-    .execute(&mut *conn)
-    .await?;
+    store::store_taste(conn, user_id, &vector).await?;
     Ok(Taste { vector, signals })
 }
 

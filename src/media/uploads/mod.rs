@@ -1,6 +1,8 @@
 //! The upload flow: an artist asks for a presigned form, sends the file straight
 //! to the object store, then says it is complete; processing runs on the queue.
 
+mod store;
+
 use axum::{
     Json,
     extract::State,
@@ -14,6 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use self::store::NewUploadRow;
+pub(super) use self::store::{UploadRow, find};
 use super::{images::ImageView, jobs};
 use crate::{
     app::AppContext,
@@ -133,43 +137,7 @@ pub struct CreatedUpload {
     pub form: PresignedUpload,
 }
 
-#[derive(sqlx::FromRow)]
-pub(super) struct UploadRow {
-    pub id: Uuid,
-    pub artwork_id: Uuid,
-    pub artist_id: Uuid,
-    pub storage_key: String,
-    pub filename: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub status: UploadStatus,
-    pub rejection_reason: Option<String>,
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub processed_at: Option<DateTime<Utc>>,
-}
-
-const SELECT_UPLOAD: &str = "SELECT id, artwork_id, artist_id, storage_key, filename, content_type, size_bytes,
-    status, rejection_reason, expires_at, created_at, completed_at, processed_at FROM uploads";
-
-pub(super) async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UploadRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_UPLOAD} WHERE id = $1"))).bind(id).fetch_optional(conn).await
-}
-
-async fn find_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<UploadRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_UPLOAD} WHERE storage_key = $1")))
-        .bind(key)
-        .fetch_optional(conn)
-        .await
-}
-
 impl UploadRow {
-    pub(super) fn key(&self) -> anyhow::Result<ObjectKey> {
-        ObjectKey::parse(&self.storage_key)
-            .ok_or_else(|| anyhow::anyhow!("stored upload key {:?} is invalid", self.storage_key))
-    }
-
     async fn into_view(self, ctx: &AppContext, conn: &mut PgConnection) -> ApiResult<UploadView> {
         let image = if self.status == UploadStatus::Ready {
             super::images::for_artworks(conn, ctx.objects.as_ref(), &[self.artwork_id])
@@ -203,11 +171,7 @@ async fn owning_artist(conn: &mut PgConnection, principal: &Principal, artwork_i
     let artist = artists::artist_of_user(conn, principal.user_id)
         .await?
         .ok_or_else(|| ApiError::Conflict("create your artist profile (POST /api/artists) first".to_owned()))?;
-    let owner: Option<(Uuid, ArtworkStatus)> = sqlx::query_as("SELECT artist_id, status FROM artworks WHERE id = $1")
-        .bind(artwork_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match owner {
+    match store::artwork_owner_and_status(conn, artwork_id).await? {
         None => Err(ApiError::field("artwork_id", "no such artwork")),
         Some((owner, _)) if owner != artist => {
             Err(ApiError::Forbidden("only the artwork's artist may add images".to_owned()))
@@ -241,18 +205,9 @@ async fn create_upload(
     let mut tx = ctx.db.begin().await?;
     let artist_id = owning_artist(&mut tx, &principal, new.artwork_id).await?;
     // Serialises one artist's concurrent requests so two cannot both squeeze under the quota.
-    sqlx::query("SELECT 1 FROM artists WHERE id = $1 FOR UPDATE").bind(artist_id).execute(&mut *tx).await?;
+    store::lock_artist(&mut tx, artist_id).await?;
     // Expired forms that never delivered a file no longer count.
-    let (used, on_artwork): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(sum(size_bytes), 0)::bigint,
-                count(*) FILTER (WHERE artwork_id = $2)
-         FROM uploads
-         WHERE artist_id = $1 AND status <> 'rejected' AND NOT (status = 'pending' AND expires_at < now())",
-    )
-    .bind(artist_id)
-    .bind(new.artwork_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let store::Usage { used_bytes: used, on_artwork } = store::usage(&mut tx, artist_id, new.artwork_id).await?;
     if on_artwork >= MAX_IMAGES_PER_ARTWORK {
         return Err(ApiError::Conflict(format!("an artwork can have at most {MAX_IMAGES_PER_ARTWORK} images")));
     }
@@ -274,21 +229,19 @@ async fn create_upload(
             expires_in: limits.upload_url_ttl,
         })
         .await?;
-    let row: UploadRow = sqlx::query_as(
-        "INSERT INTO uploads (id, artwork_id, artist_id, storage_key, filename, content_type, size_bytes, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING id, artwork_id, artist_id, storage_key, filename, content_type, size_bytes, status,
-                   rejection_reason, expires_at, created_at, completed_at, processed_at",
+    let row = store::insert(
+        &mut tx,
+        NewUploadRow {
+            id,
+            artwork_id: new.artwork_id,
+            artist_id,
+            storage_key: key.as_str(),
+            filename: &new.filename,
+            content_type: new.content_type,
+            size_bytes: new.size_bytes,
+            expires_at: form.expires_at,
+        },
     )
-    .bind(id)
-    .bind(new.artwork_id)
-    .bind(artist_id)
-    .bind(key.as_str())
-    .bind(&new.filename)
-    .bind(new.content_type)
-    .bind(new.size_bytes)
-    .bind(form.expires_at)
-    .fetch_one(&mut *tx)
     .await?;
     let upload = row.into_view(&ctx, &mut tx).await?;
     tx.commit().await?;
@@ -346,20 +299,12 @@ async fn list_uploads(
     let mut conn = ctx.db.acquire().await?;
     if !principal.can(Permission::ModerateCatalog) {
         let artist = artists::artist_of_user(&mut conn, principal.user_id).await?;
-        let owner: Option<Uuid> = sqlx::query_scalar("SELECT artist_id FROM artworks WHERE id = $1")
-            .bind(query.artwork_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let owner = store::artwork_owner(&mut conn, query.artwork_id).await?;
         if owner.is_none() || owner != artist {
             return Err(ApiError::Forbidden("only the artwork's artist sees its uploads".to_owned()));
         }
     }
-    let rows: Vec<UploadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT_UPLOAD} WHERE artwork_id = $1 ORDER BY created_at DESC, id DESC"
-    )))
-    .bind(query.artwork_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::of_artwork(&mut conn, query.artwork_id).await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         views.push(row.into_view(&ctx, &mut conn).await?);
@@ -408,15 +353,7 @@ async fn complete_upload(
 /// pending and the call can be repeated.
 async fn mark_arrived(ctx: &AppContext, conn: &mut PgConnection, id: Uuid) -> anyhow::Result<()> {
     let mut tx = sqlx::Connection::begin(conn).await?;
-    let won = sqlx::query(
-        "UPDATE uploads SET status = 'processing', completed_at = now() WHERE id = $1 AND status = 'pending'",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if won {
+    if store::start_processing(&mut tx, id).await? {
         jobs::enqueue_processing(ctx, id).await?;
     }
     tx.commit().await?;
@@ -427,7 +364,7 @@ async fn mark_arrived(ctx: &AppContext, conn: &mut PgConnection, id: Uuid) -> an
 /// cloud's way of completing an upload without the client's call.
 pub async fn object_created(ctx: &AppContext, key: &str) -> anyhow::Result<()> {
     let mut conn = ctx.db.acquire().await?;
-    match find_by_key(&mut conn, key).await? {
+    match store::find_by_key(&mut conn, key).await? {
         Some(row) if row.status == UploadStatus::Pending => mark_arrived(ctx, &mut conn, row.id).await,
         Some(_) => Ok(()),
         None => {

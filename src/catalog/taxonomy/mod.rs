@@ -1,11 +1,14 @@
 //! `/api/categories` (a tree moderators manage) and `/api/tags` (grown by use).
 
+mod store;
+
 use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use self::store::{CategoryRow, NewCategory};
 use super::domain::{Slug, bounded_text};
 use crate::{
     app::AppContext,
@@ -37,15 +40,6 @@ pub struct CategoryNode {
     pub children: Vec<CategoryNode>,
 }
 
-#[derive(sqlx::FromRow)]
-struct CategoryRow {
-    id: Uuid,
-    parent_id: Option<Uuid>,
-    slug: String,
-    name: String,
-    own_count: i64,
-}
-
 fn build_tree(rows: &[CategoryRow], parent: Option<Uuid>) -> Vec<CategoryNode> {
     rows.iter()
         .filter(|row| row.parent_id == parent)
@@ -60,13 +54,7 @@ fn build_tree(rows: &[CategoryRow], parent: Option<Uuid>) -> Vec<CategoryNode> {
 /// The category tree.
 #[utoipa::path(get, path = "/api/categories", tag = "taxonomy", responses((status = 200, body = Vec<CategoryNode>)))]
 async fn list_categories(State(ctx): State<AppContext>) -> ApiResult<Json<Vec<CategoryNode>>> {
-    let rows: Vec<CategoryRow> = sqlx::query_as(
-        "SELECT c.id, c.parent_id, c.slug, c.name,
-                (SELECT count(*) FROM artworks a WHERE a.category_id = c.id AND a.status = 'published') AS own_count
-         FROM categories c ORDER BY c.position, c.name",
-    )
-    .fetch_all(&ctx.db)
-    .await?;
+    let rows = store::categories(&ctx.db).await?;
     Ok(Json(build_tree(&rows, None)))
 }
 
@@ -121,25 +109,14 @@ async fn create_category(
     let mut tx = ctx.db.begin().await?;
     let parent_id: Option<Uuid> = match &parent {
         Some(parent) => Some(
-            sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
-                .bind(parent.as_str())
-                .fetch_optional(&mut *tx)
+            store::category_id(&mut tx, parent.as_str())
                 .await?
                 .ok_or_else(|| ApiError::field("parent", "no such category"))?,
         ),
         None => None,
     };
-    let created: CategoryView = sqlx::query_as(
-        "INSERT INTO categories (id, parent_id, slug, name, position) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id, slug, name, parent_id, position",
-    )
-    .bind(Uuid::now_v7())
-    .bind(parent_id)
-    .bind(slug.as_str())
-    .bind(&name)
-    .bind(req.position)
-    .fetch_one(&mut *tx)
-    .await?;
+    let new = NewCategory { id: Uuid::now_v7(), parent_id, slug: slug.as_str(), name: &name, position: req.position };
+    let created = store::insert_category(&mut tx, new).await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -177,22 +154,12 @@ async fn update_category(
     let name = e.finish(|| name)?;
     let renamed = name.is_some();
     let mut tx = ctx.db.begin().await?;
-    let updated: CategoryView = sqlx::query_as(
-        "UPDATE categories SET name = COALESCE($2, name), position = COALESCE($3, position) WHERE id = $1
-         RETURNING id, slug, name, parent_id, position",
-    )
-    .bind(id)
-    .bind(name)
-    .bind(req.position)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?;
+    let updated = store::update_category(&mut tx, id, name, req.position)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?;
     if renamed {
         // The category's name is part of each of its works' search documents.
-        sqlx::query("SELECT refresh_artwork_search(array_agg(id)) FROM artworks WHERE category_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        store::refresh_artwork_search(&mut tx, id).await?;
     }
     audit::record(
         &mut tx,
@@ -245,19 +212,5 @@ async fn list_tags(
     // An empty or punctuation-only prefix lists the most used tags overall.
     let prefix =
         query.prefix.as_deref().and_then(|p| Slug::from_text(p, 60).ok()).map(Slug::into_string).unwrap_or_default();
-    let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let tags: Vec<TagView> = sqlx::query_as(
-        "SELECT t.slug, t.name, count(a.id) AS artwork_count
-         FROM tags t
-         LEFT JOIN artwork_tags at ON at.tag_slug = t.slug
-         LEFT JOIN artworks a ON a.id = at.artwork_id AND a.status = 'published'
-         WHERE t.slug LIKE $1
-         GROUP BY t.slug
-         ORDER BY artwork_count DESC, t.slug LIMIT $2",
-    )
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(&ctx.db)
-    .await?;
-    Ok(Json(tags))
+    Ok(Json(store::tags(&ctx.db, &prefix, limit).await?))
 }

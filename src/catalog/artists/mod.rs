@@ -1,5 +1,7 @@
 //! `/api/artists/*`: artist profiles, their works, and follows.
 
+mod store;
+
 use axum::{
     Json,
     extract::State,
@@ -8,11 +10,12 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use self::store::{ArtistChanges, ArtistRow, NewArtist};
+pub use self::store::{artist_of_user, resolve};
 use super::{
     artworks::routes::{ArtworkPage, ListQuery, parse_list_query, run_list},
     domain::{Slug, bounded_text, labels},
@@ -58,25 +61,6 @@ pub struct ArtistView {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ArtistRow {
-    id: Uuid,
-    user_id: Option<Uuid>,
-    slug: String,
-    name: String,
-    bio: String,
-    location: Option<String>,
-    links: sqlx::types::Json<Vec<String>>,
-    styles: Vec<String>,
-    birth_year: Option<i32>,
-    death_year: Option<i32>,
-    external_ref: Option<String>,
-    follower_count: i64,
-    artwork_count: i64,
-    following: Option<bool>,
-    created_at: DateTime<Utc>,
-}
-
 impl From<ArtistRow> for ArtistView {
     fn from(row: ArtistRow) -> Self {
         Self {
@@ -97,36 +81,6 @@ impl From<ArtistRow> for ArtistView {
             created_at: row.created_at,
         }
     }
-}
-
-/// Resolves an artist by id or slug.
-pub async fn resolve(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<Uuid>> {
-    let key = key.trim();
-    match Uuid::parse_str(key) {
-        Ok(id) => sqlx::query_scalar("SELECT id FROM artists WHERE id = $1").bind(id).fetch_optional(conn).await,
-        Err(_) => sqlx::query_scalar("SELECT id FROM artists WHERE slug = $1").bind(key).fetch_optional(conn).await,
-    }
-}
-
-pub async fn artist_of_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("SELECT id FROM artists WHERE user_id = $1").bind(user_id).fetch_optional(conn).await
-}
-
-async fn load(conn: &mut PgConnection, id: Uuid, viewer: Option<Uuid>) -> sqlx::Result<Option<ArtistRow>> {
-    sqlx::query_as(
-        "SELECT a.id, a.user_id, a.slug, a.name, a.bio, a.location, a.links, a.styles, a.birth_year, a.death_year,
-                a.external_ref, a.created_at,
-                (SELECT count(*) FROM follows f WHERE f.artist_id = a.id) AS follower_count,
-                (SELECT count(*) FROM artworks w WHERE w.artist_id = a.id
-                    AND w.status IN ('published', 'reserved', 'sold')) AS artwork_count,
-                CASE WHEN $2::uuid IS NULL THEN NULL
-                     ELSE EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = a.id AND f.user_id = $2) END AS following
-         FROM artists a WHERE a.id = $1",
-    )
-    .bind(id)
-    .bind(viewer)
-    .fetch_optional(conn)
-    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -214,21 +168,18 @@ async fn create_artist(
         return Err(ApiError::Conflict("this account already has an artist profile".to_owned()));
     }
     let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "INSERT INTO artists (id, user_id, slug, name, bio, location, links, styles)
-         SELECT $1, u.id, $3, COALESCE($4, u.display_name), $5, $6, $7, $8 FROM users u WHERE u.id = $2",
-    )
-    .bind(id)
-    .bind(principal.user_id)
-    .bind(slug.as_str())
-    .bind(name)
-    .bind(bio)
-    .bind(location.filter(|l| !l.is_empty()))
-    .bind(sqlx::types::Json(&links))
-    .bind(&styles)
-    .execute(&mut *tx)
-    .await;
-    inserted
+    let new = NewArtist {
+        id,
+        user_id: principal.user_id,
+        slug: slug.as_str(),
+        name,
+        bio,
+        location,
+        links: &links,
+        styles: &styles,
+    };
+    store::insert(&mut tx, new)
+        .await
         .on_constraint("artists_slug_key", || ApiError::Conflict(format!("the slug {:?} is taken", slug.as_str())))?;
     audit::record(
         &mut tx,
@@ -242,7 +193,7 @@ async fn create_artist(
         },
     )
     .await?;
-    let row = load(&mut tx, id, Some(principal.user_id))
+    let row = store::load(&mut tx, id, Some(principal.user_id))
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artist vanished")))?;
     tx.commit().await?;
@@ -266,7 +217,7 @@ async fn get_artist(
     let mut conn = ctx.db.acquire().await?;
     let not_found = || ApiError::NotFound("no such artist".to_owned());
     let id = resolve(&mut conn, &key).await?.ok_or_else(not_found)?;
-    let row = load(&mut conn, id, principal.map(|p| p.user_id)).await?.ok_or_else(not_found)?;
+    let row = store::load(&mut conn, id, principal.map(|p| p.user_id)).await?.ok_or_else(not_found)?;
     Ok(Json(row.into()))
 }
 
@@ -289,8 +240,7 @@ async fn update_artist(
     let mut tx = ctx.db.begin().await?;
     let not_found = || ApiError::NotFound("no such artist".to_owned());
     let id = resolve(&mut tx, &key).await?.ok_or_else(not_found)?;
-    let owner: Option<Uuid> =
-        sqlx::query_scalar("SELECT user_id FROM artists WHERE id = $1 FOR UPDATE").bind(id).fetch_one(&mut *tx).await?;
+    let owner = store::lock_owner(&mut tx, id).await?;
     if !principal.can(Permission::ModerateCatalog) {
         principal.require(Permission::SellArtworks)?;
         if owner != Some(principal.user_id) {
@@ -305,26 +255,10 @@ async fn update_artist(
     let styles = e.check("styles", req.styles.as_deref().map(parse_styles).transpose());
     let (name, bio, location, links, styles) = e.finish(|| Some((name?, bio?, location?, links?, styles?)))?;
     let renamed = name.is_some();
-    sqlx::query(
-        "UPDATE artists SET name = COALESCE($2, name), bio = COALESCE($3, bio),
-             location = CASE WHEN $4::text IS NULL THEN location ELSE NULLIF($4, '') END,
-             links = COALESCE($5, links), styles = COALESCE($6, styles), updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(name)
-    .bind(bio)
-    .bind(location)
-    .bind(links.map(sqlx::types::Json))
-    .bind(styles)
-    .execute(&mut *tx)
-    .await?;
+    store::update(&mut tx, id, ArtistChanges { name, bio, location, links, styles }).await?;
     if renamed {
         // The artist's name is part of each of their works' search documents.
-        sqlx::query("SELECT refresh_artwork_search(array_agg(id)) FROM artworks WHERE artist_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        store::refresh_artwork_search(&mut tx, id).await?;
     }
     audit::record(
         &mut tx,
@@ -338,7 +272,7 @@ async fn update_artist(
         },
     )
     .await?;
-    let row = load(&mut tx, id, Some(principal.user_id)).await?.ok_or_else(not_found)?;
+    let row = store::load(&mut tx, id, Some(principal.user_id)).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     Ok(Json(row.into()))
 }
@@ -364,17 +298,16 @@ async fn artist_artworks(
     run_list(&ctx, &filter).await
 }
 
-/// Runs a follow or unfollow statement taking (user, artist) for the artist named by `key`.
-async fn set_following(
-    ctx: &AppContext,
-    principal: &Principal,
-    key: &str,
-    statement: &'static str,
-) -> ApiResult<StatusCode> {
+/// Follows (or stops following) the artist named by `key`.
+async fn set_following(ctx: &AppContext, principal: &Principal, key: &str, following: bool) -> ApiResult<StatusCode> {
     principal.require(Permission::Interact)?;
     let mut conn = ctx.db.acquire().await?;
     let id = resolve(&mut conn, key).await?.ok_or_else(|| ApiError::NotFound("no such artist".to_owned()))?;
-    sqlx::query(statement).bind(principal.user_id).bind(id).execute(&mut *conn).await?;
+    if following {
+        store::follow(&mut conn, principal.user_id, id).await?;
+    } else {
+        store::unfollow(&mut conn, principal.user_id, id).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -390,13 +323,7 @@ async fn follow(
     principal: Principal,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    set_following(
-        &ctx,
-        &principal,
-        &key,
-        "INSERT INTO follows (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .await
+    set_following(&ctx, &principal, &key, true).await
 }
 
 /// Stop following an artist.
@@ -411,5 +338,5 @@ async fn unfollow(
     principal: Principal,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    set_following(&ctx, &principal, &key, "DELETE FROM follows WHERE user_id = $1 AND artist_id = $2").await
+    set_following(&ctx, &principal, &key, false).await
 }

@@ -1,5 +1,7 @@
 //! Health, request metrics and the API description.
 
+mod store;
+
 use axum::{
     Json,
     extract::State,
@@ -37,10 +39,7 @@ pub struct Health {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn health(State(ctx): State<AppContext>) -> Result<(StatusCode, Json<Health>), ApiError> {
-    sqlx::query("SELECT 1")
-        .execute(&ctx.db)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))?;
+    store::ping(&ctx.db).await.map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))?;
     Ok((StatusCode::OK, Json(Health { status: "ok", database: "ok", version: env!("CARGO_PKG_VERSION") })))
 }
 
