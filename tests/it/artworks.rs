@@ -1,52 +1,57 @@
 use std::collections::HashSet;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, field_errors, spawn_app};
+use crate::{
+    actors::Caller,
+    helpers::{TestResponse, assert_problem, field_errors, spawn_app},
+    views::{ArtworkView, Page},
+};
 
 #[tokio::test]
 async fn an_artist_lists_edits_and_archives_a_work_with_versions() {
     let app = spawn_app().await;
-    let token = app.artist("mara-lind").await;
-    let created = app
-        .artwork(&token, json!({"edition": {"kind": "limited", "size": 20, "available": 12}, "shipping_origin": "gb"}))
+    let anon = app.anonymous();
+    let mara = app.artist("mara-lind").await;
+    let created = mara
+        .artwork(json!({"edition": {"kind": "limited", "size": 20, "available": 12}, "shipping_origin": "gb"}))
         .await;
-    let id = created["id"].as_str().unwrap();
-    assert_eq!(created["artist"]["slug"], "mara-lind");
-    assert_eq!(created["category"]["slug"], "painting");
-    assert_eq!(created["styles"], json!(["impressionism"]));
-    assert_eq!(created["tags"], json!(["boats", "sea"]));
-    assert_eq!(created["edition"], json!({"kind": "limited", "size": 20, "available": 12}));
-    assert_eq!(created["shipping_origin"], "GB");
-    assert_eq!(created["version"], 1);
-    assert!(created["published_at"].is_string());
-    assert_eq!(created["completeness"], 80);
+    let id = &created.id;
+    assert_eq!(created.artist.slug, "mara-lind");
+    assert_eq!(created.category.slug, "painting");
+    assert_eq!(created.styles, ["impressionism"]);
+    assert_eq!(created.tags, ["boats", "sea"]);
+    assert_eq!(created.edition, json!({"kind": "limited", "size": 20, "available": 12}));
+    assert_eq!(created.shipping_origin.as_deref(), Some("GB"));
+    assert_eq!(created.version, 1);
+    assert!(created.published_at.is_some());
+    assert_eq!(created.completeness, 80);
 
-    let fetched = app.get(&format!("/api/artworks/{id}"), None).await;
+    let fetched = anon.get(&format!("/api/artworks/{id}")).await;
     assert_eq!(fetched.status, StatusCode::OK);
     assert_eq!(fetched.header("etag"), Some("\"1\""));
-    let unchanged =
-        app.call_with(Method::GET, &format!("/api/artworks/{id}"), None, None, &[("if-none-match", "\"1\"")]).await;
+    let unchanged = anon.with_header("if-none-match", "\"1\"").get(&format!("/api/artworks/{id}")).await;
     assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
 
-    let edited = app
-        .call_with(Method::PATCH, &format!("/api/artworks/{id}"), Some(&token), Some(json!({
+    let edited = mara
+        .with_header("if-match", "\"1\"")
+        .patch(&format!("/api/artworks/{id}"), json!({
             "price": {"amount_minor": 150000, "currency": "EUR"}, "provenance": "From the artist's studio", "year": null
-        })), &[("if-match", "\"1\"")])
+        }))
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     assert_eq!(edited.header("etag"), Some("\"2\""));
     assert_eq!(edited.body["price"], json!({"amount_minor": 150000, "currency": "EUR"}));
     assert_eq!(edited.body["year"], json!(null));
-    assert_eq!(edited.body["title"], "Harbour at Dusk");
+    assert_eq!(edited.json::<ArtworkView>().title, "Harbour at Dusk");
 
-    let archived = app.call(Method::DELETE, &format!("/api/artworks/{id}"), Some(&token), None).await;
+    let archived = mara.delete(&format!("/api/artworks/{id}")).await;
     assert_eq!(archived.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get(&format!("/api/artworks/{id}"), None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/api/artworks/{id}"), Some(&token)).await.body["status"], "archived");
+    assert_eq!(anon.get(&format!("/api/artworks/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(mara.get(&format!("/api/artworks/{id}")).await.json::<ArtworkView>().status, "archived");
 
-    let versions = app.get(&format!("/api/artworks/{id}/versions"), Some(&token)).await;
+    let versions = mara.get(&format!("/api/artworks/{id}/versions")).await;
     assert_eq!(versions.status, StatusCode::OK);
     let numbers: Vec<i64> = versions.body.as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
     assert_eq!(numbers, [3, 2, 1]);
@@ -66,83 +71,66 @@ async fn an_artist_lists_edits_and_archives_a_work_with_versions() {
 #[tokio::test]
 async fn stale_or_missing_etags_are_refused() {
     let app = spawn_app().await;
-    let token = app.artist("ines-roca").await;
-    let created = app.artwork(&token, json!({})).await;
-    let id = created["id"].as_str().unwrap();
-    let path = format!("/api/artworks/{id}");
-    let first = app
-        .call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "First edit"})), &[("if-match", "\"1\"")])
-        .await;
+    let ines = app.artist("ines-roca").await;
+    let created = ines.artwork(json!({})).await;
+    let path = format!("/api/artworks/{}", created.id);
+    let first = ines.with_header("if-match", "\"1\"").patch(&path, json!({"title": "First edit"})).await;
     assert_eq!(first.status, StatusCode::OK);
     // A second editor still holding version 1 must not overwrite the first edit.
-    let stale = app
-        .call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "Second edit"})), &[("if-match", "\"1\"")])
-        .await;
+    let stale = ines.with_header("if-match", "\"1\"").patch(&path, json!({"title": "Second edit"})).await;
     assert_problem(&stale, StatusCode::PRECONDITION_FAILED);
-    let missing = app.call(Method::PATCH, &path, Some(&token), Some(json!({"title": "Blind edit"}))).await;
+    let missing = ines.patch(&path, json!({"title": "Blind edit"})).await;
     assert_problem(&missing, StatusCode::PRECONDITION_REQUIRED);
-    assert_eq!(app.get(&path, None).await.body["title"], "First edit");
+    assert_eq!(app.anonymous().get(&path).await.json::<ArtworkView>().title, "First edit");
 }
 
 #[tokio::test]
 async fn every_write_checks_the_role_and_the_owner() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let owner = app.artist("owner-artist").await;
     let rival = app.artist("rival-artist").await;
-    let (collector, _, _) = app.register("col@example.com", "collector").await;
+    let collector = app.collector("col@example.com").await;
     let moderator = app.moderator("mod@example.com").await;
-    let id = app.artwork(&owner, json!({})).await["id"].as_str().unwrap().to_owned();
+    let id = owner.artwork(json!({})).await.id;
     let path = format!("/api/artworks/{id}");
     let minimal = json!({"title": "T", "category": "painting", "edition": {"kind": "unique"}, "price": {"amount_minor": 1, "currency": "GBP"}});
 
-    assert_problem(&app.post("/api/artworks", None, minimal.clone()).await, StatusCode::UNAUTHORIZED);
-    assert_problem(&app.post("/api/artworks", Some(&collector), minimal.clone()).await, StatusCode::FORBIDDEN);
-    assert_problem(&app.post("/api/artists", Some(&collector), json!({"slug": "sneaky"})).await, StatusCode::FORBIDDEN);
-    let patch = |token: &str| {
-        let token = token.to_owned();
-        let path = path.clone();
-        let app = &app;
-        async move {
-            app.call_with(Method::PATCH, &path, Some(&token), Some(json!({"title": "Mine now"})), &[("if-match", "*")])
-                .await
-        }
-    };
-    assert_problem(&patch(&rival).await, StatusCode::FORBIDDEN);
-    assert_problem(&patch(&collector).await, StatusCode::FORBIDDEN);
-    assert_problem(&app.call(Method::DELETE, &path, Some(&rival), None).await, StatusCode::FORBIDDEN);
-    assert_problem(&app.get(&format!("{path}/versions"), Some(&rival)).await, StatusCode::FORBIDDEN);
+    assert_problem(&anon.post("/api/artworks", minimal.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_problem(&collector.post("/api/artworks", minimal.clone()).await, StatusCode::FORBIDDEN);
+    assert_problem(&collector.post("/api/artists", json!({"slug": "sneaky"})).await, StatusCode::FORBIDDEN);
+    async fn retitle(who: &Caller<'_>, path: &str) -> TestResponse {
+        who.with_header("if-match", "*").patch(path, json!({"title": "Mine now"})).await
+    }
+    assert_problem(&retitle(&rival, &path).await, StatusCode::FORBIDDEN);
+    assert_problem(&retitle(&collector, &path).await, StatusCode::FORBIDDEN);
+    assert_problem(&rival.delete(&path).await, StatusCode::FORBIDDEN);
+    assert_problem(&rival.get(&format!("{path}/versions")).await, StatusCode::FORBIDDEN);
+    assert_problem(&rival.patch("/api/artists/owner-artist", json!({"bio": "x"})).await, StatusCode::FORBIDDEN);
     assert_problem(
-        &app.call(Method::PATCH, "/api/artists/owner-artist", Some(&rival), Some(json!({"bio": "x"}))).await,
+        &owner.post("/api/categories", json!({"slug": "textiles", "name": "Textiles"})).await,
         StatusCode::FORBIDDEN,
     );
     assert_problem(
-        &app.post("/api/categories", Some(&owner), json!({"slug": "textiles", "name": "Textiles"})).await,
-        StatusCode::FORBIDDEN,
-    );
-    assert_problem(
-        &app.post("/api/interactions", None, json!({"artwork_id": id, "kind": "like"})).await,
+        &anon.post("/api/interactions", json!({"artwork_id": id, "kind": "like"})).await,
         StatusCode::UNAUTHORIZED,
     );
 
     // An owner cannot mark a work sold; a moderator can, and then the owner cannot edit it.
-    let sold_by_owner =
-        app.call_with(Method::PATCH, &path, Some(&owner), Some(json!({"status": "sold"})), &[("if-match", "*")]).await;
+    let sold_by_owner = owner.with_header("if-match", "*").patch(&path, json!({"status": "sold"})).await;
     assert_problem(&sold_by_owner, StatusCode::UNPROCESSABLE_ENTITY);
-    let sold = app
-        .call_with(Method::PATCH, &path, Some(&moderator), Some(json!({"status": "sold"})), &[("if-match", "*")])
-        .await;
+    let sold = moderator.with_header("if-match", "*").patch(&path, json!({"status": "sold"})).await;
     assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
-    assert_problem(&patch(&owner).await, StatusCode::CONFLICT);
+    assert_problem(&retitle(&owner, &path).await, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
 async fn invalid_artworks_get_field_errors() {
     let app = spawn_app().await;
-    let token = app.artist("val-idator").await;
-    let response = app
+    let artist = app.artist("val-idator").await;
+    let response = artist
         .post(
             "/api/artworks",
-            Some(&token),
             json!({
                 "title": "",
                 "category": "no-such-category",
@@ -162,69 +150,58 @@ async fn invalid_artworks_get_field_errors() {
         ["title", "tags", "year", "dimensions.height_mm", "edition.available", "price.currency", "shipping_origin"]
     );
 
-    let unknown_category = app.post("/api/artworks", Some(&token), json!({
+    let unknown_category = artist.post("/api/artworks", json!({
         "title": "T", "category": "no-such-category", "edition": {"kind": "unique"}, "price": {"amount_minor": 100, "currency": "GBP"}
     })).await;
     assert_problem(&unknown_category, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&unknown_category), ["category"]);
 
     let dup_ref = json!({"external_ref": "tate:N05005"});
-    app.artwork(&token, dup_ref.clone()).await;
+    artist.artwork(dup_ref.clone()).await;
     let body = json!({"title": "T", "category": "painting", "edition": {"kind": "unique"},
         "price": {"amount_minor": 100, "currency": "GBP"}, "external_ref": "tate:N05005"});
-    assert_problem(&app.post("/api/artworks", Some(&token), body).await, StatusCode::CONFLICT);
+    assert_problem(&artist.post("/api/artworks", body).await, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
 async fn drafts_are_private_to_their_artist() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let owner = app.artist("draft-owner").await;
     let other = app.artist("draft-other").await;
-    let draft = app.artwork(&owner, json!({"status": "draft", "title": "Secret"})).await;
-    let id = draft["id"].as_str().unwrap();
-    assert_eq!(app.get(&format!("/api/artworks/{id}"), None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/api/artworks/{id}"), Some(&other)).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/api/artworks/{id}"), Some(&owner)).await.status, StatusCode::OK);
-    assert_eq!(app.get("/api/artworks", None).await.body["items"], json!([]));
-    let own_drafts = app.get("/api/artworks?status=draft", Some(&owner)).await;
-    assert_eq!(own_drafts.body["items"][0]["id"], id);
-    assert_eq!(app.get("/api/artworks?status=draft", Some(&other)).await.body["items"], json!([]));
-    assert_problem(&app.get("/api/artworks?status=draft", None).await, StatusCode::UNAUTHORIZED);
-    assert_problem(
-        &app.get("/api/artworks?status=draft&artist=draft-owner", Some(&other)).await,
-        StatusCode::FORBIDDEN,
-    );
+    let draft = owner.artwork(json!({"status": "draft", "title": "Secret"})).await;
+    let id = &draft.id;
+    assert_eq!(anon.get(&format!("/api/artworks/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/api/artworks/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(owner.get(&format!("/api/artworks/{id}")).await.status, StatusCode::OK);
+    assert_eq!(anon.get("/api/artworks").await.body["items"], json!([]));
+    let own_drafts = owner.get("/api/artworks?status=draft").await;
+    assert_eq!(own_drafts.body["items"][0]["id"], id.as_str());
+    assert_eq!(other.get("/api/artworks?status=draft").await.body["items"], json!([]));
+    assert_problem(&anon.get("/api/artworks?status=draft").await, StatusCode::UNAUTHORIZED);
+    assert_problem(&other.get("/api/artworks?status=draft&artist=draft-owner").await, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn filters_hold_on_every_result() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let a = app.artist("filter-a").await;
     let b = app.artist("filter-b").await;
-    app.artwork(
-        &a,
-        json!({"title": "Cheap print", "category": "print", "price": {"amount_minor": 5000, "currency": "GBP"},
-        "edition": {"kind": "open"}, "styles": ["Pop Art"], "tags": ["city"], "year": 1990}),
-    )
-    .await;
-    app.artwork(
-        &a,
-        json!({"title": "Mid painting", "price": {"amount_minor": 90000, "currency": "GBP"}, "year": 2001}),
-    )
-    .await;
-    app.artwork(&b, json!({"title": "Dear painting", "price": {"amount_minor": 900000, "currency": "GBP"}, "year": 2020, "tags": ["city"]})).await;
+    a.artwork(json!({"title": "Cheap print", "category": "print", "price": {"amount_minor": 5000, "currency": "GBP"},
+        "edition": {"kind": "open"}, "styles": ["Pop Art"], "tags": ["city"], "year": 1990}))
+        .await;
+    a.artwork(json!({"title": "Mid painting", "price": {"amount_minor": 90000, "currency": "GBP"}, "year": 2001}))
+        .await;
+    b.artwork(json!({"title": "Dear painting", "price": {"amount_minor": 900000, "currency": "GBP"}, "year": 2020, "tags": ["city"]})).await;
 
     let titles = |path: String| {
-        let app = &app;
+        let anon = &anon;
         async move {
-            let response = app.get(&path, None).await;
+            let response = anon.get(&path).await;
             assert_eq!(response.status, StatusCode::OK, "{path}: {}", response.body);
-            let mut titles: Vec<String> = response.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["title"].as_str().unwrap().to_owned())
-                .collect();
+            let mut titles: Vec<String> =
+                response.json::<Page<ArtworkView>>().items.into_iter().map(|work| work.title).collect();
             titles.sort();
             titles
         }
@@ -238,29 +215,25 @@ async fn filters_hold_on_every_result() {
     assert_eq!(titles("/api/artworks?year_from=2000&year_to=2010".into()).await, ["Mid painting"]);
     assert_eq!(titles("/api/artists/filter-a/artworks?max_price=6000".into()).await, ["Cheap print"]);
 
-    let by_price = app.get("/api/artworks?sort=price_desc", None).await;
-    let prices: Vec<i64> = by_price.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["price"]["amount_minor"].as_i64().unwrap())
-        .collect();
+    let by_price: Page<ArtworkView> = anon.get("/api/artworks?sort=price_desc").await.json();
+    let prices: Vec<i64> = by_price.items.iter().map(|work| work.price.amount_minor).collect();
     assert_eq!(prices, [900000, 90000, 5000]);
-    assert_problem(&app.get("/api/artworks?category=nope", None).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_problem(&app.get("/api/artworks?min_price=10&max_price=5", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?category=nope").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?min_price=10&max_price=5").await, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
 async fn pagination_is_stable_under_concurrent_inserts() {
     let app = spawn_app().await;
-    let token = app.artist("page-turner").await;
+    let anon = app.anonymous();
+    let artist = app.artist("page-turner").await;
     let mut original = HashSet::new();
     for n in 0..23 {
         let price = 1000 + (n * 7919) % 50_000;
-        let created = app
-            .artwork(&token, json!({"title": format!("Work {n}"), "price": {"amount_minor": price, "currency": "GBP"}}))
+        let created = artist
+            .artwork(json!({"title": format!("Work {n}"), "price": {"amount_minor": price, "currency": "GBP"}}))
             .await;
-        original.insert(created["id"].as_str().unwrap().to_owned());
+        original.insert(created.id);
     }
     for sort in ["newest", "price_asc", "price_desc"] {
         let mut seen = Vec::new();
@@ -271,14 +244,15 @@ async fn pagination_is_stable_under_concurrent_inserts() {
                 Some(c) => format!("/api/artworks?limit=5&sort={sort}&cursor={c}"),
                 None => format!("/api/artworks?limit=5&sort={sort}"),
             };
-            let page = app.get(&path, None).await;
+            let page = anon.get(&path).await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-            seen.extend(page.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+            let page: Page<ArtworkView> = page.json();
+            seen.extend(page.items.into_iter().map(|work| work.id));
             // New works arrive while the collector is paging.
-            app.artwork(&token, json!({"title": format!("Late {sort} {inserted}"), "price": {"amount_minor": 25_000, "currency": "GBP"}})).await;
+            artist.artwork(json!({"title": format!("Late {sort} {inserted}"), "price": {"amount_minor": 25_000, "currency": "GBP"}})).await;
             inserted += 1;
-            match page.body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
                 None => break,
             }
         }
@@ -290,12 +264,12 @@ async fn pagination_is_stable_under_concurrent_inserts() {
         }
     }
     let wrong_sort_cursor = {
-        let first = app.get("/api/artworks?limit=1&sort=newest", None).await;
-        first.body["next_cursor"].as_str().unwrap().to_owned()
+        let first: Page<ArtworkView> = anon.get("/api/artworks?limit=1&sort=newest").await.json();
+        first.next_cursor.unwrap()
     };
     assert_problem(
-        &app.get(&format!("/api/artworks?sort=price_asc&cursor={wrong_sort_cursor}"), None).await,
+        &anon.get(&format!("/api/artworks?sort=price_asc&cursor={wrong_sort_cursor}")).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     );
-    assert_problem(&app.get("/api/artworks?cursor=garbage!", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?cursor=garbage!").await, StatusCode::UNPROCESSABLE_ENTITY);
 }

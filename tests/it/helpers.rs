@@ -16,6 +16,8 @@ use tokio::sync::OnceCell;
 use tower::ServiceExt;
 use uuid::Uuid;
 
+use crate::views::ProblemView;
+
 pub struct TestApp {
     pub router: Router,
     pub ctx: AppContext,
@@ -167,6 +169,9 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// Sends `request` through the router as it is: the escape hatch for
+    /// requests no actor sends (raw bodies, odd headers, request extensions).
+    /// Actors ([`TestApp::anonymous`], [`TestApp::register`], ...) send the rest.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
@@ -180,6 +185,9 @@ impl TestApp {
         };
         TestResponse { status, headers, body }
     }
+
+    // The token-passing helpers the suites not yet speaking through actors
+    // still use; they go once every suite has moved over.
 
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
         self.call_with(method, path, token, body, &[]).await
@@ -219,7 +227,7 @@ impl TestApp {
     }
 
     /// Registers an account and returns (access token, refresh token, user id).
-    pub async fn register(&self, email: &str, role: &str) -> (String, String, Uuid) {
+    pub async fn legacy_register(&self, email: &str, role: &str) -> (String, String, Uuid) {
         let response = self
             .post(
                 "/api/auth/register",
@@ -236,21 +244,11 @@ impl TestApp {
     }
 
     /// An artist account with a profile; returns its access token.
-    pub async fn artist(&self, slug: &str) -> String {
-        let (token, _, _) = self.register(&format!("{slug}@example.com"), "artist").await;
+    pub async fn legacy_artist(&self, slug: &str) -> String {
+        let (token, _, _) = self.legacy_register(&format!("{slug}@example.com"), "artist").await;
         let response = self.post("/api/artists", Some(&token), json!({"slug": slug, "bio": "Paints the sea."})).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         token
-    }
-
-    /// A moderator: registered as a collector, then promoted the way an admin
-    /// would in the database.
-    pub async fn moderator(&self, email: &str) -> String {
-        let (_, _, id) = self.register(email, "collector").await;
-        sqlx::query("UPDATE users SET role = 'moderator' WHERE id = $1").bind(id).execute(&self.ctx.db).await.unwrap();
-        let response =
-            self.post("/api/auth/login", None, json!({"email": email, "password": "violet-harbour-mosaic-42"})).await;
-        response.body["access_token"].as_str().unwrap().to_owned()
     }
 
     /// Creates a published artwork and returns its JSON.
@@ -333,13 +331,15 @@ impl TestApp {
     }
 }
 
-pub fn assert_problem(response: &TestResponse, status: StatusCode) {
+/// Asserts `response` is a problem document with `status`, and returns it.
+pub fn assert_problem(response: &TestResponse, status: StatusCode) -> ProblemView {
     assert_eq!(response.status, status, "{}", response.body);
     assert_eq!(response.header("content-type"), Some("application/problem+json"), "{:?}", response.headers);
-    assert_eq!(response.body["status"], status.as_u16());
-    assert!(response.body["type"].as_str().unwrap().starts_with("/problems/"));
-    assert!(response.body["title"].is_string());
-    assert!(response.body["detail"].is_string());
+    // Reading it as a problem checks that type, title, status and detail are there.
+    let problem: ProblemView = response.json();
+    assert_eq!(problem.status, status.as_u16(), "{}: {}", problem.title, problem.detail);
+    assert!(problem.kind.starts_with("/problems/"), "{}", problem.kind);
+    problem
 }
 
 pub fn field_errors(response: &TestResponse) -> Vec<String> {

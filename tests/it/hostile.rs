@@ -73,7 +73,7 @@ async fn malformed_requests_get_clean_client_errors() {
     assert_problem(&refresh_wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     // Text that is valid JSON but hostile to the database: NUL bytes, huge numbers.
-    let artist = app.artist("hostile-artist").await;
+    let artist = app.legacy_artist("hostile-artist").await;
     let nul = app
         .post(
             "/api/artworks",

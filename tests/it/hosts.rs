@@ -146,7 +146,7 @@ async fn wait_for_port(port: u16) {
 #[tokio::test]
 async fn local_vercel_and_lambda_hosts_answer_alike() {
     let app = spawn_app().await;
-    let artist = app.artist("three-hosts").await;
+    let artist = app.legacy_artist("three-hosts").await;
     let artwork = app.artwork(&artist, json!({"title": "Seen from three hosts"})).await;
     let id = artwork["id"].as_str().unwrap();
     let requests = [

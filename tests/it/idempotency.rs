@@ -34,7 +34,7 @@ async fn artworks(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn a_retry_with_the_same_key_replays_the_first_answer() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     let first = create(&app, &token, "order-7f3a", artwork("Harbour at Dusk")).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     assert!(first.header("idempotent-replayed").is_none());
@@ -57,7 +57,7 @@ async fn a_retry_with_the_same_key_replays_the_first_answer() {
 #[tokio::test]
 async fn the_same_key_with_a_different_body_is_refused() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     assert_eq!(create(&app, &token, "k-1", artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
     let reused = create(&app, &token, "k-1", artwork("Harbour at Dawn")).await;
     assert_problem(&reused, StatusCode::UNPROCESSABLE_ENTITY);
@@ -79,7 +79,7 @@ async fn the_same_key_with_a_different_body_is_refused() {
 #[tokio::test]
 async fn a_failed_request_does_not_spend_its_key() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     let mut invalid = artwork("Harbour at Dusk");
     invalid["category"] = json!("no-such-category");
     let failed = create(&app, &token, "k-2", invalid).await;
@@ -95,7 +95,7 @@ async fn a_failed_request_does_not_spend_its_key() {
 #[tokio::test]
 async fn concurrent_duplicates_create_one_artwork() {
     let app = Arc::new(spawn_app().await);
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     let attempts: Vec<_> = (0..8)
         .map(|_| {
             let (app, token) = (app.clone(), token.clone());
@@ -107,7 +107,9 @@ async fn concurrent_duplicates_create_one_artwork() {
         let response = attempt.await.unwrap();
         match response.status {
             StatusCode::CREATED => ids.push(response.body["id"].clone()),
-            StatusCode::CONFLICT => assert_problem(&response, StatusCode::CONFLICT),
+            StatusCode::CONFLICT => {
+                assert_problem(&response, StatusCode::CONFLICT);
+            }
             other => panic!("unexpected {other}: {}", response.body),
         }
     }
@@ -123,8 +125,8 @@ async fn concurrent_duplicates_create_one_artwork() {
 #[tokio::test]
 async fn keys_belong_to_their_user() {
     let app = spawn_app().await;
-    let ada = app.artist("ada").await;
-    let bo = app.artist("bob").await;
+    let ada = app.legacy_artist("ada").await;
+    let bo = app.legacy_artist("bob").await;
     let first = create(&app, &ada, "shared-key", artwork("Harbour at Dusk")).await;
     let second = create(&app, &bo, "shared-key", artwork("Harbour at Dusk")).await;
     assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::CREATED));
@@ -137,7 +139,7 @@ async fn keys_belong_to_their_user() {
 #[tokio::test]
 async fn malformed_keys_are_refused() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     for key in ["", &"k".repeat(256), "tab\there"] {
         let response = create(&app, &token, key, artwork("Harbour at Dusk")).await;
         assert_problem(&response, StatusCode::BAD_REQUEST);
@@ -149,7 +151,7 @@ async fn malformed_keys_are_refused() {
 #[tokio::test]
 async fn upload_creation_replays_the_same_upload() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     let artwork = app.artwork(&token, json!({"status": "draft"})).await;
     let upload =
         json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});

@@ -4,6 +4,7 @@
 //! cargo-lambda and the SAM CLI named by `ATELIER_TEST_CARGO_LAMBDA` and
 //! `ATELIER_TEST_SAM` (`scripts/test` provides all of them).
 
+mod actors;
 mod artists;
 mod artworks;
 mod auth;
@@ -27,5 +28,6 @@ mod taxonomy;
 mod telemetry;
 mod uploads;
 mod vectors;
+mod views;
 mod wiring;
 mod worker;

@@ -67,8 +67,8 @@ async fn search_is_rate_limited_per_address_after_its_burst() {
 async fn signed_in_callers_spend_their_own_bucket_not_their_address() {
     let (ip_bucket, user_bucket) = (format!("3,{SLOW}"), format!("2,{SLOW}"));
     let app = spawn_app_with(&[("RATE_LIMIT_SEARCH_IP", &ip_bucket), ("RATE_LIMIT_SEARCH_USER", &user_bucket)]).await;
-    let (ada, _, _) = app.register("ada@example.com", "collector").await;
-    let (bea, _, _) = app.register("bea@example.com", "collector").await;
+    let (ada, _, _) = app.legacy_register("ada@example.com", "collector").await;
+    let (bea, _, _) = app.legacy_register("bea@example.com", "collector").await;
     let office = "192.0.2.44";
     for _ in 0..2 {
         assert_eq!(search_from(&app, office, Some(&ada)).await.status, StatusCode::OK);
@@ -118,7 +118,7 @@ async fn sign_in_is_rate_limited_per_address_even_with_the_right_password() {
 async fn upload_creation_is_rate_limited_per_user() {
     let user_bucket = format!("2,{SLOW}");
     let app = spawn_app_with(&[("RATE_LIMIT_UPLOADS_USER", &user_bucket)]).await;
-    let token = app.artist("marlow").await;
+    let token = app.legacy_artist("marlow").await;
     let artwork = app.artwork(&token, json!({"status": "draft"})).await;
     let upload =
         json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
@@ -152,7 +152,7 @@ async fn a_failing_store_lets_limited_requests_through_but_not_keyed_ones() {
     for _ in 0..3 {
         assert_eq!(search_from(&app, "203.0.113.7", None).await.status, StatusCode::OK);
     }
-    let token = app.artist("harbour").await;
+    let token = app.legacy_artist("harbour").await;
     let body = json!({
         "title": "Harbour at Dusk", "description": "Oil study of fishing boats returning at dusk.", "medium": "Oil on linen",
         "category": "painting", "edition": {"kind": "unique"}, "price": {"amount_minor": 1000, "currency": "GBP"}

@@ -18,7 +18,7 @@ fn sample<'a>(text: &'a str, series: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_status() {
     let app = spawn_app().await;
-    let artist = app.artist("metered").await;
+    let artist = app.legacy_artist("metered").await;
     let artwork = app.artwork(&artist, json!({"title": "Counted"})).await;
     let id = artwork["id"].as_str().unwrap();
     for _ in 0..3 {
@@ -66,7 +66,7 @@ async fn hosts_without_prometheus_do_not_serve_metrics() {
 #[tokio::test]
 async fn a_lambda_function_writes_emf_metrics_and_json_request_logs() {
     let app = spawn_app().await;
-    let artist = app.artist("emf").await;
+    let artist = app.legacy_artist("emf").await;
     let artwork = app.artwork(&artist, json!({"title": "Measured in the cloud"})).await;
     let id = artwork["id"].as_str().unwrap();
 
