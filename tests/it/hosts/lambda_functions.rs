@@ -19,10 +19,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    actors::Artist,
-    helpers::{Killed, TestApp, free_port, spawn_app, spawn_app_with},
-    standins::{moto_config, moto_queue, moto_url, unique},
-    uploads::dataset,
+    contracts::standins::{moto_config, moto_queue, moto_url, unique},
+    journeys::uploads::dataset,
+    support::{Artist, Killed, TestApp, free_port, spawn_app, spawn_app_with},
 };
 
 fn tool(variable: &str) -> String {

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// `web/openapi.json` is what the web's typed client is generated from, so it
 /// doubles as the snapshot of the document: any change to the API shows up in

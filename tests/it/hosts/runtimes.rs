@@ -20,7 +20,7 @@ use axum::{
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
-use crate::helpers::{Killed, TestApp, free_port, spawn_app};
+use crate::support::{Killed, TestApp, free_port, spawn_app};
 
 pub fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![

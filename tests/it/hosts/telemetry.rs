@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Killed, assert_problem, spawn_app, spawn_app_with},
-    hosts::{host_env, http_api_event, lambda_command, start_runtime_api},
+    hosts::runtimes::{host_env, http_api_event, lambda_command, start_runtime_api},
+    support::{Killed, assert_problem, spawn_app, spawn_app_with},
 };
 
 fn sample<'a>(text: &'a str, series: &str) -> Option<&'a str> {

@@ -8,8 +8,8 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    helpers::{TestApp, spawn_app_with},
-    uploads::{dataset, upload},
+    journeys::uploads::{dataset, upload},
+    support::{TestApp, spawn_app_with},
 };
 
 struct Worker(Child);

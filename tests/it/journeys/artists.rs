@@ -1,10 +1,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::{
-    helpers::{assert_problem, field_errors, spawn_app},
-    views::{ArtistView, UserView},
-};
+use crate::support::{ArtistView, UserView, assert_problem, field_errors, spawn_app};
 
 #[tokio::test]
 async fn artist_profiles_are_created_once_edited_and_followed() {

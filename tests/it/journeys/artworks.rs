@@ -3,11 +3,7 @@ use std::collections::HashSet;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::{
-    actors::Caller,
-    helpers::{TestResponse, assert_problem, field_errors, spawn_app},
-    views::{ArtworkView, Page},
-};
+use crate::support::{ArtworkView, Caller, Page, TestResponse, assert_problem, field_errors, spawn_app};
 
 #[tokio::test]
 async fn an_artist_lists_edits_and_archives_a_work_with_versions() {

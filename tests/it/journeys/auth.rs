@@ -2,10 +2,7 @@ use axum::http::{Method, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::{
-    helpers::{assert_problem, field_errors, spawn_app},
-    views::{SessionView, UserView},
-};
+use crate::support::{SessionView, UserView, assert_problem, field_errors, spawn_app};
 
 #[tokio::test]
 async fn register_login_refresh_reuse_logout() {

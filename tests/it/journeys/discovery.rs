@@ -6,9 +6,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    actors::Caller,
-    helpers::{TestApp, assert_problem, field_errors, spawn_app},
-    seed::CatalogSample,
+    journeys::seed::CatalogSample,
+    support::{Caller, TestApp, assert_problem, field_errors, spawn_app},
 };
 
 /// 214 Tate records (every 40th), seeded and embedded.
@@ -17,7 +16,7 @@ async fn indexed_catalogue() -> TestApp {
 }
 
 async fn indexed_catalogue_with(settings: &[(&str, &str)]) -> TestApp {
-    let app = crate::helpers::spawn_app_with(settings).await;
+    let app = crate::support::spawn_app_with(settings).await;
     let sample = CatalogSample::every(40);
     atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
     let embedder = app.ctx.discovery.embedder().await.unwrap();

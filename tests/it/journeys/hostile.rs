@@ -6,7 +6,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::helpers::{assert_problem, field_errors, spawn_app};
+use crate::support::{assert_problem, field_errors, spawn_app};
 
 fn raw(method: Method, path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path);

@@ -6,10 +6,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::{
-    actors::Caller,
-    helpers::{TestApp, TestResponse, assert_problem, spawn_app},
-};
+use crate::support::{Caller, TestApp, TestResponse, assert_problem, spawn_app};
 
 fn artwork(title: &str) -> Value {
     json!({

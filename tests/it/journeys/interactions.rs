@@ -1,11 +1,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::{
-    actors::Caller,
-    helpers::{assert_problem, spawn_app},
-    views::{ArtworkView, Page},
-};
+use crate::support::{ArtworkView, Caller, Page, assert_problem, spawn_app};
 
 #[tokio::test]
 async fn interactions_are_remembered_and_saves_listed() {

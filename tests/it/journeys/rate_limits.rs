@@ -9,10 +9,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::{
-    actors::Caller,
-    helpers::{TestResponse, assert_problem, spawn_app_with},
-};
+use crate::support::{Caller, TestResponse, assert_problem, spawn_app_with};
 
 /// Refills so slowly that nothing comes back during a test.
 const SLOW: &str = "0.01";
@@ -139,8 +136,8 @@ async fn upload_creation_is_rate_limited_per_user() {
 /// than risk running twice.
 #[tokio::test]
 async fn a_failing_store_lets_limited_requests_through_but_not_keyed_ones() {
-    let moto = crate::standins::moto_url();
-    let table = crate::standins::unique("missing");
+    let moto = crate::contracts::standins::moto_url();
+    let table = crate::contracts::standins::unique("missing");
     let app = spawn_app_with(&[
         ("KV_BACKEND", "dynamodb"),
         ("DYNAMODB_TABLE", &table),

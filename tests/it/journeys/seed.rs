@@ -2,7 +2,7 @@ use std::io::Write;
 
 use axum::http::StatusCode;
 
-use crate::{helpers::spawn_app, views::ArtistView};
+use crate::support::{ArtistView, spawn_app};
 
 /// Lines of the real Tate catalog in a temporary file, removed on drop.
 pub struct CatalogSample(pub std::path::PathBuf);

@@ -1,10 +1,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::{
-    helpers::{assert_problem, spawn_app},
-    views::{ArtworkView, Page},
-};
+use crate::support::{ArtworkView, Page, assert_problem, spawn_app};
 
 #[tokio::test]
 async fn categories_form_a_tree_that_moderators_extend() {

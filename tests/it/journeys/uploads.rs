@@ -7,10 +7,8 @@ use serde_json::{Value, json};
 
 use atelier::platform::objects::ObjectStore;
 
-use crate::{
-    actors::{Artist, Caller},
-    helpers::{TestApp, assert_problem, field_errors, spawn_app, spawn_app_with},
-    views::{ArtworkView, Page},
+use crate::support::{
+    Artist, ArtworkView, Caller, Page, TestApp, assert_problem, field_errors, spawn_app, spawn_app_with,
 };
 
 pub fn dataset(path: &str) -> Vec<u8> {
@@ -584,7 +582,11 @@ async fn the_original_of_an_image_that_took_too_long_expires() {
 async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     use atelier::platform::objects::s3::{UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG};
     let mut app = spawn_app().await;
-    let bucket = crate::objects::Bucket::new(&crate::standins::moto_config().await, &crate::standins::moto_url()).await;
+    let bucket = crate::contracts::objects::Bucket::new(
+        &crate::contracts::standins::moto_config().await,
+        &crate::contracts::standins::moto_url(),
+    )
+    .await;
     app.ctx.objects = std::sync::Arc::new(bucket.store());
     app.router = atelier::app::full_router(app.ctx.clone());
     let artist = app.artist("cloud-painter").await;
@@ -622,7 +624,7 @@ async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     assert_eq!(status["status"], "ready", "{status}");
     assert_eq!(bucket.tags(key).await, kept);
 
-    bucket.tag_as_the_form_asks(key, &crate::objects::pending_tagging(), None).await;
+    bucket.tag_as_the_form_asks(key, &crate::contracts::objects::pending_tagging(), None).await;
     atelier::jobs::Jobs::new(app.ctx.clone()).run(&process_message(id)).await.unwrap();
     assert_eq!(bucket.tags(key).await, kept);
     let (images,): (i64,) = sqlx::query_as("SELECT count(*) FROM artwork_images").fetch_one(&app.ctx.db).await.unwrap();

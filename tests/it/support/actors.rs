@@ -15,8 +15,8 @@ use axum::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    helpers::{TestApp, TestResponse},
+use super::{
+    app::{TestApp, TestResponse},
     views::{ArtistView, ArtworkView, SessionView},
 };
 

@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use crate::views::ProblemView;
+use super::views::ProblemView;
 
 pub struct TestApp {
     pub router: Router,

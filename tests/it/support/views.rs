@@ -6,7 +6,7 @@
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::helpers::TestResponse;
+use super::app::TestResponse;
 
 impl TestResponse {
     /// The body read as `T`; panics, showing the body, when it does not fit.
