@@ -473,7 +473,7 @@ async fn media_and_embed_workers_process_an_upload_from_sqs_events() {
     let app = cloud.app().await;
     let artist = app.artist("sqs-painter").await;
     let artwork = artist.artwork(json!({"title": "The Great Wave, Invoked", "tags": ["wave", "sea"]})).await;
-    let artwork_id: Uuid = artwork.id.as_str().parse().unwrap();
+    let artwork_id: Uuid = artwork.id.parse().unwrap();
     let upload_id = cloud.upload(&artist, &artwork_id.to_string(), "hokusai_great_wave_crop.jpg", true).await;
     assert_eq!(upload_status(&app, upload_id).await, "processing");
 

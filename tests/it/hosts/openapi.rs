@@ -11,8 +11,7 @@ use crate::support::spawn_app;
 #[tokio::test]
 async fn the_served_document_is_openapi_3_1_and_matches_the_web_copy() {
     let app = spawn_app().await;
-    let anon = app.anonymous();
-    let response = anon.get("/api/openapi.json").await;
+    let response = app.anonymous().get("/api/openapi.json").await;
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.body["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = response.body["paths"].as_object().unwrap();
@@ -36,8 +35,7 @@ async fn the_served_document_is_openapi_3_1_and_matches_the_web_copy() {
 #[tokio::test]
 async fn every_schema_reference_resolves() {
     let app = spawn_app().await;
-    let anon = app.anonymous();
-    let document = anon.get("/api/openapi.json").await.body;
+    let document = app.anonymous().get("/api/openapi.json").await.body;
     let mut refs = BTreeSet::new();
     collect_refs(&document, &mut refs);
     assert!(!refs.is_empty());
