@@ -3,29 +3,18 @@
 //! may create databases, the AWS stand-ins' `ATELIER_TEST_*` variables, and
 //! cargo-lambda and the SAM CLI named by `ATELIER_TEST_CARGO_LAMBDA` and
 //! `ATELIER_TEST_SAM` (`scripts/test` provides all of them).
+//!
+//! - [`journeys`]: what people do with each capability, through the HTTP API,
+//!   as actors (`app.anonymous()`, `app.collector(..)`, `app.artist(..)`,
+//!   `app.moderator(..)`) that carry their own tokens.
+//! - [`contracts`]: the behaviour every adapter of a port must share.
+//! - [`hosts`]: the binaries and deployments that run the app.
+//! - [`support`]: the app under test, the actors and typed response views.
+//!
+//! Tests are selected by path, e.g. `scripts/test artworks` or
+//! `scripts/test contracts::kv`.
 
-mod artists;
-mod artworks;
-mod auth;
-mod discovery;
-mod helpers;
-mod hostile;
+mod contracts;
 mod hosts;
-mod idempotency;
-mod infra;
-mod interactions;
-mod kv;
-mod lambda_functions;
-mod lambda_sqs;
-mod objects;
-mod openapi;
-mod queue;
-mod rate_limits;
-mod seed;
-mod standins;
-mod taxonomy;
-mod telemetry;
-mod uploads;
-mod vectors;
-mod wiring;
-mod worker;
+mod journeys;
+mod support;

@@ -20,7 +20,7 @@ use axum::{
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
-use crate::helpers::{Killed, TestApp, free_port, spawn_app};
+use crate::support::{Killed, TestApp, free_port, spawn_app};
 
 pub fn host_env(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![
@@ -146,9 +146,10 @@ async fn wait_for_port(port: u16) {
 #[tokio::test]
 async fn local_vercel_and_lambda_hosts_answer_alike() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let artist = app.artist("three-hosts").await;
-    let artwork = app.artwork(&artist, json!({"title": "Seen from three hosts"})).await;
-    let id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({"title": "Seen from three hosts"})).await;
+    let id = artwork.id.as_str();
     let requests = [
         (format!("/api/artworks/{id}"), String::new()),
         ("/api/artworks".to_owned(), "limit=5&category=painting".to_owned()),
@@ -181,7 +182,7 @@ async fn local_vercel_and_lambda_hosts_answer_alike() {
 
     for (path, query) in &requests {
         let uri = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
-        let local = app.get(&uri, None).await;
+        let local = anon.get(&uri).await;
 
         let vercel = client.get(format!("http://127.0.0.1:{vercel_port}{uri}")).send().await.unwrap();
         let vercel_status = vercel.status().as_u16();

@@ -10,11 +10,13 @@ use axum::{
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::{Connection, PgConnection};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 use uuid::Uuid;
+
+use super::views::ProblemView;
 
 pub struct TestApp {
     pub router: Router,
@@ -167,6 +169,9 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// Sends `request` through the router as it is: the escape hatch for
+    /// requests no actor sends (raw bodies, odd headers, request extensions).
+    /// Actors ([`TestApp::anonymous`], [`TestApp::register`], ...) send the rest.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
@@ -179,101 +184,6 @@ impl TestApp {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         TestResponse { status, headers, body }
-    }
-
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
-        self.call_with(method, path, token, body, &[]).await
-    }
-
-    pub async fn call_with(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-        extra_headers: &[(&str, &str)],
-    ) -> TestResponse {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        for (name, value) in extra_headers {
-            builder = builder.header(*name, *value);
-        }
-        let request = match body {
-            Some(body) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(serde_json::to_vec(&body).unwrap()))
-                .unwrap(),
-            None => builder.body(Body::empty()).unwrap(),
-        };
-        self.send(request).await
-    }
-
-    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
-        self.call(Method::GET, path, token, None).await
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
-        self.call(Method::POST, path, token, Some(body)).await
-    }
-
-    /// Registers an account and returns (access token, refresh token, user id).
-    pub async fn register(&self, email: &str, role: &str) -> (String, String, Uuid) {
-        let response = self
-            .post(
-                "/api/auth/register",
-                None,
-                json!({"email": email, "password": "violet-harbour-mosaic-42", "display_name": "Test Person", "role": role}),
-            )
-            .await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-        (
-            response.body["access_token"].as_str().unwrap().to_owned(),
-            response.body["refresh_token"].as_str().unwrap().to_owned(),
-            response.body["user"]["id"].as_str().unwrap().parse().unwrap(),
-        )
-    }
-
-    /// An artist account with a profile; returns its access token.
-    pub async fn artist(&self, slug: &str) -> String {
-        let (token, _, _) = self.register(&format!("{slug}@example.com"), "artist").await;
-        let response = self.post("/api/artists", Some(&token), json!({"slug": slug, "bio": "Paints the sea."})).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-        token
-    }
-
-    /// A moderator: registered as a collector, then promoted the way an admin
-    /// would in the database.
-    pub async fn moderator(&self, email: &str) -> String {
-        let (_, _, id) = self.register(email, "collector").await;
-        sqlx::query("UPDATE users SET role = 'moderator' WHERE id = $1").bind(id).execute(&self.ctx.db).await.unwrap();
-        let response =
-            self.post("/api/auth/login", None, json!({"email": email, "password": "violet-harbour-mosaic-42"})).await;
-        response.body["access_token"].as_str().unwrap().to_owned()
-    }
-
-    /// Creates a published artwork and returns its JSON.
-    pub async fn artwork(&self, token: &str, overrides: Value) -> Value {
-        let mut body = json!({
-            "title": "Harbour at Dusk",
-            "description": "Oil study of fishing boats returning at dusk, painted from the harbour wall.",
-            "medium": "Oil on linen",
-            "category": "painting",
-            "styles": ["Impressionism"],
-            "tags": ["sea", "boats"],
-            "year": 2024,
-            "dimensions": {"height_mm": 400, "width_mm": 500},
-            "edition": {"kind": "unique"},
-            "price": {"amount_minor": 120000, "currency": "GBP"},
-            "status": "published"
-        });
-        for (key, value) in overrides.as_object().unwrap() {
-            body[key] = value.clone();
-        }
-        let response = self.post("/api/artworks", Some(token), body).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-        response.body
     }
 }
 
@@ -333,13 +243,15 @@ impl TestApp {
     }
 }
 
-pub fn assert_problem(response: &TestResponse, status: StatusCode) {
+/// Asserts `response` is a problem document with `status`, and returns it.
+pub fn assert_problem(response: &TestResponse, status: StatusCode) -> ProblemView {
     assert_eq!(response.status, status, "{}", response.body);
     assert_eq!(response.header("content-type"), Some("application/problem+json"), "{:?}", response.headers);
-    assert_eq!(response.body["status"], status.as_u16());
-    assert!(response.body["type"].as_str().unwrap().starts_with("/problems/"));
-    assert!(response.body["title"].is_string());
-    assert!(response.body["detail"].is_string());
+    // Reading it as a problem checks that type, title, status and detail are there.
+    let problem: ProblemView = response.json();
+    assert_eq!(problem.status, status.as_u16(), "{}: {}", problem.title, problem.detail);
+    assert!(problem.kind.starts_with("/problems/"), "{}", problem.kind);
+    problem
 }
 
 pub fn field_errors(response: &TestResponse) -> Vec<String> {

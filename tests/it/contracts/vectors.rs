@@ -16,7 +16,7 @@ use futures::FutureExt;
 use qdrant_client::Qdrant;
 use uuid::Uuid;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 fn payload(category: &str, style: &str, artist: Uuid, price: i64, status: &str, year: i32) -> VectorPayload {
     VectorPayload {

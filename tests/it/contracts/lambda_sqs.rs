@@ -12,7 +12,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use serde_json::{Value, json};
 
-use crate::standins::{moto_config, moto_queue, moto_url};
+use crate::contracts::standins::{moto_config, moto_queue, moto_url};
 
 /// A real S3 ObjectCreated notification as S3 sends it to SQS, key
 /// form-encoded.

@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::{
-    helpers::{signing_key_pem, spawn_app},
-    standins::{moto_config, moto_queue, moto_url, unique},
+    contracts::standins::{moto_config, moto_queue, moto_url, unique},
+    support::{signing_key_pem, spawn_app},
 };
 
 #[tokio::test]

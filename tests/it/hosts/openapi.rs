@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// `web/openapi.json` is what the web's typed client is generated from, so it
 /// doubles as the snapshot of the document: any change to the API shows up in
@@ -11,7 +11,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_served_document_is_openapi_3_1_and_matches_the_web_copy() {
     let app = spawn_app().await;
-    let response = app.get("/api/openapi.json", None).await;
+    let response = app.anonymous().get("/api/openapi.json").await;
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.body["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = response.body["paths"].as_object().unwrap();
@@ -35,7 +35,7 @@ async fn the_served_document_is_openapi_3_1_and_matches_the_web_copy() {
 #[tokio::test]
 async fn every_schema_reference_resolves() {
     let app = spawn_app().await;
-    let document = app.get("/api/openapi.json", None).await.body;
+    let document = app.anonymous().get("/api/openapi.json").await.body;
     let mut refs = BTreeSet::new();
     collect_refs(&document, &mut refs);
     assert!(!refs.is_empty());

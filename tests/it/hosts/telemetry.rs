@@ -3,12 +3,12 @@
 
 use std::{io::Read, process::Stdio, time::Duration};
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Killed, assert_problem, spawn_app, spawn_app_with},
-    hosts::{host_env, http_api_event, lambda_command, start_runtime_api},
+    hosts::runtimes::{host_env, http_api_event, lambda_command, start_runtime_api},
+    support::{Killed, assert_problem, spawn_app, spawn_app_with},
 };
 
 fn sample<'a>(text: &'a str, series: &str) -> Option<&'a str> {
@@ -18,18 +18,19 @@ fn sample<'a>(text: &'a str, series: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_status() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let artist = app.artist("metered").await;
-    let artwork = app.artwork(&artist, json!({"title": "Counted"})).await;
-    let id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({"title": "Counted"})).await;
+    let id = artwork.id.as_str();
     for _ in 0..3 {
-        assert_eq!(app.get(&format!("/api/artworks/{id}"), None).await.status, StatusCode::OK);
+        assert_eq!(anon.get(&format!("/api/artworks/{id}")).await.status, StatusCode::OK);
     }
     let missing = uuid::Uuid::now_v7();
-    assert_eq!(app.get(&format!("/api/artworks/{missing}"), None).await.status, StatusCode::NOT_FOUND);
-    app.get("/api/no-such-thing/1", None).await;
-    app.get("/api/no-such-thing/2", None).await;
+    assert_eq!(anon.get(&format!("/api/artworks/{missing}")).await.status, StatusCode::NOT_FOUND);
+    anon.get("/api/no-such-thing/1").await;
+    anon.get("/api/no-such-thing/2").await;
 
-    let response = app.call(Method::GET, "/api/metrics", None, None).await;
+    let response = anon.get("/api/metrics").await;
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.header("content-type").unwrap().starts_with("application/openmetrics-text"));
     let text = response.body.as_str().expect("a text exposition");
@@ -50,9 +51,10 @@ async fn metrics_count_requests_by_route_template_and_status() {
 #[tokio::test]
 async fn a_metrics_token_guards_the_scrape() {
     let app = spawn_app_with(&[("METRICS_TOKEN", "scrape-secret")]).await;
-    assert_problem(&app.get("/api/metrics", None).await, StatusCode::UNAUTHORIZED);
-    assert_problem(&app.get("/api/metrics", Some("wrong")).await, StatusCode::UNAUTHORIZED);
-    let response = app.get("/api/metrics", Some("scrape-secret")).await;
+    let anon = app.anonymous();
+    assert_problem(&anon.get("/api/metrics").await, StatusCode::UNAUTHORIZED);
+    assert_problem(&app.bearer("wrong").get("/api/metrics").await, StatusCode::UNAUTHORIZED);
+    let response = app.bearer("scrape-secret").get("/api/metrics").await;
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.body.as_str().unwrap().contains("atelier_http_requests_total"));
 }
@@ -60,15 +62,16 @@ async fn a_metrics_token_guards_the_scrape() {
 #[tokio::test]
 async fn hosts_without_prometheus_do_not_serve_metrics() {
     let app = spawn_app_with(&[("METRICS_EXPORT", "off")]).await;
-    assert_problem(&app.get("/api/metrics", None).await, StatusCode::NOT_FOUND);
+    let anon = app.anonymous();
+    assert_problem(&anon.get("/api/metrics").await, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn a_lambda_function_writes_emf_metrics_and_json_request_logs() {
     let app = spawn_app().await;
     let artist = app.artist("emf").await;
-    let artwork = app.artwork(&artist, json!({"title": "Measured in the cloud"})).await;
-    let id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({"title": "Measured in the cloud"})).await;
+    let id = artwork.id.as_str();
 
     let (runtime, runtime_addr) = start_runtime_api().await;
     let mut lambda = Killed(

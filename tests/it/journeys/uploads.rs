@@ -2,12 +2,14 @@
 //! local storage endpoint, completion, the processing job, and the results on
 //! the artwork.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use atelier::platform::objects::ObjectStore;
 
-use crate::helpers::{TestApp, assert_problem, field_errors, spawn_app, spawn_app_with};
+use crate::support::{
+    Artist, ArtworkView, Caller, Page, TestApp, assert_problem, field_errors, spawn_app, spawn_app_with,
+};
 
 pub fn dataset(path: &str) -> Vec<u8> {
     let root = std::env::var("ATELIER_DATASETS")
@@ -16,21 +18,20 @@ pub fn dataset(path: &str) -> Vec<u8> {
     std::fs::read(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Starts an upload of `bytes` for `artwork_id`, sends the file and completes it.
-/// Returns the upload id.
-pub async fn upload(app: &TestApp, token: &str, artwork_id: &str, bytes: &[u8], content_type: &str) -> String {
-    let created = app
+/// The artist starts an upload of `bytes` for `artwork_id`, sends the file
+/// and completes it. Returns the upload id.
+pub async fn upload(artist: &Artist<'_>, artwork_id: &str, bytes: &[u8], content_type: &str) -> String {
+    let created = artist
         .post(
             "/api/uploads",
-            Some(token),
             json!({"artwork_id": artwork_id, "filename": "my painting.jpg", "content_type": content_type, "size_bytes": bytes.len()}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let sent = app.post_upload_form(&created.body["form"], bytes).await;
+    let sent = artist.app.post_upload_form(&created.body["form"], bytes).await;
     assert_eq!(sent.status, StatusCode::NO_CONTENT, "{}", sent.body);
     let id = created.body["id"].as_str().unwrap().to_owned();
-    let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(token), json!({})).await;
+    let completed = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
     assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
     id
 }
@@ -54,15 +55,15 @@ async fn get_bytes(
 #[tokio::test]
 async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let artist = app.artist("hokusai-studio").await;
-    let artwork = app.artwork(&artist, json!({"title": "Great Wave"})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({"title": "Great Wave"})).await;
+    let artwork_id = artwork.id.as_str();
     let original = dataset("images/vangogh_starry_night.jpg");
 
-    let created = app
+    let created = artist
         .post(
             "/api/uploads",
-            Some(&artist),
             json!({"artwork_id": artwork_id, "filename": "../../etc/passwd.jpg", "content_type": "image/jpeg", "size_bytes": original.len()}),
         )
         .await;
@@ -74,13 +75,13 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     let id = created.body["id"].as_str().unwrap();
     assert_eq!(created.header("location"), Some(format!("/api/uploads/{id}").as_str()));
 
-    let early = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+    let early = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
     assert_problem(&early, StatusCode::CONFLICT);
 
     let sent = app.post_upload_form(&created.body["form"], &original).await;
     assert_eq!(sent.status, StatusCode::NO_CONTENT, "{}", sent.body);
     for _ in 0..2 {
-        let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+        let completed = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
         assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
         assert_eq!(completed.body["status"], "processing");
     }
@@ -94,11 +95,11 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
         "{ran:?}"
     );
 
-    let status = app.get(&format!("/api/uploads/{id}"), Some(&artist)).await;
+    let status = artist.get(&format!("/api/uploads/{id}")).await;
     assert_eq!(status.body["status"], "ready", "{}", status.body);
     assert!(status.body["rejection_reason"].is_null());
 
-    let fetched = app.get(&format!("/api/artworks/{artwork_id}"), None).await;
+    let fetched = anon.get(&format!("/api/artworks/{artwork_id}")).await;
     assert_eq!(fetched.header("etag"), Some("\"2\""), "a new image is a new version");
     let image = &fetched.body["images"][0];
     assert_eq!((image["width"].as_i64(), image["height"].as_i64()), (Some(1024), Some(640)));
@@ -141,77 +142,70 @@ async fn an_uploaded_image_becomes_variants_on_the_artwork() {
     let original_url = format!("/api/blobs/{key}?{signed_query}");
     assert_eq!(get_bytes(&app, &original_url, None).await.0, StatusCode::FORBIDDEN, "originals are never served");
 
-    let listing =
-        app.get(&format!("/api/artworks?artist={}", fetched.body["artist"]["slug"].as_str().unwrap()), None).await;
+    let listing = anon.get(&format!("/api/artworks?artist={}", fetched.body["artist"]["slug"].as_str().unwrap())).await;
     assert_eq!(listing.body["items"][0]["images"][0]["id"], image["id"]);
 }
 
-async fn status_of(app: &TestApp, token: &str, id: &str) -> Value {
-    app.get(&format!("/api/uploads/{id}"), Some(token)).await.body
+async fn status_of(who: &Caller<'_>, id: &str) -> Value {
+    who.get(&format!("/api/uploads/{id}")).await.body
 }
 
 #[tokio::test]
 async fn uploads_are_checked_before_a_form_is_issued() {
     let app = spawn_app_with(&[("MAX_UPLOAD_BYTES", "1000000"), ("ARTIST_UPLOAD_QUOTA_BYTES", "1500000")]).await;
+    let anon = app.anonymous();
     let artist = app.artist("careful-uploader").await;
     let other = app.artist("someone-else").await;
-    let artwork = app.artwork(&artist, json!({})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({})).await;
+    let artwork_id = artwork.id.as_str();
     let request = |content_type: &str, size: i64| json!({"artwork_id": artwork_id, "filename": "a.png", "content_type": content_type, "size_bytes": size});
 
-    let gif = app.post("/api/uploads", Some(&artist), request("image/gif", 10)).await;
+    let gif = artist.post("/api/uploads", request("image/gif", 10)).await;
     assert_problem(&gif, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&gif), ["content_type"]);
-    let huge = app.post("/api/uploads", Some(&artist), request("image/png", 1_000_001)).await;
+    let huge = artist.post("/api/uploads", request("image/png", 1_000_001)).await;
     assert_eq!(field_errors(&huge), ["size_bytes"]);
-    let empty = app.post("/api/uploads", Some(&artist), request("image/png", 0)).await;
+    let empty = artist.post("/api/uploads", request("image/png", 0)).await;
     assert_eq!(field_errors(&empty), ["size_bytes"]);
-    let not_owner = app.post("/api/uploads", Some(&other), request("image/png", 10)).await;
+    let not_owner = other.post("/api/uploads", request("image/png", 10)).await;
     assert_problem(&not_owner, StatusCode::FORBIDDEN);
-    let anonymous = app.post("/api/uploads", None, request("image/png", 10)).await;
+    let anonymous = anon.post("/api/uploads", request("image/png", 10)).await;
     assert_problem(&anonymous, StatusCode::UNAUTHORIZED);
-    let (collector, _, _) = app.register("just-looking@example.com", "collector").await;
-    assert_problem(&app.post("/api/uploads", Some(&collector), request("image/png", 10)).await, StatusCode::FORBIDDEN);
-    let missing = app
-        .post("/api/uploads", Some(&artist), json!({"artwork_id": uuid::Uuid::now_v7(), "filename": "a.png", "content_type": "image/png", "size_bytes": 10}))
+    let collector = app.collector("just-looking@example.com").await;
+    assert_problem(&collector.post("/api/uploads", request("image/png", 10)).await, StatusCode::FORBIDDEN);
+    let missing = artist
+        .post(
+            "/api/uploads",
+            json!({"artwork_id": uuid::Uuid::now_v7(), "filename": "a.png", "content_type": "image/png", "size_bytes": 10}),
+        )
         .await;
     assert_eq!(field_errors(&missing), ["artwork_id"]);
 
-    assert_eq!(
-        app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await.status,
-        StatusCode::CREATED
-    );
-    let over_quota = app.post("/api/uploads", Some(&artist), request("image/png", 900_000)).await;
-    assert_problem(&over_quota, StatusCode::CONFLICT);
-    assert!(over_quota.body["detail"].as_str().unwrap().contains("quota"));
+    assert_eq!(artist.post("/api/uploads", request("image/png", 900_000)).await.status, StatusCode::CREATED);
+    let over_quota = artist.post("/api/uploads", request("image/png", 900_000)).await;
+    let problem = assert_problem(&over_quota, StatusCode::CONFLICT);
+    assert!(problem.detail.contains("quota"));
 
     // Another artist cannot see or complete the upload.
-    let mine = app.post("/api/uploads", Some(&artist), request("image/png", 10)).await;
+    let mine = artist.post("/api/uploads", request("image/png", 10)).await;
     let id = mine.body["id"].as_str().unwrap();
-    assert_problem(&app.get(&format!("/api/uploads/{id}"), Some(&other)).await, StatusCode::NOT_FOUND);
-    assert_problem(
-        &app.post(&format!("/api/uploads/{id}/complete"), Some(&other), json!({})).await,
-        StatusCode::NOT_FOUND,
-    );
-    let listed = app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&artist)).await;
+    assert_problem(&other.get(&format!("/api/uploads/{id}")).await, StatusCode::NOT_FOUND);
+    assert_problem(&other.post(&format!("/api/uploads/{id}/complete"), json!({})).await, StatusCode::NOT_FOUND);
+    let listed = artist.get(&format!("/api/uploads?artwork_id={artwork_id}")).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
-    assert_problem(
-        &app.get(&format!("/api/uploads?artwork_id={artwork_id}"), Some(&other)).await,
-        StatusCode::FORBIDDEN,
-    );
+    assert_problem(&other.get(&format!("/api/uploads?artwork_id={artwork_id}")).await, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn the_local_form_enforces_its_policy() {
     let app = spawn_app().await;
     let artist = app.artist("policy-tester").await;
-    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork = artist.artwork(json!({})).await;
     let png = dataset("images/vangogh_starry_night_crop.png");
-    let created = app
+    let created = artist
         .post(
             "/api/uploads",
-            Some(&artist),
-            json!({"artwork_id": artwork["id"], "filename": "crop.png", "content_type": "image/png", "size_bytes": png.len()}),
+            json!({"artwork_id": artwork.id, "filename": "crop.png", "content_type": "image/png", "size_bytes": png.len()}),
         )
         .await;
     let form = &created.body["form"];
@@ -234,7 +228,7 @@ async fn the_local_form_enforces_its_policy() {
     oversize.push(0);
     assert_problem(&app.post_upload_form(form, &oversize).await, StatusCode::PAYLOAD_TOO_LARGE);
     let id = created.body["id"].as_str().unwrap();
-    let nothing_stored = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+    let nothing_stored = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
     assert_problem(&nothing_stored, StatusCode::CONFLICT);
 
     assert_eq!(app.post_upload_form(form, &png).await.status, StatusCode::NO_CONTENT);
@@ -244,8 +238,8 @@ async fn the_local_form_enforces_its_policy() {
 async fn every_hostile_file_is_rejected_with_a_reason_and_the_worker_carries_on() {
     let app = spawn_app().await;
     let artist = app.artist("mischief").await;
-    let artwork = app.artwork(&artist, json!({"status": "draft"})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({"status": "draft"})).await;
+    let artwork_id = artwork.id.as_str();
     let root = std::env::var("ATELIER_DATASETS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"));
@@ -260,10 +254,9 @@ async fn every_hostile_file_is_rejected_with_a_reason_and_the_worker_carries_on(
         let bytes = dataset(&format!("bad-images/{name}"));
         if bytes.is_empty() {
             // An empty file never gets a form: the size is refused up front.
-            let refused = app
+            let refused = artist
                 .post(
                     "/api/uploads",
-                    Some(&artist),
                     json!({"artwork_id": artwork_id, "filename": name, "content_type": "image/png", "size_bytes": 0}),
                 )
                 .await;
@@ -271,13 +264,13 @@ async fn every_hostile_file_is_rejected_with_a_reason_and_the_worker_carries_on(
             continue;
         }
         // One artwork each, to stay under the per-artwork image limit.
-        let target = app.artwork(&artist, json!({"title": name, "status": "draft"})).await;
-        uploads.push((name.clone(), upload(&app, &artist, target["id"].as_str().unwrap(), &bytes, "image/jpeg").await));
+        let target = artist.artwork(json!({"title": name, "status": "draft"})).await;
+        uploads.push((name.clone(), upload(&artist, target.id.as_str(), &bytes, "image/jpeg").await));
     }
-    let good = upload(&app, &artist, artwork_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    let good = upload(&artist, artwork_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
     app.run_jobs().await;
     for (name, id) in &uploads {
-        let upload = status_of(&app, &artist, id).await;
+        let upload = status_of(&artist, id).await;
         if name == "wrong_extension_png_content.jpg" {
             assert_eq!(upload["status"], "ready", "a real PNG is accepted whatever its name: {upload}");
             continue;
@@ -289,16 +282,17 @@ async fn every_hostile_file_is_rejected_with_a_reason_and_the_worker_carries_on(
             assert!(reason.contains("megapixels"), "{name}: {reason}");
         }
     }
-    assert_eq!(status_of(&app, &artist, &good).await["status"], "ready");
+    assert_eq!(status_of(&artist, &good).await["status"], "ready");
 }
 
 #[tokio::test]
 async fn processing_the_same_upload_twice_at_once_stores_one_set_of_variants() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let artist = app.artist("twice").await;
-    let artwork = app.artwork(&artist, json!({})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
-    let id = upload(&app, &artist, artwork_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    let artwork = artist.artwork(json!({})).await;
+    let artwork_id = artwork.id.as_str();
+    let id = upload(&artist, artwork_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
     let upload_id: uuid::Uuid = id.parse().unwrap();
     // Two workers hold the same message (its visibility timeout expired under the first).
     let jobs = atelier::jobs::Jobs::new(app.ctx.clone());
@@ -322,7 +316,7 @@ async fn processing_the_same_upload_twice_at_once_stores_one_set_of_variants() {
     assert_eq!((images, variants), (1, 8));
     let stored: Vec<_> = walk(&app.blob_dir.join("images")).into_iter().collect();
     assert_eq!(stored.len(), 8, "{stored:?}");
-    let fetched = app.get(&format!("/api/artworks/{artwork_id}"), None).await;
+    let fetched = anon.get(&format!("/api/artworks/{artwork_id}")).await;
     assert_eq!(fetched.header("etag"), Some("\"2\""), "one new version, not two");
 }
 
@@ -342,18 +336,12 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn a_copy_of_another_artists_work_is_held_for_moderation() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let original_artist = app.artist("original-hand").await;
     let copier = app.artist("quick-fingers").await;
     let moderator = app.moderator("mod@example.com").await;
-    let original = app.artwork(&original_artist, json!({"title": "Starry Night"})).await;
-    upload(
-        &app,
-        &original_artist,
-        original["id"].as_str().unwrap(),
-        &dataset("images/vangogh_starry_night.jpg"),
-        "image/jpeg",
-    )
-    .await;
+    let original = original_artist.artwork(json!({"title": "Starry Night"})).await;
+    upload(&original_artist, original.id.as_str(), &dataset("images/vangogh_starry_night.jpg"), "image/jpeg").await;
     app.run_jobs().await;
 
     // The copier uploads a re-encoded, brightened crop of the same picture.
@@ -368,118 +356,95 @@ async fn a_copy_of_another_artists_work_is_held_for_moderation() {
             60,
         ))
         .unwrap();
-    let copy = app.artwork(&copier, json!({"title": "Night Sky Study", "status": "draft"})).await;
-    let copy_id = copy["id"].as_str().unwrap();
-    upload(&app, &copier, copy_id, &jpeg, "image/jpeg").await;
+    let copy = copier.artwork(json!({"title": "Night Sky Study", "status": "draft"})).await;
+    let copy_id = copy.id.as_str();
+    upload(&copier, copy_id, &jpeg, "image/jpeg").await;
     // Their own re-upload of the same picture does not flag the original artist.
-    let second_original = app.artwork(&original_artist, json!({"title": "Starry Night, second print"})).await;
+    let second_original = original_artist.artwork(json!({"title": "Starry Night, second print"})).await;
     upload(
-        &app,
         &original_artist,
-        second_original["id"].as_str().unwrap(),
+        second_original.id.as_str(),
         &dataset("images/vangogh_starry_night_google_art_project.jpg"),
         "image/jpeg",
     )
     .await;
     app.run_jobs().await;
 
-    let queue = app.get("/api/moderation/duplicates", Some(&moderator)).await;
+    let queue = moderator.get("/api/moderation/duplicates").await;
     assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
     let flags = queue.body.as_array().unwrap();
     assert_eq!(flags.len(), 1, "{}", queue.body);
     let flag = &flags[0];
-    assert_eq!(flag["artwork"]["artwork_id"], copy["id"]);
-    assert_eq!(flag["possible_duplicate_of"]["artwork_id"], original["id"]);
+    assert_eq!(flag["artwork"]["artwork_id"], copy.id.as_str());
+    assert_eq!(flag["possible_duplicate_of"]["artwork_id"], original.id.as_str());
     assert!(flag["distance"].as_i64().unwrap() <= 12);
     assert!(flag["artwork"]["image"]["variants"].is_array());
-    assert_problem(&app.get("/api/moderation/duplicates", Some(&copier)).await, StatusCode::FORBIDDEN);
+    assert_problem(&copier.get("/api/moderation/duplicates").await, StatusCode::FORBIDDEN);
 
-    let held = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
-    assert_eq!(held.body["held_for_review"], true);
-    let publish = app
-        .call_with(
-            Method::PATCH,
-            &format!("/api/artworks/{copy_id}"),
-            Some(&copier),
-            Some(json!({"status": "published"})),
-            &[("if-match", "*")],
-        )
+    let held = copier.get(&format!("/api/artworks/{copy_id}")).await;
+    assert!(held.json::<ArtworkView>().held_for_review);
+    let publish = copier
+        .with_header("if-match", "*")
+        .patch(&format!("/api/artworks/{copy_id}"), json!({"status": "published"}))
         .await;
     assert_problem(&publish, StatusCode::CONFLICT);
 
-    let dismissed = app
+    let dismissed = moderator
         .post(
             &format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()),
-            Some(&moderator),
             json!({"decision": "dismissed", "note": "A study, credited."}),
         )
         .await;
     assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.body);
     assert_eq!(dismissed.body["status"], "dismissed");
-    let again = app
+    let again = moderator
         .post(
             &format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()),
-            Some(&moderator),
             json!({"decision": "confirmed"}),
         )
         .await;
     assert_problem(&again, StatusCode::CONFLICT);
-    let published = app
-        .call_with(
-            Method::PATCH,
-            &format!("/api/artworks/{copy_id}"),
-            Some(&copier),
-            Some(json!({"status": "published"})),
-            &[("if-match", "*")],
-        )
+    let published = copier
+        .with_header("if-match", "*")
+        .patch(&format!("/api/artworks/{copy_id}"), json!({"status": "published"}))
         .await;
     assert_eq!(published.status, StatusCode::OK, "{}", published.body);
-    assert_eq!(app.get(&format!("/api/artworks/{copy_id}"), None).await.status, StatusCode::OK);
-    assert!(app.get("/api/moderation/duplicates", Some(&moderator)).await.body.as_array().unwrap().is_empty());
+    assert_eq!(anon.get(&format!("/api/artworks/{copy_id}")).await.status, StatusCode::OK);
+    assert!(moderator.get("/api/moderation/duplicates").await.body.as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_published_work_flagged_as_a_copy_leaves_the_public_catalog_until_cleared() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let original_artist = app.artist("first-painter").await;
     let copier = app.artist("second-painter").await;
     let moderator = app.moderator("mod2@example.com").await;
-    let original = app.artwork(&original_artist, json!({})).await;
-    upload(
-        &app,
-        &original_artist,
-        original["id"].as_str().unwrap(),
-        &dataset("images/munch_the_scream.jpg"),
-        "image/jpeg",
-    )
-    .await;
+    let original = original_artist.artwork(json!({})).await;
+    upload(&original_artist, original.id.as_str(), &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
     app.run_jobs().await;
-    let copy = app.artwork(&copier, json!({"title": "Scream Again"})).await;
-    let copy_id = copy["id"].as_str().unwrap();
-    upload(&app, &copier, copy_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
+    let copy = copier.artwork(json!({"title": "Scream Again"})).await;
+    let copy_id = copy.id.as_str();
+    upload(&copier, copy_id, &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
     app.run_jobs().await;
 
-    assert_problem(&app.get(&format!("/api/artworks/{copy_id}"), None).await, StatusCode::NOT_FOUND);
-    let public: Vec<Value> = app.get("/api/artworks", None).await.body["items"].as_array().unwrap().clone();
-    assert!(public.iter().all(|a| a["id"] != copy["id"]), "a held work is not listed publicly");
-    let own = app.get("/api/artworks?artist=second-painter", Some(&copier)).await;
-    assert_eq!(own.body["items"][0]["id"], copy["id"], "the artist still sees their held work");
+    assert_problem(&anon.get(&format!("/api/artworks/{copy_id}")).await, StatusCode::NOT_FOUND);
+    let public: Page<ArtworkView> = anon.get("/api/artworks").await.json();
+    assert!(public.items.iter().all(|work| work.id != copy.id), "a held work is not listed publicly");
+    let own = copier.get("/api/artworks?artist=second-painter").await;
+    assert_eq!(own.json::<Page<ArtworkView>>().items[0].id, copy.id, "the artist still sees their held work");
 
-    let flag = &app.get("/api/moderation/duplicates", Some(&moderator)).await.body[0];
+    let flag = &moderator.get("/api/moderation/duplicates").await.body[0];
     assert_eq!(flag["distance"], 0);
-    let confirmed = app
+    let confirmed = moderator
         .post(
             &format!("/api/moderation/duplicates/{}/resolve", flag["id"].as_str().unwrap()),
-            Some(&moderator),
             json!({"decision": "confirmed"}),
         )
         .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
-    let archived = app.get(&format!("/api/artworks/{copy_id}"), Some(&copier)).await;
-    assert_eq!(
-        (archived.body["status"].as_str(), archived.body["held_for_review"].as_bool()),
-        (Some("archived"), Some(true))
-    );
+    let archived: ArtworkView = copier.get(&format!("/api/artworks/{copy_id}")).await.json();
+    assert_eq!((archived.status.as_str(), archived.held_for_review), ("archived", true));
 }
 
 /// The media worker's Lambda handler on an SQS event: a real processing job
@@ -488,11 +453,14 @@ async fn a_published_work_flagged_as_a_copy_leaves_the_public_catalog_until_clea
 async fn the_sqs_handler_processes_jobs_and_names_only_the_failed_messages() {
     let app = spawn_app().await;
     let artist = app.artist("lambda-painter").await;
-    let artwork = app.artwork(&artist, json!({})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({})).await;
+    let artwork_id = artwork.id.as_str();
     let bytes = dataset("images/munch_the_scream.jpg");
-    let created = app
-        .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork_id, "filename": "scream.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}))
+    let created = artist
+        .post(
+            "/api/uploads",
+            json!({"artwork_id": artwork_id, "filename": "scream.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}),
+        )
         .await;
     assert_eq!(app.post_upload_form(&created.body["form"], &bytes).await.status, StatusCode::NO_CONTENT);
     let upload_id = created.body["id"].as_str().unwrap();
@@ -513,7 +481,7 @@ async fn the_sqs_handler_processes_jobs_and_names_only_the_failed_messages() {
     let response = jobs.run_sqs_event(serde_json::from_value(event).unwrap()).await;
     let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, ["poison"]);
-    assert_eq!(status_of(&app, &artist, upload_id).await["status"], "processing");
+    assert_eq!(status_of(&artist, upload_id).await["status"], "processing");
 
     let queued: Vec<_> = app
         .ctx
@@ -529,7 +497,7 @@ async fn the_sqs_handler_processes_jobs_and_names_only_the_failed_messages() {
     let event = json!({"Records": [message("job", process)]});
     let response = jobs.run_sqs_event(serde_json::from_value(event).unwrap()).await;
     assert!(response.batch_item_failures.is_empty());
-    assert_eq!(status_of(&app, &artist, upload_id).await["status"], "ready");
+    assert_eq!(status_of(&artist, upload_id).await["status"], "ready");
 }
 
 fn later() -> std::time::SystemTime {
@@ -562,17 +530,20 @@ async fn an_accepted_original_is_kept_and_an_abandoned_one_expires() {
     let app = spawn_app().await;
     let store = app.ctx.local_objects.clone().unwrap();
     let artist = app.artist("keeper").await;
-    let artwork = app.artwork(&artist, json!({})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
+    let artwork = artist.artwork(json!({})).await;
+    let artwork_id = artwork.id.as_str();
     let bytes = dataset("images/munch_the_scream.jpg");
-    let accepted = upload(&app, &artist, artwork_id, &bytes, "image/jpeg").await;
-    let abandoned = app
-        .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork_id, "filename": "b.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}))
+    let accepted = upload(&artist, artwork_id, &bytes, "image/jpeg").await;
+    let abandoned = artist
+        .post(
+            "/api/uploads",
+            json!({"artwork_id": artwork_id, "filename": "b.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}),
+        )
         .await;
     assert_eq!(app.post_upload_form(&abandoned.body["form"], &bytes).await.status, StatusCode::NO_CONTENT);
     let abandoned_id = abandoned.body["id"].as_str().unwrap();
     app.run_jobs().await;
-    assert_eq!(status_of(&app, &artist, &accepted).await["status"], "ready");
+    assert_eq!(status_of(&artist, &accepted).await["status"], "ready");
     // A redelivered job finds the upload ready and keeps the original again.
     atelier::jobs::Jobs::new(app.ctx.clone()).run(&process_message(&accepted)).await.unwrap();
 
@@ -581,7 +552,7 @@ async fn an_accepted_original_is_kept_and_an_abandoned_one_expires() {
     assert_eq!(store.expire_pending(later()).await.unwrap(), 1);
     assert_eq!(store.get(&accepted_key).await.unwrap(), Some(bytes));
     assert_eq!(store.head(&abandoned_key).await.unwrap(), None);
-    let completed = app.post(&format!("/api/uploads/{abandoned_id}/complete"), Some(&artist), json!({})).await;
+    let completed = artist.post(&format!("/api/uploads/{abandoned_id}/complete"), json!({})).await;
     assert_problem(&completed, StatusCode::CONFLICT);
 }
 
@@ -592,12 +563,10 @@ async fn the_original_of_an_image_that_took_too_long_expires() {
     let app = spawn_app_with(&[("IMAGE_PROCESS_TIMEOUT_SECS", "0")]).await;
     let store = app.ctx.local_objects.clone().unwrap();
     let artist = app.artist("slowpoke").await;
-    let artwork = app.artwork(&artist, json!({})).await;
-    let id =
-        upload(&app, &artist, artwork["id"].as_str().unwrap(), &dataset("images/munch_the_scream.jpg"), "image/jpeg")
-            .await;
+    let artwork = artist.artwork(json!({})).await;
+    let id = upload(&artist, artwork.id.as_str(), &dataset("images/munch_the_scream.jpg"), "image/jpeg").await;
     app.run_jobs().await;
-    let status = status_of(&app, &artist, &id).await;
+    let status = status_of(&artist, &id).await;
     assert_eq!(status["status"], "rejected");
     assert!(status["rejection_reason"].as_str().unwrap().contains("too long"), "{status}");
     let key = storage_key(&app, &id).await;
@@ -613,14 +582,21 @@ async fn the_original_of_an_image_that_took_too_long_expires() {
 async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     use atelier::platform::objects::s3::{UPLOAD_KEPT, UPLOAD_PENDING, UPLOAD_TAG};
     let mut app = spawn_app().await;
-    let bucket = crate::objects::Bucket::new(&crate::standins::moto_config().await, &crate::standins::moto_url()).await;
+    let bucket = crate::contracts::objects::Bucket::new(
+        &crate::contracts::standins::moto_config().await,
+        &crate::contracts::standins::moto_url(),
+    )
+    .await;
     app.ctx.objects = std::sync::Arc::new(bucket.store());
     app.router = atelier::app::full_router(app.ctx.clone());
     let artist = app.artist("cloud-painter").await;
-    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork = artist.artwork(json!({})).await;
     let bytes = dataset("images/munch_the_scream.jpg");
-    let created = app
-        .post("/api/uploads", Some(&artist), json!({"artwork_id": artwork["id"], "filename": "s.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}))
+    let created = artist
+        .post(
+            "/api/uploads",
+            json!({"artwork_id": artwork.id, "filename": "s.jpg", "content_type": "image/jpeg", "size_bytes": bytes.len()}),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let form = &created.body["form"];
@@ -641,14 +617,14 @@ async fn the_media_job_retags_an_accepted_original_kept_on_s3() {
     assert_eq!(bucket.tags(key).await, pending);
 
     let id = created.body["id"].as_str().unwrap();
-    let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(&artist), json!({})).await;
+    let completed = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
     assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
     app.run_jobs().await;
-    let status = status_of(&app, &artist, id).await;
+    let status = status_of(&artist, id).await;
     assert_eq!(status["status"], "ready", "{status}");
     assert_eq!(bucket.tags(key).await, kept);
 
-    bucket.tag_as_the_form_asks(key, &crate::objects::pending_tagging(), None).await;
+    bucket.tag_as_the_form_asks(key, &crate::contracts::objects::pending_tagging(), None).await;
     atelier::jobs::Jobs::new(app.ctx.clone()).run(&process_message(id)).await.unwrap();
     assert_eq!(bucket.tags(key).await, kept);
     let (images,): (i64,) = sqlx::query_as("SELECT count(*) FROM artwork_images").fetch_one(&app.ctx.db).await.unwrap();

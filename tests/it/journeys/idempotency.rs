@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestResponse, assert_problem, spawn_app};
+use crate::support::{Caller, TestApp, TestResponse, assert_problem, spawn_app};
 
 fn artwork(title: &str) -> Value {
     json!({
@@ -22,8 +22,9 @@ fn artwork(title: &str) -> Value {
     })
 }
 
-async fn create(app: &TestApp, token: &str, key: &str, body: Value) -> TestResponse {
-    app.call_with(Method::POST, "/api/artworks", Some(token), Some(body), &[("idempotency-key", key)]).await
+/// Lists an artwork as `artist`, under `Idempotency-Key: key`.
+async fn create(artist: &Caller<'_>, key: &str, body: Value) -> TestResponse {
+    artist.with_header("idempotency-key", key).post("/api/artworks", body).await
 }
 
 async fn artworks(app: &TestApp) -> i64 {
@@ -34,11 +35,11 @@ async fn artworks(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn a_retry_with_the_same_key_replays_the_first_answer() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
-    let first = create(&app, &token, "order-7f3a", artwork("Harbour at Dusk")).await;
+    let artist = app.artist("harbour").await;
+    let first = create(&artist, "order-7f3a", artwork("Harbour at Dusk")).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     assert!(first.header("idempotent-replayed").is_none());
-    let again = create(&app, &token, "order-7f3a", artwork("Harbour at Dusk")).await;
+    let again = create(&artist, "order-7f3a", artwork("Harbour at Dusk")).await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.body, first.body);
@@ -48,8 +49,8 @@ async fn a_retry_with_the_same_key_replays_the_first_answer() {
     }
     assert_eq!(artworks(&app).await, 1);
     // Without a key, or with another one, the same body creates again.
-    assert_eq!(app.post("/api/artworks", Some(&token), artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
-    let other = create(&app, &token, "order-7f3b", artwork("Harbour at Dusk")).await;
+    assert_eq!(artist.post("/api/artworks", artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
+    let other = create(&artist, "order-7f3b", artwork("Harbour at Dusk")).await;
     assert_ne!(other.body["id"], first.body["id"]);
     assert_eq!(artworks(&app).await, 3);
 }
@@ -57,21 +58,13 @@ async fn a_retry_with_the_same_key_replays_the_first_answer() {
 #[tokio::test]
 async fn the_same_key_with_a_different_body_is_refused() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
-    assert_eq!(create(&app, &token, "k-1", artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
-    let reused = create(&app, &token, "k-1", artwork("Harbour at Dawn")).await;
-    assert_problem(&reused, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(reused.body["type"], "/problems/idempotency-key-reused");
+    let artist = app.artist("harbour").await;
+    assert_eq!(create(&artist, "k-1", artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
+    let reused = create(&artist, "k-1", artwork("Harbour at Dawn")).await;
+    let problem = assert_problem(&reused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.kind, "/problems/idempotency-key-reused");
     // The same key on another operation is another request too.
-    let elsewhere = app
-        .call_with(
-            Method::POST,
-            "/api/artists",
-            Some(&token),
-            Some(json!({"slug": "x"})),
-            &[("idempotency-key", "k-1")],
-        )
-        .await;
+    let elsewhere = artist.with_header("idempotency-key", "k-1").post("/api/artists", json!({"slug": "x"})).await;
     assert_problem(&elsewhere, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(artworks(&app).await, 1);
 }
@@ -79,14 +72,14 @@ async fn the_same_key_with_a_different_body_is_refused() {
 #[tokio::test]
 async fn a_failed_request_does_not_spend_its_key() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let artist = app.artist("harbour").await;
     let mut invalid = artwork("Harbour at Dusk");
     invalid["category"] = json!("no-such-category");
-    let failed = create(&app, &token, "k-2", invalid).await;
-    assert_problem(&failed, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(failed.body["type"], "/problems/validation");
+    let failed = create(&artist, "k-2", invalid).await;
+    let problem = assert_problem(&failed, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.kind, "/problems/validation");
     // The corrected request may reuse the key: nothing was created or kept.
-    let fixed = create(&app, &token, "k-2", artwork("Harbour at Dusk")).await;
+    let fixed = create(&artist, "k-2", artwork("Harbour at Dusk")).await;
     assert_eq!(fixed.status, StatusCode::CREATED, "{}", fixed.body);
     assert!(fixed.header("idempotent-replayed").is_none());
     assert_eq!(artworks(&app).await, 1);
@@ -95,11 +88,11 @@ async fn a_failed_request_does_not_spend_its_key() {
 #[tokio::test]
 async fn concurrent_duplicates_create_one_artwork() {
     let app = Arc::new(spawn_app().await);
-    let token = app.artist("harbour").await;
+    let artist = app.artist("harbour").await;
     let attempts: Vec<_> = (0..8)
         .map(|_| {
-            let (app, token) = (app.clone(), token.clone());
-            tokio::spawn(async move { create(&app, &token, "burst", artwork("Harbour at Dusk")).await })
+            let (app, token) = (app.clone(), artist.access_token().to_owned());
+            tokio::spawn(async move { create(&app.bearer(&token), "burst", artwork("Harbour at Dusk")).await })
         })
         .collect();
     let mut ids = Vec::new();
@@ -107,7 +100,9 @@ async fn concurrent_duplicates_create_one_artwork() {
         let response = attempt.await.unwrap();
         match response.status {
             StatusCode::CREATED => ids.push(response.body["id"].clone()),
-            StatusCode::CONFLICT => assert_problem(&response, StatusCode::CONFLICT),
+            StatusCode::CONFLICT => {
+                assert_problem(&response, StatusCode::CONFLICT);
+            }
             other => panic!("unexpected {other}: {}", response.body),
         }
     }
@@ -115,7 +110,7 @@ async fn concurrent_duplicates_create_one_artwork() {
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     assert_eq!(artworks(&app).await, 1);
     // Once the first has finished, a retry replays it.
-    let later = create(&app, &token, "burst", artwork("Harbour at Dusk")).await;
+    let later = create(&artist, "burst", artwork("Harbour at Dusk")).await;
     assert_eq!((later.status, later.header("idempotent-replayed")), (StatusCode::CREATED, Some("true")));
     assert_eq!(later.body["id"], ids[0]);
 }
@@ -125,8 +120,8 @@ async fn keys_belong_to_their_user() {
     let app = spawn_app().await;
     let ada = app.artist("ada").await;
     let bo = app.artist("bob").await;
-    let first = create(&app, &ada, "shared-key", artwork("Harbour at Dusk")).await;
-    let second = create(&app, &bo, "shared-key", artwork("Harbour at Dusk")).await;
+    let first = create(&ada, "shared-key", artwork("Harbour at Dusk")).await;
+    let second = create(&bo, "shared-key", artwork("Harbour at Dusk")).await;
     assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::CREATED));
     assert!(second.header("idempotent-replayed").is_none());
     assert_ne!(first.body["id"], second.body["id"]);
@@ -137,25 +132,24 @@ async fn keys_belong_to_their_user() {
 #[tokio::test]
 async fn malformed_keys_are_refused() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
+    let artist = app.artist("harbour").await;
     for key in ["", &"k".repeat(256), "tab\there"] {
-        let response = create(&app, &token, key, artwork("Harbour at Dusk")).await;
+        let response = create(&artist, key, artwork("Harbour at Dusk")).await;
         assert_problem(&response, StatusCode::BAD_REQUEST);
     }
-    assert_eq!(create(&app, &token, &"k".repeat(255), artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
+    assert_eq!(create(&artist, &"k".repeat(255), artwork("Harbour at Dusk")).await.status, StatusCode::CREATED);
     assert_eq!(artworks(&app).await, 1);
 }
 
 #[tokio::test]
 async fn upload_creation_replays_the_same_upload() {
     let app = spawn_app().await;
-    let token = app.artist("harbour").await;
-    let artwork = app.artwork(&token, json!({"status": "draft"})).await;
+    let artist = app.artist("harbour").await;
+    let artwork = artist.artwork(json!({"status": "draft"})).await;
     let upload =
-        json!({"artwork_id": artwork["id"], "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
-    let call = || {
-        app.call_with(Method::POST, "/api/uploads", Some(&token), Some(upload.clone()), &[("idempotency-key", "u-1")])
-    };
+        json!({"artwork_id": artwork.id, "filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000});
+    let keyed = artist.with_header("idempotency-key", "u-1");
+    let call = || keyed.post("/api/uploads", upload.clone());
     let first = call().await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     let again = call().await;

@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Killed, TestApp, free_port, spawn_app, spawn_app_with},
-    standins::{moto_config, moto_queue, moto_url, unique},
-    uploads::dataset,
+    contracts::standins::{moto_config, moto_queue, moto_url, unique},
+    journeys::uploads::dataset,
+    support::{Artist, Killed, TestApp, free_port, spawn_app, spawn_app_with},
 };
 
 fn tool(variable: &str) -> String {
@@ -277,7 +277,7 @@ async fn http_functions_answer_api_gateway_events_end_to_end() {
     let fetched =
         lambda.invoke("http-artworks", &http_api_event("GET", &format!("/api/artworks/{id}"), None, None)).await;
     let (status, artwork) = http_answer(&fetched);
-    let local = app.get(&format!("/api/artworks/{id}"), None).await;
+    let local = app.anonymous().get(&format!("/api/artworks/{id}")).await;
     assert_eq!(status, 200, "{artwork}");
     assert_eq!(artwork, local.body);
     assert_eq!(fetched["headers"]["etag"].as_str(), local.header("etag"));
@@ -399,12 +399,11 @@ impl Cloud {
     /// An upload through the app's own endpoints: the presigned form posted
     /// to S3 as a browser would, then, with `complete`, completed by the
     /// client, which queues `media.process`.
-    async fn upload(&self, app: &TestApp, token: &str, artwork_id: &str, image: &str, complete: bool) -> Uuid {
+    async fn upload(&self, artist: &Artist<'_>, artwork_id: &str, image: &str, complete: bool) -> Uuid {
         let bytes = dataset(&format!("images/{image}"));
-        let created = app
+        let created = artist
             .post(
                 "/api/uploads",
-                Some(token),
                 json!({"artwork_id": artwork_id, "filename": image, "content_type": "image/jpeg", "size_bytes": bytes.len()}),
             )
             .await;
@@ -420,7 +419,7 @@ impl Cloud {
         assert!(sent.status().is_success(), "S3 refused the form: {}", sent.text().await.unwrap());
         let id = created.body["id"].as_str().unwrap();
         if complete {
-            let completed = app.post(&format!("/api/uploads/{id}/complete"), Some(token), json!({})).await;
+            let completed = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
             assert_eq!(completed.status, 202, "{}", completed.body);
         }
         id.parse().unwrap()
@@ -473,9 +472,9 @@ async fn media_and_embed_workers_process_an_upload_from_sqs_events() {
     let cloud = Cloud::new().await;
     let app = cloud.app().await;
     let artist = app.artist("sqs-painter").await;
-    let artwork = app.artwork(&artist, json!({"title": "The Great Wave, Invoked", "tags": ["wave", "sea"]})).await;
-    let artwork_id: Uuid = artwork["id"].as_str().unwrap().parse().unwrap();
-    let upload_id = cloud.upload(&app, &artist, &artwork_id.to_string(), "hokusai_great_wave_crop.jpg", true).await;
+    let artwork = artist.artwork(json!({"title": "The Great Wave, Invoked", "tags": ["wave", "sea"]})).await;
+    let artwork_id: Uuid = artwork.id.parse().unwrap();
+    let upload_id = cloud.upload(&artist, &artwork_id.to_string(), "hokusai_great_wave_crop.jpg", true).await;
     assert_eq!(upload_status(&app, upload_id).await, "processing");
 
     let mut lambda = Emulator::start().await;
@@ -547,11 +546,11 @@ async fn a_poisoned_message_is_the_only_batch_item_failure() {
     let cloud = Cloud::new().await;
     let app = cloud.app().await;
     let artist = app.artist("batch-painter").await;
-    let artwork = app.artwork(&artist, json!({"title": "Udnie, Batched"})).await;
-    let artwork_id = artwork["id"].as_str().unwrap();
-    let completed = cloud.upload(&app, &artist, artwork_id, "picabia_udnie.jpg", true).await;
+    let artwork = artist.artwork(json!({"title": "Udnie, Batched"})).await;
+    let artwork_id = artwork.id.as_str();
+    let completed = cloud.upload(&artist, artwork_id, "picabia_udnie.jpg", true).await;
     // Stored but never completed by the client: S3's notification completes it.
-    let notified = cloud.upload(&app, &artist, artwork_id, "sakai_hoitsu_flowering_cherry.jpg", false).await;
+    let notified = cloud.upload(&artist, artwork_id, "sakai_hoitsu_flowering_cherry.jpg", false).await;
     assert_eq!(upload_status(&app, notified).await, "pending");
     let send = |body: String| cloud.sqs.send_message().queue_url(&cloud.media_queue).message_body(body).send();
     send(object_created_notification(&cloud, &app, notified).await).await.unwrap();
@@ -581,17 +580,15 @@ async fn a_poisoned_message_is_the_only_batch_item_failure() {
 #[tokio::test]
 async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let first = app.artist("curated-one").await;
     let second = app.artist("curated-two").await;
     let mut published = vec![
-        app.artwork(&first, json!({"title": "Morning Tide"})).await["id"].as_str().unwrap().to_owned(),
-        app.artwork(&first, json!({"title": "Evening Tide", "category": "print"})).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        app.artwork(&second, json!({"title": "Quarry in Rain"})).await["id"].as_str().unwrap().to_owned(),
+        first.artwork(json!({"title": "Morning Tide"})).await.id,
+        first.artwork(json!({"title": "Evening Tide", "category": "print"})).await.id,
+        second.artwork(json!({"title": "Quarry in Rain"})).await.id,
     ];
-    app.artwork(&second, json!({"title": "Unfinished", "status": "draft"})).await;
+    second.artwork(json!({"title": "Unfinished", "status": "draft"})).await;
     assert!(app.ctx.kv.get("feed:curated").await.unwrap().is_none());
 
     let mut lambda = Emulator::start().await;
@@ -611,7 +608,7 @@ async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
     curated.sort();
     published.sort();
     assert_eq!(curated, published);
-    let feed = app.get("/api/feed", None).await;
+    let feed = anon.get("/api/feed").await;
     assert_eq!(feed.status, 200, "{}", feed.body);
     assert_eq!(feed.body["items"].as_array().unwrap().len(), 3, "{}", feed.body);
 }

@@ -32,8 +32,8 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, spawn_app},
-    standins::{moto_config, moto_url, s3s_fs, sdk_config, unique},
+    contracts::standins::{moto_config, moto_url, s3s_fs, sdk_config, unique},
+    support::{TestApp, spawn_app},
 };
 
 const IMAGE_TYPE: &str = "image/jpeg";

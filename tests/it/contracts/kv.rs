@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 
 use crate::{
-    helpers::{signing_key_pem, spawn_app},
-    standins::{moto_config, moto_kv_table, moto_url},
+    contracts::standins::{moto_config, moto_kv_table, moto_url},
+    support::{signing_key_pem, spawn_app},
 };
 
 const TTL: Duration = Duration::from_secs(1);
@@ -181,7 +181,7 @@ mod postgres {
         assert_eq!(rows().await, ["kept"], "the third write swept the expired rows");
     }
 
-    async fn store() -> (crate::helpers::TestApp, Arc<dyn KeyValueStore>) {
+    async fn store() -> (crate::support::TestApp, Arc<dyn KeyValueStore>) {
         let app = spawn_app().await;
         let kv = Arc::new(PgKeyValueStore::new(app.ctx.db.clone()));
         (app, kv)

@@ -6,7 +6,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::helpers::{assert_problem, field_errors, spawn_app};
+use crate::support::{assert_problem, field_errors, spawn_app};
 
 fn raw(method: Method, path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path);
@@ -19,6 +19,7 @@ fn raw(method: Method, path: &str, content_type: Option<&str>, body: impl Into<B
 #[tokio::test]
 async fn malformed_requests_get_clean_client_errors() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let register = "/api/auth/register";
 
     let syntax = app.send(raw(Method::POST, register, Some("application/json"), "{\"email\": ")).await;
@@ -33,29 +34,32 @@ async fn malformed_requests_get_clean_client_errors() {
     let oversized = app.send(raw(Method::POST, register, Some("application/json"), huge)).await;
     assert_problem(&oversized, StatusCode::PAYLOAD_TOO_LARGE);
 
-    let unknown_field = app
-        .post(register, None, json!({"email": "a@example.com", "password": "violet-harbour-mosaic-42", "display_name": "A", "role": "collector", "is_admin": true}))
+    let unknown_field = anon
+        .post(
+            register,
+            json!({"email": "a@example.com", "password": "violet-harbour-mosaic-42", "display_name": "A", "role": "collector", "is_admin": true}),
+        )
         .await;
     assert_problem(&unknown_field, StatusCode::UNPROCESSABLE_ENTITY);
-    let wrong_shape = app.post(register, None, json!({"email": 42})).await;
+    let wrong_shape = anon.post(register, json!({"email": 42})).await;
     assert_problem(&wrong_shape, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&wrong_shape), ["email"]);
-    let not_an_object = app.post(register, None, json!([1, 2, 3])).await;
+    let not_an_object = anon.post(register, json!([1, 2, 3])).await;
     assert_problem(&not_an_object, StatusCode::UNPROCESSABLE_ENTITY);
 
-    assert_problem(&app.get("/api/artworks/not-a-uuid", None).await, StatusCode::BAD_REQUEST);
-    assert_problem(&app.get(&format!("/api/artworks/{}", uuid::Uuid::now_v7()), None).await, StatusCode::NOT_FOUND);
-    assert_problem(&app.get("/api/no/such/route", None).await, StatusCode::NOT_FOUND);
-    assert_problem(&app.call(Method::PUT, "/api/artworks", None, None).await, StatusCode::METHOD_NOT_ALLOWED);
-    assert_problem(&app.get("/api/artworks?limit=0", None).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_problem(&app.get("/api/artworks?limit=101", None).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_problem(&app.get("/api/artworks?limit=abc", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks/not-a-uuid").await, StatusCode::BAD_REQUEST);
+    assert_problem(&anon.get(&format!("/api/artworks/{}", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND);
+    assert_problem(&anon.get("/api/no/such/route").await, StatusCode::NOT_FOUND);
+    assert_problem(&anon.put_empty("/api/artworks").await, StatusCode::METHOD_NOT_ALLOWED);
+    assert_problem(&anon.get("/api/artworks?limit=0").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?limit=101").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?limit=abc").await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(
-        &app.get("/api/artworks?min_price=99999999999999999999999", None).await,
+        &anon.get("/api/artworks?min_price=99999999999999999999999").await,
         StatusCode::UNPROCESSABLE_ENTITY,
     );
-    assert_problem(&app.get("/api/artworks?surprise=1", None).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_problem(&app.get("/api/artworks?currency=XXXX", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?surprise=1").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&anon.get("/api/artworks?currency=XXXX").await, StatusCode::UNPROCESSABLE_ENTITY);
 
     let bad_header = app
         .send(
@@ -74,10 +78,9 @@ async fn malformed_requests_get_clean_client_errors() {
 
     // Text that is valid JSON but hostile to the database: NUL bytes, huge numbers.
     let artist = app.artist("hostile-artist").await;
-    let nul = app
+    let nul = artist
         .post(
             "/api/artworks",
-            Some(&artist),
             json!({
                 "title": "Nul\u{0000}title", "category": "painting", "edition": {"kind": "unique"},
                 "price": {"amount_minor": 1, "currency": "GBP"}
@@ -85,10 +88,9 @@ async fn malformed_requests_get_clean_client_errors() {
         )
         .await;
     assert_problem(&nul, StatusCode::UNPROCESSABLE_ENTITY);
-    let overflow = app
+    let overflow = artist
         .post(
             "/api/artworks",
-            Some(&artist),
             json!({
                 "title": "Big", "category": "painting", "edition": {"kind": "limited", "size": 1e12, "available": 1},
                 "price": {"amount_minor": 1, "currency": "GBP"}
@@ -96,10 +98,9 @@ async fn malformed_requests_get_clean_client_errors() {
         )
         .await;
     assert_problem(&overflow, StatusCode::UNPROCESSABLE_ENTITY);
-    let big_price = app
+    let big_price = artist
         .post(
             "/api/artworks",
-            Some(&artist),
             json!({
                 "title": "Big", "category": "painting", "edition": {"kind": "unique"},
                 "price": {"amount_minor": i64::MAX, "currency": "GBP"}
@@ -108,21 +109,22 @@ async fn malformed_requests_get_clean_client_errors() {
         .await;
     assert_problem(&big_price, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let nul_login = app.post("/api/auth/login", None, json!({"email": "a\u{0000}@example.com", "password": "x"})).await;
+    let nul_login = anon.post("/api/auth/login", json!({"email": "a\u{0000}@example.com", "password": "x"})).await;
     assert!(nul_login.status.is_client_error(), "{}", nul_login.status);
-    assert!(app.get("/api/artists/%00", None).await.status.is_client_error());
-    assert!(app.get("/api/artworks?artist=%00", None).await.status.is_client_error());
+    assert!(anon.get("/api/artists/%00").await.status.is_client_error());
+    assert!(anon.get("/api/artworks?artist=%00").await.status.is_client_error());
 
     // The service is still healthy after all of that.
-    assert_eq!(app.get("/api/health", None).await.status, StatusCode::OK);
+    assert_eq!(anon.get("/api/health").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn responses_carry_request_ids() {
     let app = spawn_app().await;
-    let generated = app.get("/api/health", None).await;
+    let anon = app.anonymous();
+    let generated = anon.get("/api/health").await;
     assert_eq!(generated.body["status"], "ok");
     assert!(uuid::Uuid::parse_str(generated.header("x-request-id").unwrap()).is_ok());
-    let echoed = app.call_with(Method::GET, "/api/health", None, None, &[("x-request-id", "trace-me-123")]).await;
+    let echoed = anon.with_header("x-request-id", "trace-me-123").get("/api/health").await;
     assert_eq!(echoed.header("x-request-id"), Some("trace-me-123"));
 }

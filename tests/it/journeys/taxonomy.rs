@@ -1,12 +1,13 @@
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{ArtworkView, Page, assert_problem, spawn_app};
 
 #[tokio::test]
 async fn categories_form_a_tree_that_moderators_extend() {
     let app = spawn_app().await;
-    let tree = app.get("/api/categories", None).await;
+    let anon = app.anonymous();
+    let tree = anon.get("/api/categories").await;
     assert_eq!(tree.status, StatusCode::OK);
     let paper = tree.body.as_array().unwrap().iter().find(|c| c["slug"] == "works-on-paper").unwrap();
     let children: Vec<&str> =
@@ -14,44 +15,39 @@ async fn categories_form_a_tree_that_moderators_extend() {
     assert_eq!(children, ["drawing", "print", "photography"]);
 
     let moderator = app.moderator("tax@example.com").await;
-    let created = app
-        .post("/api/categories", Some(&moderator), json!({"slug": "linocut", "name": "Linocut", "parent": "print"}))
-        .await;
+    let created =
+        moderator.post("/api/categories", json!({"slug": "linocut", "name": "Linocut", "parent": "print"})).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_problem(
-        &app.post("/api/categories", Some(&moderator), json!({"slug": "linocut", "name": "Again"})).await,
+        &moderator.post("/api/categories", json!({"slug": "linocut", "name": "Again"})).await,
         StatusCode::CONFLICT,
     );
     assert_problem(
-        &app.post("/api/categories", Some(&moderator), json!({"slug": "x", "name": "X", "parent": "nope"})).await,
+        &moderator.post("/api/categories", json!({"slug": "x", "name": "X", "parent": "nope"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     );
-    let renamed = app
-        .call(
-            Method::PATCH,
-            &format!("/api/categories/{}", created.body["id"].as_str().unwrap()),
-            Some(&moderator),
-            Some(json!({"name": "Linocut prints"})),
-        )
+    let renamed = moderator
+        .patch(&format!("/api/categories/{}", created.body["id"].as_str().unwrap()), json!({"name": "Linocut prints"}))
         .await;
     assert_eq!(renamed.body["name"], "Linocut prints");
 
     // A work in the new leaf counts towards every ancestor.
     let artist = app.artist("lino-artist").await;
-    app.artwork(&artist, json!({"category": "linocut", "edition": {"kind": "open"}})).await;
-    let tree = app.get("/api/categories", None).await;
+    artist.artwork(json!({"category": "linocut", "edition": {"kind": "open"}})).await;
+    let tree = anon.get("/api/categories").await;
     let paper = tree.body.as_array().unwrap().iter().find(|c| c["slug"] == "works-on-paper").unwrap();
     assert_eq!(paper["artwork_count"], 1);
-    assert_eq!(app.get("/api/artworks?category=print", None).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(anon.get("/api/artworks?category=print").await.json::<Page<ArtworkView>>().items.len(), 1);
 }
 
 #[tokio::test]
 async fn tags_autocomplete_by_prefix_most_used_first() {
     let app = spawn_app().await;
     let artist = app.artist("tag-artist").await;
-    app.artwork(&artist, json!({"tags": ["Seascape", "sea", "Boats"]})).await;
-    app.artwork(&artist, json!({"tags": ["sea"]})).await;
-    let tags = app.get("/api/tags?prefix=SEA", None).await;
+    artist.artwork(json!({"tags": ["Seascape", "sea", "Boats"]})).await;
+    artist.artwork(json!({"tags": ["sea"]})).await;
+    let anon = app.anonymous();
+    let tags = anon.get("/api/tags?prefix=SEA").await;
     assert_eq!(tags.status, StatusCode::OK);
     assert_eq!(
         tags.body,
@@ -60,6 +56,6 @@ async fn tags_autocomplete_by_prefix_most_used_first() {
             {"slug": "seascape", "name": "Seascape", "artwork_count": 1}
         ])
     );
-    assert_eq!(app.get("/api/tags?prefix=%25", None).await.status, StatusCode::OK);
-    assert_problem(&app.get("/api/tags?limit=1000", None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(anon.get("/api/tags?prefix=%25").await.status, StatusCode::OK);
+    assert_problem(&anon.get("/api/tags?limit=1000").await, StatusCode::UNPROCESSABLE_ENTITY);
 }

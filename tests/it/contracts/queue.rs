@@ -11,8 +11,8 @@ use atelier::platform::{
 use serde_json::json;
 
 use crate::{
-    helpers::spawn_app,
-    standins::{moto_config, moto_queue, moto_url},
+    contracts::standins::{moto_config, moto_queue, moto_url},
+    support::spawn_app,
 };
 
 fn job(kind: &str, n: i64) -> NewJob<'_> {
@@ -164,7 +164,7 @@ async fn a_dedup_key_enqueues_once(queue: &dyn JobQueue, backend: Backend) {
 mod postgres {
     use super::*;
 
-    async fn queue(max_receives: i32) -> (crate::helpers::TestApp, PgJobQueue) {
+    async fn queue(max_receives: i32) -> (crate::support::TestApp, PgJobQueue) {
         let app = spawn_app().await;
         let queue = PgJobQueue::new(app.ctx.db.clone(), max_receives);
         (app, queue)

@@ -8,8 +8,8 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    helpers::{TestApp, spawn_app_with},
-    uploads::{dataset, upload},
+    journeys::uploads::{dataset, upload},
+    support::{TestApp, spawn_app_with},
 };
 
 struct Worker(Child);
@@ -52,16 +52,11 @@ async fn upload_status(app: &TestApp, id: &str) -> String {
 async fn a_worker_killed_mid_job_loses_nothing_and_the_job_runs_once_more() {
     let app = spawn_app_with(&[("JOB_VISIBILITY_TIMEOUT_SECS", "3")]).await;
     let artist = app.artist("persistent").await;
-    let artwork = app.artwork(&artist, json!({})).await;
+    let artwork = artist.artwork(json!({})).await;
     // The largest image in the dataset keeps the worker busy long enough to be caught mid-job.
-    let id = upload(
-        &app,
-        &artist,
-        artwork["id"].as_str().unwrap(),
-        &dataset("images/ai_stroke_painting_mona_lisa_8bit.jpg"),
-        "image/jpeg",
-    )
-    .await;
+    let id =
+        upload(&artist, artwork.id.as_str(), &dataset("images/ai_stroke_painting_mona_lisa_8bit.jpg"), "image/jpeg")
+            .await;
 
     let mut first = start_worker(&app);
     let deadline = Instant::now() + Duration::from_secs(60);

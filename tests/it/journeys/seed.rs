@@ -2,7 +2,7 @@ use std::io::Write;
 
 use axum::http::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::support::{ArtistView, spawn_app};
 
 /// Lines of the real Tate catalog in a temporary file, removed on drop.
 pub struct CatalogSample(pub std::path::PathBuf);
@@ -41,6 +41,7 @@ impl Drop for CatalogSample {
 #[tokio::test]
 async fn seeding_twice_adds_nothing_the_second_time() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let sample = CatalogSample::first_lines(400);
     let first = atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
     assert_eq!(first.artworks_created, 400);
@@ -60,16 +61,17 @@ async fn seeding_twice_adds_nothing_the_second_time() {
     assert_eq!((artworks, versions, tagged), (400, 400, 400));
 
     // A seeded work reads like any other, with its Tate accession number kept.
-    let page = app.get("/api/artworks?limit=100&category=works-on-paper", None).await;
+    let page = anon.get("/api/artworks?limit=100&category=works-on-paper").await;
     assert_eq!(page.status, StatusCode::OK);
     let item = &page.body["items"][0];
     assert!(item["external_ref"].as_str().unwrap().starts_with("tate:"));
     assert_eq!(item["price"]["currency"], "GBP");
     assert!(item["price"]["amount_minor"].as_i64().unwrap() > 0);
     assert!(!item["tags"].as_array().unwrap().is_empty());
-    let artist = app.get(&format!("/api/artists/{}", item["artist"]["slug"].as_str().unwrap()), None).await;
-    assert_eq!(artist.body["claimed"], false);
-    assert!(artist.body["external_ref"].as_str().unwrap().starts_with("tate-artist:"));
+    let artist: ArtistView =
+        anon.get(&format!("/api/artists/{}", item["artist"]["slug"].as_str().unwrap())).await.json();
+    assert!(!artist.claimed);
+    assert!(artist.external_ref.unwrap().starts_with("tate-artist:"));
 }
 
 /// A folder with the dataset manifest's header and the rows of `files`, and
@@ -110,6 +112,7 @@ impl Drop for ImageSample {
 #[tokio::test]
 async fn dataset_images_become_published_artworks_with_processed_images() {
     let app = spawn_app().await;
+    let anon = app.anonymous();
     let sample = ImageSample::of(&[
         "munch_the_scream.jpg",
         "vangogh_starry_night.jpg",
@@ -121,7 +124,7 @@ async fn dataset_images_become_published_artworks_with_processed_images() {
     let second = atelier::media::seed::seed_images(&app.ctx, &sample.0, |_| {}).await.unwrap();
     assert_eq!((second.artworks_created, second.already_present), (0, 4));
 
-    let listed = app.get("/api/artworks?limit=10", None).await;
+    let listed = anon.get("/api/artworks?limit=10").await;
     assert_eq!(listed.status, StatusCode::OK);
     let items = listed.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 4);
@@ -131,14 +134,11 @@ async fn dataset_images_become_published_artworks_with_processed_images() {
     assert_eq!(scream["category"]["slug"], "painting");
     assert_eq!(scream["images"][0]["variants"].as_array().unwrap().len(), 8);
     // Two pictures of the same painting by the same artist are not a theft.
-    let van_gogh = app
-        .get(
-            &format!(
-                "/api/artists/{}/artworks",
-                items.iter().find(|a| a["title"] == "The Starry Night").unwrap()["artist"]["slug"].as_str().unwrap()
-            ),
-            None,
-        )
+    let van_gogh = anon
+        .get(&format!(
+            "/api/artists/{}/artworks",
+            items.iter().find(|a| a["title"] == "The Starry Night").unwrap()["artist"]["slug"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(van_gogh.body["items"].as_array().unwrap().len(), 2);
 }

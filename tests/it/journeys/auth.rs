@@ -2,22 +2,24 @@ use axum::http::{Method, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::helpers::{assert_problem, field_errors, spawn_app};
+use crate::support::{SessionView, UserView, assert_problem, field_errors, spawn_app};
 
 #[tokio::test]
 async fn register_login_refresh_reuse_logout() {
     let app = spawn_app().await;
-    let (access, refresh, user_id) = app.register("Ann@Example.com", "collector").await;
+    let anon = app.anonymous();
+    let ann = app.collector("Ann@Example.com").await;
+    let refresh = ann.refresh_token.clone();
 
-    let me = app.get("/api/me", Some(&access)).await;
+    let me = ann.get("/api/me").await;
     assert_eq!(me.status, StatusCode::OK);
-    assert_eq!(me.body["id"], user_id.to_string());
-    assert_eq!(me.body["email"], "Ann@Example.com");
-    assert_eq!(me.body["role"], "collector");
+    let me: UserView = me.json();
+    assert_eq!(me.id, ann.id.to_string());
+    assert_eq!(me.email, "Ann@Example.com");
+    assert_eq!(me.role, "collector");
 
-    let login = app
-        .post("/api/auth/login", None, json!({"email": "ann@example.com", "password": "violet-harbour-mosaic-42"}))
-        .await;
+    let login =
+        anon.post("/api/auth/login", json!({"email": "ann@example.com", "password": "violet-harbour-mosaic-42"})).await;
     assert_eq!(login.status, StatusCode::OK);
     let cookie = login.header("set-cookie").unwrap().to_owned();
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/api/auth"] {
@@ -25,39 +27,39 @@ async fn register_login_refresh_reuse_logout() {
     }
 
     // Rotation: the first refresh works and hands out a different token.
-    let first = app.post("/api/auth/refresh", None, json!({"refresh_token": refresh})).await;
+    let first = anon.post("/api/auth/refresh", json!({"refresh_token": refresh})).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let rotated = first.body["refresh_token"].as_str().unwrap().to_owned();
+    let first: SessionView = first.json();
+    let rotated = first.refresh_token;
     assert_ne!(rotated, refresh);
-    let rotated_access = first.body["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.get("/api/me", Some(&rotated_access)).await.status, StatusCode::OK);
+    let rotated_session = app.bearer(&first.access_token);
+    assert_eq!(rotated_session.get("/api/me").await.status, StatusCode::OK);
 
     // Reuse of the spent token revokes the whole family: the rotated token and the
     // access tokens of that session stop working too.
-    let reuse = app.post("/api/auth/refresh", None, json!({"refresh_token": refresh})).await;
+    let reuse = anon.post("/api/auth/refresh", json!({"refresh_token": refresh})).await;
     assert_problem(&reuse, StatusCode::UNAUTHORIZED);
-    let after_reuse = app.post("/api/auth/refresh", None, json!({"refresh_token": rotated})).await;
+    let after_reuse = anon.post("/api/auth/refresh", json!({"refresh_token": rotated})).await;
     assert_problem(&after_reuse, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/me", Some(&rotated_access)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(rotated_session.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
 
     // The login session is separate and still alive; refresh it through the cookie.
     let cookie_token = cookie.split(';').next().unwrap().to_owned();
-    let by_cookie = app.call_with(Method::POST, "/api/auth/refresh", None, None, &[("cookie", &cookie_token)]).await;
+    let by_cookie = anon.with_header("cookie", &cookie_token).send(Method::POST, "/api/auth/refresh", None).await;
     assert_eq!(by_cookie.status, StatusCode::OK, "{}", by_cookie.body);
-    let session_access = by_cookie.body["access_token"].as_str().unwrap().to_owned();
-    let session_refresh = by_cookie.body["refresh_token"].as_str().unwrap().to_owned();
+    let session: SessionView = by_cookie.json();
 
-    let logout = app.post("/api/auth/logout", None, json!({"refresh_token": session_refresh})).await;
+    let logout = anon.post("/api/auth/logout", json!({"refresh_token": session.refresh_token})).await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT);
     assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
     assert_problem(
-        &app.post("/api/auth/refresh", None, json!({"refresh_token": session_refresh})).await,
+        &anon.post("/api/auth/refresh", json!({"refresh_token": session.refresh_token})).await,
         StatusCode::UNAUTHORIZED,
     );
-    assert_problem(&app.get("/api/me", Some(&session_access)).await, StatusCode::UNAUTHORIZED);
+    assert_problem(&app.bearer(&session.access_token).get("/api/me").await, StatusCode::UNAUTHORIZED);
 
     let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE actor_id = $1 ORDER BY created_at")
-        .bind(user_id)
+        .bind(ann.id)
         .fetch_all(&app.ctx.db)
         .await
         .unwrap();
@@ -67,54 +69,52 @@ async fn register_login_refresh_reuse_logout() {
 #[tokio::test]
 async fn login_failures_reveal_nothing_and_are_throttled() {
     let app = spawn_app().await;
-    app.register("bo@example.com", "collector").await;
+    let anon = app.anonymous();
+    app.collector("bo@example.com").await;
     let wrong_password =
-        app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "not-the-password-1"})).await;
-    let unknown_email = app
-        .post("/api/auth/login", None, json!({"email": "nobody@example.com", "password": "not-the-password-1"}))
-        .await;
+        anon.post("/api/auth/login", json!({"email": "bo@example.com", "password": "not-the-password-1"})).await;
+    let unknown_email =
+        anon.post("/api/auth/login", json!({"email": "nobody@example.com", "password": "not-the-password-1"})).await;
     assert_problem(&wrong_password, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password.body, unknown_email.body);
 
     for _ in 0..4 {
-        app.post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "still-wrong-22"})).await;
+        anon.post("/api/auth/login", json!({"email": "bo@example.com", "password": "still-wrong-22"})).await;
     }
     // Five failures lock the account for the window, even for the right password.
-    let locked = app
-        .post("/api/auth/login", None, json!({"email": "bo@example.com", "password": "violet-harbour-mosaic-42"}))
-        .await;
+    let locked =
+        anon.post("/api/auth/login", json!({"email": "bo@example.com", "password": "violet-harbour-mosaic-42"})).await;
     assert_problem(&locked, StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry_after));
     // Another account from the same address is still allowed (the IP budget is larger).
-    app.register("cy@example.com", "collector").await;
-    let other = app
-        .post("/api/auth/login", None, json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42"}))
-        .await;
+    app.collector("cy@example.com").await;
+    let other =
+        anon.post("/api/auth/login", json!({"email": "cy@example.com", "password": "violet-harbour-mosaic-42"})).await;
     assert_eq!(other.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn registration_validates_and_refuses_duplicates() {
     let app = spawn_app().await;
-    let weak = app
+    let anon = app.anonymous();
+    let weak = anon
         .post(
             "/api/auth/register",
-            None,
             json!({"email": "not-an-email", "password": "password1", "display_name": " ", "role": "collector"}),
         )
         .await;
     assert_problem(&weak, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&weak), ["email", "display_name", "password"]);
 
-    let staff = app
-        .post("/api/auth/register", None, json!({"email": "x@example.com", "password": "violet-harbour-mosaic-42", "display_name": "X", "role": "admin"}))
+    let staff = anon
+        .post("/api/auth/register", json!({"email": "x@example.com", "password": "violet-harbour-mosaic-42", "display_name": "X", "role": "admin"}))
         .await;
     assert_problem(&staff, StatusCode::UNPROCESSABLE_ENTITY);
 
     app.register("dup@example.com", "artist").await;
-    let again = app
-        .post("/api/auth/register", None, json!({"email": "DUP@example.com", "password": "violet-harbour-mosaic-42", "display_name": "Dup", "role": "artist"}))
+    let again = anon
+        .post("/api/auth/register", json!({"email": "DUP@example.com", "password": "violet-harbour-mosaic-42", "display_name": "Dup", "role": "artist"}))
         .await;
     assert_problem(&again, StatusCode::CONFLICT);
 }
@@ -122,28 +122,25 @@ async fn registration_validates_and_refuses_duplicates() {
 #[tokio::test]
 async fn password_change_needs_the_current_one_and_ends_other_sessions() {
     let app = spawn_app().await;
-    let (first, _, _) = app.register("pat@example.com", "collector").await;
-    let second = app
-        .post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "violet-harbour-mosaic-42"}))
-        .await;
-    let second = second.body["access_token"].as_str().unwrap().to_owned();
+    let anon = app.anonymous();
+    let pat = app.collector("pat@example.com").await;
+    let second =
+        anon.post("/api/auth/login", json!({"email": "pat@example.com", "password": "violet-harbour-mosaic-42"})).await;
+    let second_session = app.bearer(&second.json::<SessionView>().access_token);
 
-    let refused = app
-        .call(Method::PATCH, "/api/me", Some(&first), Some(json!({"new_password": "copper-lantern-orbit-77"})))
-        .await;
+    let refused = pat.patch("/api/me", json!({"new_password": "copper-lantern-orbit-77"})).await;
     assert_eq!(field_errors(&refused), ["current_password"]);
-    let changed = app
-        .call(Method::PATCH, "/api/me", Some(&first), Some(json!({
+    let changed = pat
+        .patch("/api/me", json!({
             "new_password": "copper-lantern-orbit-77", "current_password": "violet-harbour-mosaic-42", "display_name": "Pat"
-        })))
+        }))
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    assert_eq!(changed.body["display_name"], "Pat");
-    assert_eq!(app.get("/api/me", Some(&first)).await.status, StatusCode::OK);
-    assert_eq!(app.get("/api/me", Some(&second)).await.status, StatusCode::UNAUTHORIZED);
-    let new_login = app
-        .post("/api/auth/login", None, json!({"email": "pat@example.com", "password": "copper-lantern-orbit-77"}))
-        .await;
+    assert_eq!(changed.json::<UserView>().display_name, "Pat");
+    assert_eq!(pat.get("/api/me").await.status, StatusCode::OK);
+    assert_eq!(second_session.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
+    let new_login =
+        anon.post("/api/auth/login", json!({"email": "pat@example.com", "password": "copper-lantern-orbit-77"})).await;
     assert_eq!(new_login.status, StatusCode::OK);
 }
 
@@ -163,7 +160,9 @@ struct Claims {
 #[tokio::test]
 async fn forged_expired_and_misaddressed_tokens_are_refused() {
     let app = spawn_app().await;
-    let (access, _, user_id) = app.register("eve@example.com", "collector").await;
+    let eve = app.collector("eve@example.com").await;
+    let access = eve.access_token().to_owned();
+    let user_id = eve.id;
     let sid = {
         let payload = access.split('.').nth(1).unwrap();
         let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap();
@@ -186,7 +185,7 @@ async fn forged_expired_and_misaddressed_tokens_are_refused() {
 
     // Control: a token we sign correctly is accepted, so the refusals below are real.
     assert_eq!(
-        app.get("/api/me", Some(&sign(&claims("atelier-api", now + 600, "collector")))).await.status,
+        app.bearer(&sign(&claims("atelier-api", now + 600, "collector"))).get("/api/me").await.status,
         StatusCode::OK
     );
 
@@ -224,7 +223,7 @@ async fn forged_expired_and_misaddressed_tokens_are_refused() {
         ("hmac", hmac),
         ("garbage", "not.a.token".to_owned()),
     ] {
-        let response = app.get("/api/me", Some(&token)).await;
+        let response = app.bearer(&token).get("/api/me").await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{name} token was accepted");
         assert_problem(&response, StatusCode::UNAUTHORIZED);
     }
@@ -233,19 +232,20 @@ async fn forged_expired_and_misaddressed_tokens_are_refused() {
 #[tokio::test]
 async fn jwks_publishes_the_key_that_verifies_tokens() {
     let app = spawn_app().await;
-    let (access, _, _) = app.register("kid@example.com", "collector").await;
-    let jwks = app.get("/.well-known/jwks.json", None).await;
+    let kid = app.collector("kid@example.com").await;
+    let access = kid.access_token();
+    let jwks = app.anonymous().get("/.well-known/jwks.json").await;
     assert_eq!(jwks.status, StatusCode::OK);
     let key = &jwks.body["keys"][0];
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
-    let header = jsonwebtoken::decode_header(&access).unwrap();
+    let header = jsonwebtoken::decode_header(access).unwrap();
     assert_eq!(header.alg, Algorithm::EdDSA);
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
     let decoding = jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().unwrap()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(Algorithm::EdDSA);
     validation.set_audience(&["atelier-api"]);
-    let data = jsonwebtoken::decode::<serde_json::Value>(&access, &decoding, &validation).unwrap();
+    let data = jsonwebtoken::decode::<serde_json::Value>(access, &decoding, &validation).unwrap();
     for claim in ["iss", "aud", "sub", "exp", "nbf", "iat", "jti", "role"] {
         assert!(data.claims.get(claim).is_some(), "missing {claim}");
     }

@@ -1,0 +1,18 @@
+//! One capability each, told as what people do through the HTTP API and what
+//! they get back: signing up and in, artist profiles, listing and editing
+//! artworks, the category tree, uploads and their processing, search and
+//! recommendations, likes and saves, and the cross-cutting rules every
+//! request meets (idempotency keys, rate limits, hostile input). `seed`
+//! loads the real datasets the discovery journeys search.
+
+mod artists;
+mod artworks;
+mod auth;
+mod discovery;
+mod hostile;
+mod idempotency;
+mod interactions;
+mod rate_limits;
+mod seed;
+mod taxonomy;
+pub mod uploads;
