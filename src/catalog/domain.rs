@@ -108,14 +108,36 @@ pub enum ArtworkStatus {
 
 impl ArtworkStatus {
     /// Statuses anyone may see; drafts and archived works are their owner's.
+    /// This list is the rule: [`ArtworkStatus::is_public`], [`is_publicly_visible`]
+    /// and the SQL form `catalog::artworks::visibility::PUBLICLY_VISIBLE` all come from it.
+    pub const PUBLIC: [Self; 3] = [Self::Published, Self::Reserved, Self::Sold];
+
     pub fn is_public(self) -> bool {
-        matches!(self, Self::Published | Self::Reserved | Self::Sold)
+        Self::PUBLIC.contains(&self)
+    }
+
+    /// The name stored in the database and sent in the API (`published`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Reserved => "reserved",
+            Self::Sold => "sold",
+            Self::Archived => "archived",
+        }
     }
 
     /// Reserved and sold follow from orders, not from an owner's edit.
     pub fn owner_may_set(self) -> bool {
         matches!(self, Self::Draft | Self::Published | Self::Archived)
     }
+}
+
+/// Whether the public may see an artwork: a public status, and not held while a
+/// moderator reviews a possible copy. Listings, search, the vector index and
+/// single-artwork reads all apply this one rule.
+pub fn is_publicly_visible(status: ArtworkStatus, held_for_review: bool) -> bool {
+    status.is_public() && !held_for_review
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -279,6 +301,22 @@ mod tests {
         assert!(Edition::Limited { size: 10, available: 11 }.validate().is_err());
         assert!(Edition::Limited { size: 0, available: 0 }.validate().is_err());
         assert!(Edition::Limited { size: 10, available: 3 }.validate().is_ok());
+    }
+
+    #[test]
+    fn status_names_match_their_serialised_form() {
+        for status in [
+            ArtworkStatus::Draft,
+            ArtworkStatus::Published,
+            ArtworkStatus::Reserved,
+            ArtworkStatus::Sold,
+            ArtworkStatus::Archived,
+        ] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert!(is_publicly_visible(ArtworkStatus::Sold, false));
+        assert!(!is_publicly_visible(ArtworkStatus::Published, true));
+        assert!(!is_publicly_visible(ArtworkStatus::Draft, false));
     }
 
     #[test]

@@ -16,7 +16,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
-    artworks::{ArtworkFields, store},
+    artworks::{
+        ArtworkFields,
+        changes::{self, NewArtwork},
+    },
     domain::{ArtworkStatus, Dimensions, Edition, Price, Slug, labels},
 };
 
@@ -270,8 +273,7 @@ pub async fn seed_tate(pool: &PgPool, path: &Path) -> anyhow::Result<SeedReport>
     let mut report = SeedReport { artists_created, ..SeedReport::default() };
     let bar = progress(records.len() as u64, "artworks");
     for chunk in records.chunks(500) {
-        let mut tx = pool.begin().await?;
-        let mut inserted = Vec::with_capacity(chunk.len());
+        let mut listings = Vec::with_capacity(chunk.len());
         for record in chunk {
             let fields = fields_for(record).with_context(|| format!("Tate record {}", record.source_id))?;
             if fields.external_ref.as_ref().is_some_and(|r| existing.contains(r)) {
@@ -283,13 +285,21 @@ pub async fn seed_tate(pool: &PgPool, path: &Path) -> anyhow::Result<SeedReport>
                 .get(fields.category.as_str())
                 .copied()
                 .with_context(|| format!("category {} is missing; run the migrations", fields.category.as_str()))?;
-            let id = Uuid::now_v7();
-            store::insert(&mut tx, id, artist_id, category_id, &fields).await?;
-            inserted.push(id);
+            listings.push((Uuid::now_v7(), artist_id, category_id, fields));
         }
-        store::record_changes(&mut tx, &inserted, None).await?;
+        let new: Vec<NewArtwork<'_>> = listings
+            .iter()
+            .map(|(id, artist_id, category_id, fields)| NewArtwork {
+                id: *id,
+                artist_id: *artist_id,
+                category_id: *category_id,
+                fields,
+            })
+            .collect();
+        let mut tx = pool.begin().await?;
+        changes::import(&mut tx, &new).await?;
         tx.commit().await?;
-        report.artworks_created += inserted.len() as u64;
+        report.artworks_created += new.len() as u64;
         bar.inc(chunk.len() as u64);
     }
     bar.finish();

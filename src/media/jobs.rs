@@ -18,9 +18,8 @@ use super::{
 };
 use crate::{
     app::AppContext,
-    catalog::artworks::store as artwork_store,
+    catalog::artworks::changes::{self, AfterCommit, ArtworkChange, ChangedBy},
     platform::{objects::ObjectKey, queue::NewJob},
-    search::indexing::enqueue_embedding,
 };
 
 pub const PROCESS: &str = "media.process";
@@ -106,7 +105,7 @@ pub async fn process_upload(ctx: &AppContext, duplicates: &DuplicateIndex, uploa
         UploadStatus::Ready => {
             // The run that stored the image may have failed before these.
             ctx.objects.mark_kept(&upload.key()?).await?;
-            return enqueue_embedding(ctx.queue.as_ref(), upload.artwork_id).await;
+            return AfterCommit::reembed(upload.artwork_id).try_run(ctx.queue.as_ref()).await;
         }
         UploadStatus::Rejected => return Ok(()),
         UploadStatus::Pending | UploadStatus::Processing => {}
@@ -159,12 +158,12 @@ pub async fn process_upload(ctx: &AppContext, duplicates: &DuplicateIndex, uploa
         .filter(|(_, other)| other.artist_id != upload.artist_id && other.image_id != upload_id)
         .collect();
     let stored = store_result(ctx, &upload, source_bytes, &processed, &stored_variants, &matches).await?;
-    if stored {
+    if let Some(after_commit) = stored {
         // Only now: an original that never makes it into the catalogue (a
         // rejection that keeps it, a job that dead-letters) stays pending and
         // expires.
         ctx.objects.mark_kept(&source_key).await?;
-        enqueue_embedding(ctx.queue.as_ref(), upload.artwork_id).await?;
+        after_commit.try_run(ctx.queue.as_ref()).await?;
     }
     Ok(())
 }
@@ -183,8 +182,8 @@ async fn reject(ctx: &AppContext, upload_id: Uuid, reason: &str) -> anyhow::Resu
 }
 
 /// Writes the image, its variants and any duplicate flags in one transaction
-/// and marks the upload ready; readers see all of it or none. Returns false
-/// when another run already stored it.
+/// and marks the upload ready; readers see all of it or none. Returns what to
+/// do once committed, or `None` when another run already stored it.
 async fn store_result(
     ctx: &AppContext,
     upload: &uploads::UploadRow,
@@ -192,14 +191,14 @@ async fn store_result(
     processed: &Processed,
     variant_keys: &[ObjectKey],
     matches: &[(u32, StoredImage)],
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<AfterCommit>> {
     let mut tx = ctx.db.begin().await?;
     let status: Option<UploadStatus> = sqlx::query_scalar("SELECT status FROM uploads WHERE id = $1 FOR UPDATE")
         .bind(upload.id)
         .fetch_optional(&mut *tx)
         .await?;
     if !matches!(status, Some(UploadStatus::Pending | UploadStatus::Processing)) {
-        return Ok(false);
+        return Ok(None);
     }
     let inspected = &processed.inspected;
     sqlx::query(
@@ -261,15 +260,17 @@ async fn store_result(
         .bind(upload.id)
         .execute(&mut *tx)
         .await?;
-    // A new image changes the artwork's representation, so it gets a new version (and ETag).
-    sqlx::query(
-        "UPDATE artworks SET version = version + 1, updated_at = now(), held_for_review = held_for_review OR $2 WHERE id = $1",
+    // A new image changes the artwork's representation, so it gets a new
+    // version (and ETag), on record without an author or an audit row.
+    let changed = changes::apply(
+        &mut tx,
+        upload.artwork_id,
+        ArtworkChange::ImagesAttached { hold_for_review: flagged },
+        ChangedBy::system(),
     )
-    .bind(upload.artwork_id)
-    .bind(flagged)
-    .execute(&mut *tx)
     .await?;
-    artwork_store::record_changes(&mut tx, &[upload.artwork_id], None).await?;
     tx.commit().await?;
-    Ok(true)
+    // The image row's foreign key keeps the artwork there; re-embedding regardless
+    // is what this job has always queued after storing an image.
+    Ok(Some(changed.map_or_else(|| AfterCommit::reembed(upload.artwork_id), |c| c.after_commit)))
 }

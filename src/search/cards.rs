@@ -8,7 +8,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    catalog::{artworks::ArtistRef, domain::Price},
+    catalog::{
+        artworks::{ArtistRef, store::publicly_visible_sql},
+        domain::Price,
+    },
     media::images::{self, VariantView},
     platform::objects::ObjectStore,
 };
@@ -50,12 +53,13 @@ pub async fn visible_cards(
     objects: &dyn ObjectStore,
     ids: &[Uuid],
 ) -> anyhow::Result<HashMap<Uuid, ArtworkCard>> {
-    let rows: Vec<CardRow> = sqlx::query_as(
+    let rows: Vec<CardRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.id, a.title, a.artist_id, ar.slug AS artist_slug, ar.name AS artist_name, a.year,
                 c.slug AS category, a.styles, a.price_minor, a.currency
          FROM artworks a JOIN artists ar ON ar.id = a.artist_id JOIN categories c ON c.id = a.category_id
-         WHERE a.id = ANY($1) AND a.status IN ('published', 'reserved', 'sold') AND NOT a.held_for_review",
-    )
+         WHERE a.id = ANY($1) AND {}",
+        publicly_visible_sql()
+    )))
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     app::AppContext,
+    catalog::domain::{ArtworkStatus, is_publicly_visible},
     platform::{
         embedder::Embedder,
         queue::{JobQueue, NewJob},
@@ -64,7 +65,7 @@ struct DocumentRow {
     artist_id: Uuid,
     year: Option<i32>,
     price_minor: i64,
-    status: String,
+    status: ArtworkStatus,
     held_for_review: bool,
 }
 
@@ -73,7 +74,7 @@ pub struct ArtworkDocument {
     pub text: String,
     pub content_hash: String,
     pub payload: VectorPayload,
-    /// Whether the public may find it: published, reserved or sold, and not held.
+    /// Whether the public may find it (`catalog::domain::is_publicly_visible`).
     pub searchable: bool,
 }
 
@@ -102,7 +103,7 @@ pub async fn load_document(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::R
                 ARRAY(SELECT slug FROM lineage) AS categories, a.styles,
                 COALESCE(ARRAY(SELECT t.name FROM artwork_tags at JOIN tags t ON t.slug = at.tag_slug
                                WHERE at.artwork_id = a.id ORDER BY t.name), '{}') AS tags,
-                ar.name AS artist, a.artist_id, a.year, a.price_minor, a.status::text AS status, a.held_for_review
+                ar.name AS artist, a.artist_id, a.year, a.price_minor, a.status, a.held_for_review
          FROM artworks a JOIN artists ar ON ar.id = a.artist_id JOIN categories c ON c.id = a.category_id
          WHERE a.id = $1",
     )
@@ -115,13 +116,13 @@ pub async fn load_document(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::R
         ArtworkDocument {
             text,
             content_hash,
-            searchable: matches!(row.status.as_str(), "published" | "reserved" | "sold") && !row.held_for_review,
+            searchable: is_publicly_visible(row.status, row.held_for_review),
             payload: VectorPayload {
                 categories: row.categories,
                 styles: row.styles,
                 artist_id: row.artist_id,
                 price_minor: row.price_minor,
-                status: row.status,
+                status: row.status.as_str().to_owned(),
                 year: row.year,
             },
         }
@@ -291,7 +292,7 @@ mod tests {
             artist_id: Uuid::nil(),
             year: Some(1845),
             price_minor: 0,
-            status: "published".to_owned(),
+            status: ArtworkStatus::Published,
             held_for_review: false,
         };
         let text = row.text();

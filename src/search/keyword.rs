@@ -6,6 +6,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::SearchFilter;
+use crate::catalog::artworks::store::publicly_visible_sql;
 
 /// Minimum trigram word similarity between the query and a title or artist
 /// name for a typo match (pg_trgm's default of 0.6 misses one-letter slips in
@@ -51,9 +52,10 @@ pub async fn ranked(
          ), matched AS (
              SELECT a.id, a.search_document, lower(a.title) AS title, lower(ar.name) AS artist
              FROM candidates c JOIN artworks a ON a.id = c.id JOIN artists ar ON ar.id = a.artist_id
-             WHERE a.status IN ('published', 'reserved', 'sold') AND NOT a.held_for_review",
+             WHERE ",
     );
-    filter.push_sql(&mut q);
+    q.push(publicly_visible_sql());
+    filter.push_conditions(&mut q);
     // Works matching more of the query's words come first (a phrase is mostly
     // about all its words together), then by weighted rank and typo closeness.
     q.push(

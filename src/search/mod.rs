@@ -7,68 +7,39 @@ pub mod indexing;
 pub mod keyword;
 pub mod routes;
 pub mod similar;
+mod store;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppContext> {
     routes::router().merge(similar::router())
 }
 
-use sqlx::{Postgres, QueryBuilder};
-use uuid::Uuid;
+use crate::{
+    catalog::{artworks::store::ArtworkFilter, domain::ArtworkStatus},
+    platform::vectors::VectorFilter,
+};
 
-use crate::{catalog::domain::Slug, platform::vectors::VectorFilter};
+/// Filters a search applies to both of its sides: the catalog's shared artwork
+/// conditions, the same ones `GET /api/artworks` applies.
+pub type SearchFilter = ArtworkFilter;
 
-/// Filters a search applies to both of its sides.
-#[derive(Clone, Debug, Default)]
-pub struct SearchFilter {
-    pub category: Option<Slug>,
-    /// The category and its descendants, resolved from `category`.
-    pub category_ids: Option<Vec<Uuid>>,
-    pub style: Option<Slug>,
-    pub artist_id: Option<Uuid>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    pub year_from: Option<i32>,
-    pub year_to: Option<i32>,
+/// The public statuses as the vector payload stores them. Works held for
+/// review are kept out of the index altogether (`indexing`), so the statuses
+/// are all a vector search needs of the visibility rule.
+pub fn public_statuses() -> Vec<String> {
+    ArtworkStatus::PUBLIC.iter().map(|s| s.as_str().to_owned()).collect()
 }
 
-impl SearchFilter {
-    /// Appends the conditions to a query over `artworks a`.
-    fn push_sql(&self, q: &mut QueryBuilder<Postgres>) {
-        if let Some(ids) = &self.category_ids {
-            q.push(" AND a.category_id = ANY(").push_bind(ids.clone()).push(")");
-        }
-        if let Some(style) = &self.style {
-            q.push(" AND a.styles @> ARRAY[").push_bind(style.as_str().to_owned()).push("]::text[]");
-        }
-        if let Some(artist) = self.artist_id {
-            q.push(" AND a.artist_id = ").push_bind(artist);
-        }
-        if let Some(min) = self.min_price {
-            q.push(" AND a.price_minor >= ").push_bind(min);
-        }
-        if let Some(max) = self.max_price {
-            q.push(" AND a.price_minor <= ").push_bind(max);
-        }
-        if let Some(from) = self.year_from {
-            q.push(" AND a.year >= ").push_bind(from);
-        }
-        if let Some(to) = self.year_to {
-            q.push(" AND a.year <= ").push_bind(to);
-        }
-    }
-
-    /// The same conditions for the vector index, limited to publicly visible works.
-    pub fn vector_filter(&self) -> VectorFilter {
-        VectorFilter {
-            category: self.category.as_ref().map(|c| c.as_str().to_owned()),
-            style: self.style.as_ref().map(|s| s.as_str().to_owned()),
-            artist_id: self.artist_id,
-            min_price: self.min_price,
-            max_price: self.max_price,
-            year_from: self.year_from,
-            year_to: self.year_to,
-            statuses: vec!["published".to_owned(), "reserved".to_owned(), "sold".to_owned()],
-            exclude: Vec::new(),
-        }
+/// The search conditions for the vector index, limited to publicly visible works.
+pub fn vector_filter(filter: &SearchFilter) -> VectorFilter {
+    VectorFilter {
+        category: filter.category.as_ref().map(|c| c.as_str().to_owned()),
+        style: filter.style.as_ref().map(|s| s.as_str().to_owned()),
+        artist_id: filter.artist_id,
+        min_price: filter.min_price,
+        max_price: filter.max_price,
+        year_from: filter.year_from,
+        year_to: filter.year_to,
+        statuses: public_statuses(),
+        exclude: Vec::new(),
     }
 }

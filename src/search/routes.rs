@@ -13,6 +13,8 @@ use super::{
     cards::{ArtworkCard, visible_cards},
     fusion::{Fused, reciprocal_rank_fusion},
     keyword,
+    store::{self, LoggedQuery},
+    vector_filter,
 };
 use crate::{
     app::AppContext,
@@ -215,7 +217,7 @@ async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -
         ApiError::Unavailable("semantic search is unavailable right now; try mode=keyword".to_owned())
     })?;
     let vector = embedder.embed(&[text.to_owned()]).await?.pop().ok_or_else(|| anyhow::anyhow!("no query vector"))?;
-    let hits = ctx.discovery.vectors.search(&vector, &filter.vector_filter(), CANDIDATES_PER_SIDE as usize).await?;
+    let hits = ctx.discovery.vectors.search(&vector, &vector_filter(filter), CANDIDATES_PER_SIDE as usize).await?;
     Ok(hits.into_iter().map(|hit| hit.id).collect())
 }
 
@@ -269,20 +271,8 @@ async fn search(
 }
 
 async fn facets(conn: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<Facets> {
-    let categories: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT c.slug, c.name, count(*) FROM artworks a JOIN categories c ON c.id = a.category_id
-         WHERE a.id = ANY($1) GROUP BY c.slug, c.name ORDER BY count(*) DESC, c.slug",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    let styles: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT style, count(*) FROM artworks a, unnest(a.styles) AS style
-         WHERE a.id = ANY($1) GROUP BY style ORDER BY count(*) DESC, style LIMIT 20",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let categories = store::category_counts(conn, ids).await?;
+    let styles = store::style_counts(conn, ids).await?;
     // Bucket edges in minor units: under 500, 500–2,000, 2,000–10,000, over 10,000.
     const EDGES: [(i64, Option<i64>, &str); 4] = [
         (0, Some(49_999), "Under 500"),
@@ -290,10 +280,7 @@ async fn facets(conn: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<Fac
         (200_000, Some(999_999), "2,000 – 10,000"),
         (1_000_000, None, "Over 10,000"),
     ];
-    let prices: Vec<i64> = sqlx::query_scalar("SELECT price_minor FROM artworks WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(&mut *conn)
-        .await?;
+    let prices = store::prices(conn, ids).await?;
     Ok(Facets {
         categories: categories.into_iter().map(|(value, label, count)| FacetCount { value, label, count }).collect(),
         styles: styles
@@ -331,18 +318,17 @@ async fn log_query(
         "year_to": filter.year_to,
     });
     let mode = serde_json::to_value(parsed.mode).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let logged = sqlx::query(
-        "INSERT INTO search_queries (id, user_id, query, mode, filters, result_count, latency_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    let logged = store::log_query(
+        &ctx.db,
+        LoggedQuery {
+            user_id,
+            query: &parsed.text,
+            mode,
+            filters,
+            result_count: results as i32,
+            latency_ms: latency.as_millis() as i32,
+        },
     )
-    .bind(Uuid::now_v7())
-    .bind(user_id)
-    .bind(&parsed.text)
-    .bind(mode)
-    .bind(filters)
-    .bind(results as i32)
-    .bind(latency.as_millis() as i32)
-    .execute(&ctx.db)
     .await;
     if let Err(e) = logged {
         tracing::warn!(error = %e, "logging a search query failed");

@@ -1,7 +1,7 @@
 //! `GET /api/artworks/{id}/similar`: works close in meaning (text vectors),
 //! nudged by how alike their pictures' colours are, never the same picture.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use axum::{Json, extract::State};
 use palette::{FromColor, Lab, Srgb, white_point::D65};
@@ -10,7 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::cards::{ArtworkCard, visible_cards};
+use super::{
+    cards::{ArtworkCard, visible_cards},
+    public_statuses, store,
+};
 use crate::{
     app::AppContext,
     media::analysis::Swatch,
@@ -99,36 +102,15 @@ async fn similar(
         return Ok(Json(Vec::new()));
     };
     // Copies of this picture: flagged pairs in either direction.
-    let duplicates: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT matched_artwork_id FROM duplicate_flags WHERE artwork_id = $1
-         UNION SELECT artwork_id FROM duplicate_flags WHERE matched_artwork_id = $1",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut exclude = duplicates;
+    let mut exclude = store::flagged_copies(&mut conn, id).await?;
     exclude.push(id);
-    let filter = VectorFilter {
-        statuses: vec!["published".to_owned(), "reserved".to_owned(), "sold".to_owned()],
-        exclude,
-        ..VectorFilter::default()
-    };
+    let filter = VectorFilter { statuses: public_statuses(), exclude, ..VectorFilter::default() };
     let hits = vectors.search(&vector, &filter, CANDIDATES).await?;
     let mut ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
     ids.push(id);
     // Each artwork's cover palette and hash, for colour re-ranking and for
     // dropping the same picture listed without a flag (e.g. by the same artist).
-    let covers: HashMap<Uuid, (sqlx::types::Json<Vec<Swatch>>, i64)> =
-        sqlx::query_as::<_, (Uuid, sqlx::types::Json<Vec<Swatch>>, i64)>(
-            "SELECT DISTINCT ON (artwork_id) artwork_id, palette, phash FROM artwork_images
-         WHERE artwork_id = ANY($1) ORDER BY artwork_id, seq",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(artwork, palette, phash)| (artwork, (palette, phash)))
-        .collect();
+    let covers = store::cover_pictures(&mut conn, &ids).await?;
     let own = covers.get(&id);
     let same_picture: HashSet<Uuid> = match own {
         Some((_, hash)) => covers

@@ -1,5 +1,6 @@
 //! Artworks: the listing a collector buys from.
 
+pub mod changes;
 pub mod routes;
 pub mod store;
 

@@ -13,23 +13,22 @@ use uuid::Uuid;
 
 use super::{
     ArtworkFields, ArtworkView, CreateArtwork, UpdateArtwork,
-    store::{self, ArtworkRow, Cursor, ListFilter, Sort},
+    changes::{self, ArtworkChange, AuditNote, ChangedBy, NewArtwork},
+    store::{self, ArtworkFilter, ArtworkRow, Cursor, ListFilter, Sort},
 };
 use crate::{
     app::AppContext,
     auth::{MaybePrincipal, Permission, Principal},
     catalog::{
         artists,
-        domain::{ArtworkStatus, Slug},
+        domain::{ArtworkStatus, Slug, is_publicly_visible},
     },
     media::images,
     platform::{
-        audit::{self, AuditEntry},
         http::error::{ApiError, ApiResult, FieldErrors, Problem},
         http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
     },
-    search::indexing::reindex_later,
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
@@ -146,7 +145,7 @@ pub(crate) async fn parse_list_query(
     let include_held = principal.is_some_and(|p| p.can(Permission::ModerateCatalog))
         || (own_artist.is_some() && artist_id == own_artist);
     let (statuses, artist_id) = match query.status {
-        None => (vec![ArtworkStatus::Published, ArtworkStatus::Reserved, ArtworkStatus::Sold], artist_id),
+        None => (ArtworkStatus::PUBLIC.to_vec(), artist_id),
         Some(status) if status.is_public() => (vec![status], artist_id),
         Some(status) => {
             let principal =
@@ -163,15 +162,18 @@ pub(crate) async fn parse_list_query(
     };
     e.finish(|| {
         Some(ListFilter {
-            category_ids,
-            style: style?,
+            conditions: ArtworkFilter {
+                category: category?,
+                category_ids,
+                style: style?,
+                artist_id,
+                min_price: query.min_price,
+                max_price: query.max_price,
+                year_from: query.year_from,
+                year_to: query.year_to,
+            },
             tag: tag?,
-            artist_id,
-            min_price: query.min_price,
-            max_price: query.max_price,
             currency,
-            year_from: query.year_from,
-            year_to: query.year_to,
             statuses,
             saved_by: None,
             include_held,
@@ -230,7 +232,7 @@ async fn with_etag(
 }
 
 fn may_see(row: &ArtworkRow, principal: Option<&Principal>) -> bool {
-    (row.status.is_public() && !row.held_for_review)
+    is_publicly_visible(row.status, row.held_for_review)
         || principal.is_some_and(|p| p.can(Permission::ModerateCatalog) || row.artist_user_id == Some(p.user_id))
 }
 
@@ -264,24 +266,18 @@ async fn create_artwork(
         .ok_or_else(|| ApiError::Conflict("create your artist profile (POST /api/artists) first".to_owned()))?;
     let category_id = resolve_category(&mut tx, &fields).await?;
     let id = Uuid::now_v7();
-    store::insert(&mut tx, id, artist_id, category_id, &fields).await?;
-    store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
-    audit::record(
+    let audit =
+        AuditNote { action: "artwork.create", details: serde_json::json!({ "status": fields.status }), ip: Some(&ip) };
+    let after_commit = changes::create(
         &mut tx,
-        AuditEntry {
-            actor_id: Some(principal.user_id),
-            action: "artwork.create",
-            entity_type: "artwork",
-            entity_id: Some(id),
-            details: serde_json::json!({ "status": fields.status }),
-            ip: Some(&ip),
-        },
+        NewArtwork { id, artist_id, category_id, fields: &fields },
+        ChangedBy::user(principal.user_id, audit),
     )
     .await?;
     let row = store::get(&mut tx, id).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("artwork vanished")))?;
     let mut response = with_etag(&ctx, &mut tx, StatusCode::CREATED, row).await?;
     tx.commit().await?;
-    reindex_later(ctx.queue.as_ref(), id).await;
+    after_commit.run(ctx.queue.as_ref()).await;
     let location = HeaderValue::from_str(&format!("/api/artworks/{id}")).expect("uuid path is a valid header");
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
@@ -390,21 +386,23 @@ async fn update_artwork(
     let previous_status = current.status;
     let fields = patch.apply(current.fields())?;
     let category_id = resolve_category(&mut tx, &fields).await?;
-    store::update(&mut tx, id, category_id, &fields).await?;
-    store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
-    audit::record(&mut tx, AuditEntry {
-        actor_id: Some(principal.user_id),
+    let audit = AuditNote {
         action: "artwork.update",
-        entity_type: "artwork",
-        entity_id: Some(id),
         details: serde_json::json!({ "from_status": previous_status, "to_status": fields.status, "as_moderator": is_moderator }),
         ip: Some(&ip),
-    })
-    .await?;
+    };
+    let changed = changes::apply(
+        &mut tx,
+        id,
+        ArtworkChange::Edit { category_id, fields: &fields },
+        ChangedBy::user(principal.user_id, audit),
+    )
+    .await?
+    .ok_or_else(not_found)?;
     let row = store::get(&mut tx, id).await?.ok_or_else(not_found)?;
     let response = with_etag(&ctx, &mut tx, StatusCode::OK, row).await?;
     tx.commit().await?;
-    reindex_later(ctx.queue.as_ref(), id).await;
+    changed.after_commit.run(ctx.queue.as_ref()).await;
     Ok(response)
 }
 
@@ -433,25 +431,21 @@ async fn archive_artwork(
     if !is_moderator && matches!(current.status, ArtworkStatus::Sold | ArtworkStatus::Reserved) {
         return Err(ApiError::Conflict("a reserved or sold artwork cannot be archived by its artist".to_owned()));
     }
-    let mut fields = current.fields();
-    fields.status = ArtworkStatus::Archived;
-    let category_id = resolve_category(&mut tx, &fields).await?;
-    store::update(&mut tx, id, category_id, &fields).await?;
-    store::record_changes(&mut tx, &[id], Some(principal.user_id)).await?;
-    audit::record(
+    let audit = AuditNote {
+        action: "artwork.archive",
+        details: serde_json::json!({ "from_status": current.status }),
+        ip: Some(&ip),
+    };
+    let changed = changes::apply(
         &mut tx,
-        AuditEntry {
-            actor_id: Some(principal.user_id),
-            action: "artwork.archive",
-            entity_type: "artwork",
-            entity_id: Some(id),
-            details: serde_json::json!({ "from_status": current.status }),
-            ip: Some(&ip),
-        },
+        id,
+        ArtworkChange::Status(ArtworkStatus::Archived),
+        ChangedBy::user(principal.user_id, audit),
     )
-    .await?;
+    .await?
+    .ok_or_else(not_found)?;
     tx.commit().await?;
-    reindex_later(ctx.queue.as_ref(), id).await;
+    changed.after_commit.run(ctx.queue.as_ref()).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,5 +1,9 @@
-//! Artwork queries: one row shape for reads, keyset-paginated listing, and the
-//! version snapshots every write leaves behind.
+//! Artwork queries: one row shape for reads, keyset-paginated listing, the
+//! filter conditions listing and search share, the public-visibility rule in
+//! SQL, and the writes behind `changes` with the version snapshots they leave.
+//! Only `changes` (and the seed, through it) writes artworks.
+
+use std::sync::LazyLock;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -149,6 +153,27 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<i32>
     sqlx::query_scalar("SELECT version FROM artworks WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(conn).await
 }
 
+/// What a change needs to know of the artwork it changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ArtworkState {
+    pub status: ArtworkStatus,
+    pub held_for_review: bool,
+    pub version: i32,
+}
+
+/// Locks the row against other writers for the rest of the transaction and
+/// reads its state. `FOR NO KEY UPDATE` is the lock an `UPDATE` of these
+/// (non-key) columns takes anyway: it serialises writers without blocking
+/// inserts elsewhere that merely reference the artwork (images, flags, saves),
+/// so two media jobs whose uploads match each other's artworks cannot deadlock.
+/// Routes that read before they decide take the stronger `lock` first.
+pub(super) async fn lock_state(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ArtworkState>> {
+    sqlx::query_as("SELECT status, held_for_review, version FROM artworks WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The category and all its descendants ("works on paper" includes prints); empty
 /// when there is no such category.
 pub async fn category_with_descendants(conn: &mut PgConnection, slug: &Slug) -> sqlx::Result<Vec<Uuid>> {
@@ -201,6 +226,8 @@ fn bind_fields<'q>(
         .bind(fields.completeness())
 }
 
+/// Writes a new artwork (tags included) at version 1. Call it through
+/// `changes::create` / `changes::import`, which record the version snapshot.
 pub async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -221,7 +248,13 @@ pub async fn insert(
     replace_tags(conn, id, &fields.tags).await
 }
 
-pub async fn update(conn: &mut PgConnection, id: Uuid, category_id: Uuid, fields: &ArtworkFields) -> sqlx::Result<()> {
+/// Rewrites every editable field (tags included) and bumps the version.
+pub(super) async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    category_id: Uuid,
+    fields: &ArtworkFields,
+) -> sqlx::Result<()> {
     let query = sqlx::query(
         "UPDATE artworks SET title = $2, description = $3, medium = $4, category_id = $5, styles = $6, year = $7,
              height_mm = $8, width_mm = $9, depth_mm = $10, framed = $11, edition_kind = $12, edition_size = $13,
@@ -235,6 +268,70 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, category_id: Uuid, fields
     .bind(id);
     bind_fields(query, category_id, fields).execute(&mut *conn).await?;
     replace_tags(conn, id, &fields.tags).await
+}
+
+/// Sets the status and bumps the version; publishing stamps `published_at` the
+/// first time, as an edit does.
+pub(super) async fn set_status(conn: &mut PgConnection, id: Uuid, status: ArtworkStatus) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE artworks SET status = $2, version = version + 1, updated_at = now(),
+             published_at = CASE WHEN $2 = 'published'::artwork_status THEN COALESCE(published_at, now())
+                                 ELSE published_at END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Holds the artwork back from the public while a moderator reviews it, or
+/// releases it; bumps the version either way.
+pub(super) async fn set_held_for_review(conn: &mut PgConnection, id: Uuid, held: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE artworks SET held_for_review = $2, version = version + 1, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(held)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A processed image was attached: a new representation, so a new version; a
+/// possible copy also holds the work (an existing hold is never lifted here).
+pub(super) async fn image_attached(conn: &mut PgConnection, id: Uuid, hold_for_review: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE artworks SET version = version + 1, updated_at = now(), held_for_review = held_for_review OR $2
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hold_for_review)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn set_price(conn: &mut PgConnection, id: Uuid, price: &Price) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE artworks SET price_minor = $2, currency = $3, version = version + 1, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(price.amount_minor)
+    .bind(&price.currency)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Copies left of a limited edition. The `artworks_edition_shape` constraint
+/// refuses it for unique and open editions and outside `0..=edition_size`.
+pub(super) async fn set_edition_available(conn: &mut PgConnection, id: Uuid, available: i32) -> sqlx::Result<()> {
+    sqlx::query("UPDATE artworks SET edition_available = $2, version = version + 1, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(available)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 async fn replace_tags(conn: &mut PgConnection, artwork_id: Uuid, tags: &[(Slug, String)]) -> sqlx::Result<()> {
@@ -261,8 +358,9 @@ async fn replace_tags(conn: &mut PgConnection, artwork_id: Uuid, tags: &[(Slug, 
 
 /// Records a write to these artworks: refreshes their search documents and
 /// stores the current state of each as its version snapshot (the row as JSON
-/// plus its tag slugs). Every write path calls it in its transaction, the seed
-/// included, so every artwork starts with version 1 on record and is findable.
+/// plus its tag slugs). `changes` calls it for every write in its transaction,
+/// the seed included, so every artwork starts with version 1 on record and is
+/// findable.
 pub async fn record_changes(conn: &mut PgConnection, ids: &[Uuid], changed_by: Option<Uuid>) -> sqlx::Result<()> {
     sqlx::query("SELECT refresh_artwork_search($1)").bind(ids).execute(&mut *conn).await?;
     sqlx::query(
@@ -337,21 +435,73 @@ impl Cursor {
     }
 }
 
+/// [`crate::catalog::domain::is_publicly_visible`] as an SQL condition over
+/// `artworks a`, built from [`ArtworkStatus::PUBLIC`]. The statuses are
+/// literals rather than a bound array so the planner sees them.
+pub fn publicly_visible_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let statuses: Vec<String> = ArtworkStatus::PUBLIC.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        format!("a.status IN ({}) AND NOT a.held_for_review", statuses.join(", "))
+    });
+    &SQL
+}
+
+/// The conditions the artwork listing (`GET /api/artworks`) and search
+/// (`GET /api/search`) share, over `artworks a`. Both endpoints have always
+/// applied them with the same SQL; they differ only in how a request is
+/// checked (the listing also refuses inverted price and year ranges).
+#[derive(Clone, Debug, Default)]
+pub struct ArtworkFilter {
+    /// The category asked for, as given (search logs it and filters vectors by it).
+    pub category: Option<Slug>,
+    /// `category` and all its descendants, resolved before the query so that
+    /// the query stays cheap to plan.
+    pub category_ids: Option<Vec<Uuid>>,
+    pub style: Option<Slug>,
+    pub artist_id: Option<Uuid>,
+    /// Inclusive, in minor units of whatever currency the work is priced in.
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    /// Inclusive; works without a year never match a year bound.
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+}
+
+impl ArtworkFilter {
+    /// Appends each set condition as ` AND …`.
+    pub fn push_conditions(&self, q: &mut QueryBuilder<Postgres>) {
+        if let Some(ids) = &self.category_ids {
+            q.push(" AND a.category_id = ANY(").push_bind(ids.clone()).push(")");
+        }
+        if let Some(style) = &self.style {
+            q.push(" AND a.styles @> ARRAY[").push_bind(style.as_str().to_owned()).push("]::text[]");
+        }
+        if let Some(artist) = self.artist_id {
+            q.push(" AND a.artist_id = ").push_bind(artist);
+        }
+        if let Some(min) = self.min_price {
+            q.push(" AND a.price_minor >= ").push_bind(min);
+        }
+        if let Some(max) = self.max_price {
+            q.push(" AND a.price_minor <= ").push_bind(max);
+        }
+        if let Some(from) = self.year_from {
+            q.push(" AND a.year >= ").push_bind(from);
+        }
+        if let Some(to) = self.year_to {
+            q.push(" AND a.year <= ").push_bind(to);
+        }
+    }
+}
+
 /// A parsed listing query. `statuses` is never empty; visibility rules have
 /// already been applied by the route.
 #[derive(Debug, Default)]
 pub struct ListFilter {
-    /// A category with its descendants, resolved before the listing query so
-    /// that query stays cheap to plan.
-    pub category_ids: Option<Vec<Uuid>>,
-    pub style: Option<Slug>,
+    /// Category, style, artist, price and year: the conditions search shares.
+    pub conditions: ArtworkFilter,
     pub tag: Option<Slug>,
-    pub artist_id: Option<Uuid>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
     pub currency: Option<String>,
-    pub year_from: Option<i32>,
-    pub year_to: Option<i32>,
     pub statuses: Vec<ArtworkStatus>,
     pub saved_by: Option<Uuid>,
     /// Whether works held for review are listed (to moderators and their artist).
@@ -378,34 +528,14 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
     if let Some(user) = filter.saved_by {
         q.push(" AND sv.user_id = ").push_bind(user);
     }
-    if let Some(ids) = &filter.category_ids {
-        q.push(" AND a.category_id = ANY(").push_bind(ids.clone()).push(")");
-    }
-    if let Some(style) = &filter.style {
-        q.push(" AND a.styles @> ARRAY[").push_bind(style.as_str().to_owned()).push("]::text[]");
-    }
+    filter.conditions.push_conditions(&mut q);
     if let Some(tag) = &filter.tag {
         q.push(" AND EXISTS (SELECT 1 FROM artwork_tags t WHERE t.artwork_id = a.id AND t.tag_slug = ")
             .push_bind(tag.as_str().to_owned())
             .push(")");
     }
-    if let Some(artist) = filter.artist_id {
-        q.push(" AND a.artist_id = ").push_bind(artist);
-    }
-    if let Some(min) = filter.min_price {
-        q.push(" AND a.price_minor >= ").push_bind(min);
-    }
-    if let Some(max) = filter.max_price {
-        q.push(" AND a.price_minor <= ").push_bind(max);
-    }
     if let Some(currency) = &filter.currency {
         q.push(" AND a.currency = ").push_bind(currency.clone());
-    }
-    if let Some(from) = filter.year_from {
-        q.push(" AND a.year >= ").push_bind(from);
-    }
-    if let Some(to) = filter.year_to {
-        q.push(" AND a.year <= ").push_bind(to);
     }
     if let Some(cursor) = &filter.after {
         match filter.sort {
@@ -446,4 +576,32 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
         None
     };
     Ok(Page { rows, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_visibility_rule_is_the_domain_rule() {
+        assert_eq!(publicly_visible_sql(), "a.status IN ('published', 'reserved', 'sold') AND NOT a.held_for_review");
+    }
+
+    #[test]
+    fn shared_conditions_are_appended_in_one_place() {
+        let filter = ArtworkFilter {
+            category_ids: Some(vec![Uuid::nil()]),
+            style: Some(Slug::from_stored("cubism".to_owned())),
+            min_price: Some(1),
+            year_to: Some(1950),
+            ..ArtworkFilter::default()
+        };
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT a.id FROM artworks a WHERE true");
+        filter.push_conditions(&mut q);
+        assert_eq!(
+            q.into_string(),
+            "SELECT a.id FROM artworks a WHERE true AND a.category_id = ANY($1) AND a.styles @> ARRAY[$2]::text[] \
+             AND a.price_minor >= $3 AND a.year <= $4"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! The moderation queue for possible copies of another artist's work.
 
+mod store;
+
 use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,10 +9,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use self::store::FlagRow;
 use super::images::{self, ImageView};
 use crate::{
     app::AppContext,
     auth::{Permission, Principal},
+    catalog::artworks::changes::{self, AfterCommit, ArtworkChange, ChangedBy},
+    catalog::domain::ArtworkStatus,
     platform::{
         audit::{self, AuditEntry},
         http::error::{ApiError, ApiResult, Problem},
@@ -57,26 +62,6 @@ pub struct DuplicateFlag {
     pub resolution_note: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct FlagRow {
-    id: Uuid,
-    status: DuplicateStatus,
-    distance: i16,
-    created_at: DateTime<Utc>,
-    resolved_at: Option<DateTime<Utc>>,
-    resolution_note: Option<String>,
-    artwork_id: Uuid,
-    image_id: Uuid,
-    title: String,
-    artist_id: Uuid,
-    artist_name: String,
-    matched_artwork_id: Uuid,
-    matched_image_id: Uuid,
-    matched_title: String,
-    matched_artist_id: Uuid,
-    matched_artist_name: String,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DuplicateQuery {
@@ -86,31 +71,10 @@ pub struct DuplicateQuery {
     pub limit: Option<i64>,
 }
 
-async fn load_flags(
-    ctx: &AppContext,
-    filter: &str,
-    bind_status: Option<DuplicateStatus>,
-    bind_id: Option<Uuid>,
-    limit: i64,
-) -> ApiResult<Vec<DuplicateFlag>> {
-    let mut conn = ctx.db.acquire().await?;
-    let rows: Vec<FlagRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT f.id, f.status, f.distance, f.created_at, f.resolved_at, f.resolution_note,
-                f.artwork_id, f.image_id, a.title, a.artist_id, ar.name AS artist_name,
-                f.matched_artwork_id, f.matched_image_id, m.title AS matched_title, m.artist_id AS matched_artist_id,
-                mr.name AS matched_artist_name
-         FROM duplicate_flags f
-         JOIN artworks a ON a.id = f.artwork_id JOIN artists ar ON ar.id = a.artist_id
-         JOIN artworks m ON m.id = f.matched_artwork_id JOIN artists mr ON mr.id = m.artist_id
-         WHERE {filter} ORDER BY f.created_at, f.id LIMIT $3"
-    )))
-    .bind(bind_status)
-    .bind(bind_id)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+/// The flags with both artworks' names and the two images compared.
+async fn views(ctx: &AppContext, conn: &mut sqlx::PgConnection, rows: Vec<FlagRow>) -> ApiResult<Vec<DuplicateFlag>> {
     let artwork_ids: Vec<Uuid> = rows.iter().flat_map(|r| [r.artwork_id, r.matched_artwork_id]).collect();
-    let images = images::for_artworks(&mut conn, ctx.objects.as_ref(), &artwork_ids).await?;
+    let images = images::for_artworks(conn, ctx.objects.as_ref(), &artwork_ids).await?;
     let image =
         |artwork: Uuid, image: Uuid| images.get(&artwork).and_then(|all| all.iter().find(|i| i.id == image).cloned());
     Ok(rows
@@ -158,7 +122,9 @@ async fn list_duplicates(
         return Err(ApiError::field("limit", "must be between 1 and 100"));
     }
     let status = query.status.unwrap_or(DuplicateStatus::Open);
-    Ok(Json(load_flags(&ctx, "f.status = $1 AND ($2::uuid IS NULL OR f.id = $2)", Some(status), None, limit).await?))
+    let mut conn = ctx.db.acquire().await?;
+    let rows = store::with_status(&mut conn, status, limit).await?;
+    Ok(Json(views(&ctx, &mut conn, rows).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -198,36 +164,28 @@ async fn resolve_duplicate(
         return Err(ApiError::field("note", "must be at most 1000 characters"));
     }
     let mut tx = ctx.db.begin().await?;
-    let flag: Option<(Uuid, DuplicateStatus)> =
-        sqlx::query_as("SELECT artwork_id, status FROM duplicate_flags WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let flag = store::lock(&mut tx, id).await?;
     let (artwork_id, status) = flag.ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))?;
     if status != DuplicateStatus::Open {
         return Err(ApiError::Conflict("this flag has already been resolved".to_owned()));
     }
-    sqlx::query(
-        "UPDATE duplicate_flags SET status = $2, resolved_by = $3, resolved_at = now(), resolution_note = NULLIF($4, '')
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(req.decision)
-    .bind(principal.user_id)
-    .bind(note)
-    .execute(&mut *tx)
-    .await?;
-    let artwork_change = if req.decision == DuplicateStatus::Confirmed {
-        "UPDATE artworks SET status = 'archived', version = version + 1, updated_at = now() WHERE id = $1"
+    store::resolve(&mut tx, id, req.decision, principal.user_id, note).await?;
+    // A copy is archived and stays held; a dismissal lifts the hold once no
+    // other flag of the artwork is open or confirmed.
+    let change = if req.decision == DuplicateStatus::Confirmed {
+        Some(ArtworkChange::Status(ArtworkStatus::Archived))
+    } else if store::undismissed_flags_remain(&mut tx, artwork_id).await? {
+        None
     } else {
-        "UPDATE artworks SET held_for_review = false, version = version + 1, updated_at = now()
-         WHERE id = $1 AND NOT EXISTS (
-             SELECT 1 FROM duplicate_flags WHERE artwork_id = $1 AND status <> 'dismissed')"
+        Some(ArtworkChange::HeldForReview(false))
     };
-    let changed = sqlx::query(artwork_change).bind(artwork_id).execute(&mut *tx).await?.rows_affected();
-    if changed > 0 {
-        crate::catalog::artworks::store::record_changes(&mut tx, &[artwork_id], Some(principal.user_id)).await?;
-    }
+    let changed = match change {
+        Some(change) => {
+            changes::apply(&mut tx, artwork_id, change, ChangedBy::user_audited_by_caller(principal.user_id)).await?
+        }
+        None => None,
+    };
+    // The decision is audited whether or not the artwork changed.
     audit::record(
         &mut tx,
         AuditEntry {
@@ -241,7 +199,11 @@ async fn resolve_duplicate(
     )
     .await?;
     tx.commit().await?;
-    crate::search::indexing::reindex_later(ctx.queue.as_ref(), artwork_id).await;
-    let mut flags = load_flags(&ctx, "($1::duplicate_status IS NULL) AND f.id = $2", None, Some(id), 1).await?;
+    // Re-embedding is queued even when the artwork did not change, as it
+    // always has been after a decision.
+    changed.map_or_else(|| AfterCommit::reembed(artwork_id), |c| c.after_commit).run(ctx.queue.as_ref()).await;
+    let mut conn = ctx.db.acquire().await?;
+    let rows: Vec<FlagRow> = store::get(&mut conn, id).await?.into_iter().collect();
+    let mut flags = views(&ctx, &mut conn, rows).await?;
     flags.pop().map(Json).ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))
 }
