@@ -90,7 +90,9 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document of every family, generated from the handlers themselves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppContext>::with_openapi(ApiDoc::openapi()).merge(all_families()).into_openapi()
+    let mut openapi = OpenApiRouter::<AppContext>::with_openapi(ApiDoc::openapi()).merge(all_families()).into_openapi();
+    crate::platform::http::openapi::document_problems(&mut openapi);
+    openapi
 }
 
 /// Unknown paths under `/api` are problem documents even where a web site

@@ -24,7 +24,7 @@ use crate::{
     app::AppContext,
     platform::{
         audit::{self, AuditEntry},
-        http::error::{ApiError, ApiResult, FieldErrors, OnConstraint, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, OnConstraint},
         http::rate_limit::{self, Limit},
         http::{ApiJson, ClientIp},
     },
@@ -165,9 +165,8 @@ async fn verify_password(candidate: String, stored: String) -> ApiResult<bool> {
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created and signed in", body = SessionView),
-        (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 409, description = "The e-mail is taken"),
+        (status = 422, description = "Invalid fields"),
     ))]
 async fn register(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -211,8 +210,8 @@ async fn register(
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = SessionView),
-        (status = 401, description = "Wrong e-mail or password (never says which)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts, or rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 401, description = "Wrong e-mail or password (never says which)"),
+        (status = 429, description = "Too many failed attempts, or rate limited; see Retry-After", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn login(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -299,8 +298,7 @@ fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiR
 #[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie"),
     responses(
         (status = 200, description = "New tokens", body = SessionView),
-        (status = 401, description = "Missing, expired, revoked or reused token", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 401, description = "Missing, expired, revoked or reused token"),
     ))]
 async fn refresh(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -345,8 +343,7 @@ async fn refresh(
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie or the bearer token"),
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
-        (status = 401, description = "Nothing identified a session", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 401, description = "Nothing identified a session"),
     ))]
 async fn logout(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -387,7 +384,6 @@ async fn logout(
 #[utoipa::path(get, path = "/api/me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_me(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
@@ -404,9 +400,6 @@ async fn get_me(
 #[utoipa::path(patch, path = "/api/me", tag = "auth", security(("bearer" = [])), request_body = UpdateMeRequest,
     responses(
         (status = 200, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn update_me(
     axum::extract::State(ctx): axum::extract::State<AppContext>,

@@ -26,7 +26,7 @@ use crate::{
     app::AppContext,
     auth::MaybePrincipal,
     platform::{
-        http::error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult},
         http::{ApiQuery, bearer_matches},
     },
     search::cards::{ArtworkCard, visible_cards},
@@ -209,7 +209,7 @@ struct Cursor {
 #[utoipa::path(get, path = "/api/feed", tag = "recommendations", params(FeedQuery),
     responses(
         (status = 200, body = FeedPage),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn feed(
     State(ctx): State<AppContext>,
@@ -278,8 +278,8 @@ pub struct CurationRun {
 #[utoipa::path(get, path = "/api/cron/curate", tag = "recommendations",
     responses(
         (status = 200, body = CurationRun),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 401),
+        (status = 404),
     ))]
 async fn cron_curate(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiResult<(StatusCode, Json<CurationRun>)> {
     let Some(secret) = ctx.config.cron_secret.as_ref() else {

@@ -20,7 +20,7 @@ use crate::{
         domain::ArtworkStatus,
     },
     platform::{
-        http::error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult},
         http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery},
     },
@@ -65,11 +65,9 @@ pub struct InteractionView {
 /// Record a view, like, save, share or "not interested". A save also adds the
 /// work to your saved list.
 #[utoipa::path(post, path = "/api/interactions", tag = "interactions", security(("bearer" = [])), request_body = RecordInteraction,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = InteractionView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown or unpublished artwork", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown or unpublished artwork"),
     ))]
 async fn record_interaction(
     State(ctx): State<AppContext>,
@@ -104,8 +102,7 @@ pub struct SavesQuery {
 #[utoipa::path(get, path = "/api/me/saves", tag = "interactions", security(("bearer" = [])), params(SavesQuery),
     responses(
         (status = 200, body = ArtworkPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn list_saves(
     State(ctx): State<AppContext>,
@@ -141,7 +138,6 @@ async fn list_saves(
     params(("artwork_id" = Uuid, Path)),
     responses(
         (status = 204, description = "No longer saved"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unsave(
     State(ctx): State<AppContext>,
@@ -159,7 +155,6 @@ async fn unsave(
     params(("artwork_id" = Uuid, Path)),
     responses(
         (status = 204, description = "No longer liked (also when it never was)"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unlike(
     State(ctx): State<AppContext>,
@@ -200,8 +195,7 @@ pub struct MemoryEntry {
 #[utoipa::path(get, path = "/api/me/interactions", tag = "interactions", security(("bearer" = [])), params(InteractionsQuery),
     responses(
         (status = 200, body = Vec<MemoryEntry>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn list_interactions(
     State(ctx): State<AppContext>,
@@ -221,7 +215,6 @@ async fn list_interactions(
 #[utoipa::path(delete, path = "/api/me/interactions", tag = "interactions", security(("bearer" = [])),
     responses(
         (status = 204, description = "Forgotten"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn forget_interactions(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<StatusCode> {
     let mut tx = ctx.db.begin().await?;

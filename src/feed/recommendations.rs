@@ -18,7 +18,7 @@ use crate::{
     auth::{Permission, Principal},
     catalog::domain::Slug,
     platform::{
-        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors},
         http::{ApiJson, ApiQuery},
         vectors::{VectorFilter, dot},
     },
@@ -44,7 +44,7 @@ pub struct Preferences {
 
 /// What you told us you like.
 #[utoipa::path(get, path = "/api/me/preferences", tag = "recommendations", security(("bearer" = [])),
-    responses((status = 200, body = Preferences), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Preferences)))]
 async fn get_preferences(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<Preferences>> {
     let stored = store::preferences(&ctx.db, principal.user_id).await?;
     Ok(Json(stored.unwrap_or_default()))
@@ -55,8 +55,6 @@ async fn get_preferences(State(ctx): State<AppContext>, principal: Principal) ->
 #[utoipa::path(put, path = "/api/me/preferences", tag = "recommendations", security(("bearer" = [])), request_body = Preferences,
     responses(
         (status = 200, body = Preferences),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn put_preferences(
     State(ctx): State<AppContext>,
@@ -147,8 +145,7 @@ struct Candidate {
 #[utoipa::path(get, path = "/api/me/recommendations", tag = "recommendations", security(("bearer" = [])), params(RecommendationQuery),
     responses(
         (status = 200, body = RecommendationPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn recommendations(
     State(ctx): State<AppContext>,

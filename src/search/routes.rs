@@ -22,7 +22,7 @@ use crate::{
     catalog::{artists, artworks::store as artwork_store, domain::Slug},
     platform::{
         http::ApiQuery,
-        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors},
         http::rate_limit::{self, Limit},
     },
 };
@@ -226,9 +226,8 @@ async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -
 #[utoipa::path(get, path = "/api/search", tag = "search", params(SearchQuery),
     responses(
         (status = 200, body = SearchPage),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Semantic search is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 422),
+        (status = 503, description = "Semantic search is unavailable"),
     ))]
 async fn search(
     State(ctx): State<AppContext>,

@@ -18,7 +18,7 @@ use crate::{
     app::AppContext,
     media::analysis::Swatch,
     platform::{
-        http::error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult},
         http::{ApiPath, ApiQuery},
         vectors::VectorFilter,
     },
@@ -80,8 +80,7 @@ pub fn palette_similarity(a: &[Swatch], b: &[Swatch]) -> Option<f32> {
 #[utoipa::path(get, path = "/api/artworks/{id}/similar", tag = "search", params(("id" = Uuid, Path), SimilarQuery),
     responses(
         (status = 200, body = Vec<SimilarWork>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn similar(
     State(ctx): State<AppContext>,

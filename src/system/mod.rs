@@ -14,10 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppContext,
-    platform::{
-        http::bearer_matches,
-        http::error::{ApiError, Problem},
-    },
+    platform::{http::bearer_matches, http::error::ApiError},
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
@@ -36,7 +33,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/api/health", tag = "system",
     responses(
         (status = 200, body = Health),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 503),
     ))]
 async fn health(State(ctx): State<AppContext>) -> Result<(StatusCode, Json<Health>), ApiError> {
     store::ping(&ctx.db).await.map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))?;
@@ -51,8 +48,8 @@ async fn health(State(ctx): State<AppContext>) -> Result<(StatusCode, Json<Healt
     responses(
         (status = 200, description = "OpenMetrics text exposition", body = String,
             content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 401),
+        (status = 404),
     ))]
 async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response, ApiError> {
     let Some(text) = ctx.metrics.render_prometheus() else {

@@ -25,7 +25,7 @@ use crate::{
     auth::{MaybePrincipal, Permission, Principal},
     platform::{
         audit::{self, AuditEntry},
-        http::error::{ApiError, ApiResult, FieldErrors, OnConstraint, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors, OnConstraint},
         http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
     },
@@ -139,12 +139,10 @@ fn parse_styles(raw: &[String]) -> Result<Vec<String>, String> {
 
 /// Create the signed-in artist's public profile (one per account).
 #[utoipa::path(post, path = "/api/artists", tag = "artists", security(("bearer" = [])), request_body = CreateArtist,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = ArtistView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken or profile exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 409, description = "Slug taken or profile exists"),
     ))]
 async fn create_artist(
     State(ctx): State<AppContext>,
@@ -207,7 +205,7 @@ async fn create_artist(
 #[utoipa::path(get, path = "/api/artists/{id}", tag = "artists", params(("id" = String, Path, description = "Artist id or slug")),
     responses(
         (status = 200, body = ArtistView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     ))]
 async fn get_artist(
     State(ctx): State<AppContext>,
@@ -226,9 +224,8 @@ async fn get_artist(
     params(("id" = String, Path, description = "Artist id or slug")), request_body = UpdateArtist,
     responses(
         (status = 200, body = ArtistView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 404),
     ))]
 async fn update_artist(
     State(ctx): State<AppContext>,
@@ -282,8 +279,8 @@ async fn update_artist(
     params(("id" = String, Path, description = "Artist id or slug"), ListQuery),
     responses(
         (status = 200, body = ArtworkPage),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
+        (status = 422),
     ))]
 async fn artist_artworks(
     State(ctx): State<AppContext>,
@@ -316,7 +313,7 @@ async fn set_following(ctx: &AppContext, principal: &Principal, key: &str, follo
     params(("id" = String, Path, description = "Artist id or slug")),
     responses(
         (status = 204, description = "Following"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     ))]
 async fn follow(
     State(ctx): State<AppContext>,
@@ -331,7 +328,7 @@ async fn follow(
     params(("id" = String, Path, description = "Artist id or slug")),
     responses(
         (status = 204, description = "Not following"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     ))]
 async fn unfollow(
     State(ctx): State<AppContext>,

@@ -25,7 +25,7 @@ use crate::{
     },
     media::images,
     platform::{
-        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors},
         http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
     },
@@ -205,7 +205,7 @@ pub(crate) async fn run_list(ctx: &AppContext, filter: &ListFilter) -> ApiResult
 #[utoipa::path(get, path = "/api/artworks", tag = "artworks", params(ListQuery),
     responses(
         (status = 200, body = ArtworkPage),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn list_artworks(
     State(ctx): State<AppContext>,
@@ -244,13 +244,10 @@ async fn resolve_category(conn: &mut sqlx::PgConnection, fields: &ArtworkFields)
 
 /// List a new artwork under your artist profile.
 #[utoipa::path(post, path = "/api/artworks", tag = "artworks", security(("bearer" = [])), request_body = CreateArtwork,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = ArtworkView, headers(("ETag" = String), ("Location" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No artist profile yet, or the external reference is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 409, description = "No artist profile yet, or the external reference is taken"),
     ))]
 async fn create_artwork(
     State(ctx): State<AppContext>,
@@ -288,7 +285,6 @@ async fn create_artwork(
     responses(
         (status = 200, body = ArtworkView, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag in If-None-Match"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_artwork(
     State(ctx): State<AppContext>,
@@ -333,12 +329,10 @@ fn editor_role(row_owner: Option<Uuid>, principal: &Principal) -> ApiResult<bool
     request_body = UpdateArtwork,
     responses(
         (status = 200, body = ArtworkView, headers(("ETag" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The artwork changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 409),
+        (status = 412, description = "The artwork changed since that ETag"),
+        (status = 428, description = "If-Match is missing"),
     ))]
 async fn update_artwork(
     State(ctx): State<AppContext>,
@@ -410,9 +404,8 @@ async fn update_artwork(
 #[utoipa::path(delete, path = "/api/artworks/{id}", tag = "artworks", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Archived"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 409),
     ))]
 async fn archive_artwork(
     State(ctx): State<AppContext>,
@@ -463,8 +456,7 @@ pub struct VersionView {
 #[utoipa::path(get, path = "/api/artworks/{id}/versions", tag = "artworks", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = Vec<VersionView>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
     ))]
 async fn artwork_versions(
     State(ctx): State<AppContext>,

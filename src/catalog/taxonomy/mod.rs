@@ -15,7 +15,7 @@ use crate::{
     auth::{Permission, Principal},
     platform::{
         audit::{self, AuditEntry},
-        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors},
         http::idempotency,
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
     },
@@ -87,12 +87,9 @@ pub struct CategoryView {
 
 /// Add a category (moderators).
 #[utoipa::path(post, path = "/api/categories", tag = "taxonomy", security(("bearer" = [])), request_body = CreateCategory,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = CategoryView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
     ))]
 async fn create_category(
     State(ctx): State<AppContext>,
@@ -138,8 +135,7 @@ async fn create_category(
     params(("id" = Uuid, Path)), request_body = UpdateCategory,
     responses(
         (status = 200, body = CategoryView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
     ))]
 async fn update_category(
     State(ctx): State<AppContext>,
@@ -199,7 +195,7 @@ pub struct TagView {
 #[utoipa::path(get, path = "/api/tags", tag = "taxonomy", params(TagQuery),
     responses(
         (status = 200, body = Vec<TagView>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422),
     ))]
 async fn list_tags(
     State(ctx): State<AppContext>,

@@ -18,7 +18,7 @@ use crate::{
     catalog::domain::ArtworkStatus,
     platform::{
         audit::{self, AuditEntry},
-        http::error::{ApiError, ApiResult, Problem},
+        http::error::{ApiError, ApiResult},
         http::{ApiJson, ApiPath, ApiQuery, ClientIp},
     },
 };
@@ -108,8 +108,8 @@ async fn views(ctx: &AppContext, conn: &mut sqlx::PgConnection, rows: Vec<FlagRo
 #[utoipa::path(get, path = "/api/moderation/duplicates", tag = "moderation", security(("bearer" = [])), params(DuplicateQuery),
     responses(
         (status = 200, body = Vec<DuplicateFlag>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 422),
     ))]
 async fn list_duplicates(
     State(ctx): State<AppContext>,
@@ -143,10 +143,8 @@ pub struct ResolveDuplicate {
     params(("id" = Uuid, Path)), request_body = ResolveDuplicate,
     responses(
         (status = 200, body = DuplicateFlag),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 409, description = "Already resolved"),
     ))]
 async fn resolve_duplicate(
     State(ctx): State<AppContext>,

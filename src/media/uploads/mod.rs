@@ -24,7 +24,7 @@ use crate::{
     auth::{Permission, Principal},
     catalog::{artists, domain::ArtworkStatus},
     platform::{
-        http::error::{ApiError, ApiResult, FieldErrors, Problem},
+        http::error::{ApiError, ApiResult, FieldErrors},
         http::idempotency,
         http::rate_limit::{self, Limit},
         http::{ApiJson, ApiPath, ApiQuery},
@@ -186,14 +186,10 @@ async fn owning_artist(conn: &mut PgConnection, principal: &Principal, artwork_i
 /// Start an upload: returns a form that sends the file straight to storage.
 /// The form is bound to the declared type and size, and expires.
 #[utoipa::path(post, path = "/api/uploads", tag = "media", security(("bearer" = [])), request_body = CreateUpload,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409.")),
     responses(
         (status = 201, body = CreatedUpload, headers(("Location" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Quota or image limit reached, or the artwork is archived or sold", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 403),
+        (status = 409, description = "Quota or image limit reached, or the artwork is archived or sold"),
     ))]
 async fn create_upload(
     State(ctx): State<AppContext>,
@@ -264,7 +260,6 @@ async fn visible_upload(conn: &mut PgConnection, principal: &Principal, id: Uuid
 #[utoipa::path(get, path = "/api/uploads/{id}", tag = "media", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = UploadView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_upload(
     State(ctx): State<AppContext>,
@@ -288,8 +283,8 @@ pub struct UploadListQuery {
 #[utoipa::path(get, path = "/api/uploads", tag = "media", security(("bearer" = [])), params(UploadListQuery),
     responses(
         (status = 200, body = Vec<UploadView>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403),
+        (status = 422),
     ))]
 async fn list_uploads(
     State(ctx): State<AppContext>,
@@ -317,8 +312,7 @@ async fn list_uploads(
 #[utoipa::path(post, path = "/api/uploads/{id}/complete", tag = "media", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 202, description = "Processing is queued or done", body = UploadView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The file has not arrived (or the form expired)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The file has not arrived (or the form expired)"),
     ))]
 async fn complete_upload(
     State(ctx): State<AppContext>,

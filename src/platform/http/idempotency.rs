@@ -22,11 +22,18 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa_axum::router::{UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::UtoipaMethodRouter;
+
+use utoipa::openapi::{
+    Required,
+    path::{ParameterBuilder, ParameterIn},
+    schema::{ObjectBuilder, Type},
+};
 
 use super::{
     RouteGuards,
     error::{ApiError, ApiResult},
+    openapi,
 };
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -181,8 +188,37 @@ async fn finish(ctx: &RouteGuards, key: &str, fingerprint: String, response: Res
 }
 
 /// `routes` honouring `Idempotency-Key`; for operations that create things.
+/// Their documentation gains the header and the refusals it can cause.
 pub fn keyed<S: Clone + Send + Sync + 'static>(routes: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
-    routes.map(|routes| routes.route_layer(from_fn(enforce)))
+    let (schemas, mut paths, router) = routes;
+    let key = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .description(Some(
+            "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 \
+             hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, \
+             and while the first is still running with 409.",
+        ))
+        .build();
+    openapi::with_parameter(&mut paths, key);
+    openapi::with_problem(
+        &mut paths,
+        "400",
+        openapi::problem_response("The request or its Idempotency-Key is malformed"),
+    );
+    openapi::with_problem(
+        &mut paths,
+        "409",
+        openapi::problem_response("A request with this Idempotency-Key is still running"),
+    );
+    openapi::with_problem(
+        &mut paths,
+        "422",
+        openapi::problem_response("Invalid fields, or the Idempotency-Key belongs to another request"),
+    );
+    (schemas, paths, router.route_layer(from_fn(enforce)))
 }
 
 async fn enforce(Extension(ctx): Extension<RouteGuards>, req: Request, next: Next) -> Response {

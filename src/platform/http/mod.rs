@@ -11,6 +11,7 @@ mod extract;
 pub mod idempotency;
 mod layers;
 pub mod metrics;
+pub mod openapi;
 pub mod rate_limit;
 
 use std::sync::Arc;

@@ -12,9 +12,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use utoipa_axum::router::{UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::UtoipaMethodRouter;
 
-use super::{ClientIp, RouteGuards, error::ApiError};
+use super::{ClientIp, RouteGuards, error::ApiError, openapi};
 use crate::platform::{config::RateLimits, kv::TokenBucket};
 
 /// A group of routes sharing one budget.
@@ -45,9 +45,12 @@ impl Limit {
     }
 }
 
-/// `routes` with the budget of `limit` in front of them.
+/// `routes` with the budget of `limit` in front of them; their documentation
+/// gains the 429 it can answer.
 pub fn limited<S: Clone + Send + Sync + 'static>(limit: Limit, routes: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
-    routes.map(|routes| routes.route_layer(from_fn_with_state(limit, enforce)))
+    let (schemas, mut paths, router) = routes;
+    openapi::with_problem(&mut paths, "429", openapi::rate_limited_response("Rate limited; see Retry-After"));
+    (schemas, paths, router.route_layer(from_fn_with_state(limit, enforce)))
 }
 
 async fn enforce(

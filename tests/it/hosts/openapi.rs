@@ -1,9 +1,12 @@
 use std::collections::BTreeSet;
 
-use axum::http::StatusCode;
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
 use serde_json::Value;
 
-use crate::support::spawn_app;
+use crate::support::{TestResponse, spawn_app};
 
 /// `web/openapi.json` is what the web's typed client is generated from, so it
 /// doubles as the snapshot of the document: any change to the API shows up in
@@ -59,5 +62,147 @@ fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {
         }
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, refs)),
         _ => {}
+    }
+}
+
+/// The operations of the served document with their method, path and object.
+fn operations(document: &Value) -> Vec<(Method, String, Value)> {
+    let mut found = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if let Ok(method) = method.to_uppercase().parse::<Method>() {
+                found.push((method, path.clone(), operation.clone()));
+            }
+        }
+    }
+    found
+}
+
+fn documented(operation: &Value, status: StatusCode) -> bool {
+    let responses = &operation["responses"];
+    responses.get(status.as_str()).is_some() || (status.is_server_error() && responses.get("5XX").is_some())
+}
+
+/// Every path parameter replaced by `value`.
+fn with_parameters(path: &str, value: &str) -> String {
+    let mut filled = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').unwrap() + start;
+        filled.push_str(&rest[..start]);
+        filled.push_str(value);
+        rest = &rest[end + 1..];
+    }
+    filled.push_str(rest);
+    filled
+}
+
+/// The error answers are generated from the operations' shape, so the
+/// document is checked against what the server really answers: every
+/// operation is sent a body of the wrong type, malformed JSON, an id that is
+/// not one, and no token, and each answer must be one the document lists for
+/// that operation, with a problem document as its body.
+#[tokio::test]
+async fn every_operation_documents_the_errors_it_answers_to_malformed_requests() {
+    let app = spawn_app().await;
+    let document = app.anonymous().get("/api/openapi.json").await.body;
+    let collector = app.collector("contract@example.com").await;
+    let mut checked = 0;
+    for (method, path, operation) in operations(&document) {
+        let has_body = operation.get("requestBody").is_some();
+        let needs_token = operation["security"].as_array().is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+        let id_path = with_parameters(&path, &uuid::Uuid::now_v7().to_string());
+        let mut attempts: Vec<(&str, TestResponse)> = Vec::new();
+        if has_body {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(&id_path)
+                .header(header::AUTHORIZATION, format!("Bearer {}", collector.access_token()))
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("not json"))
+                .unwrap();
+            let response = app.send(request).await;
+            assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{method} {path} with a text body");
+            attempts.push(("a text body", response));
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(&id_path)
+                .header(header::AUTHORIZATION, format!("Bearer {}", collector.access_token()))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{"))
+                .unwrap();
+            let response = app.send(request).await;
+            assert_eq!(response.status, StatusCode::BAD_REQUEST, "{method} {path} with malformed JSON");
+            attempts.push(("malformed JSON", response));
+        }
+        if path.contains('{') {
+            let body = has_body.then(|| serde_json::json!({}));
+            attempts.push((
+                "a malformed id",
+                collector.send(method.clone(), &with_parameters(&path, "not%20an%20id"), body).await,
+            ));
+        }
+        if needs_token {
+            let body = has_body.then(|| serde_json::json!({}));
+            let response = app.anonymous().send(method.clone(), &id_path, body).await;
+            assert!(
+                documented(&operation, response.status),
+                "{method} {path} without a token answered {}",
+                response.status
+            );
+            attempts.push(("no token", response));
+        }
+        for (what, response) in attempts {
+            assert!(
+                response.status.is_client_error() && documented(&operation, response.status),
+                "{method} {path} with {what} answered {}, which its document does not list",
+                response.status
+            );
+            assert_eq!(
+                response.header("content-type"),
+                Some("application/problem+json"),
+                "{method} {path} with {what}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "only {checked} answers were checked");
+}
+
+/// The idempotency and rate-limit wrappers document what they add: the header
+/// once, and the answers they give.
+#[tokio::test]
+async fn wrapped_operations_document_their_header_and_refusals() {
+    let app = spawn_app().await;
+    let document = app.anonymous().get("/api/openapi.json").await.body;
+    for (method, path) in [
+        ("post", "/api/artworks"),
+        ("post", "/api/artists"),
+        ("post", "/api/categories"),
+        ("post", "/api/uploads"),
+        ("post", "/api/interactions"),
+    ] {
+        let operation = &document["paths"][path][method];
+        let keys = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+            .count();
+        assert_eq!(keys, 1, "{method} {path} documents Idempotency-Key {keys} times");
+        for status in ["400", "409", "422"] {
+            assert!(operation["responses"].get(status).is_some(), "{method} {path} lacks {status}");
+        }
+    }
+    for (method, path) in [
+        ("post", "/api/auth/register"),
+        ("post", "/api/auth/login"),
+        ("post", "/api/auth/refresh"),
+        ("get", "/api/search"),
+        ("post", "/api/uploads"),
+    ] {
+        let refusal = &document["paths"][path][method]["responses"]["429"];
+        assert!(refusal["headers"].get("Retry-After").is_some(), "{method} {path} lacks 429 with Retry-After");
+        assert!(refusal["content"].get("application/problem+json").is_some(), "{method} {path}");
     }
 }

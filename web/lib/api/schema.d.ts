@@ -1293,6 +1293,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description JSON Web Key Set */
             200: {
                 headers: {
@@ -1309,7 +1318,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1320,6 +1329,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1328,6 +1346,25 @@ export interface operations {
                     "application/json": components["schemas"]["ArtistView"];
                 };
             };
+            /** @description The request or its Idempotency-Key is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1345,6 +1382,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or the Idempotency-Key belongs to another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1367,6 +1423,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1375,6 +1440,16 @@ export interface operations {
                     "application/json": components["schemas"]["ArtistView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1401,6 +1476,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1409,6 +1493,25 @@ export interface operations {
                     "application/json": components["schemas"]["ArtistView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,6 +1520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1425,6 +1529,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1471,6 +1594,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1479,6 +1611,16 @@ export interface operations {
                     "application/json": components["schemas"]["ArtworkPage"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1487,6 +1629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,6 +1652,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Following */
             204: {
                 headers: {
@@ -1516,6 +1668,25 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1538,6 +1709,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not following */
             204: {
                 headers: {
@@ -1545,6 +1725,25 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1588,6 +1787,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1596,6 +1804,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArtworkPage"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1611,7 +1820,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1622,6 +1831,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             201: {
                 headers: {
                     ETag?: string;
@@ -1632,6 +1850,16 @@ export interface operations {
                     "application/json": components["schemas"]["ArtworkView"];
                 };
             };
+            /** @description The request or its Idempotency-Key is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1640,6 +1868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1657,6 +1886,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or the Idempotency-Key belongs to another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1678,6 +1926,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     ETag?: string;
@@ -1694,6 +1951,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1715,6 +1982,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Archived */
             204: {
                 headers: {
@@ -1722,6 +1998,25 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1730,6 +2025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1738,6 +2034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request conflicts with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1766,6 +2063,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     ETag?: string;
@@ -1775,6 +2081,25 @@ export interface operations {
                     "application/json": components["schemas"]["ArtworkView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1783,6 +2108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1791,6 +2117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request conflicts with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1808,6 +2135,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1841,6 +2187,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1849,6 +2204,16 @@ export interface operations {
                     "application/json": components["schemas"]["SimilarWork"][];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1857,6 +2222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1878,6 +2244,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,6 +2261,25 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"][];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1894,6 +2288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1917,6 +2312,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Signed in */
             200: {
                 headers: {
@@ -1926,8 +2330,44 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Wrong e-mail or password (never says which) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1962,12 +2402,30 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Signed out; the cookie is cleared */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Nothing identified a session */
             401: {
@@ -1978,10 +2436,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2005,6 +2490,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description New tokens */
             200: {
                 headers: {
@@ -2012,6 +2506,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, expired, revoked or reused token */
@@ -2023,10 +2526,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2049,6 +2579,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Account created and signed in */
             201: {
                 headers: {
@@ -2058,8 +2597,35 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The e-mail is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2079,7 +2645,7 @@ export interface operations {
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2098,6 +2664,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2113,7 +2688,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2124,6 +2699,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2132,6 +2716,25 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryView"];
                 };
             };
+            /** @description The request or its Idempotency-Key is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2140,6 +2743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2148,6 +2752,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or the Idempotency-Key belongs to another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2173,6 +2796,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2181,6 +2813,25 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2189,7 +2840,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2208,6 +2887,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2216,6 +2904,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurationRun"];
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2224,6 +2913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,6 +2936,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2254,6 +2953,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeedPage"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2273,6 +2973,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2281,6 +2990,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description The request failed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2296,7 +3006,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2307,6 +3017,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2315,7 +3034,44 @@ export interface operations {
                     "application/json": components["schemas"]["InteractionView"];
                 };
             };
+            /** @description The request or its Idempotency-Key is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2343,6 +3099,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2351,6 +3116,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2374,6 +3140,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2382,6 +3157,16 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,6 +3175,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2401,7 +3205,7 @@ export interface operations {
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2427,6 +3231,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2435,6 +3248,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemoryEntry"][];
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2443,6 +3257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2462,6 +3277,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Forgotten */
             204: {
                 headers: {
@@ -2469,6 +3293,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2490,6 +3315,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No longer liked (also when it never was) */
             204: {
                 headers: {
@@ -2497,7 +3331,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2516,6 +3369,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2524,6 +3386,7 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2547,6 +3410,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2555,6 +3427,16 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2563,6 +3445,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2585,6 +3486,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2593,6 +3503,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecommendationPage"];
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2601,6 +3512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2624,6 +3536,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2632,6 +3553,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArtworkPage"];
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2640,6 +3562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2661,6 +3584,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No longer saved */
             204: {
                 headers: {
@@ -2668,7 +3600,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2687,6 +3638,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description OpenMetrics text exposition */
             200: {
                 headers: {
@@ -2696,6 +3656,7 @@ export interface operations {
                     "application/openmetrics-text; version=1.0.0; charset=utf-8": string;
                 };
             };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2704,6 +3665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2728,6 +3690,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2736,6 +3707,16 @@ export interface operations {
                     "application/json": components["schemas"]["DuplicateFlag"][];
                 };
             };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2744,6 +3725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2769,6 +3751,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2777,6 +3768,25 @@ export interface operations {
                     "application/json": components["schemas"]["DuplicateFlag"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2785,6 +3795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2802,6 +3813,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2821,6 +3851,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description OpenAPI 3.1 document */
             200: {
                 headers: {
@@ -2859,6 +3898,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2867,6 +3915,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2878,7 +3927,7 @@ export interface operations {
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2911,6 +3960,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2919,6 +3977,7 @@ export interface operations {
                     "application/json": components["schemas"]["TagView"][];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,6 +4000,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2949,6 +4017,16 @@ export interface operations {
                     "application/json": components["schemas"]["UploadView"][];
                 };
             };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2957,6 +4035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request contains invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2972,7 +4051,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2983,6 +4062,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             201: {
                 headers: {
                     Location?: string;
@@ -2992,6 +4080,16 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedUpload"];
                 };
             };
+            /** @description The request or its Idempotency-Key is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3000,6 +4098,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You are not allowed to do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,6 +4116,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or the Idempotency-Key belongs to another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3028,7 +4146,7 @@ export interface operations {
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait */
+                    /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3049,6 +4167,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3057,6 +4184,25 @@ export interface operations {
                     "application/json": components["schemas"]["UploadView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3078,6 +4224,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Processing is queued or done */
             202: {
                 headers: {
@@ -3087,6 +4242,25 @@ export interface operations {
                     "application/json": components["schemas"]["UploadView"];
                 };
             };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
