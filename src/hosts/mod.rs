@@ -104,14 +104,14 @@ async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receive
 /// Sections of the site whose pages have a dynamic segment. Each is exported
 /// once, for the id `_`, and reads the real id from the address
 /// (infra/README.md), so `/<section>/<id>` is answered with
-/// `<section>/_/index.html`: vercel.json's rewrites, which tests/it/infra.rs
+/// `<section>/_/index.html`: vercel.json's rewrites, which tests/it/hosts/infra.rs
 /// holds to this list.
 pub const DYNAMIC_PAGES: &[&str] = &["artworks", "artists"];
 
 /// The headers vercel.json gives every page, so that the site runs locally
 /// (and in the browser tests) under the policy it has in production; a page
 /// that breaks the Content-Security-Policy breaks here first.
-/// tests/it/infra.rs holds vercel.json to this list.
+/// tests/it/hosts/infra.rs holds vercel.json to this list.
 pub const SITE_HEADERS: &[(&str, &str)] = &[
     ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
     ("X-Content-Type-Options", "nosniff"),
