@@ -112,20 +112,22 @@ async fn concurrent_increments_are_all_counted(kv: Arc<dyn KeyValueStore>) {
 }
 
 async fn a_bucket_allows_its_burst_then_refuses_until_it_refills(kv: &dyn KeyValueStore) {
-    let bucket = TokenBucket::new(3, 2.0).unwrap();
+    // One token every two seconds: slow enough that round trips to a loaded
+    // store cannot refill the bucket between the takes below.
+    let bucket = TokenBucket::new(3, 0.5).unwrap();
     for n in 0..3 {
         assert!(kv.take_token("rate:a", bucket).await.unwrap().allowed, "take {n} of the burst was refused");
     }
     let refused = kv.take_token("rate:a", bucket).await.unwrap();
     assert!(!refused.allowed);
     assert!(
-        refused.retry_after > Duration::ZERO && refused.retry_after <= Duration::from_millis(500),
+        refused.retry_after > Duration::ZERO && refused.retry_after <= Duration::from_secs(2),
         "{:?}",
         refused.retry_after
     );
     assert!(kv.take_token("rate:b", bucket).await.unwrap().allowed, "buckets are not independent");
-    // Two tokens a second: after 600 ms one is back, and only one.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Waiting as long as the refusal said brings one token back, and only one.
+    tokio::time::sleep(refused.retry_after + Duration::from_millis(100)).await;
     assert!(kv.take_token("rate:a", bucket).await.unwrap().allowed);
     assert!(!kv.take_token("rate:a", bucket).await.unwrap().allowed);
 }
