@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use crate::{
-    auth::tokens::TokenKeys,
+    auth::{Callers, tokens::TokenKeys},
     platform::{
         aws::LazyAwsConfig,
         config::{Config, EmbedderBackend, EmbedderConfig},
@@ -89,9 +89,9 @@ impl AppContext {
     pub fn route_guards(&self) -> RouteGuards {
         RouteGuards {
             kv: self.kv.clone(),
-            rate_limits: self.config.rate_limits.clone(),
+            rate_limits: self.config.rate_limits,
             max_body_bytes: self.config.max_body_bytes,
-            callers: self.tokens.clone(),
+            callers: Arc::new(Callers { tokens: self.tokens.clone(), db: self.db.clone() }),
         }
     }
 }

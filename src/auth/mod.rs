@@ -11,4 +11,4 @@ mod throttle;
 pub mod tokens;
 
 pub use domain::{Permission, Role};
-pub use principal::{MaybePrincipal, Principal};
+pub use principal::{Callers, MaybePrincipal, Principal};

@@ -4,6 +4,9 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, request::Parts},
 };
+use std::sync::Arc;
+
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{Permission, Role, store, tokens::TokenKeys};
@@ -70,10 +73,30 @@ async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
 /// session check (no database round trip). Enough to key per-user state such
 /// as rate limits and idempotency records, never to authorise: the handler
 /// still authenticates the caller.
-impl CallerIdentity for TokenKeys {
+/// Tells callers apart for the route middleware: by their token, and where
+/// it matters by their live session.
+pub struct Callers {
+    pub tokens: Arc<TokenKeys>,
+    pub db: PgPool,
+}
+
+#[async_trait::async_trait]
+impl CallerIdentity for Callers {
     fn subject(&self, headers: &HeaderMap) -> Option<Uuid> {
         let token = bearer_token(headers)?.ok()?;
-        self.verify_access(token).ok().map(|claims| claims.sub)
+        self.tokens.verify_access(token).ok().map(|claims| claims.sub)
+    }
+
+    async fn signed_in(&self, headers: &HeaderMap) -> Option<Uuid> {
+        let token = bearer_token(headers)?.ok()?;
+        let claims = self.tokens.verify_access(token).ok()?;
+        match store::live_session_role(&self.db, claims.sid, claims.sub).await {
+            Ok(role) => role.map(|_| claims.sub),
+            Err(error) => {
+                tracing::warn!(error = ?error, "checking a session for the route middleware failed");
+                None
+            }
+        }
     }
 }
 

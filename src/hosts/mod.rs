@@ -27,7 +27,7 @@ use crate::{
     app::{self, AppContext, Family},
     platform::{
         db,
-        http::{ClientIp, client_ip_from_forwarded_for},
+        http::{ClientIp, client_ip_from_forwarded_for, forwarded_client},
         objects::PENDING_UPLOADS_EXPIRE_AFTER_DAYS,
         telemetry,
     },
@@ -38,7 +38,7 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     db::migrate(&ctx.db).await?;
     let bind = ctx.config.bind_addr;
     let site = static_site(&ctx.config.web_dir);
-    let trust_forwarded_for = ctx.config.auth.trust_forwarded_for;
+    let proxy_hops = ctx.config.auth.trusted_proxy_hops;
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let concurrency = ctx.config.queue.worker_concurrency;
     let worker = (concurrency > 0).then(|| {
@@ -46,8 +46,8 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     });
     let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped));
     let mut app = app::full_router_with_site(ctx, site);
-    if trust_forwarded_for {
-        app = app.layer(middleware::from_fn(client_ip_from_forwarded_for));
+    if proxy_hops > 0 {
+        app = app.layer(middleware::from_fn_with_state(proxy_hops, client_ip_from_forwarded_for));
     }
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "listening");
@@ -231,11 +231,14 @@ async fn shutdown_signal() {
 }
 
 /// A Vercel function serving one family through the official Rust runtime.
-/// Vercel's edge overwrites `X-Forwarded-For`, so the client address comes from it.
+/// Vercel's edge overwrites `X-Forwarded-For` with the address it saw, so the
+/// client address is its last entry (or further left behind more proxies).
 pub async fn run_vercel(family: Family) -> Result<(), vercel_runtime::Error> {
     telemetry::init_from_env();
     let ctx = AppContext::from_env().await?;
-    let router = app::family_router(family, ctx).layer(middleware::from_fn(client_ip_from_forwarded_for));
+    let hops = ctx.config.auth.trusted_proxy_hops.max(1);
+    let router =
+        app::family_router(family, ctx).layer(middleware::from_fn_with_state(hops, client_ip_from_forwarded_for));
     let service = ServiceBuilder::new().layer(vercel_runtime::axum::VercelLayer::new()).service(router);
     vercel_runtime::run(service).await
 }
@@ -245,7 +248,9 @@ pub async fn run_vercel(family: Family) -> Result<(), vercel_runtime::Error> {
 pub async fn run_lambda(family: Family) -> Result<(), lambda_http::Error> {
     telemetry::init_from_env();
     let ctx = AppContext::from_env().await?;
-    let router = app::family_router(family, ctx).layer(middleware::from_fn(client_ip_from_lambda_context));
+    let hops = ctx.config.auth.trusted_proxy_hops.max(1);
+    let router =
+        app::family_router(family, ctx).layer(middleware::from_fn_with_state(hops, client_ip_from_lambda_context));
     lambda_http::run(router).await
 }
 
@@ -276,12 +281,19 @@ pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
 }
 
 /// API Gateway reports the caller's address in the request context, which the
-/// client cannot forge (unlike headers).
-async fn client_ip_from_lambda_context(mut req: Request, next: Next) -> Response {
+/// client cannot forge (unlike headers). An ALB reports none but appends the
+/// address it saw to `X-Forwarded-For`; without either, every caller would
+/// share one rate-limit bucket.
+async fn client_ip_from_lambda_context(
+    axum::extract::State(hops): axum::extract::State<usize>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     use lambda_http::{RequestExt, request::RequestContext};
     let source_ip = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
         Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        Some(RequestContext::Alb(_)) => forwarded_client(req.headers(), hops),
         _ => None,
     };
     if let Some(ip) = source_ip {

@@ -60,17 +60,25 @@ pub enum KvBackend {
     DynamoDb { table: String, endpoint_url: Option<String> },
 }
 
-/// Request budgets of the routes that are costly or attractive to abuse. A
-/// signed-in caller spends the per-user bucket, anyone else the bucket of
-/// their address.
-#[derive(Clone, Debug)]
+/// Request budgets of the routes that are costly or attractive to abuse
+/// (see `platform::http::rate_limit` for how they are spent).
+#[derive(Clone, Copy, Debug)]
 pub struct RateLimits {
-    pub auth_ip: TokenBucket,
-    pub auth_user: TokenBucket,
-    pub uploads_ip: TokenBucket,
-    pub uploads_user: TokenBucket,
-    pub search_ip: TokenBucket,
-    pub search_user: TokenBucket,
+    pub auth: Budget,
+    pub uploads: Budget,
+    pub search: Budget,
+    pub interactions: Budget,
+    pub feed: Budget,
+    /// How many signed-in people one address is allowed for: the address's
+    /// signed-in bucket is this many users' buckets deep.
+    pub users_per_address: u32,
+}
+
+/// One group's buckets: of an address, and of a signed-in user.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    pub address: TokenBucket,
+    pub user: TokenBucket,
 }
 
 impl RateLimits {
@@ -79,13 +87,19 @@ impl RateLimits {
             let raw = get(name).unwrap_or_else(|| default.to_owned());
             raw.parse().map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}"))
         };
+        let budget = |group: &str, address: &str, user: &str| -> anyhow::Result<Budget> {
+            Ok(Budget {
+                address: bucket(&format!("RATE_LIMIT_{group}_IP"), address)?,
+                user: bucket(&format!("RATE_LIMIT_{group}_USER"), user)?,
+            })
+        };
         Ok(Self {
-            auth_ip: bucket("RATE_LIMIT_AUTH_IP", "30,0.5")?,
-            auth_user: bucket("RATE_LIMIT_AUTH_USER", "10,0.1")?,
-            uploads_ip: bucket("RATE_LIMIT_UPLOADS_IP", "30,0.5")?,
-            uploads_user: bucket("RATE_LIMIT_UPLOADS_USER", "20,0.2")?,
-            search_ip: bucket("RATE_LIMIT_SEARCH_IP", "30,2")?,
-            search_user: bucket("RATE_LIMIT_SEARCH_USER", "30,2")?,
+            auth: budget("AUTH", "30,0.5", "10,0.1")?,
+            uploads: budget("UPLOADS", "30,0.5", "20,0.2")?,
+            search: budget("SEARCH", "30,2", "30,2")?,
+            interactions: budget("INTERACTIONS", "120,2", "60,1")?,
+            feed: budget("FEED", "60,1", "30,0.5")?,
+            users_per_address: parse_or(get, "RATE_LIMIT_USERS_PER_ADDRESS", 10)?,
         })
     }
 }
@@ -269,9 +283,10 @@ pub struct AuthConfig {
     pub access_token_ttl: Duration,
     pub refresh_idle_ttl: Duration,
     pub refresh_absolute_ttl: Duration,
-    /// Whether `X-Forwarded-For` may be trusted for the client address (true behind
-    /// a proxy that overwrites it, as Vercel and API Gateway do).
-    pub trust_forwarded_for: bool,
+    /// How many proxies in front of the local server append to
+    /// `X-Forwarded-For`: the client address is that many hops from the right.
+    /// 0 reads the socket's peer. Vercel and an ALB count as one at least.
+    pub trusted_proxy_hops: usize,
 }
 
 impl Config {
@@ -319,7 +334,7 @@ impl Config {
                 access_token_ttl: Duration::from_secs(parse_or(&get, "ACCESS_TOKEN_TTL_SECS", 900)?),
                 refresh_idle_ttl: Duration::from_secs(parse_or(&get, "REFRESH_IDLE_TTL_SECS", 7 * 24 * 3600)?),
                 refresh_absolute_ttl: Duration::from_secs(parse_or(&get, "REFRESH_ABSOLUTE_TTL_SECS", 30 * 24 * 3600)?),
-                trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", false)?,
+                trusted_proxy_hops: parse_or(&get, "TRUSTED_PROXY_HOPS", 0)?,
             },
             cron_secret: get("CRON_SECRET").map(Secret::new),
             metrics_export: MetricsExport::from_lookup(get)?,

@@ -114,18 +114,68 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// Inserts a [`ClientIp`] from the first `X-Forwarded-For` hop; only for hosts
-/// whose proxy overwrites that header.
-pub async fn client_ip_from_forwarded_for(mut req: Request, next: axum::middleware::Next) -> Response {
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty());
-    if let Some(ip) = forwarded {
+/// The client address in `X-Forwarded-For` when `hops` trusted proxies each
+/// appended the address they saw: the `hops`-th entry from the right. Entries
+/// further left came from the client and may be forged. Fewer entries than
+/// hops means the request did not come through them all: nothing is trusted.
+pub fn forwarded_client(headers: &axum::http::HeaderMap, hops: usize) -> Option<String> {
+    if hops == 0 {
+        return None;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let entry = entries.len().checked_sub(hops).map(|i| entries[i])?;
+    entry.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// Inserts a [`ClientIp`] from `X-Forwarded-For` for hosts behind `hops`
+/// proxies that append to it.
+pub async fn client_ip_from_forwarded_for(
+    axum::extract::State(hops): axum::extract::State<usize>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(ip) = forwarded_client(req.headers(), hops) {
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+
+    use super::forwarded_client;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_is_counted_from_the_right() {
+        // The client forged the first entry; one proxy appended the real peer.
+        assert_eq!(forwarded_client(&headers(&["6.6.6.6, 203.0.113.9"]), 1).as_deref(), Some("203.0.113.9"));
+        // Two proxies: the second appended the first one's address.
+        assert_eq!(
+            forwarded_client(&headers(&["6.6.6.6, 203.0.113.9", "10.0.0.2"]), 2).as_deref(),
+            Some("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn too_few_hops_or_garbage_trust_nothing() {
+        assert_eq!(forwarded_client(&headers(&["203.0.113.9"]), 2), None);
+        assert_eq!(forwarded_client(&headers(&["not-an-address"]), 1), None);
+        assert_eq!(forwarded_client(&headers(&[]), 1), None);
+        assert_eq!(forwarded_client(&headers(&["203.0.113.9"]), 0), None);
+    }
 }

@@ -7,7 +7,7 @@
 //! body) is refused with 422, and a retry while the first is still running with
 //! 409. Answers other than 2xx are not kept: nothing was created, so the client
 //! may simply try again. Requests without a valid access token pass through
-//! untouched; their handlers answer 401.
+//! untouched (so do tokens of ended sessions); their handlers answer 401.
 
 use std::time::Duration;
 
@@ -229,7 +229,9 @@ async fn enforce(Extension(ctx): Extension<RouteGuards>, req: Request, next: Nex
         Ok(key) => key,
         Err(error) => return error.into_response(),
     };
-    let Some(user) = ctx.callers.subject(req.headers()) else {
+    // A signed-out session's token still verifies until it expires; its
+    // kept answers must not be replayed to whoever holds it.
+    let Some(user) = ctx.callers.signed_in(req.headers()).await else {
         return next.run(req).await;
     };
     let (parts, body) = req.into_parts();

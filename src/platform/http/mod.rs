@@ -6,6 +6,7 @@
 //! port and who the caller is. The application hands both in as a
 //! [`RouteGuards`] request extension, so nothing here names a capability.
 
+mod bounded;
 pub mod error;
 mod extract;
 pub mod idempotency;
@@ -19,17 +20,24 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, HeaderName};
 use uuid::Uuid;
 
-pub use extract::{ApiJson, ApiPath, ApiQuery, ClientIp, client_ip_from_forwarded_for};
+pub use bounded::Bounded;
+pub use extract::{ApiJson, ApiPath, ApiQuery, ClientIp, client_ip_from_forwarded_for, forwarded_client};
 pub use layers::{bearer_matches, method_not_allowed, not_found, with_common_layers};
 
 use super::{config::RateLimits, kv::KeyValueStore};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Tells who sent a request from its credentials alone, without a database
-/// round trip: the subject of a valid access token, or nobody.
+/// Tells who sent a request.
+#[async_trait::async_trait]
 pub trait CallerIdentity: Send + Sync + 'static {
+    /// From the credentials alone, without a database round trip: the subject
+    /// of a valid access token, or nobody. Enough to key rate limits.
     fn subject(&self, headers: &HeaderMap) -> Option<Uuid>;
+
+    /// The subject only while the token's session is live: for anything kept
+    /// for a caller that must not reach them once they have signed out.
+    async fn signed_in(&self, headers: &HeaderMap) -> Option<Uuid>;
 }
 
 /// What the route middleware needs from the application, inserted as a request

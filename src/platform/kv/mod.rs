@@ -52,6 +52,13 @@ impl TokenBucket {
         self.refill_per_sec
     }
 
+    /// A bucket `n` times as deep that refills `n` times as fast: the
+    /// allowance of `n` callers shared.
+    pub fn times(self, n: u32) -> Self {
+        let n = n.max(1);
+        Self { capacity: self.capacity.saturating_mul(n), refill_per_sec: self.refill_per_sec * f64::from(n) }
+    }
+
     /// After this long untouched a bucket is full again, which is the same as
     /// absent: its entry may expire then.
     pub fn full_after(&self) -> Duration {

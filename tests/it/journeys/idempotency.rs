@@ -159,3 +159,19 @@ async fn upload_creation_replays_the_same_upload() {
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM uploads").fetch_one(&app.ctx.db).await.unwrap();
     assert_eq!(count, 1);
 }
+
+/// A kept answer belongs to a live session: once its holder signs out, their
+/// still-unexpired access token gets a 401 for the same key, not the answer.
+#[tokio::test]
+async fn a_kept_answer_is_not_replayed_after_sign_out() {
+    let app = spawn_app().await;
+    let artist = app.artist("signed-out").await;
+    let first = create(&artist, "after-logout", artwork("Harbour at Dusk")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let logout = artist.send(axum::http::Method::POST, "/api/auth/logout", None).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT, "{}", logout.body);
+    let replay = create(&artist, "after-logout", artwork("Harbour at Dusk")).await;
+    assert_problem(&replay, StatusCode::UNAUTHORIZED);
+    assert!(replay.header("idempotent-replayed").is_none());
+    assert_eq!(artworks(&app).await, 1);
+}

@@ -1,6 +1,7 @@
-//! Token-bucket rate limits on search, the auth routes and upload creation:
-//! 429 problem documents with Retry-After once a burst is spent, per address
-//! for anonymous callers and per user for signed-in ones.
+//! Token-bucket rate limits on search, the auth routes, interactions, the feed
+//! and upload creation: 429 problem documents with Retry-After once a burst is
+//! spent, per address for anonymous callers and on routes that never
+//! authenticate, per user and per address for signed-in ones.
 
 use atelier::platform::http::ClientIp;
 use axum::{
@@ -59,12 +60,19 @@ async fn search_is_rate_limited_per_address_after_its_burst() {
 }
 
 #[tokio::test]
-async fn signed_in_callers_spend_their_own_bucket_not_their_address() {
+async fn signed_in_callers_spend_their_own_bucket_and_their_address_a_shared_one() {
+    // Each user may search twice; the address's signed-in people, twice two.
     let (ip_bucket, user_bucket) = (format!("3,{SLOW}"), format!("2,{SLOW}"));
-    let app = spawn_app_with(&[("RATE_LIMIT_SEARCH_IP", &ip_bucket), ("RATE_LIMIT_SEARCH_USER", &user_bucket)]).await;
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_SEARCH_IP", &ip_bucket),
+        ("RATE_LIMIT_SEARCH_USER", &user_bucket),
+        ("RATE_LIMIT_USERS_PER_ADDRESS", "2"),
+    ])
+    .await;
     let anon = app.anonymous();
     let ada = app.collector("ada@example.com").await;
     let bea = app.collector("bea@example.com").await;
+    let cy = app.collector("cy@example.com").await;
     let office = "192.0.2.44";
     for _ in 0..2 {
         assert_eq!(search_from(&ada, office).await.status, StatusCode::OK);
@@ -72,14 +80,38 @@ async fn signed_in_callers_spend_their_own_bucket_not_their_address() {
     assert_rate_limited(&search_from(&ada, office).await, 100);
     // A colleague behind the same address is not held back by Ada...
     assert_eq!(search_from(&bea, office).await.status, StatusCode::OK);
-    // ...and anonymous callers there still have the whole address budget.
+    // ...and anonymous callers there have their own budget, which spending
+    // does not touch the signed-in people's.
     for _ in 0..3 {
         assert_eq!(search_from(&anon, office).await.status, StatusCode::OK);
     }
     assert_rate_limited(&search_from(&anon, office).await, 100);
-    // Spending the address's budget does not touch the users'.
     assert_eq!(search_from(&bea, office).await.status, StatusCode::OK);
-    assert_rate_limited(&search_from(&bea, office).await, 100);
+    // The address's signed-in allowance is now spent: another account there,
+    // however fresh, brings no new allowance, while it may search elsewhere.
+    assert_rate_limited(&search_from(&cy, office).await, 100);
+    assert_eq!(search_from(&cy, "198.51.100.21").await.status, StatusCode::OK);
+}
+
+/// Sign-up, sign-in and refresh never authenticate, so a valid token sent to
+/// them changes nothing: they spend the address's budget, and one address
+/// cannot register without limit by presenting each new account's token.
+#[tokio::test]
+async fn a_token_does_not_lift_the_sign_up_limit_of_an_address() {
+    let auth_bucket = format!("3,{SLOW}");
+    let app = spawn_app_with(&[("RATE_LIMIT_AUTH_IP", &auth_bucket)]).await;
+    let ip = "203.0.113.61";
+    let mut holder = app.anonymous();
+    for n in 0..3 {
+        let register = json!({"email": format!("m{n}@example.com"), "password": "violet-harbour-mosaic-42", "display_name": "M", "role": "collector"});
+        let created = call_from(&holder, ip, Method::POST, "/api/auth/register", Some(register)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "sign-up {n}: {}", created.body);
+        holder = app.bearer(created.body["access_token"].as_str().unwrap());
+    }
+    let register = json!({"email": "m9@example.com", "password": "violet-harbour-mosaic-42", "display_name": "M", "role": "collector"});
+    assert_rate_limited(&call_from(&holder, ip, Method::POST, "/api/auth/register", Some(register)).await, 1000);
+    let (accounts,): (i64,) = sqlx::query_as("SELECT count(*) FROM users").fetch_one(&app.ctx.db).await.unwrap();
+    assert_eq!(accounts, 3);
 }
 
 #[tokio::test]

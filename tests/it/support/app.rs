@@ -153,6 +153,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
             "HOME" | "ATELIER_MODEL_DIR" => std::env::var(key).ok(),
             // Out of the way of tests that make many requests; the rate-limit
             // tests set their own.
+            "RATE_LIMIT_USERS_PER_ADDRESS" => None,
             key if key.starts_with("RATE_LIMIT_") => Some("1000000,1000000".to_owned()),
             _ => None,
         }
