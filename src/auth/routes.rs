@@ -26,18 +26,18 @@ use crate::{
         audit::{self, AuditEntry},
         http::error::{ApiError, ApiResult, FieldErrors, OnConstraint},
         http::rate_limit::{self, Limit},
-        http::{ApiJson, ClientIp},
+        http::{ApiJson, Bounded, ClientIp},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(rate_limit::limited(Limit::Auth, routes!(register)))
-        .routes(rate_limit::limited(Limit::Auth, routes!(login)))
-        .routes(rate_limit::limited(Limit::Auth, routes!(refresh)))
-        .routes(rate_limit::limited(Limit::Auth, routes!(logout)))
+        .routes(rate_limit::limited(Limit::SignIn, routes!(register)))
+        .routes(rate_limit::limited(Limit::SignIn, routes!(login)))
+        .routes(rate_limit::limited(Limit::SignIn, routes!(refresh)))
+        .routes(rate_limit::limited(Limit::Account, routes!(logout)))
         .routes(routes!(get_me))
-        .routes(rate_limit::limited(Limit::Auth, routes!(update_me)))
+        .routes(rate_limit::limited(Limit::Account, routes!(update_me)))
         .routes(routes!(jwks))
 }
 
@@ -75,40 +75,76 @@ pub struct SessionView {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: i64,
-    /// Also set as an HttpOnly cookie scoped to `/api/auth`.
-    pub refresh_token: String,
+    /// Only for clients that asked for it (`refresh_token_in_body`, or a
+    /// refresh that presented its token in the body). Browsers get it in an
+    /// HttpOnly cookie scoped to `/api/auth` instead, out of scripts' reach.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// Where a new refresh token goes: a browser keeps it in an HttpOnly cookie
+/// no script can read; a native or server-side client, which has no cookie
+/// jar worth the name, asks for it in the body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Cookie,
+    Body,
+}
+
+impl Delivery {
+    fn asked(in_body: bool) -> Self {
+        if in_body { Self::Body } else { Self::Cookie }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    pub email: String,
-    pub password: String,
-    pub display_name: String,
+    #[schema(value_type = String, max_length = 254)]
+    pub email: Bounded<254>,
+    #[schema(value_type = String, max_length = 128)]
+    pub password: Bounded<128>,
+    #[schema(value_type = String, max_length = 80)]
+    pub display_name: Bounded<80>,
     pub role: SignupRole,
+    /// Answer with the refresh token in the body rather than only in the
+    /// cookie; for clients that are not browsers.
+    #[serde(default)]
+    pub refresh_token_in_body: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
+    #[schema(value_type = String, max_length = 254)]
+    pub email: Bounded<254>,
+    #[schema(value_type = String, max_length = 128)]
+    pub password: Bounded<128>,
+    /// Answer with the refresh token in the body rather than only in the
+    /// cookie; for clients that are not browsers.
+    #[serde(default)]
+    pub refresh_token_in_body: bool,
 }
 
-/// Optional body of refresh and logout: the token may come from the cookie instead.
+/// Optional body of refresh and logout: the token may come from the cookie
+/// instead. A token presented here is answered in the body.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    #[schema(value_type = String, max_length = 256)]
+    pub refresh_token: Bounded<256>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
-    pub display_name: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 80)]
+    pub display_name: Option<Bounded<80>>,
     /// Required when `new_password` is given.
-    pub current_password: Option<String>,
-    pub new_password: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 128)]
+    pub current_password: Option<Bounded<128>>,
+    #[schema(value_type = Option<String>, max_length = 128)]
+    pub new_password: Option<Bounded<128>>,
 }
 
 fn lifetimes(ctx: &AppContext) -> SessionLifetimes {
@@ -131,6 +167,7 @@ fn session_response(
     user: UserRow,
     session_id: Uuid,
     refresh: &str,
+    delivery: Delivery,
 ) -> ApiResult<Response> {
     let access_token = ctx.tokens.issue_access(user.id, user.role, session_id)?;
     let body = SessionView {
@@ -138,12 +175,14 @@ fn session_response(
         access_token,
         token_type: "Bearer",
         expires_in: ctx.tokens.access_ttl_secs(),
-        refresh_token: refresh.to_owned(),
+        refresh_token: (delivery == Delivery::Body).then(|| refresh.to_owned()),
     };
     let mut response = (status, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, refresh_cookie(refresh, ctx.config.auth.refresh_idle_ttl.as_secs()));
+    if delivery == Delivery::Cookie {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, refresh_cookie(refresh, ctx.config.auth.refresh_idle_ttl.as_secs()));
+    }
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
@@ -175,10 +214,11 @@ async fn register(
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<Response> {
     let mut errors = FieldErrors::new();
-    let email = errors.check("email", Email::parse(&req.email));
-    let display_name = errors.check("display_name", DisplayName::parse(&req.display_name));
-    let local_part = req.email.split('@').next().unwrap_or_default();
-    let password = errors.check("password", Password::parse(&req.password, &[local_part, &req.display_name]));
+    let email = errors.check("email", Email::parse(req.email.as_str()));
+    let display_name = errors.check("display_name", DisplayName::parse(req.display_name.as_str()));
+    let local_part = req.email.as_str().split('@').next().unwrap_or_default();
+    let password =
+        errors.check("password", Password::parse(req.password.as_str(), &[local_part, req.display_name.as_str()]));
     let (email, display_name, password) = errors.finish(|| Some((email?, display_name?, password?)))?;
     let hash = hash_password(password).await?;
 
@@ -203,7 +243,14 @@ async fn register(
     )
     .await?;
     tx.commit().await?;
-    session_response(&ctx, StatusCode::CREATED, user, session_id, refresh.as_str())
+    session_response(
+        &ctx,
+        StatusCode::CREATED,
+        user,
+        session_id,
+        refresh.as_str(),
+        Delivery::asked(req.refresh_token_in_body),
+    )
 }
 
 /// Sign in with e-mail and password.
@@ -219,7 +266,7 @@ async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let normalized = req.email.trim().to_lowercase();
+    let normalized = req.email.as_str().trim().to_lowercase();
     // No account can have such an address; answering like any other failure keeps
     // control characters away from the throttle keys and the database.
     if normalized.chars().any(char::is_control) {
@@ -228,7 +275,7 @@ async fn login(
     throttle::check(ctx.kv.as_ref(), &normalized, &ip).await?;
     let user = store::user_by_email(&ctx.db, &normalized).await?;
     let stored_hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
-    let password_ok = verify_password(req.password, stored_hash).await?;
+    let password_ok = verify_password(req.password.into_inner(), stored_hash).await?;
     let Some(user) = user.filter(|_| password_ok) else {
         throttle::record_failure(ctx.kv.as_ref(), &normalized, &ip).await?;
         return Err(ApiError::Unauthorized("the e-mail or password is wrong".to_owned()));
@@ -251,13 +298,21 @@ async fn login(
     )
     .await?;
     tx.commit().await?;
-    session_response(&ctx, StatusCode::OK, user, session_id, refresh.as_str())
+    session_response(
+        &ctx,
+        StatusCode::OK,
+        user,
+        session_id,
+        refresh.as_str(),
+        Delivery::asked(req.refresh_token_in_body),
+    )
 }
 
-/// The refresh token from the JSON body, else from the cookie.
-fn presented_refresh_token(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<String>> {
+/// The refresh token from the JSON body, else from the cookie, and where
+/// its successor goes: back the way it came.
+fn presented_refresh_token(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<(String, Delivery)>> {
     if let Some(req) = optional_json::<RefreshRequest>(headers, body)? {
-        return Ok(Some(req.refresh_token));
+        return Ok(Some((req.refresh_token.into_inner(), Delivery::Body)));
     }
     let from_cookie = headers
         .get_all(header::COOKIE)
@@ -266,7 +321,7 @@ fn presented_refresh_token(headers: &HeaderMap, body: &Bytes) -> ApiResult<Optio
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == REFRESH_COOKIE)
-        .map(|(_, value)| value.to_owned());
+        .map(|(_, value)| (value.to_owned(), Delivery::Cookie));
     Ok(from_cookie)
 }
 
@@ -285,10 +340,14 @@ fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiR
     if !is_json {
         return Err(ApiError::UnsupportedMediaType("send the body as application/json".to_owned()));
     }
-    serde_json::from_slice(body).map(Some).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::field("", e.to_string()),
-        _ => ApiError::BadRequest("the body is not valid JSON".to_owned()),
-    })
+    let not_json = || ApiError::BadRequest("the body is not valid JSON".to_owned());
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| match e.inner().classify() {
+        serde_json::error::Category::Data => ApiError::field(e.path().to_string(), e.inner().to_string()),
+        _ => not_json(),
+    })?;
+    deserializer.end().map_err(|_| not_json())?;
+    Ok(Some(value))
 }
 
 /// Exchange a refresh token for a new access token and a new refresh token.
@@ -306,7 +365,7 @@ async fn refresh(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let presented = presented_refresh_token(&headers, &body)?
+    let (presented, delivery) = presented_refresh_token(&headers, &body)?
         .ok_or_else(|| ApiError::Unauthorized("no refresh token was presented".to_owned()))?;
     match store::rotate(&ctx.db, &hash_refresh_token(&presented), ctx.config.auth.refresh_idle_ttl).await? {
         Rotation::Rotated { user_id, session_id, token } => {
@@ -314,7 +373,7 @@ async fn refresh(
             let user = store::user_by_id(&mut conn, user_id)
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".to_owned()))?;
-            session_response(&ctx, StatusCode::OK, user, session_id, token.as_str())
+            session_response(&ctx, StatusCode::OK, user, session_id, token.as_str(), delivery)
         }
         Rotation::Reused { user_id, session_id } => {
             tracing::warn!(%user_id, %session_id, "refresh token reuse; session revoked");
@@ -353,7 +412,7 @@ async fn logout(
     body: Bytes,
 ) -> ApiResult<Response> {
     let from_token = match presented_refresh_token(&headers, &body)? {
-        Some(token) => store::session_of_token(&ctx.db, &hash_refresh_token(&token)).await?,
+        Some((token, _)) => store::session_of_token(&ctx.db, &hash_refresh_token(&token)).await?,
         None => None,
     };
     let session = from_token.or(principal.0.map(|p| (p.session_id, p.user_id)));
@@ -396,7 +455,8 @@ async fn get_me(
     Ok(Json(user.into()))
 }
 
-/// Change the display name or the password. A password change signs out every other session.
+/// Change the display name or the password. A password change signs out every
+/// other session; wrong current passwords count towards the sign-in throttle.
 #[utoipa::path(patch, path = "/api/me", tag = "auth", security(("bearer" = [])), request_body = UpdateMeRequest,
     responses(
         (status = 200, body = UserView),
@@ -416,22 +476,29 @@ async fn update_me(
 
     let mut errors = FieldErrors::new();
     let display_name = match &req.display_name {
-        Some(raw) => errors.check("display_name", DisplayName::parse(raw)),
+        Some(raw) => errors.check("display_name", DisplayName::parse(raw.as_str())),
         None => None,
     };
     let new_password = match &req.new_password {
         Some(raw) => {
             let local_part = current.email.split('@').next().unwrap_or_default();
-            errors.check("new_password", Password::parse(raw, &[local_part, &current.display_name]))
+            errors.check("new_password", Password::parse(raw.as_str(), &[local_part, &current.display_name]))
         }
         None => None,
     };
     if new_password.is_some() {
+        // A stolen access token must not buy unlimited guesses at the password
+        // it would take to lock the owner out: the sign-in throttle applies.
+        let account = current.email.trim().to_lowercase();
+        throttle::check(ctx.kv.as_ref(), &account, &ip).await?;
         let confirmed = match req.current_password.clone() {
-            Some(candidate) => verify_password(candidate, current.password_hash.clone()).await?,
+            Some(candidate) => verify_password(candidate.into_inner(), current.password_hash.clone()).await?,
             None => false,
         };
-        if !confirmed {
+        if confirmed {
+            throttle::record_success(ctx.kv.as_ref(), &account).await?;
+        } else {
+            throttle::record_failure(ctx.kv.as_ref(), &account, &ip).await?;
             errors.push("current_password", "must be your current password");
         }
     }

@@ -9,7 +9,7 @@ use std::{
 use axum::{
     Router,
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
-    http::{HeaderMap, Method, header},
+    http::{HeaderMap, HeaderValue, Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
@@ -28,10 +28,11 @@ use super::{
 use crate::platform::config::Secret;
 
 /// The layers every host applies around the routers, outermost first: request
-/// ids, tracing, a panic guard, and the body limit.
+/// ids, tracing, a panic guard, response headers, and the body limit.
 pub fn with_common_layers(router: Router, max_body_bytes: usize, metrics: Arc<RequestMetrics>) -> Router {
     router
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn(response_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the panic catcher, so a panicking handler counts as the 500 it became.
         .layer(middleware::from_fn_with_state(metrics, record_request))
@@ -49,6 +50,20 @@ pub fn with_common_layers(router: Router, max_body_bytes: usize, metrics: Arc<Re
         .layer(SetSensitiveRequestHeadersLayer::new([axum::http::header::AUTHORIZATION, axum::http::header::COOKIE]))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// No answer is sniffed into another type than it declares, and an answer to
+/// a request with credentials, which may hold the caller's own data, is kept
+/// by no cache (shared or the browser's) unless its route said otherwise.
+async fn response_headers(req: Request, next: Next) -> Response {
+    let credentialed = req.headers().contains_key(header::AUTHORIZATION) || req.headers().contains_key(header::COOKIE);
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if credentialed && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    response
 }
 
 /// The route template a request matched; requests no route matched (the web

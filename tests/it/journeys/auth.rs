@@ -2,7 +2,7 @@ use axum::http::{Method, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::support::{SessionView, UserView, assert_problem, field_errors, spawn_app};
+use crate::support::{SessionView, UserView, assert_problem, field_errors, refresh_cookie, spawn_app};
 
 #[tokio::test]
 async fn register_login_refresh_reuse_logout() {
@@ -30,7 +30,8 @@ async fn register_login_refresh_reuse_logout() {
     let first = anon.post("/api/auth/refresh", json!({"refresh_token": refresh})).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let first: SessionView = first.json();
-    let rotated = first.refresh_token;
+    // Presented in the body, so its successor comes back in the body.
+    let rotated = first.refresh_token.expect("a token presented in the body is answered in the body");
     assert_ne!(rotated, refresh);
     let rotated_session = app.bearer(&first.access_token);
     assert_eq!(rotated_session.get("/api/me").await.status, StatusCode::OK);
@@ -47,13 +48,15 @@ async fn register_login_refresh_reuse_logout() {
     let cookie_token = cookie.split(';').next().unwrap().to_owned();
     let by_cookie = anon.with_header("cookie", &cookie_token).send(Method::POST, "/api/auth/refresh", None).await;
     assert_eq!(by_cookie.status, StatusCode::OK, "{}", by_cookie.body);
+    let cookie_refresh = refresh_cookie(&by_cookie).expect("a cookie refresh sets the next cookie");
     let session: SessionView = by_cookie.json();
+    assert_eq!(session.refresh_token, None, "a browser's refresh token reached the body");
 
-    let logout = anon.post("/api/auth/logout", json!({"refresh_token": session.refresh_token})).await;
+    let logout = anon.post("/api/auth/logout", json!({"refresh_token": cookie_refresh})).await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT);
     assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
     assert_problem(
-        &anon.post("/api/auth/refresh", json!({"refresh_token": session.refresh_token})).await,
+        &anon.post("/api/auth/refresh", json!({"refresh_token": cookie_refresh})).await,
         StatusCode::UNAUTHORIZED,
     );
     assert_problem(&app.bearer(&session.access_token).get("/api/me").await, StatusCode::UNAUTHORIZED);
@@ -64,6 +67,91 @@ async fn register_login_refresh_reuse_logout() {
         .await
         .unwrap();
     assert_eq!(audit, ["auth.register", "auth.login", "auth.refresh_reuse", "auth.logout"]);
+}
+
+/// Scripts on the page never see a browser's refresh token: it travels only in
+/// the HttpOnly cookie. A client that is not a browser asks for it in the body
+/// and then gets no cookie.
+#[tokio::test]
+async fn browsers_get_the_refresh_token_only_as_a_cookie() {
+    let app = spawn_app().await;
+    let anon = app.anonymous();
+    let register = json!({"email": "dee@example.com", "password": "violet-harbour-mosaic-42", "display_name": "Dee", "role": "collector"});
+    let registered = anon.post("/api/auth/register", register).await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
+    assert!(registered.body.get("refresh_token").is_none(), "{}", registered.body);
+    assert!(refresh_cookie(&registered).is_some());
+    assert_eq!(registered.header("cache-control"), Some("no-store"));
+
+    let login = json!({"email": "dee@example.com", "password": "violet-harbour-mosaic-42"});
+    let browser = anon.post("/api/auth/login", login.clone()).await;
+    assert!(browser.body.get("refresh_token").is_none(), "{}", browser.body);
+
+    let mut native = login;
+    native["refresh_token_in_body"] = json!(true);
+    let native = anon.post("/api/auth/login", native).await;
+    assert_eq!(native.status, StatusCode::OK, "{}", native.body);
+    assert!(native.header("set-cookie").is_none(), "a client that keeps its own token got a cookie too");
+    let token = native.json::<SessionView>().refresh_token.expect("asked for in the body");
+    let refreshed = anon.post("/api/auth/refresh", json!({"refresh_token": token})).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    assert!(refreshed.json::<SessionView>().refresh_token.is_some());
+}
+
+/// Every field of the sign-in forms is bounded before any work is done with
+/// it: an absurd e-mail or password is a 422 naming the field, never a 500.
+#[tokio::test]
+async fn oversized_credentials_are_refused_before_any_work() {
+    let app = spawn_app().await;
+    let anon = app.anonymous();
+    let long_email = format!("{}@example.com", "a".repeat(8000));
+    let login = anon.post("/api/auth/login", json!({"email": long_email, "password": "whatever-it-is-9"})).await;
+    assert_problem(&login, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&login), ["email"]);
+    let login = anon.post("/api/auth/login", json!({"email": "a@example.com", "password": "p".repeat(100_000)})).await;
+    assert_eq!(field_errors(&login), ["password"]);
+    let register = anon
+        .post(
+            "/api/auth/register",
+            json!({"email": "b@example.com", "password": "violet-harbour-mosaic-42", "display_name": "n".repeat(5000), "role": "collector"}),
+        )
+        .await;
+    assert_eq!(field_errors(&register), ["display_name"]);
+    let refresh = anon.post("/api/auth/refresh", json!({"refresh_token": "t".repeat(4096)})).await;
+    assert_eq!(field_errors(&refresh), ["refresh_token"]);
+    let (accounts,): (i64,) = sqlx::query_as("SELECT count(*) FROM users").fetch_one(&app.ctx.db).await.unwrap();
+    assert_eq!(accounts, 0);
+}
+
+/// Someone holding a stolen access token cannot use the password change to
+/// guess the password without limit: wrong guesses count towards the same
+/// throttle as failed sign-ins.
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_like_sign_in() {
+    let app = spawn_app().await;
+    let pat = app.collector("guess@example.com").await;
+    for n in 0..5 {
+        let guess = pat
+            .patch(
+                "/api/me",
+                json!({"new_password": "copper-lantern-orbit-77", "current_password": format!("guess-{n}-wrong")}),
+            )
+            .await;
+        assert_eq!(field_errors(&guess), ["current_password"], "guess {n}");
+    }
+    let right = pat
+        .patch(
+            "/api/me",
+            json!({"new_password": "copper-lantern-orbit-77", "current_password": "violet-harbour-mosaic-42"}),
+        )
+        .await;
+    assert_problem(&right, StatusCode::TOO_MANY_REQUESTS);
+    // The account's sign-in is locked for the window as well.
+    let login = app
+        .anonymous()
+        .post("/api/auth/login", json!({"email": "guess@example.com", "password": "violet-harbour-mosaic-42"}))
+        .await;
+    assert_problem(&login, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
@@ -250,4 +338,22 @@ async fn jwks_publishes_the_key_that_verifies_tokens() {
         assert!(data.claims.get(claim).is_some(), "missing {claim}");
     }
     assert_eq!(data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap(), 900);
+}
+
+/// Answers that may hold the caller's own data are kept by no cache, and no
+/// answer may be sniffed into a type it does not declare.
+#[tokio::test]
+async fn personal_answers_are_not_stored_and_nothing_is_sniffed() {
+    let app = spawn_app().await;
+    let kim = app.collector("kim@example.com").await;
+    for path in ["/api/me", "/api/me/saves", "/api/me/interactions"] {
+        let response = kim.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}: {}", response.body);
+        assert_eq!(response.header("cache-control"), Some("private, no-store"), "{path}");
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{path}");
+    }
+    let refused = app.anonymous().get("/api/me").await;
+    assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+    let public = app.anonymous().get("/api/artworks").await;
+    assert_eq!(public.header("x-content-type-options"), Some("nosniff"));
 }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{
     app::{TestApp, TestResponse},
-    views::{ArtistView, ArtworkView, SessionView},
+    views::{ArtistView, ArtworkView, SessionView, refresh_cookie},
 };
 
 /// The password every test account signs up with.
@@ -105,11 +105,14 @@ impl<'a> User<'a> {
         self.caller.token().expect("a signed-in account has a token")
     }
 
-    fn signed_in(app: &'a TestApp, session: SessionView) -> Self {
+    /// From a sign-up or sign-in answer, as a browser keeps it: the refresh
+    /// token comes from the cookie.
+    fn signed_in(app: &'a TestApp, response: &TestResponse) -> Self {
+        let session: SessionView = response.json();
         User {
             caller: app.bearer(&session.access_token),
             id: session.user.id.parse().expect("a user id is a UUID"),
-            refresh_token: session.refresh_token,
+            refresh_token: refresh_cookie(response).expect("a browser session sets the refresh cookie"),
         }
     }
 }
@@ -188,7 +191,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-        User::signed_in(self, response.json())
+        User::signed_in(self, &response)
     }
 
     /// A collector, signed in.
@@ -215,6 +218,6 @@ impl TestApp {
             .await
             .unwrap();
         let response = self.anonymous().post("/api/auth/login", json!({"email": email, "password": PASSWORD})).await;
-        User::signed_in(self, response.json())
+        User::signed_in(self, &response)
     }
 }

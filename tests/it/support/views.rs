@@ -72,7 +72,15 @@ pub struct ArtistView {
 pub struct SessionView {
     pub user: UserView,
     pub access_token: String,
-    pub refresh_token: String,
+    /// Only when the client asked for it in the body.
+    pub refresh_token: Option<String>,
+}
+
+/// The refresh token a sign-in answer set as a cookie.
+pub fn refresh_cookie(response: &super::TestResponse) -> Option<String> {
+    let cookie = response.header("set-cookie")?;
+    let (name, value) = cookie.split(';').next()?.split_once('=')?;
+    (name == "refresh_token" && !value.is_empty()).then(|| value.to_owned())
 }
 
 /// An account, as `GET /api/me` shows it.
