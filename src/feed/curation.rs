@@ -27,13 +27,14 @@ use crate::{
     auth::MaybePrincipal,
     platform::{
         http::error::{ApiError, ApiResult},
+        http::rate_limit::{self, Limit},
         http::{ApiQuery, bearer_matches},
     },
     search::cards::{ArtworkCard, visible_cards},
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
-    OpenApiRouter::new().routes(routes!(feed)).routes(routes!(cron_curate))
+    OpenApiRouter::new().routes(rate_limit::limited(Limit::Feed, routes!(feed))).routes(routes!(cron_curate))
 }
 
 pub const PAGE_SIZE: usize = 24;
@@ -196,6 +197,13 @@ pub struct FeedPage {
     pub next_cursor: Option<String>,
 }
 
+/// A signed-in collector's blended feed, and the session its cursors name.
+#[derive(Serialize, Deserialize)]
+struct SessionFeed {
+    session: Uuid,
+    entries: Vec<FeedEntry>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Cursor {
     /// The blended session's key, for signed-in collectors.
@@ -228,23 +236,26 @@ async fn feed(
     let (entries, session) = match principal {
         None => (curated(&ctx).await?.entries, None),
         Some(principal) => {
-            let key = |session: Uuid| format!("feed:session:{}:{session}", principal.user_id);
+            // One stored feed per collector, replaced by each new first page:
+            // reloading the home page cannot pile up entries in the store.
+            let key = format!("feed:session:{}", principal.user_id);
             let stored = match cursor.session {
-                Some(session) => {
-                    ctx.kv.get(&key(session)).await?.and_then(|b| serde_json::from_slice::<Vec<FeedEntry>>(&b).ok())
-                }
+                Some(session) => ctx
+                    .kv
+                    .get(&key)
+                    .await?
+                    .and_then(|b| serde_json::from_slice::<SessionFeed>(&b).ok())
+                    .filter(|stored| stored.session == session),
                 None => None,
             };
-            match (stored, cursor.session) {
-                (Some(entries), Some(session)) => (entries, Some(session)),
-                // A new feed, or an expired session: start over.
-                _ => {
-                    let session = Uuid::now_v7();
-                    let entries = blended(&ctx, principal.user_id).await?;
-                    ctx.kv
-                        .put(&key(session), &serde_json::to_vec(&entries).map_err(anyhow::Error::from)?, SESSION_TTL)
-                        .await?;
-                    (entries, Some(session))
+            match stored {
+                Some(stored) => (stored.entries, Some(stored.session)),
+                // A new feed, or an expired or replaced one: start over.
+                None => {
+                    let stored =
+                        SessionFeed { session: Uuid::now_v7(), entries: blended(&ctx, principal.user_id).await? };
+                    ctx.kv.put(&key, &serde_json::to_vec(&stored).map_err(anyhow::Error::from)?, SESSION_TTL).await?;
+                    (stored.entries, Some(stored.session))
                 }
             }
         }

@@ -14,6 +14,7 @@ use crate::{
     auth::{Permission, Principal},
     catalog::{
         artworks::{
+            self,
             routes::{ArtworkPage, run_list},
             store::{Cursor, ListFilter, Sort},
         },
@@ -22,13 +23,14 @@ use crate::{
     platform::{
         http::error::{ApiError, ApiResult},
         http::idempotency,
+        http::rate_limit::{self, Limit},
         http::{ApiJson, ApiPath, ApiQuery},
     },
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
     OpenApiRouter::new()
-        .routes(idempotency::keyed(routes!(record_interaction)))
+        .routes(rate_limit::limited(Limit::Interactions, idempotency::keyed(routes!(record_interaction))))
         .routes(routes!(list_saves))
         .routes(routes!(unsave))
         .routes(routes!(unlike))
@@ -62,11 +64,18 @@ pub struct InteractionView {
     pub created_at: DateTime<Utc>,
 }
 
+/// A repeat of the same interaction with the same work within this window is
+/// the earlier one: reloading a page or sharing twice is one signal, and one
+/// person cannot make a work trend by repeating themselves.
+const REPEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Record a view, like, save, share or "not interested". A save also adds the
-/// work to your saved list.
+/// work to your saved list. The same interaction with the same work again
+/// within a day is not recorded twice: the answer is the earlier one, with 200.
 #[utoipa::path(post, path = "/api/interactions", tag = "interactions", security(("bearer" = [])), request_body = RecordInteraction,
     responses(
-        (status = 201, body = InteractionView),
+        (status = 201, description = "Recorded", body = InteractionView),
+        (status = 200, description = "Already recorded within the last day; the earlier interaction", body = InteractionView),
         (status = 422, description = "Unknown or unpublished artwork"),
     ))]
 async fn record_interaction(
@@ -76,17 +85,26 @@ async fn record_interaction(
 ) -> ApiResult<(StatusCode, Json<InteractionView>)> {
     principal.require(Permission::Interact)?;
     let mut tx = ctx.db.begin().await?;
-    let status = store::artwork_status(&mut tx, req.artwork_id).await?;
-    if !status.is_some_and(ArtworkStatus::is_public) {
+    // Drafts, archived works and works held for review answer exactly as a
+    // missing one, so the answer reveals nothing about them.
+    if !artworks::store::is_publicly_visible(&mut tx, req.artwork_id).await? {
         return Err(ApiError::field("artwork_id", "no such published artwork"));
     }
-    let view = store::insert_interaction(&mut tx, principal.user_id, req.artwork_id, req.kind).await?;
+    let repeat = store::recent_identical(&mut tx, principal.user_id, req.artwork_id, req.kind, REPEAT_WINDOW).await?;
+    let (status, view) = match repeat {
+        Some(earlier) => (StatusCode::OK, earlier),
+        None => {
+            let view = store::insert_interaction(&mut tx, principal.user_id, req.artwork_id, req.kind).await?;
+            (StatusCode::CREATED, view)
+        }
+    };
+    // Saving again after taking a work off the list puts it back, repeat or not.
     if req.kind == InteractionKind::Save {
         store::save(&mut tx, principal.user_id, req.artwork_id).await?;
     }
     store::mark_taste_stale(&mut tx, principal.user_id).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((status, Json(view)))
 }
 
 #[derive(Deserialize, IntoParams)]

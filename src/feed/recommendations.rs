@@ -19,6 +19,7 @@ use crate::{
     catalog::domain::Slug,
     platform::{
         http::error::{ApiError, ApiResult, FieldErrors},
+        http::rate_limit::{self, Limit},
         http::{ApiJson, ApiQuery},
         vectors::{VectorFilter, dot},
     },
@@ -26,7 +27,9 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
-    OpenApiRouter::new().routes(routes!(get_preferences, put_preferences)).routes(routes!(recommendations))
+    OpenApiRouter::new()
+        .routes(routes!(get_preferences, put_preferences))
+        .routes(rate_limit::limited(Limit::Feed, routes!(recommendations)))
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, sqlx::FromRow)]

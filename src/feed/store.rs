@@ -9,12 +9,35 @@ use super::{
     interactions::{InteractionKind, InteractionView, MemoryEntry},
     recommendations::Preferences,
 };
-use crate::catalog::domain::ArtworkStatus;
 
 // The interaction memory.
 
-pub async fn artwork_status(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::Result<Option<ArtworkStatus>> {
-    sqlx::query_scalar("SELECT status FROM artworks WHERE id = $1").bind(artwork_id).fetch_optional(conn).await
+/// The same interaction by the same person with the same work within
+/// `window`, if any, after waiting for any concurrent recording of it: a
+/// repeat is the earlier interaction, not a new one. The lock lasts until the
+/// transaction ends.
+pub async fn recent_identical(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    artwork_id: Uuid,
+    kind: InteractionKind,
+    window: std::time::Duration,
+) -> sqlx::Result<Option<InteractionView>> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("interaction:{user_id}:{artwork_id}:{kind:?}"))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_as(
+        "SELECT id, artwork_id, kind, created_at FROM interactions
+         WHERE user_id = $1 AND artwork_id = $2 AND kind = $3 AND created_at > now() - make_interval(secs => $4)
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(artwork_id)
+    .bind(kind)
+    .bind(window.as_secs_f64())
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn insert_interaction(
@@ -224,21 +247,18 @@ pub async fn cold_start_candidates(
     excluded: &[Uuid],
     limit: i64,
 ) -> sqlx::Result<Vec<ColdStartRow>> {
-    let rows: Vec<(Uuid, String, f64, bool)> = sqlx::query_as(
-        "WITH recent AS (
-             SELECT artwork_id, sum(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3
-                                               WHEN 'share' THEN 2 WHEN 'view' THEN 1 ELSE 0 END) AS heat
-             FROM interactions WHERE created_at > now() - interval '30 days' GROUP BY artwork_id)
+    let rows: Vec<(Uuid, String, f64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH {HEAT}
          SELECT a.id, c.name, COALESCE(r.heat, 0)::float8 AS heat,
                 (cardinality($1::text[]) = 0 OR c.slug = ANY($1) OR COALESCE(p.slug = ANY($1), false))
                 AND (cardinality($2::text[]) = 0 OR a.styles && $2) AS preferred
          FROM artworks a JOIN categories c ON c.id = a.category_id LEFT JOIN categories p ON p.id = c.parent_id
-              LEFT JOIN recent r ON r.artwork_id = a.id
+              LEFT JOIN heat r ON r.artwork_id = a.id
          WHERE a.status = 'published' AND NOT a.held_for_review AND a.id <> ALL($3)
            AND ($4::bigint IS NULL OR a.price_minor >= $4) AND ($5::bigint IS NULL OR a.price_minor <= $5)
          ORDER BY preferred DESC, heat DESC, a.id DESC
-         LIMIT $6",
-    )
+         LIMIT $6"
+    )))
     .bind(&preferences.categories)
     .bind(&preferences.styles)
     .bind(excluded)
@@ -252,6 +272,22 @@ pub async fn cold_start_candidates(
         .map(|(id, category_name, heat, preferred)| ColdStartRow { id, category_name, heat, preferred })
         .collect())
 }
+
+/// How much interest a work drew in the last 30 days, as a CTE `heat
+/// (artwork_id, heat)`: each person counts once per work, by their strongest
+/// interaction with it (a purchase at most), halving in weight every 7 days;
+/// "not interested" outweighs anything else they did. Counting people rather
+/// than interactions is what keeps one account from making a work trend.
+const HEAT: &str = "heat AS (
+    SELECT artwork_id, sum(person_heat) AS heat
+    FROM (SELECT artwork_id,
+                 CASE WHEN bool_or(kind = 'not_interested') THEN -2
+                      ELSE max(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3
+                                         WHEN 'share' THEN 2 WHEN 'view' THEN 1 ELSE 0 END
+                               * power(0.5, extract(epoch FROM now() - created_at) / (7 * 86400))) END AS person_heat
+          FROM interactions WHERE created_at > now() - interval '30 days'
+          GROUP BY artwork_id, user_id) people
+    GROUP BY artwork_id)";
 
 // Curation.
 
@@ -267,18 +303,12 @@ pub struct Scored {
     pub quality: f64,
 }
 
-/// Every public work, scored. Trending: interactions of the last 30 days, each
-/// halving in weight every 7 days. Freshness: halves every 30 days since
+/// Every public work, scored. Trending: its [`HEAT`]. Freshness: halves every 30 days since
 /// listing. Quality: the listing's completeness, and whether it has a sharp
 /// picture.
 pub async fn scored_public_works(pool: &PgPool) -> sqlx::Result<Vec<Scored>> {
-    sqlx::query_as(
-        "WITH heat AS (
-             SELECT artwork_id,
-                    sum(CASE kind WHEN 'purchase' THEN 6 WHEN 'save' THEN 4 WHEN 'like' THEN 3 WHEN 'share' THEN 2
-                                  WHEN 'view' THEN 1 WHEN 'not_interested' THEN -2 ELSE 0 END
-                        * power(0.5, extract(epoch FROM now() - created_at) / (7 * 86400))) AS heat
-             FROM interactions WHERE created_at > now() - interval '30 days' GROUP BY artwork_id),
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH {HEAT},
          pictures AS (
              SELECT artwork_id, max(least(sharpness / 500.0, 1.0)) AS sharp FROM artwork_images GROUP BY artwork_id)
          SELECT a.id, a.artist_id, c.slug AS category,
@@ -287,8 +317,8 @@ pub async fn scored_public_works(pool: &PgPool) -> sqlx::Result<Vec<Scored>> {
                 (a.completeness / 100.0 * 0.6 + COALESCE(p.sharp, 0) * 0.4)::float8 AS quality
          FROM artworks a JOIN categories c ON c.id = a.category_id
               LEFT JOIN heat h ON h.artwork_id = a.id LEFT JOIN pictures p ON p.artwork_id = a.id
-         WHERE a.status = 'published' AND NOT a.held_for_review",
-    )
+         WHERE a.status = 'published' AND NOT a.held_for_review"
+    )))
     .fetch_all(pool)
     .await
 }

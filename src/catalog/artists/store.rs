@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::catalog::artworks::store::publicly_visible_sql;
+
 #[derive(sqlx::FromRow)]
 pub struct ArtistRow {
     pub id: Uuid,
@@ -39,16 +41,18 @@ pub async fn artist_of_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Res
 
 /// The profile with its counts; `following` is `None` without a `viewer`.
 pub async fn load(conn: &mut PgConnection, id: Uuid, viewer: Option<Uuid>) -> sqlx::Result<Option<ArtistRow>> {
-    sqlx::query_as(
-        "SELECT a.id, a.user_id, a.slug, a.name, a.bio, a.location, a.links, a.styles, a.birth_year, a.death_year,
-                a.external_ref, a.created_at,
-                (SELECT count(*) FROM follows f WHERE f.artist_id = a.id) AS follower_count,
-                (SELECT count(*) FROM artworks w WHERE w.artist_id = a.id
-                    AND w.status IN ('published', 'reserved', 'sold')) AS artwork_count,
+    // The works are aliased `a` as the visibility rule expects; the artist
+    // is `p` here.
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.id, p.user_id, p.slug, p.name, p.bio, p.location, p.links, p.styles, p.birth_year, p.death_year,
+                p.external_ref, p.created_at,
+                (SELECT count(*) FROM follows f WHERE f.artist_id = p.id) AS follower_count,
+                (SELECT count(*) FROM artworks a WHERE a.artist_id = p.id AND {}) AS artwork_count,
                 CASE WHEN $2::uuid IS NULL THEN NULL
-                     ELSE EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = a.id AND f.user_id = $2) END AS following
-         FROM artists a WHERE a.id = $1",
-    )
+                     ELSE EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = p.id AND f.user_id = $2) END AS following
+         FROM artists p WHERE p.id = $1",
+        publicly_visible_sql()
+    )))
     .bind(id)
     .bind(viewer)
     .fetch_optional(conn)

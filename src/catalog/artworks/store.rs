@@ -446,6 +446,13 @@ pub fn publicly_visible_sql() -> &'static str {
     &SQL
 }
 
+/// Whether anyone may see the work: what other capabilities ask before they
+/// let people act on one (a hidden work answers as if it did not exist).
+pub async fn is_publicly_visible(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM artworks a WHERE a.id = $1 AND {})", publicly_visible_sql());
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(conn).await
+}
+
 /// The conditions the artwork listing (`GET /api/artworks`) and search
 /// (`GET /api/search`) share, over `artworks a`. Both endpoints have always
 /// applied them with the same SQL; they differ only in how a request is

@@ -4,8 +4,9 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{CategoryView, TagView};
+use crate::catalog::artworks::store::publicly_visible_sql;
 
-/// One category with the published works filed directly under it.
+/// One category with the public works filed directly under it.
 #[derive(sqlx::FromRow)]
 pub struct CategoryRow {
     pub id: Uuid,
@@ -17,11 +18,12 @@ pub struct CategoryRow {
 
 /// Every category, in display order.
 pub async fn categories(pool: &PgPool) -> sqlx::Result<Vec<CategoryRow>> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.id, c.parent_id, c.slug, c.name,
-                (SELECT count(*) FROM artworks a WHERE a.category_id = c.id AND a.status = 'published') AS own_count
+                (SELECT count(*) FROM artworks a WHERE a.category_id = c.id AND {}) AS own_count
          FROM categories c ORDER BY c.position, c.name",
-    )
+        publicly_visible_sql()
+    )))
     .fetch_all(pool)
     .await
 }
@@ -81,17 +83,20 @@ pub async fn refresh_artwork_search(conn: &mut PgConnection, id: Uuid) -> sqlx::
 }
 
 /// Tags whose slug starts with `prefix` (taken literally), most used first.
+/// Only tags of public works: a draft's or a held work's tags are as private
+/// as the work.
 pub async fn tags(pool: &PgPool, prefix: &str, limit: i64) -> sqlx::Result<Vec<TagView>> {
     let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT t.slug, t.name, count(a.id) AS artwork_count
          FROM tags t
-         LEFT JOIN artwork_tags at ON at.tag_slug = t.slug
-         LEFT JOIN artworks a ON a.id = at.artwork_id AND a.status = 'published'
+         JOIN artwork_tags at ON at.tag_slug = t.slug
+         JOIN artworks a ON a.id = at.artwork_id AND {}
          WHERE t.slug LIKE $1
          GROUP BY t.slug
          ORDER BY artwork_count DESC, t.slug LIMIT $2",
-    )
+        publicly_visible_sql()
+    )))
     .bind(pattern)
     .bind(limit)
     .fetch_all(pool)

@@ -59,3 +59,22 @@ async fn tags_autocomplete_by_prefix_most_used_first() {
     assert_eq!(anon.get("/api/tags?prefix=%25").await.status, StatusCode::OK);
     assert_problem(&anon.get("/api/tags?limit=1000").await, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A tag is as private as the works that carry it: one found only on drafts,
+/// archived works or works held for review is not listed.
+#[tokio::test]
+async fn tags_of_works_nobody_may_see_are_not_listed() {
+    let app = spawn_app().await;
+    let artist = app.artist("private-tags").await;
+    artist.artwork(json!({"tags": ["secret-draft"], "status": "draft"})).await;
+    let held = artist.artwork(json!({"tags": ["secret-held"]})).await;
+    sqlx::query("UPDATE artworks SET held_for_review = true WHERE id = $1::uuid")
+        .bind(&held.id)
+        .execute(&app.ctx.db)
+        .await
+        .unwrap();
+    artist.artwork(json!({"tags": ["secret-public"]})).await;
+    let tags = app.anonymous().get("/api/tags?prefix=secret").await;
+    assert_eq!(tags.status, StatusCode::OK);
+    assert_eq!(tags.body, json!([{"slug": "secret-public", "name": "secret-public", "artwork_count": 1}]));
+}
