@@ -7,12 +7,19 @@
 
 mod context;
 
-use axum::{Extension, Router, routing::any};
+use axum::{Extension, Router, middleware::from_fn_with_state, routing::any};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use self::context::{AppContext, Discovery};
-use crate::platform::http::{method_not_allowed, not_found, with_common_layers};
+use crate::platform::{
+    http::{
+        method_not_allowed, not_found,
+        rate_limit::{self, Limit},
+        with_common_layers,
+    },
+    objects::local,
+};
 
 /// A route family: the unit a serverless function deploys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +109,11 @@ fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Route
     let metrics = ctx.metrics.clone();
     let (router, _) = router.split_for_parts();
     let router = router
-        .merge(crate::platform::objects::local::routes(ctx.local_objects.clone()))
+        .merge(
+            local::upload_routes(ctx.local_objects.clone())
+                .route_layer(from_fn_with_state(Limit::UploadBodies, rate_limit::enforce)),
+        )
+        .merge(local::download_routes(ctx.local_objects.clone()))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         // Route middleware (rate limits, idempotency) reads what it needs

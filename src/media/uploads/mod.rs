@@ -172,14 +172,13 @@ async fn owning_artist(conn: &mut PgConnection, principal: &Principal, artwork_i
         .await?
         .ok_or_else(|| ApiError::Conflict("create your artist profile (POST /api/artists) first".to_owned()))?;
     match store::artwork_owner_and_status(conn, artwork_id).await? {
-        None => Err(ApiError::field("artwork_id", "no such artwork")),
-        Some((owner, _)) if owner != artist => {
-            Err(ApiError::Forbidden("only the artwork's artist may add images".to_owned()))
-        }
-        Some((_, ArtworkStatus::Archived | ArtworkStatus::Sold)) => {
+        Some((owner, ArtworkStatus::Archived | ArtworkStatus::Sold)) if owner == artist => {
             Err(ApiError::Conflict("images cannot be added to an archived or sold artwork".to_owned()))
         }
-        Some(_) => Ok(artist),
+        Some((owner, _)) if owner == artist => Ok(artist),
+        // Someone else's work answers as a missing one: whether an id names
+        // a draft of another artist is none of the caller's business.
+        _ => Err(ApiError::field("artwork_id", "no such artwork of yours")),
     }
 }
 
@@ -221,7 +220,7 @@ async fn create_upload(
         .presign_upload(&UploadPolicy {
             key: key.clone(),
             content_type: new.content_type.to_owned(),
-            max_bytes: new.size_bytes as u64,
+            size_bytes: new.size_bytes as u64,
             expires_in: limits.upload_url_ttl,
         })
         .await?;

@@ -96,7 +96,8 @@ fn buckets(limit: Limit, limits: &RateLimits, ip: &str, user: Option<uuid::Uuid>
     }
 }
 
-async fn enforce(
+/// The middleware itself, for routers outside the OpenAPI document.
+pub async fn enforce(
     State(limit): State<Limit>,
     Extension(ctx): Extension<RouteGuards>,
     ClientIp(ip): ClientIp,

@@ -38,6 +38,8 @@ const UPLOAD_PATH: &str = "/api/blobs";
 const PENDING_DIR: &str = ".pending";
 /// Room for the form's text fields and multipart framing on top of the file.
 const FORM_OVERHEAD_BYTES: u64 = 64 * 1024;
+/// One empty file per form that stored its file, named by its signature.
+const USED_FORMS_DIR: &str = ".used-forms";
 
 pub struct LocalObjectStore {
     root: PathBuf,
@@ -81,6 +83,7 @@ impl LocalObjectStore {
     /// and never marked kept; returns how many. The local server's scheduler
     /// runs it, standing in for the bucket's lifecycle rule.
     pub async fn expire_pending(&self, uploaded_before: SystemTime) -> anyhow::Result<usize> {
+        self.sweep_used_forms().await?;
         let markers = self.root.join(PENDING_DIR);
         let mut directories = vec![markers.clone()];
         let mut expired = 0;
@@ -110,6 +113,46 @@ impl LocalObjectStore {
             }
         }
         Ok(expired)
+    }
+
+    /// Marks a form as used, atomically, so that two posts of one form cannot
+    /// both store; `None` when it already was. The mark is named by the
+    /// form's expiry and signature (hex, so a safe file name): once the form
+    /// has expired it is refused anyway, and [`LocalObjectStore::expire_pending`]
+    /// sweeps the mark.
+    async fn claim_form(&self, policy: &SignedPolicy) -> anyhow::Result<Option<PathBuf>> {
+        let dir = self.root.join(USED_FORMS_DIR);
+        tokio::fs::create_dir_all(&dir).await.context("creating the used forms' directory")?;
+        let mark = dir.join(format!("{}-{}", policy.expires, policy.signature));
+        match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&mark).await {
+            Ok(_) => Ok(Some(mark)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(e).context("marking an upload form used"),
+        }
+    }
+
+    async fn release_form(&self, mark: PathBuf) {
+        if let Err(error) = remove_if_present(&mark).await {
+            tracing::warn!(error = ?error, "could not release an upload form; it stays used");
+        }
+    }
+
+    async fn sweep_used_forms(&self) -> anyhow::Result<()> {
+        let mut entries = match tokio::fs::read_dir(self.root.join(USED_FORMS_DIR)).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).context("listing used upload forms"),
+        };
+        let now = Utc::now().timestamp();
+        while let Some(entry) = entries.next_entry().await.context("listing used upload forms")? {
+            let name = entry.file_name();
+            let expires =
+                name.to_str().and_then(|name| name.split_once('-')).and_then(|(at, _)| at.parse::<i64>().ok());
+            if expires.is_none_or(|at| at < now) {
+                remove_if_present(&entry.path()).await.context("deleting a used form's mark")?;
+            }
+        }
+        Ok(())
     }
 
     fn mac(&self, parts: &[&str]) -> Hmac<Sha256> {
@@ -176,21 +219,28 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 
 #[async_trait]
 impl ObjectStore for LocalObjectStore {
+    /// The signed policy travels in the URL, so the server checks it before
+    /// reading a byte of the body; the form repeats the key and type, as an
+    /// S3 form does, and they must match.
     async fn presign_upload(&self, policy: &UploadPolicy) -> anyhow::Result<PresignedUpload> {
         let expires_at = Utc::now() + policy.expires_in;
         let expires = expires_at.timestamp().to_string();
-        let max_bytes = policy.max_bytes.to_string();
-        let signature = self.sign(&["upload", policy.key.as_str(), &policy.content_type, &max_bytes, &expires]);
+        let size = policy.size_bytes.to_string();
+        let signature = self.sign(&["upload", policy.key.as_str(), &policy.content_type, &size, &expires]);
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("key", policy.key.as_str())
+            .append_pair("content-type", &policy.content_type)
+            .append_pair("size", &size)
+            .append_pair("expires", &expires)
+            .append_pair("signature", &signature)
+            .finish();
         let fields = BTreeMap::from([
             ("key".to_owned(), policy.key.to_string()),
             ("Content-Type".to_owned(), policy.content_type.clone()),
-            ("x-atelier-max-bytes".to_owned(), max_bytes),
-            ("x-atelier-expires".to_owned(), expires),
-            ("x-atelier-signature".to_owned(), signature),
         ]);
         Ok(PresignedUpload {
             method: "POST".to_owned(),
-            url: format!("{}{UPLOAD_PATH}", self.public_base),
+            url: format!("{}{UPLOAD_PATH}?{query}", self.public_base),
             fields,
             expires_at: DateTime::from_timestamp(expires_at.timestamp(), 0).unwrap_or(expires_at),
         })
@@ -238,15 +288,19 @@ impl ObjectStore for LocalObjectStore {
     }
 }
 
-/// The routes that stand in for the storage service: a form upload endpoint and
-/// signed downloads. They answer 404 when another store is configured.
-pub fn routes<S: Clone + Send + Sync + 'static>(store: Option<Arc<LocalObjectStore>>) -> Router<S> {
-    let limit = store.as_ref().map_or(0, |s| s.max_upload_bytes + FORM_OVERHEAD_BYTES);
+/// The route that stands in for the storage service's form uploads. It
+/// answers 404 when another store is configured.
+pub fn upload_routes<S: Clone + Send + Sync + 'static>(store: Option<Arc<LocalObjectStore>>) -> Router<S> {
+    let body_limit = store.as_ref().map_or(0, |s| s.max_upload_bytes + FORM_OVERHEAD_BYTES);
     Router::new()
         .route(UPLOAD_PATH, post(upload))
-        .route(&format!("{UPLOAD_PATH}/{{*key}}"), get(download))
-        .layer(axum::extract::DefaultBodyLimit::max(usize::try_from(limit).unwrap_or(usize::MAX)))
+        .layer(axum::extract::DefaultBodyLimit::max(usize::try_from(body_limit).unwrap_or(usize::MAX)))
         .with_state(store)
+}
+
+/// The route that stands in for the storage service's signed downloads.
+pub fn download_routes<S: Clone + Send + Sync + 'static>(store: Option<Arc<LocalObjectStore>>) -> Router<S> {
+    Router::new().route(&format!("{UPLOAD_PATH}/{{*key}}"), get(download)).with_state(store)
 }
 
 #[derive(Debug)]
@@ -280,17 +334,62 @@ fn store_or_404(store: Option<Arc<LocalObjectStore>>) -> Result<Arc<LocalObjectS
     store.ok_or_else(|| ApiError::NotFound("no such route".to_owned()))
 }
 
-/// Accepts a form made by [`LocalObjectStore::presign_upload`]: the signed fields
-/// first, then the file. The bytes are streamed to a temporary file and only
-/// become the object once the whole body has arrived within the limit.
+/// The form's text fields: few and short, so a hostile form cannot make the
+/// server hold much before the file.
+const MAX_FIELDS: usize = 8;
+const MAX_FIELD_BYTES: usize = 1024;
+
+/// The policy [`LocalObjectStore::presign_upload`] signed into the URL.
+#[derive(Deserialize)]
+struct UploadQuery {
+    key: String,
+    #[serde(rename = "content-type")]
+    content_type: String,
+    size: String,
+    expires: String,
+    signature: String,
+}
+
+/// Accepts a form made by [`LocalObjectStore::presign_upload`]. Everything
+/// that can be refused without the body is refused first: the URL's
+/// signature and expiry, a form already used, a declared length the file
+/// cannot fit. Then the text fields are read, each bounded, and the file is
+/// streamed to a temporary file that becomes the object only once exactly
+/// the signed number of bytes has arrived. A form works once.
 async fn upload(
     State(store): LocalStore,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<StatusCode, ApiError> {
     let store = store_or_404(store)?;
+    let Query(query) = query.map_err(|_| ApiError::Forbidden("the upload URL is not signed".to_owned()))?;
+    let policy = SignedPolicy::check(&store, &query)?;
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > policy.size + FORM_OVERHEAD_BYTES) {
+        return Err(policy.too_large());
+    }
+    let claim = store.claim_form(&policy).await.map_err(ApiError::Internal)?;
+    let Some(claim) = claim else {
+        return Err(ApiError::Forbidden("this upload form was already used".to_owned()));
+    };
+    let stored = receive(&store, &policy, multipart).await;
+    if stored.is_err() {
+        // Nothing was stored: the form may be tried again until it expires.
+        store.release_form(claim).await;
+    }
+    stored.map(|()| StatusCode::NO_CONTENT)
+}
+
+async fn receive(
+    store: &LocalObjectStore,
+    policy: &SignedPolicy,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(), ApiError> {
     let mut multipart = multipart
         .map_err(|e| ApiError::BadRequest(format!("send the upload as multipart/form-data: {}", e.body_text())))?;
-    let mut fields = BTreeMap::new();
+    let mut fields = 0;
     loop {
         let field = multipart.next_field().await.map_err(malformed)?;
         let Some(mut field) = field else {
@@ -298,37 +397,57 @@ async fn upload(
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name != "file" {
-            let value = field.text().await.map_err(malformed)?;
-            if fields.len() > 32 || value.len() > 4096 {
-                return Err(ApiError::BadRequest("the form has too many or too large fields".to_owned()));
+            fields += 1;
+            if fields > MAX_FIELDS {
+                return Err(ApiError::BadRequest("the form has too many fields".to_owned()));
             }
-            fields.insert(name, value);
+            let value = bounded_text(&mut field).await?;
+            // Fields the policy names must say what it says, as in an S3 form.
+            let signed = match name.to_ascii_lowercase().as_str() {
+                "key" => Some(policy.key.as_str()),
+                "content-type" => Some(policy.content_type.as_str()),
+                _ => None,
+            };
+            if signed.is_some_and(|signed| signed != value) {
+                return Err(ApiError::Forbidden("the upload form's signature does not match its fields".to_owned()));
+            }
             continue;
         }
-        let policy = SignedPolicy::check(&store, &fields)?;
         store
             .write_atomically(&policy.key, async |file| {
                 let mut written: u64 = 0;
                 while let Some(chunk) = field.chunk().await.map_err(|e| UploadError::Client(malformed(e)))? {
                     written += chunk.len() as u64;
-                    if written > policy.max_bytes {
-                        return Err(ApiError::PayloadTooLarge(format!(
-                            "the file exceeds the {} bytes this upload allows",
-                            policy.max_bytes
-                        ))
-                        .into());
+                    if written > policy.size {
+                        return Err(policy.too_large().into());
                     }
                     file.write_all(&chunk).await.map_err(internal)?;
                 }
-                if written == 0 {
-                    return Err(ApiError::BadRequest("the file is empty".to_owned()).into());
+                if written != policy.size {
+                    return Err(ApiError::BadRequest(format!(
+                        "the file is {written} bytes; this upload is for exactly {} bytes",
+                        policy.size
+                    ))
+                    .into());
                 }
                 Ok(())
             })
             .await?;
-        store.mark_pending(&policy.key).await.map_err(ApiError::Internal)?;
-        return Ok(StatusCode::NO_CONTENT);
+        return store.mark_pending(&policy.key).await.map_err(ApiError::Internal);
     }
+}
+
+/// A text field's value, read a chunk at a time and refused as soon as it is
+/// longer than any field of a real form.
+async fn bounded_text(field: &mut axum::extract::multipart::Field<'_>) -> Result<String, ApiError> {
+    let mut value = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        if value.len() + chunk.len() > MAX_FIELD_BYTES {
+            return Err(ApiError::BadRequest(format!("a form field is longer than {MAX_FIELD_BYTES} bytes")));
+        }
+        value.extend_from_slice(&chunk);
+    }
+    String::from_utf8(value).map_err(|_| ApiError::BadRequest("a form field is not UTF-8 text".to_owned()))
 }
 
 fn malformed(e: axum::extract::multipart::MultipartError) -> ApiError {
@@ -341,34 +460,33 @@ fn malformed(e: axum::extract::multipart::MultipartError) -> ApiError {
 
 struct SignedPolicy {
     key: ObjectKey,
-    max_bytes: u64,
+    content_type: String,
+    size: u64,
+    expires: i64,
+    signature: String,
 }
 
 impl SignedPolicy {
-    fn check(store: &LocalObjectStore, fields: &BTreeMap<String, String>) -> Result<Self, ApiError> {
-        let field = |name: &str| {
-            fields
-                .get(name)
-                .map(String::as_str)
-                .ok_or_else(|| ApiError::Forbidden(format!("the form lacks the {name} field")))
-        };
-        let (key, content_type, max_bytes, expires, signature) = (
-            field("key")?,
-            field("Content-Type")?,
-            field("x-atelier-max-bytes")?,
-            field("x-atelier-expires")?,
-            field("x-atelier-signature")?,
-        );
-        if !store.verify(&["upload", key, content_type, max_bytes, expires], signature) {
+    fn check(store: &LocalObjectStore, query: &UploadQuery) -> Result<Self, ApiError> {
+        let UploadQuery { key, content_type, size, expires, signature } = query;
+        if !store.verify(&["upload", key, content_type, size, expires], signature) {
             return Err(ApiError::Forbidden("the upload form's signature does not match its fields".to_owned()));
         }
-        if expires.parse::<i64>().map_or(true, |at| at < Utc::now().timestamp()) {
+        let expires = expires.parse::<i64>().ok().filter(|at| *at >= Utc::now().timestamp());
+        let Some(expires) = expires else {
             return Err(ApiError::Forbidden("the upload form has expired".to_owned()));
-        }
+        };
         Ok(Self {
             key: ObjectKey::parse(key).ok_or_else(|| ApiError::Forbidden("the key is not valid".to_owned()))?,
-            max_bytes: max_bytes.parse().map_err(|_| ApiError::Forbidden("the size limit is not valid".to_owned()))?,
+            content_type: content_type.clone(),
+            size: size.parse().map_err(|_| ApiError::Forbidden("the size is not valid".to_owned()))?,
+            expires,
+            signature: signature.clone(),
         })
+    }
+
+    fn too_large(&self) -> ApiError {
+        ApiError::PayloadTooLarge(format!("the file exceeds the {} bytes this upload allows", self.size))
     }
 }
 

@@ -35,7 +35,9 @@ pub const PENDING_UPLOADS_EXPIRE_AFTER_DAYS: u64 = 7;
 pub struct UploadPolicy {
     pub key: ObjectKey,
     pub content_type: String,
-    pub max_bytes: u64,
+    /// The file must be exactly this long: the size the client declared,
+    /// which quotas were charged for.
+    pub size_bytes: u64,
     pub expires_in: Duration,
 }
 

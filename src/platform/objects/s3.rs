@@ -110,7 +110,8 @@ impl ObjectStore for S3ObjectStore {
         }
         // Every form field except the signature must appear in the policy, each
         // as an exact match: a form without the pending tag would never expire.
-        let mut conditions = vec![json!({"bucket": self.bucket}), json!(["content-length-range", 1, policy.max_bytes])];
+        let mut conditions =
+            vec![json!({"bucket": self.bucket}), json!(["content-length-range", policy.size_bytes, policy.size_bytes])];
         conditions.extend(fields.iter().map(|(name, value)| json!({ name: value })));
         let document = json!({
             "expiration": expires_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),

@@ -47,8 +47,8 @@ fn sample(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
 
-fn policy(key: &ObjectKey, max_bytes: u64, expires_in: Duration) -> UploadPolicy {
-    UploadPolicy { key: key.clone(), content_type: IMAGE_TYPE.to_owned(), max_bytes, expires_in }
+fn policy(key: &ObjectKey, size_bytes: u64, expires_in: Duration) -> UploadPolicy {
+    UploadPolicy { key: key.clone(), content_type: IMAGE_TYPE.to_owned(), size_bytes, expires_in }
 }
 
 /// Posts the form as a browser would: every field in order, then the file.
@@ -70,6 +70,7 @@ async fn post_form(upload: &PresignedUpload, replace: &[(&str, &str)], bytes: Ve
 struct Refusals {
     content_type: &'static str,
     too_large: &'static str,
+    too_small: &'static str,
     other_key: &'static str,
     expired: &'static str,
 }
@@ -77,6 +78,7 @@ struct Refusals {
 const LOCAL_REFUSALS: Refusals = Refusals {
     content_type: "signature does not match its fields",
     too_large: "exceeds the 4096 bytes",
+    too_small: "is for exactly 4096 bytes",
     other_key: "signature does not match its fields",
     expired: "has expired",
 };
@@ -84,6 +86,7 @@ const LOCAL_REFUSALS: Refusals = Refusals {
 const S3_REFUSALS: Refusals = Refusals {
     content_type: "<Code>InvalidPolicyDocument</Code><Message>Policy condition &apos;eq&apos; for field &apos;content-type&apos;",
     too_large: "<Code>EntityTooLarge</Code>",
+    too_small: "<Code>EntityTooSmall</Code>",
     other_key: "<Code>InvalidPolicyDocument</Code><Message>Policy condition &apos;eq&apos; for field &apos;key&apos;",
     expired: "<Code>AccessDenied</Code><Message>Request has expired",
 };
@@ -114,7 +117,7 @@ async fn put_get_head_delete(store: &dyn ObjectStore) {
 async fn a_presigned_upload_is_stored_and_downloadable(store: &dyn ObjectStore) {
     let key = fresh_key();
     let bytes = sample(20_000);
-    let upload = store.presign_upload(&policy(&key, 50_000, Duration::from_secs(300))).await.unwrap();
+    let upload = store.presign_upload(&policy(&key, 20_000, Duration::from_secs(300))).await.unwrap();
     assert_eq!(upload.method, "POST");
     let (status, body) = post_form(&upload, &[], bytes.clone()).await;
     assert!((200..300).contains(&status), "upload failed: {status} {body}");
@@ -134,20 +137,23 @@ async fn only_the_signed_upload_is_accepted(store: &dyn ObjectStore, refusals: R
     let key = fresh_key();
     let upload = store.presign_upload(&policy(&key, 4096, minute)).await.unwrap();
 
-    let result = post_form(&upload, &[("Content-Type", "text/html")], sample(1000)).await;
+    let result = post_form(&upload, &[("Content-Type", "text/html")], sample(4096)).await;
     assert_refused(store, "another content type", result, refusals.content_type, &[&key]).await;
 
     let result = post_form(&upload, &[], sample(5000)).await;
-    assert_refused(store, "a file over the size limit", result, refusals.too_large, &[&key]).await;
+    assert_refused(store, "a file over the declared size", result, refusals.too_large, &[&key]).await;
+
+    let result = post_form(&upload, &[], sample(1000)).await;
+    assert_refused(store, "a file under the declared size", result, refusals.too_small, &[&key]).await;
 
     let other = fresh_key();
-    let result = post_form(&upload, &[("key", other.as_str())], sample(1000)).await;
+    let result = post_form(&upload, &[("key", other.as_str())], sample(4096)).await;
     assert_refused(store, "another key", result, refusals.other_key, &[&key, &other]).await;
 
     let short_lived = fresh_key();
     let expired = store.presign_upload(&policy(&short_lived, 4096, Duration::from_secs(1))).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let result = post_form(&expired, &[], sample(1000)).await;
+    let result = post_form(&expired, &[], sample(4096)).await;
     assert_refused(store, "an expired form", result, refusals.expired, &[&short_lived]).await;
 
     let (status, body) = post_form(&upload, &[], sample(4096)).await;
@@ -262,10 +268,10 @@ mod local {
         let server = local_server().await;
         let store = server.store.as_ref();
         let (kept, abandoned, written) = (fresh_key(), fresh_key(), fresh_key());
-        let kept_form = store.presign_upload(&policy(&kept, 4096, Duration::from_secs(300))).await.unwrap();
+        let kept_form = store.presign_upload(&policy(&kept, 100, Duration::from_secs(300))).await.unwrap();
         for (key, form) in [
             (&kept, kept_form.clone()),
-            (&abandoned, store.presign_upload(&policy(&abandoned, 4096, Duration::from_secs(300))).await.unwrap()),
+            (&abandoned, store.presign_upload(&policy(&abandoned, 100, Duration::from_secs(300))).await.unwrap()),
         ] {
             let (status, body) = post_form(&form, &[], sample(100)).await;
             assert!((200..300).contains(&status), "uploading {key}: {status} {body}");
@@ -285,11 +291,87 @@ mod local {
         assert!(store.head(&written).await.unwrap().is_some());
         assert_eq!(store.expire_pending(later).await.unwrap(), 0, "expiring twice deletes nothing more");
 
-        // A new upload over a kept object is a new, pending object, as on S3.
-        let (status, body) = post_form(&kept_form, &[], sample(200)).await;
-        assert!((200..300).contains(&status), "{status} {body}");
-        assert_eq!(store.expire_pending(SystemTime::now() + Duration::from_secs(1)).await.unwrap(), 1);
-        assert_eq!(store.head(&kept).await.unwrap(), None);
+        // A form works once: posting it again, even after its file was kept,
+        // stores nothing.
+        let (status, body) = post_form(&kept_form, &[], sample(100)).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("already used"), "{body}");
+        assert_eq!(store.get(&kept).await.unwrap(), Some(sample(100)));
+    }
+
+    /// Starts a chunked POST to `url` whose body never ends and reads the
+    /// answer's status code: only a server that answers without reading the
+    /// whole body answers at all.
+    async fn status_of_endless_post(url: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let url = reqwest::Url::parse(url).unwrap();
+        let address = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST {}?{} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary=x\r\n\
+             Transfer-Encoding: chunked\r\n\r\n",
+            url.path(),
+            url.query().unwrap_or_default(),
+            url.host_str().unwrap()
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        // One chunk of a body that never ends.
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
+        socket.write_all(chunk.as_bytes()).await.unwrap();
+        let mut answer = [0u8; 12];
+        tokio::time::timeout(Duration::from_secs(30), socket.read_exact(&mut answer))
+            .await
+            .expect("the server answered before the body ended")
+            .unwrap();
+        String::from_utf8_lossy(&answer[9..12]).into_owned()
+    }
+
+    /// Two posts of one form at once store one file: the claim is atomic.
+    /// A post that fails leaves the form usable, so a client can retry.
+    #[tokio::test]
+    async fn a_form_is_used_once_even_by_concurrent_posts() {
+        let server = local_server().await;
+        let store = server.store.as_ref();
+        let key = fresh_key();
+        let form = store.presign_upload(&policy(&key, 4096, Duration::from_secs(300))).await.unwrap();
+        let (status, _) = post_form(&form, &[], sample(10)).await;
+        assert_eq!(status, 400, "a short file is refused");
+        let (first, second) = tokio::join!(post_form(&form, &[], sample(4096)), post_form(&form, &[], sample(4096)));
+        let mut statuses = [first.0, second.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [204, 403], "{first:?} {second:?}");
+        assert_eq!(store.get(&key).await.unwrap(), Some(sample(4096)));
+    }
+
+    /// What can be refused without reading the body is: a tampered URL gets
+    /// its 403 however large the body behind it, and a body declared longer
+    /// than the file plus a form's framing is a 413 before any of it is read.
+    #[tokio::test]
+    async fn a_form_is_refused_before_its_body_is_read() {
+        let server = local_server().await;
+        let store = server.store.as_ref();
+        let key = fresh_key();
+        let form = store.presign_upload(&policy(&key, 4096, Duration::from_secs(300))).await.unwrap();
+        let client = reqwest::Client::new();
+        let unsigned = form.url.replace("signature=", "signature=00");
+        assert_eq!(status_of_endless_post(&unsigned).await, "403");
+        let response = client
+            .post(&form.url)
+            .header("content-type", "multipart/form-data; boundary=x")
+            .header("content-length", (50 * 1024 * 1024).to_string())
+            .body(vec![b'x'; 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        // A text field is read only up to the longest a real form has.
+        // Within the length a form may declare, so only the field bound stops it.
+        let huge_field = "v".repeat(60 * 1024);
+        let form_body = reqwest::multipart::Form::new().text("key", key.to_string()).text("padding", huge_field);
+        let response = client.post(&form.url).multipart(form_body).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        assert!(response.text().await.unwrap().contains("longer than 1024 bytes"));
+        assert_eq!(store.head(&key).await.unwrap(), None);
     }
 }
 
@@ -311,7 +393,7 @@ mod moto {
         let bucket = Bucket::new(&moto_config().await, &moto_url()).await;
         let store = bucket.store();
         let key = fresh_key();
-        let upload = store.presign_upload(&policy(&key, 4096, Duration::from_secs(60))).await.unwrap();
+        let upload = store.presign_upload(&policy(&key, 100, Duration::from_secs(60))).await.unwrap();
         let (status, body) = post_form(&upload, &[], sample(100)).await;
         assert!((200..300).contains(&status), "{status} {body}");
         bucket.tag_as_the_form_asks(key.as_str(), &upload.fields["tagging"], Some(("source", "browser"))).await;
@@ -351,7 +433,7 @@ mod s3s {
     async fn the_form_binds_the_pending_tag() {
         let store = s3s_store(None).await;
         let key = fresh_key();
-        let upload = store.presign_upload(&policy(&key, 4096, Duration::from_secs(60))).await.unwrap();
+        let upload = store.presign_upload(&policy(&key, 100, Duration::from_secs(60))).await.unwrap();
         assert_eq!(upload.fields["tagging"], pending_tagging());
         let document: Value = serde_json::from_slice(
             &base64::engine::general_purpose::STANDARD.decode(&upload.fields["policy"]).unwrap(),
@@ -380,7 +462,7 @@ mod s3s {
     async fn a_policy_signed_with_another_secret_is_refused() {
         let store = s3s_store(None).await;
         let key = fresh_key();
-        let upload = store.presign_upload(&policy(&key, 4096, Duration::from_secs(60))).await.unwrap();
+        let upload = store.presign_upload(&policy(&key, 1000, Duration::from_secs(60))).await.unwrap();
         let signing_key = aws_sigv4::sign::v4::generate_signing_key(
             "not-the-secret",
             std::time::SystemTime::now(),
@@ -399,7 +481,7 @@ mod s3s {
     async fn session_credentials_put_their_token_under_the_policy() {
         let store = s3s_store(Some("session-token-of-a-role")).await;
         let key = fresh_key();
-        let upload = store.presign_upload(&policy(&key, 4096, Duration::from_secs(60))).await.unwrap();
+        let upload = store.presign_upload(&policy(&key, 100, Duration::from_secs(60))).await.unwrap();
         assert_eq!(upload.fields["x-amz-security-token"], "session-token-of-a-role");
         let document: Value = serde_json::from_slice(
             &base64::engine::general_purpose::STANDARD.decode(&upload.fields["policy"]).unwrap(),
@@ -409,7 +491,7 @@ mod s3s {
         for expected in [
             json!({"key": key.as_str()}),
             json!({"Content-Type": IMAGE_TYPE}),
-            json!(["content-length-range", 1, 4096]),
+            json!(["content-length-range", 100, 100]),
             json!({"x-amz-algorithm": "AWS4-HMAC-SHA256"}),
             json!({"x-amz-security-token": "session-token-of-a-role"}),
         ] {

@@ -167,8 +167,10 @@ async fn uploads_are_checked_before_a_form_is_issued() {
     assert_eq!(field_errors(&huge), ["size_bytes"]);
     let empty = artist.post("/api/uploads", request("image/png", 0)).await;
     assert_eq!(field_errors(&empty), ["size_bytes"]);
+    // Another artist's work answers exactly as a missing one.
     let not_owner = other.post("/api/uploads", request("image/png", 10)).await;
-    assert_problem(&not_owner, StatusCode::FORBIDDEN);
+    assert_problem(&not_owner, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&not_owner), ["artwork_id"]);
     let anonymous = anon.post("/api/uploads", request("image/png", 10)).await;
     assert_problem(&anonymous, StatusCode::UNAUTHORIZED);
     let collector = app.collector("just-looking@example.com").await;
@@ -180,6 +182,7 @@ async fn uploads_are_checked_before_a_form_is_issued() {
         )
         .await;
     assert_eq!(field_errors(&missing), ["artwork_id"]);
+    assert_eq!(missing.body["errors"], not_owner.body["errors"]);
 
     assert_eq!(artist.post("/api/uploads", request("image/png", 900_000)).await.status, StatusCode::CREATED);
     let over_quota = artist.post("/api/uploads", request("image/png", 900_000)).await;
@@ -214,24 +217,48 @@ async fn the_local_form_enforces_its_policy() {
         form["fields"][name] = json!(value);
         form
     };
+    // The signed policy is in the URL's query.
+    let with_query = |name: &str, value: &str| {
+        let mut form = form.clone();
+        let url = reqwest::Url::parse(&format!("http://x{}", form["url"].as_str().unwrap())).unwrap();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == name { value.to_owned() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        form["url"] = json!(format!("{}?{query}", url.path()));
+        form
+    };
 
     let wrong_type = app.post_upload_form(&with_field("Content-Type", "text/html"), &png).await;
     assert_problem(&wrong_type, StatusCode::FORBIDDEN);
     let wrong_key = app.post_upload_form(&with_field("key", "originals/someone/else"), &png).await;
     assert_problem(&wrong_key, StatusCode::FORBIDDEN);
-    let bigger_limit = app.post_upload_form(&with_field("x-atelier-max-bytes", "999999999"), &png).await;
+    let bigger_limit = app.post_upload_form(&with_query("size", "999999999"), &png).await;
     assert_problem(&bigger_limit, StatusCode::FORBIDDEN);
     let past = (chrono::Utc::now().timestamp() - 1).to_string();
-    let expired = app.post_upload_form(&with_field("x-atelier-expires", &past), &png).await;
+    let expired = app.post_upload_form(&with_query("expires", &past), &png).await;
     assert_problem(&expired, StatusCode::FORBIDDEN);
     let mut oversize = png.clone();
     oversize.push(0);
     assert_problem(&app.post_upload_form(form, &oversize).await, StatusCode::PAYLOAD_TOO_LARGE);
+    let short = app.post_upload_form(form, &png[..png.len() - 1]).await;
+    assert!(assert_problem(&short, StatusCode::BAD_REQUEST).detail.contains("exactly"));
     let id = created.body["id"].as_str().unwrap();
     let nothing_stored = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
     assert_problem(&nothing_stored, StatusCode::CONFLICT);
 
     assert_eq!(app.post_upload_form(form, &png).await.status, StatusCode::NO_CONTENT);
+    // Once its file is processed, the form cannot replace it.
+    let completed = artist.post(&format!("/api/uploads/{id}/complete"), json!({})).await;
+    assert_eq!(completed.status, StatusCode::ACCEPTED, "{}", completed.body);
+    app.run_jobs().await;
+    assert_eq!(status_of(&artist, id).await["status"], "ready");
+    let again = app.post_upload_form(form, &png).await;
+    assert!(assert_problem(&again, StatusCode::FORBIDDEN).detail.contains("already used"));
 }
 
 #[tokio::test]
