@@ -284,7 +284,7 @@ pub struct CurationRun {
     pub pages: usize,
 }
 
-/// Recompute the curated feed (Vercel Cron). Requires `Authorization: Bearer
+/// Recompute the curated feed and purge old search queries (Vercel Cron). Requires `Authorization: Bearer
 /// <CRON_SECRET>`; without a configured secret the route does not exist.
 #[utoipa::path(get, path = "/api/cron/curate", tag = "recommendations",
     responses(
@@ -300,5 +300,8 @@ async fn cron_curate(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiRe
         return Err(ApiError::Unauthorized("the cron secret is missing or wrong".to_owned()));
     }
     let report = curate(&ctx).await?;
+    // The one scheduled run Vercel has: it keeps search analytics within
+    // their retention too.
+    crate::search::purge_old_queries(&ctx).await?;
     Ok((StatusCode::OK, Json(CurationRun { works: report.works, pages: report.pages })))
 }

@@ -228,8 +228,9 @@ async fn list_interactions(
     Ok(Json(entries))
 }
 
-/// Forget your interaction memory and the taste learnt from it. Saved works
-/// and stated preferences stay; recommendations start again from those.
+/// Forget your interaction memory, the taste learnt from it and what you
+/// searched for. Saved works and stated preferences stay; recommendations
+/// start again from those.
 #[utoipa::path(delete, path = "/api/me/interactions", tag = "interactions", security(("bearer" = [])),
     responses(
         (status = 204, description = "Forgotten"),
@@ -237,6 +238,7 @@ async fn list_interactions(
 async fn forget_interactions(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<StatusCode> {
     let mut tx = ctx.db.begin().await?;
     store::forget_memory(&mut tx, principal.user_id).await?;
+    crate::search::forget_queries(&mut tx, principal.user_id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -38,6 +38,8 @@ pub struct Config {
     pub curate_interval: Duration,
     /// Weight of the keyword side in hybrid search, the semantic side weighing 1.
     pub search_keyword_weight: f32,
+    /// How long search queries (with who asked them) are kept.
+    pub search_history_retention: Duration,
     pub media: MediaConfig,
     pub embedder: EmbedderConfig,
     pub storage: StorageConfig,
@@ -341,6 +343,9 @@ impl Config {
             metrics_token: get("METRICS_TOKEN").map(Secret::new),
             curate_interval: Duration::from_secs(parse_or(&get, "FEED_CURATE_INTERVAL_SECS", 900)?),
             search_keyword_weight: parse_or(&get, "SEARCH_KEYWORD_WEIGHT", 0.5)?,
+            search_history_retention: Duration::from_secs(
+                parse_or::<u64>(&get, "SEARCH_HISTORY_RETENTION_DAYS", 90)? * 24 * 3600,
+            ),
             media: MediaConfig {
                 max_upload_bytes: parse_or(&get, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
                 artist_quota_bytes: parse_or(&get, "ARTIST_UPLOAD_QUOTA_BYTES", 2 * 1024 * 1024 * 1024)?,

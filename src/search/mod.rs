@@ -13,6 +13,17 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppContext> {
     routes::router().merge(similar::router())
 }
 
+/// Query analytics name who searched for what, so they are kept no longer
+/// than `SEARCH_HISTORY_RETENTION_DAYS`; scheduled runs call this.
+pub async fn purge_old_queries(ctx: &crate::app::AppContext) -> anyhow::Result<u64> {
+    Ok(store::purge_queries_before(&ctx.db, ctx.config.search_history_retention).await?)
+}
+
+/// Forgets everything `user_id` searched for, when they ask to be forgotten.
+pub async fn forget_queries(conn: &mut sqlx::PgConnection, user_id: uuid::Uuid) -> sqlx::Result<()> {
+    store::forget_queries(conn, user_id).await
+}
+
 use crate::{
     catalog::{artworks::store::ArtworkFilter, domain::ArtworkStatus},
     platform::vectors::VectorFilter,

@@ -61,6 +61,21 @@ pub async fn log_query(db: &PgPool, logged: LoggedQuery<'_>) -> sqlx::Result<()>
     Ok(())
 }
 
+/// Deletes the query analytics older than `retention`; returns how many.
+pub async fn purge_queries_before(db: &PgPool, retention: std::time::Duration) -> sqlx::Result<u64> {
+    let deleted = sqlx::query("DELETE FROM search_queries WHERE created_at < now() - make_interval(secs => $1)")
+        .bind(retention.as_secs_f64())
+        .execute(db)
+        .await?;
+    Ok(deleted.rows_affected())
+}
+
+/// Deletes everything one person searched for.
+pub async fn forget_queries(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM search_queries WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
 /// Artworks flagged as copies of this one, or that this one was flagged as a copy of.
 pub async fn flagged_copies(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(

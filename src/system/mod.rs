@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppContext,
-    platform::{http::bearer_matches, http::error::ApiError},
+    platform::{config::Environment, http::bearer_matches, http::error::ApiError},
 };
 
 pub fn router() -> OpenApiRouter<AppContext> {
@@ -42,8 +42,8 @@ async fn health(State(ctx): State<AppContext>) -> Result<(StatusCode, Json<Healt
 
 /// Request counts, server errors and latency per route, in the OpenMetrics text
 /// format for a Prometheus scrape. Only hosts that keep Prometheus metrics (the
-/// local server) answer; with `METRICS_TOKEN` set, the scrape must present it as
-/// a bearer token.
+/// local server) answer. With `METRICS_TOKEN` set, the scrape must present it
+/// as a bearer token; in production it must be set, or nobody may scrape.
 #[utoipa::path(get, path = "/api/metrics", tag = "system",
     responses(
         (status = 200, description = "OpenMetrics text exposition", body = String,
@@ -55,9 +55,12 @@ async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Re
     let Some(text) = ctx.metrics.render_prometheus() else {
         return Err(ApiError::NotFound("this host does not keep Prometheus metrics".to_owned()));
     };
-    if let Some(token) = &ctx.config.metrics_token
-        && !bearer_matches(&headers, token)
-    {
+    let allowed = match &ctx.config.metrics_token {
+        Some(token) => bearer_matches(&headers, token),
+        // Open only where the server is a developer's own (bound to 127.0.0.1).
+        None => ctx.config.environment == Environment::Development,
+    };
+    if !allowed {
         return Err(ApiError::Unauthorized("the metrics token is missing or wrong".to_owned()));
     }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -59,6 +59,17 @@ async fn a_metrics_token_guards_the_scrape() {
     assert!(response.body.as_str().unwrap().contains("atelier_http_requests_total"));
 }
 
+/// In production nobody may scrape without the token: an unset one closes
+/// the endpoint rather than opening it.
+#[tokio::test]
+async fn production_requires_a_metrics_token() {
+    let app = spawn_app_with(&[("APP_ENV", "production")]).await;
+    assert_problem(&app.anonymous().get("/api/metrics").await, StatusCode::UNAUTHORIZED);
+    assert_problem(&app.bearer("anything").get("/api/metrics").await, StatusCode::UNAUTHORIZED);
+    let app = spawn_app_with(&[("APP_ENV", "production"), ("METRICS_TOKEN", "scrape-secret")]).await;
+    assert_eq!(app.bearer("scrape-secret").get("/api/metrics").await.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn hosts_without_prometheus_do_not_serve_metrics() {
     let app = spawn_app_with(&[("METRICS_EXPORT", "off")]).await;

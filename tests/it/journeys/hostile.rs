@@ -128,3 +128,44 @@ async fn responses_carry_request_ids() {
     let echoed = anon.with_header("x-request-id", "trace-me-123").get("/api/health").await;
     assert_eq!(echoed.header("x-request-id"), Some("trace-me-123"));
 }
+
+/// A constraint a client trips without a precise mapping is answered by what
+/// it means (a duplicate, a dangling reference, a broken rule), never by the
+/// schema's names for it.
+#[tokio::test]
+async fn constraint_violations_do_not_name_the_schema() {
+    use atelier::platform::http::error::ApiError;
+    use axum::response::IntoResponse;
+
+    let app = spawn_app().await;
+    let db = &app.ctx.db;
+    let duplicate = sqlx::query("INSERT INTO categories (id, slug, name) VALUES ($1, 'painting', 'Again')")
+        .bind(uuid::Uuid::now_v7())
+        .execute(db)
+        .await
+        .unwrap_err();
+    let dangling = sqlx::query("INSERT INTO saves (user_id, artwork_id) VALUES ($1, $2)")
+        .bind(uuid::Uuid::now_v7())
+        .bind(uuid::Uuid::now_v7())
+        .execute(db)
+        .await
+        .unwrap_err();
+    let broken = sqlx::query("INSERT INTO categories (id, slug, name) VALUES ($1, 'Not A Slug', 'X')")
+        .bind(uuid::Uuid::now_v7())
+        .execute(db)
+        .await
+        .unwrap_err();
+    for (error, status) in [
+        (duplicate, StatusCode::CONFLICT),
+        (dangling, StatusCode::UNPROCESSABLE_ENTITY),
+        (broken, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let response = ApiError::from(error).into_response();
+        assert_eq!(response.status(), status);
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        for schema_word in ["categories", "saves", "_key", "_fkey", "_check", "slug", "user_id", "constraint"] {
+            assert!(!text.contains(schema_word), "{schema_word:?} leaked: {text}");
+        }
+    }
+}

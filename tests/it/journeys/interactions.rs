@@ -187,3 +187,63 @@ async fn interactions_are_rate_limited() {
     let refused = collector.post("/api/interactions", json!({"artwork_id": works[3].id, "kind": "view"})).await;
     assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// What people searched for is kept for the retention period and no longer,
+/// and "forget my history" forgets it at once.
+#[tokio::test]
+async fn search_history_is_kept_for_its_retention_and_forgotten_on_request() {
+    let app = spawn_app().await;
+    let collector = app.collector("seeker@example.com").await;
+    let other = app.collector("other-seeker@example.com").await;
+    for who in [&collector, &other] {
+        let response = who.get("/api/search?q=harbour&mode=keyword").await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    }
+    let count = |user: uuid::Uuid| {
+        let db = app.ctx.db.clone();
+        async move {
+            let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM search_queries WHERE user_id = $1")
+                .bind(user)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            count
+        }
+    };
+    assert_eq!((count(collector.id).await, count(other.id).await), (1, 1));
+
+    // The other person's query ages past the default 90 days.
+    sqlx::query("UPDATE search_queries SET created_at = now() - interval '91 days' WHERE user_id = $1")
+        .bind(other.id)
+        .execute(&app.ctx.db)
+        .await
+        .unwrap();
+    assert_eq!(atelier::search::purge_old_queries(&app.ctx).await.unwrap(), 1);
+    assert_eq!((count(collector.id).await, count(other.id).await), (1, 0));
+
+    assert_eq!(collector.delete("/api/me/interactions").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(count(collector.id).await, 0);
+}
+
+/// Reloading the home feed replaces the collector's one stored feed instead
+/// of piling up entries, and the feed is rate limited per person.
+#[tokio::test]
+async fn a_collector_has_one_stored_feed_and_a_limit_on_reloads() {
+    let app = crate::support::spawn_app_with(&[("RATE_LIMIT_FEED_USER", "4,0.01")]).await;
+    let artist = app.artist("feed-artist").await;
+    for title in ["One", "Two"] {
+        artist.artwork(json!({"title": title})).await;
+    }
+    curation::curate(&app.ctx).await.unwrap();
+    let collector = app.collector("reloader@example.com").await;
+    for n in 0..4 {
+        let feed = collector.get("/api/feed").await;
+        assert_eq!(feed.status, StatusCode::OK, "reload {n}: {}", feed.body);
+    }
+    let (stored,): (i64,) = sqlx::query_as("SELECT count(*) FROM kv_entries WHERE key LIKE 'feed:session:%'")
+        .fetch_one(&app.ctx.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    assert_problem(&collector.get("/api/feed").await, StatusCode::TOO_MANY_REQUESTS);
+}
