@@ -16,7 +16,7 @@ STANDINS_PIDS=()
 standins_install_moto() {
   local venv="$ATELIER_TOOLS_DIR/moto-$MOTO_VERSION"
   tools_venv "$venv" "moto[server]==$MOTO_VERSION"
-  MOTO_BIN="$venv/bin/moto_server"
+  MOTO_PYTHON="$venv/bin/python3"
 }
 
 standins_install_s3s() {
@@ -84,7 +84,8 @@ standins_start() {
 
   moto_port="$(free_port)"
   log "starting moto on 127.0.0.1:$moto_port (log: $STANDINS_DIR/moto.log)"
-  "$MOTO_BIN" -H 127.0.0.1 -p "$moto_port" >"$STANDINS_DIR/moto.log" 2>&1 </dev/null &
+  "$MOTO_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/moto_server.py" -H 127.0.0.1 -p "$moto_port" \
+    >"$STANDINS_DIR/moto.log" 2>&1 </dev/null &
   STANDINS_PIDS+=("$!")
   standins_wait_port moto "$!" "$moto_port" "$STANDINS_DIR/moto.log"
 
