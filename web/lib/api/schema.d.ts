@@ -284,7 +284,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Recompute the curated feed (Vercel Cron). Requires `Authorization: Bearer
+         * Recompute the curated feed and purge old search queries (Vercel Cron). Requires `Authorization: Bearer
          *     <CRON_SECRET>`; without a configured secret the route does not exist.
          */
         get: operations["cron_curate"];
@@ -345,7 +345,8 @@ export interface paths {
         put?: never;
         /**
          * Record a view, like, save, share or "not interested". A save also adds the
-         *     work to your saved list.
+         *     work to your saved list. The same interaction with the same work again
+         *     within a day is not recorded twice: the answer is the earlier one, with 200.
          */
         post: operations["record_interaction"];
         delete?: never;
@@ -368,7 +369,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the display name or the password. A password change signs out every other session. */
+        /**
+         * Change the display name or the password. A password change signs out every
+         *     other session; wrong current passwords count towards the sign-in throttle.
+         */
         patch: operations["update_me"];
         trace?: never;
     };
@@ -384,8 +388,9 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Forget your interaction memory and the taste learnt from it. Saved works
-         *     and stated preferences stay; recommendations start again from those.
+         * Forget your interaction memory, the taste learnt from it and what you
+         *     searched for. Saved works and stated preferences stay; recommendations
+         *     start again from those.
          */
         delete: operations["forget_interactions"];
         options?: never;
@@ -500,8 +505,8 @@ export interface paths {
         /**
          * Request counts, server errors and latency per route, in the OpenMetrics text
          *     format for a Prometheus scrape. Only hosts that keep Prometheus metrics (the
-         *     local server) answer; with `METRICS_TOKEN` set, the scrape must present it as
-         *     a bearer token.
+         *     local server) answer. With `METRICS_TOKEN` set, the scrape must present it
+         *     as a bearer token; in production it must be set, or nobody may scrape.
          */
         get: operations["metrics"];
         put?: never;
@@ -998,6 +1003,11 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+            /**
+             * @description Answer with the refresh token in the body rather than only in the
+             *     cookie; for clients that are not browsers.
+             */
+            refresh_token_in_body?: boolean;
         };
         MemoryEntry: {
             /** Format: uuid */
@@ -1090,7 +1100,10 @@ export interface components {
             artwork_id: string;
             kind: components["schemas"]["InteractionKind"];
         };
-        /** @description Optional body of refresh and logout: the token may come from the cookie instead. */
+        /**
+         * @description Optional body of refresh and logout: the token may come from the cookie
+         *     instead. A token presented here is answered in the body.
+         */
         RefreshRequest: {
             refresh_token: string;
         };
@@ -1098,6 +1111,11 @@ export interface components {
             display_name: string;
             email: string;
             password: string;
+            /**
+             * @description Answer with the refresh token in the body rather than only in the
+             *     cookie; for clients that are not browsers.
+             */
+            refresh_token_in_body?: boolean;
             role: components["schemas"]["SignupRole"];
         };
         ResolveDuplicate: {
@@ -1134,8 +1152,12 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            /** @description Also set as an HttpOnly cookie scoped to `/api/auth`. */
-            refresh_token: string;
+            /**
+             * @description Only for clients that asked for it (`refresh_token_in_body`, or a
+             *     refresh that presented its token in the body). Browsers get it in an
+             *     HttpOnly cookie scoped to `/api/auth` instead, out of scripts' reach.
+             */
+            refresh_token?: string | null;
             /** @description Always `Bearer`. */
             token_type: string;
             user: components["schemas"]["UserView"];
@@ -2962,6 +2984,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     health: {
@@ -3026,6 +3059,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Already recorded within the last day; the earlier interaction */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionView"];
+                };
+            };
+            /** @description Recorded */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3082,6 +3125,17 @@ export interface operations {
             /** @description Unknown or unpublished artwork */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3515,6 +3569,17 @@ export interface operations {
             /** @description The request contains invalid fields */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
