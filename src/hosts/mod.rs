@@ -2,6 +2,8 @@
 //! start-up (cold starts pay for it once, not per request), and hands a router
 //! or a job handler from [`crate::app`] and the capabilities to its runtime.
 
+pub mod csp;
+
 use std::{
     convert::Infallible,
     net::SocketAddr,
@@ -12,7 +14,7 @@ use std::{
 use axum::{
     Router,
     body::Body,
-    extract::Request,
+    extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{Html, Response},
@@ -37,7 +39,9 @@ use crate::{
 pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     db::migrate(&ctx.db).await?;
     let bind = ctx.config.bind_addr;
-    let site = static_site(&ctx.config.web_dir);
+    let media_origins = csp::media_origins(ctx.objects.as_ref()).await?;
+    tracing::info!(?media_origins, "the site's pages allow media from their own origin and these");
+    let site = static_site(&ctx.config.web_dir, &media_origins);
     let proxy_hops = ctx.config.auth.trusted_proxy_hops;
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let concurrency = ctx.config.queue.worker_concurrency;
@@ -116,19 +120,16 @@ pub const DYNAMIC_PAGES: &[&str] = &["artworks", "artists"];
 /// The headers vercel.json gives every page, so that the site runs locally
 /// (and in the browser tests) under the policy it has in production; a page
 /// that breaks the Content-Security-Policy breaks here first.
-/// tests/it/hosts/infra.rs holds vercel.json to this list.
+/// tests/it/hosts/infra.rs holds vercel.json to this list. The policy here is
+/// the part no build or deployment changes, and the one part a page's meta
+/// element cannot carry (`frame-ancestors`); the rest is each page's own
+/// ([`csp`]), which the local server sends as a second policy.
 pub const SITE_HEADERS: &[(&str, &str)] = &[
     ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"),
-    (
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob: https://*.amazonaws.com; connect-src 'self' https://*.amazonaws.com; \
-         form-action 'self' https://*.amazonaws.com; font-src 'self'; object-src 'none'; base-uri 'self'; \
-         frame-ancestors 'none'",
-    ),
+    ("Content-Security-Policy", "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"),
 ];
 
 /// Build output under this prefix has content hashes in its names, so it
@@ -138,12 +139,15 @@ pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
 /// The built web site in `dir`, served as Vercel serves it: files first
 /// (a directory by its `index.html`), then the dynamic pages' rewrites, then
-/// `404.html` with a 404, all with vercel.json's headers. Without a built
-/// site, a page saying how to build it.
-pub fn static_site(dir: &Path) -> Router {
+/// `404.html` with a 404, all with vercel.json's headers, and the pages'
+/// policy allowing their scripts and media from `media_origins` (as
+/// [`csp::media_origins`] gives them). Without a built site, a page saying
+/// how to build it.
+pub fn static_site(dir: &Path, media_origins: &[String]) -> Router {
     if !dir.join("index.html").is_file() {
         return Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) });
     }
+    let policy = csp::SitePolicy::new(dir, media_origins);
     let root = dir.to_owned();
     let rewrites = tower::service_fn(move |request: Request| {
         let root = root.clone();
@@ -153,17 +157,21 @@ pub fn static_site(dir: &Path) -> Router {
     // which is most of a phone's first load. Images are left as they are.
     Router::new()
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true).fallback(rewrites))
-        .layer(middleware::from_fn(site_headers))
+        .layer(middleware::from_fn_with_state(policy, site_headers))
         .layer(CompressionLayer::new())
 }
 
-async fn site_headers(request: Request, next: Next) -> Response {
+/// The page policy goes on every answer, not just pages: a 304 for a page
+/// has no content type to tell, and its headers replace the cached ones.
+async fn site_headers(State(policy): State<csp::SitePolicy>, request: Request, next: Next) -> Response {
     let immutable = request.uri().path().starts_with(IMMUTABLE_PREFIX);
+    let page_policy = policy.header().await;
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in SITE_HEADERS {
         headers.insert(*name, HeaderValue::from_static(value));
     }
+    headers.append(header::CONTENT_SECURITY_POLICY, page_policy);
     if immutable && response.status().is_success() {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE_CACHE_CONTROL));
     }

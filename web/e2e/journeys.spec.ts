@@ -1,7 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import path from "node:path";
 
-import { becomeArtist, datasets, signUp, titlesIn, uniqueEmail } from "./support";
+import { becomeArtist, datasets, signUp, test, titlesIn, uniqueEmail } from "./support";
 
 // One listing travels through the whole marketplace: an artist lists and
 // illustrates it, a collector finds it by describing it in other words,

@@ -1,7 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import path from "node:path";
 
-import { becomeArtist, screenshotDir, signUp, uniqueEmail } from "./support";
+import { becomeArtist, screenshotDir, signUp, test, uniqueEmail } from "./support";
 
 // A tour of every main page at this project's width (desktop and mobile),
 // leaving a full-page screenshot of each in web/screenshots/.
@@ -11,7 +11,14 @@ async function snap(page: Page, name: string, project: string) {
 }
 
 test("public pages", async ({ page }, info) => {
-  await page.goto("/");
+  const home = await page.goto("/");
+  // Inline scripts run by their hashes, in the header and in the page itself
+  // (all Vercel serves it with); the fixture fails the test on any refusal.
+  const header = (await home?.headerValue("content-security-policy")) ?? "";
+  expect(header).toMatch(/script-src 'self'( 'sha256-[^' ]+')+;/);
+  expect(header).not.toMatch(/unsafe-inline|\*/);
+  const meta = page.locator('meta[http-equiv="Content-Security-Policy"]');
+  await expect(meta).toHaveAttribute("content", /script-src 'self'( 'sha256-[^' ]+')+;/);
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   const firstWork = page.locator('a[href^="/artworks/"]').first();
   await expect(firstWork).toBeVisible();

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -8,6 +8,26 @@ export const datasets =
 
 export const screenshotDir = fileURLToPath(new URL("../screenshots", import.meta.url));
 mkdirSync(screenshotDir, { recursive: true });
+
+/**
+ * Playwright's `test`, failing any test during which the browser refused
+ * something under the pages' Content-Security-Policy: Chromium reports each
+ * refusal (an inline script without its hash, an image or upload to another
+ * origin) on the console, whichever page or navigation it happened on.
+ */
+export const test = base.extend<{ policyViolations: string[] }>({
+  policyViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on("console", (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await use(violations);
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 let accounts = 0;
 

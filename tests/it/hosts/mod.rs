@@ -1,12 +1,14 @@
 //! The ways the app is run: the in-process router, the Vercel and Lambda
 //! function binaries and the worker process; the adapters they wire from
 //! configuration, the deployment descriptions, the telemetry each host
-//! writes, and the OpenAPI document the web client is generated from.
+//! writes, the OpenAPI document the web client is generated from, and the
+//! web site's Content-Security-Policy.
 
 mod infra;
 mod lambda_functions;
 mod openapi;
 mod runtimes;
+mod site;
 mod telemetry;
 mod wiring;
 mod worker;
