@@ -539,12 +539,25 @@ struct Ctx {
 
 const PASSWORD: &str = "violet-harbour-mosaic-42";
 
+/// A browser's refresh token comes in its cookie, a client's that asked for
+/// it in the body.
 fn session_from(api: &Api, route: &'static str, reply: &Reply, email: &str) -> Result<Session, Stop> {
     let body = reply.json();
+    let from_cookie = reply
+        .headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .and_then(|pair| pair.strip_prefix("refresh_token="))
+        .map(str::to_owned);
+    let refresh = match from_cookie {
+        Some(token) => token,
+        None => text(api, route, &body, "refresh_token")?,
+    };
     Ok(Session {
         email: email.to_owned(),
         access: text(api, route, &body, "access_token")?,
-        refresh: text(api, route, &body, "refresh_token")?,
+        refresh,
         obtained: Instant::now(),
         lifetime: Duration::from_secs(body["expires_in"].as_u64().unwrap_or(900)),
     })
@@ -808,9 +821,10 @@ async fn interact(cx: &Ctx, rng: &mut StdRng, session: &SharedSession) -> Result
             _ => "save",
         };
         let body = json!({"artwork_id": artwork, "kind": kind});
+        // A repeat of the same interaction within a day answers 200.
         api.send(
             "POST /api/interactions",
-            &[201],
+            &[200, 201],
             api.request(Method::POST, "/api/interactions").bearer_auth(&token).json(&body),
         )
         .await?;
