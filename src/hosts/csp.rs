@@ -48,7 +48,7 @@ pub async fn media_origins(store: &dyn ObjectStore) -> anyhow::Result<Vec<String
     let key = ObjectKey::parse("policy/origin").context("the probe key is valid")?;
     let valid_for = Duration::from_secs(60);
     let form =
-        UploadPolicy { key: key.clone(), content_type: "image/jpeg".to_owned(), max_bytes: 1, expires_in: valid_for };
+        UploadPolicy { key: key.clone(), content_type: "image/jpeg".to_owned(), size_bytes: 1, expires_in: valid_for };
     let upload = store.presign_upload(&form).await.context("signing an upload form to learn the store's origin")?;
     let download = store.download_url(&key, valid_for).await.context("signing a download URL")?;
     let mut origins = Vec::new();
