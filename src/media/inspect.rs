@@ -20,10 +20,13 @@ pub struct Bounds {
 }
 
 impl Default for Bounds {
-    /// 100 megapixels covers a high-resolution scan of a large canvas. PNG and
-    /// TIFF stream through a reduced copy, so any of them fits the memory bound;
-    /// JPEG and WebP decode whole, which for 100 MP of RGBA8 is 400 MB, so the
-    /// bound fits that with room for the rest of the job.
+    /// 100 megapixels covers a high-resolution scan of a large canvas. PNG,
+    /// TIFF in strips or tiles and lossy WebP stream through a reduced copy;
+    /// a baseline JPEG decodes whole (300 MB at 100 MP), a progressive one at
+    /// the DCT scale that fits, and a lossless WebP with alpha whole (400 MB),
+    /// so the bound fits those with room for the rest of the job. What cannot
+    /// fit (a 100 MP progressive JPEG without chroma subsampling, a lossless
+    /// WebP without alpha, a TIFF in one huge strip) is refused from its header.
     fn default() -> Self {
         Self { max_pixels: 100_000_000, max_alloc_bytes: 448 * 1024 * 1024 }
     }
@@ -86,7 +89,10 @@ pub enum Rejection {
     Damaged(String),
     #[error("the image file is cut short (it has no end marker)")]
     Truncated,
-    #[error("decoding the image would need more memory than allowed")]
+    #[error(
+        "decoding the image would need more memory than allowed; save it smaller, or as PNG or a baseline \
+         (non-progressive) JPEG"
+    )]
     TooMuchMemory,
 }
 
@@ -179,6 +185,15 @@ enum Route {
     PngRows { in_order: bool, row_bytes: u64 },
     /// Strips or tiles stream through the reduction one at a time.
     TiffChunks { in_order: bool, chunk_bytes: u64 },
+    /// A progressive JPEG, whose decoder holds every coefficient until the
+    /// last scan (`coefficient_bytes`): decoded at the finest DCT scale (1/1
+    /// to 1/8) at which that and the scaled planes fit the bound, then
+    /// reduced. Scaling in the DCT averages in gamma space, so it is used only
+    /// as far as memory requires.
+    JpegProgressive { frame: JpegFrame },
+    /// A still lossy WebP: the decoder's YUV planes (`frame_bytes`, with its
+    /// copy of the bitstream) are turned into RGB a row at a time.
+    WebpFrame { frame_bytes: u64 },
     /// The whole image is decoded at its stored depth, then reduced and dropped.
     Whole { decoded_bytes: u64 },
 }
@@ -197,7 +212,7 @@ fn png_route(bytes: &[u8]) -> Result<Route, Rejection> {
 /// The TIFF layouts the streaming path reads: chunky 8- or 16-bit grey or RGB,
 /// with or without alpha. Anything else (CMYK, YCbCr, palettes, floats,
 /// planar samples) is left to the `image` crate's whole-image decoder.
-fn tiff_streamable(decoder: &mut tiff::decoder::Decoder<Cursor<&[u8]>>) -> Option<usize> {
+fn tiff_streamable<R: std::io::Read + std::io::Seek>(decoder: &mut tiff::decoder::Decoder<R>) -> Option<usize> {
     use tiff::{ColorType as T, tags::Tag};
     let channels = match decoder.colortype().ok()? {
         T::Gray(8 | 16) => 1,
@@ -211,16 +226,17 @@ fn tiff_streamable(decoder: &mut tiff::decoder::Decoder<Cursor<&[u8]>>) -> Optio
     (planar == 1 && sample_format == 1).then_some(channels)
 }
 
-fn tiff_decoder(bytes: &[u8], bounds: Bounds) -> Result<tiff::decoder::Decoder<Cursor<&[u8]>>, Rejection> {
+fn tiff_decoder<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    bounds: Bounds,
+) -> Result<tiff::decoder::Decoder<R>, Rejection> {
     let mut limits = tiff::decoder::Limits::default();
     limits.decoding_buffer_size = usize::try_from(bounds.max_alloc_bytes).unwrap_or(usize::MAX);
-    Ok(tiff::decoder::Decoder::new(Cursor::new(bytes))
-        .map_err(|e| Rejection::Damaged(e.to_string()))?
-        .with_limits(limits))
+    Ok(tiff::decoder::Decoder::new(reader).map_err(|e| Rejection::Damaged(e.to_string()))?.with_limits(limits))
 }
 
 fn tiff_route(bytes: &[u8], inspected: &Inspected, bounds: Bounds) -> Result<Route, Rejection> {
-    let mut decoder = tiff_decoder(bytes, bounds)?;
+    let mut decoder = tiff_decoder(Cursor::new(bytes), bounds)?;
     let Some(channels) = tiff_streamable(&mut decoder) else {
         return Ok(whole_route(bytes, inspected));
     };
@@ -232,41 +248,74 @@ fn tiff_route(bytes: &[u8], inspected: &Inspected, bounds: Bounds) -> Result<Rou
 }
 
 /// A whole-image decode: the pixels at the decoder's output type, plus what the
-/// decoder keeps besides (zune-jpeg copies the file and, for a progressive
-/// JPEG, holds every DCT coefficient; a lossy WebP keeps its YUV planes).
+/// decoder keeps besides. A lossless WebP without alpha is decoded into RGBA
+/// and copied out; an animated one is composed on an RGBA canvas.
 fn whole_route(bytes: &[u8], inspected: &Inspected) -> Route {
     let pixels = u64::from(inspected.width) * u64::from(inspected.height);
     let mut decoded_bytes = pixels * u64::from(inspected.color_type.bytes_per_pixel());
-    match inspected.format {
-        AcceptedFormat::Jpeg => {
-            decoded_bytes += bytes.len() as u64 + jpeg_coefficient_bytes(bytes).unwrap_or(0);
+    if inspected.format == AcceptedFormat::Webp {
+        if !inspected.color_type.has_alpha() {
+            decoded_bytes += pixels * 4;
         }
-        AcceptedFormat::Webp => decoded_bytes += webp_extra_bytes(bytes, pixels),
-        _ => {}
+        if webp_chunks(bytes).any(|(kind, _)| kind == *b"ANMF") {
+            decoded_bytes += pixels * 8;
+        }
     }
     Route::Whole { decoded_bytes }
 }
 
-/// What a WebP decoder holds besides the output: a lossy image's YUV planes
-/// (1.5 bytes a pixel) and its alpha plane (1 byte a pixel).
-fn webp_extra_bytes(bytes: &[u8], pixels: u64) -> u64 {
-    let mut extra = 0;
+/// The top-level chunks of a WebP file (RIFF header skipped), as far as they
+/// are complete.
+fn webp_chunks(bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     let mut at = 12;
-    while let Some(header) = bytes.get(at..at + 8) {
-        let size = u64::from(u32::from_le_bytes([header[4], header[5], header[6], header[7]]));
-        match &header[..4] {
-            b"VP8 " => extra += pixels * 3 / 2,
-            b"ALPH" => extra += pixels,
-            _ => {}
-        }
-        at = at.saturating_add(8).saturating_add(usize::try_from(size + size % 2).unwrap_or(usize::MAX));
-    }
-    extra
+    std::iter::from_fn(move || {
+        let header = bytes.get(at..at + 8)?;
+        let size = usize::try_from(u32::from_le_bytes([header[4], header[5], header[6], header[7]])).ok()?;
+        let data = bytes.get(at + 8..at.checked_add(8 + size)?)?;
+        at += 8 + size + size % 2;
+        Some(([header[0], header[1], header[2], header[3]], data))
+    })
 }
 
-/// For a progressive JPEG, the bytes of the DCT coefficients a decoder keeps
-/// until the last scan: 64 `i16` per 8×8 block of every component.
-fn jpeg_coefficient_bytes(bytes: &[u8]) -> Option<u64> {
+/// The VP8 bitstream of a still lossy WebP (alpha, if any, is dropped later
+/// anyway); None for lossless and animated files.
+fn webp_lossy_still(bytes: &[u8]) -> Option<&[u8]> {
+    let mut still = None;
+    for (kind, data) in webp_chunks(bytes) {
+        match &kind {
+            b"VP8X" if data.first().is_some_and(|flags| flags & 0x02 != 0) => return None,
+            b"VP8L" | b"ANMF" => return None,
+            b"VP8 " => still = Some(data),
+            _ => {}
+        }
+    }
+    still
+}
+
+fn webp_route(bytes: &[u8], inspected: &Inspected) -> Route {
+    match webp_lossy_still(bytes) {
+        Some(vp8) => {
+            // Planes padded to whole 16-pixel macroblocks; chroma at half size.
+            let (width, height) = (u64::from(inspected.width), u64::from(inspected.height));
+            let luma = width.next_multiple_of(16) * height.next_multiple_of(16);
+            Route::WebpFrame { frame_bytes: luma * 3 / 2 + vp8.len() as u64 }
+        }
+        None => whole_route(bytes, inspected),
+    }
+}
+
+/// What the frame header of a JPEG says about decoding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct JpegFrame {
+    components: u64,
+    /// The samples of all components' planes at full scale, MCU padding included.
+    plane_samples: u64,
+    /// The DCT coefficients a progressive file's decoder keeps until its last
+    /// scan: 64 `i16` per 8×8 block of every component; 0 for a sequential one.
+    coefficient_bytes: u64,
+}
+
+fn jpeg_frame(bytes: &[u8]) -> Option<JpegFrame> {
     let mut at = 2;
     while at + 4 <= bytes.len() {
         if bytes[at] != 0xFF {
@@ -275,33 +324,64 @@ fn jpeg_coefficient_bytes(bytes: &[u8]) -> Option<u64> {
         let marker = bytes[at + 1];
         let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
         if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            if !matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE) {
-                return Some(0);
-            }
             let frame = bytes.get(at + 4..at + 2 + length)?;
-            let height = u64::from(u16::from_be_bytes([frame[1], frame[2]]));
-            let width = u64::from(u16::from_be_bytes([frame[3], frame[4]]));
+            let height = u64::from(u16::from_be_bytes([*frame.get(1)?, *frame.get(2)?]));
+            let width = u64::from(u16::from_be_bytes([*frame.get(3)?, *frame.get(4)?]));
             let components: Vec<(u64, u64)> = frame
-                .get(6..6 + 3 * usize::from(frame[5]))?
+                .get(6..6 + 3 * usize::from(*frame.get(5)?))?
                 .chunks_exact(3)
                 .map(|c| (u64::from(c[1] >> 4).max(1), u64::from(c[1] & 15).max(1)))
                 .collect();
             let h_max = components.iter().map(|c| c.0).max()?;
             let v_max = components.iter().map(|c| c.1).max()?;
             let (mcu_x, mcu_y) = (width.div_ceil(8 * h_max), height.div_ceil(8 * v_max));
-            return Some(components.iter().map(|(h, v)| mcu_x * h * mcu_y * v * 64 * 2).sum());
+            let progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+            let plane_samples = components.iter().map(|(h, v)| mcu_x * h * 8 * mcu_y * v * 8).sum();
+            let coefficient_bytes = if progressive { plane_samples * 2 } else { 0 };
+            return Some(JpegFrame { components: components.len() as u64, plane_samples, coefficient_bytes });
         }
         at += 2 + length;
     }
     None
 }
 
-/// How much memory processing this image needs at most, from its header: the
-/// input, then the larger of the decoding stage (the decoder's own buffers and
-/// the reduction) and the rendering stage (the working copy in linear light,
-/// the largest variant and its intermediate rows, the encoders), plus the
-/// process's fixed share.
-pub fn working_memory(bytes: &[u8], inspected: &Inspected, bounds: Bounds) -> Result<u64, Rejection> {
+/// A sequential JPEG is decoded whole by the `image` crate (its output and a
+/// copy of the file); a progressive one by `jpeg-decoder`, scaled.
+fn jpeg_route(bytes: &[u8], inspected: &Inspected) -> Route {
+    // A frame header the walk cannot read counts as the costliest kind: four
+    // full-size progressive components.
+    let pixels = u64::from(inspected.width) * u64::from(inspected.height);
+    let frame = jpeg_frame(bytes).unwrap_or(JpegFrame {
+        components: 4,
+        plane_samples: pixels * 4,
+        coefficient_bytes: pixels * 4 * 2,
+    });
+    if frame.coefficient_bytes == 0 {
+        let decoded_bytes = pixels * u64::from(inspected.color_type.bytes_per_pixel()) + bytes.len() as u64;
+        return Route::Whole { decoded_bytes };
+    }
+    Route::JpegProgressive { frame }
+}
+
+/// The DCT scaling denominators, finest first, that leave at least `max_edge`
+/// on the long side (1 alone for an image already that small).
+fn jpeg_scales(width: u32, height: u32, max_edge: u32) -> impl Iterator<Item = u32> {
+    let factor = reduction_factor(width, height, max_edge);
+    [1, 2, 4, 8].into_iter().filter(move |&scale| scale <= factor)
+}
+
+/// What `jpeg-decoder` holds decoding a progressive JPEG at 1/`scale`: the
+/// coefficients, each component's plane and the interleaved output at the
+/// scaled size (MCU padding included), and MCU rows on their way to the IDCT.
+fn progressive_jpeg_bytes(width: u64, height: u64, frame: JpegFrame, scale: u32) -> u64 {
+    let scale = u64::from(scale);
+    let output = (width.div_ceil(scale) + 32) * (height.div_ceil(scale) + 32) * frame.components;
+    frame.coefficient_bytes + frame.plane_samples / (scale * scale) + output + 16 * width * frame.components * 2
+}
+
+/// A job's memory estimate, and for a progressive JPEG the DCT scale it is
+/// decoded at: the finest whose estimate fits the bound, or the coarsest.
+fn estimate(bytes: &[u8], inspected: &Inspected, bounds: Bounds, max_edge: u32) -> Result<(u64, u32), Rejection> {
     let (width, height) = (u64::from(inspected.width), u64::from(inspected.height));
     let factor = u64::from(reduction_factor(inspected.width, inspected.height, WORKING_EDGE));
     let (reduced_width, reduced_height) = (width.div_ceil(factor), height.div_ceil(factor));
@@ -318,21 +398,38 @@ pub fn working_memory(bytes: &[u8], inspected: &Inspected, bounds: Bounds) -> Re
         + out_width * out_height * 3
         + 16 * 1024 * 1024;
     let band = |in_order: bool| if in_order { linear(reduced_width, 1) } else { linear(reduced_width, reduced_height) };
-    let decoding = reduced
-        + match route(bytes, inspected, bounds)? {
-            Route::PngRows { in_order, row_bytes } => 3 * row_bytes + band(in_order),
-            Route::TiffChunks { in_order, chunk_bytes } => 2 * chunk_bytes + band(in_order),
-            Route::Whole { decoded_bytes } => decoded_bytes + band(true),
-        };
     const FIXED: u64 = 24 * 1024 * 1024;
-    Ok(bytes.len() as u64 + decoding.max(rendering) + FIXED)
+    let total = |decoding: u64| bytes.len() as u64 + (reduced + decoding).max(rendering) + FIXED;
+    Ok(match route(bytes, inspected, bounds)? {
+        Route::PngRows { in_order, row_bytes } => (total(3 * row_bytes + band(in_order)), 1),
+        Route::TiffChunks { in_order, chunk_bytes } => (total(2 * chunk_bytes + band(in_order)), 1),
+        Route::JpegProgressive { frame } => {
+            let at = |scale| total(progressive_jpeg_bytes(width, height, frame, scale) + band(true));
+            let scales: Vec<u32> = jpeg_scales(inspected.width, inspected.height, max_edge).collect();
+            let scale = scales.iter().copied().find(|&scale| at(scale) <= bounds.max_alloc_bytes);
+            let scale = scale.unwrap_or(scales.last().copied().unwrap_or(1));
+            (at(scale), scale)
+        }
+        Route::WebpFrame { frame_bytes } => (total(frame_bytes + width * 3 + band(true)), 1),
+        Route::Whole { decoded_bytes } => (total(decoded_bytes + band(true)), 1),
+    })
+}
+
+/// How much memory processing this image needs at most, from its header: the
+/// input, then the larger of the decoding stage (the decoder's own buffers and
+/// the reduction) and the rendering stage (the working copy in linear light,
+/// the largest variant and its intermediate rows, the encoders), plus the
+/// process's fixed share.
+pub fn working_memory(bytes: &[u8], inspected: &Inspected, bounds: Bounds) -> Result<u64, Rejection> {
+    Ok(estimate(bytes, inspected, bounds, WORKING_EDGE)?.0)
 }
 
 fn route(bytes: &[u8], inspected: &Inspected, bounds: Bounds) -> Result<Route, Rejection> {
     match inspected.format {
         AcceptedFormat::Png => png_route(bytes),
         AcceptedFormat::Tiff => tiff_route(bytes, inspected, bounds),
-        AcceptedFormat::Jpeg | AcceptedFormat::Webp => Ok(whole_route(bytes, inspected)),
+        AcceptedFormat::Jpeg => Ok(jpeg_route(bytes, inspected)),
+        AcceptedFormat::Webp => Ok(webp_route(bytes, inspected)),
     }
 }
 
@@ -567,11 +664,14 @@ fn reduce_png(bytes: &[u8], factor: u32, bounds: Bounds, deadline: &Deadline) ->
 
 fn reduce_tiff(bytes: &[u8], factor: u32, bounds: Bounds, deadline: &Deadline) -> Result<RgbImage, ProcessError> {
     let damaged = |e: tiff::TiffError| match e {
-        tiff::TiffError::LimitsExceeded => Rejection::TooMuchMemory,
-        other => Rejection::Damaged(other.to_string()),
+        tiff::TiffError::LimitsExceeded => Rejection::TooMuchMemory.into(),
+        other => timed_out_or(deadline, Rejection::Damaged(other.to_string())),
     };
-    let mut decoder = tiff_decoder(bytes, bounds)?;
-    let channels = tiff_streamable(&mut decoder).ok_or_else(|| Rejection::Damaged("unexpected TIFF layout".into()))?;
+    // The header is read through the deadline too, so a failure there may be the deadline's.
+    let mut decoder = tiff_decoder(DeadlineReader::new(Cursor::new(bytes), deadline), bounds)
+        .map_err(|rejection| timed_out_or(deadline, rejection))?;
+    let channels = tiff_streamable(&mut decoder)
+        .ok_or_else(|| timed_out_or(deadline, Rejection::Damaged("unexpected TIFF layout".into())))?;
     let (width, height) = decoder.dimensions().map_err(damaged)?;
     let tiled = decoder.get_chunk_type() == tiff::decoder::ChunkType::Tile;
     let (chunk_width, chunk_height) = decoder.chunk_dimensions();
@@ -604,6 +704,171 @@ fn reduce_tiff(bytes: &[u8], factor: u32, bounds: Bounds, deadline: &Deadline) -
     Ok(reducer.finish())
 }
 
+/// A reader that fails once the deadline has passed, looking every 16 KiB, so
+/// a decoder that reads as it decodes stops part-way through an image.
+struct DeadlineReader<'a, R> {
+    inner: R,
+    deadline: &'a Deadline,
+    unchecked: usize,
+}
+
+impl<'a, R> DeadlineReader<'a, R> {
+    fn new(inner: R, deadline: &'a Deadline) -> Self {
+        Self { inner, deadline, unchecked: 0 }
+    }
+
+    fn count(&mut self, bytes: usize) -> std::io::Result<()> {
+        self.unchecked += bytes;
+        self.check()
+    }
+
+    fn check(&mut self) -> std::io::Result<()> {
+        if self.unchecked >= 16 * 1024 {
+            self.unchecked = 0;
+            self.deadline.check().map_err(|e| std::io::Error::new(std::io::ErrorKind::TimedOut, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for DeadlineReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.count(read)?;
+        Ok(read)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for DeadlineReader<'_, R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check()?;
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+        // `consume` cannot fail; the next read or fill reports the deadline.
+        self.unchecked += amount;
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for DeadlineReader<'_, R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// A decoder's failure, unless the deadline passed: then it failed because
+/// its reader stopped it.
+fn timed_out_or(deadline: &Deadline, rejection: Rejection) -> ProcessError {
+    match deadline.check() {
+        Err(timed_out) => timed_out.into(),
+        Ok(()) => rejection.into(),
+    }
+}
+
+/// Decodes a JPEG at 1/`scale` with `jpeg-decoder`, then box-reduces what is
+/// left to `max_edge`.
+fn reduce_jpeg(
+    bytes: &[u8],
+    scale: u32,
+    max_edge: u32,
+    bounds: Bounds,
+    deadline: &Deadline,
+) -> Result<RgbImage, ProcessError> {
+    let failed = |e: jpeg_decoder::Error| timed_out_or(deadline, Rejection::Damaged(e.to_string()));
+    let mut decoder = jpeg_decoder::Decoder::new(DeadlineReader::new(Cursor::new(bytes), deadline));
+    decoder.set_max_decoding_buffer_size(usize::try_from(bounds.max_alloc_bytes).unwrap_or(usize::MAX));
+    decoder.read_info().map_err(failed)?;
+    let info = decoder.info().ok_or_else(|| Rejection::Damaged("the JPEG has no frame".into()))?;
+    let request = |side: u16| u16::try_from(u32::from(side).div_ceil(scale)).unwrap_or(side);
+    let (width, height) = decoder.scale(request(info.width), request(info.height)).map_err(failed)?;
+    let pixels = decoder.decode().map_err(failed)?;
+    drop(decoder);
+    deadline.check()?;
+    let (width, height) = (u32::from(width), u32::from(height));
+    let channels = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => 1,
+        jpeg_decoder::PixelFormat::RGB24 => 3,
+        jpeg_decoder::PixelFormat::CMYK32 => 4,
+        jpeg_decoder::PixelFormat::L16 => {
+            return Err(Rejection::UnsupportedFormat("16-bit JPEG".into()).into());
+        }
+    };
+    let mut reducer = Reducer::new(width, height, reduction_factor(width, height, max_edge), true);
+    let mut rgb = Vec::with_capacity(width as usize * 3);
+    for (y, row) in pixels.chunks_exact(width as usize * channels).enumerate() {
+        if channels == 4 {
+            // The decoder hands out CMYK with 0 as no ink; the ink of each
+            // colour and of black take their share of the light away.
+            rgb.clear();
+            rgb.extend(row.chunks_exact(4).flat_map(|p| {
+                let k = 255 - u16::from(p[3]);
+                [0, 1, 2].map(|c| ((255 - u16::from(p[c])) * k / 255) as u8)
+            }));
+            reducer.add_row(y as u32, 0, 1, Samples::U8(&rgb), 3);
+        } else {
+            reducer.add_row(y as u32, 0, 1, Samples::U8(row), channels);
+        }
+    }
+    Ok(reducer.finish())
+}
+
+/// Decodes a still lossy WebP's VP8 frame to its YUV planes and turns them into
+/// RGB a row at a time for the reduction, instead of into a full RGB image.
+/// The colour conversion and the chroma upsampling are libwebp's (as the
+/// `image` crate's decoder does them): BT.601, and each pixel's chroma blended
+/// 9:3:3:1 from the four samples nearest it.
+fn reduce_webp_frame(
+    vp8: &[u8],
+    width: u32,
+    height: u32,
+    factor: u32,
+    deadline: &Deadline,
+) -> Result<RgbImage, ProcessError> {
+    let frame =
+        image_webp::vp8::Vp8Decoder::decode_frame(Cursor::new(vp8)).map_err(|e| Rejection::Damaged(e.to_string()))?;
+    deadline.check()?;
+    if (u32::from(frame.width), u32::from(frame.height)) != (width, height) {
+        return Err(Rejection::Damaged("the WebP frame and canvas sizes differ".into()).into());
+    }
+    let stride = width.next_multiple_of(16) as usize;
+    let (chroma_width, chroma_height) = ((width as usize).div_ceil(2), (height as usize).div_ceil(2));
+    // The other chroma sample next to pixel `at` along one axis: the one
+    // before for even pixels, the one after for odd, the same at the edges.
+    let other = |at: usize, samples: usize| {
+        if at.is_multiple_of(2) { (at / 2).saturating_sub(1) } else { (at / 2 + 1).min(samples - 1) }
+    };
+    let mulhi = |v: u8, coefficient: i32| (i32::from(v) * coefficient) >> 8;
+    let clip = |v: i32| (v >> 6).clamp(0, 255) as u8;
+    let mut reducer = Reducer::new(width, height, factor, true);
+    let mut rgb = vec![0; width as usize * 3];
+    for y in 0..height as usize {
+        if y % 64 == 0 {
+            deadline.check()?;
+        }
+        let luma = &frame.ybuf[y * stride..][..width as usize];
+        let (near, far) = ((y / 2) * stride / 2, other(y, chroma_height) * stride / 2);
+        let (u_near, u_far) = (&frame.ubuf[near..][..chroma_width], &frame.ubuf[far..][..chroma_width]);
+        let (v_near, v_far) = (&frame.vbuf[near..][..chroma_width], &frame.vbuf[far..][..chroma_width]);
+        for (x, (pixel, &l)) in rgb.chunks_exact_mut(3).zip(luma).enumerate() {
+            let (cx, ox) = (x / 2, other(x, chroma_width));
+            let blend = |near: &[u8], far: &[u8]| {
+                let weighed =
+                    9 * u16::from(near[cx]) + 3 * (u16::from(near[ox]) + u16::from(far[cx])) + u16::from(far[ox]);
+                ((weighed + 8) >> 4) as u8
+            };
+            let (u, v) = (blend(u_near, u_far), blend(v_near, v_far));
+            let l = mulhi(l, 19077);
+            pixel[0] = clip(l + mulhi(v, 26149) - 14234);
+            pixel[1] = clip(l - mulhi(u, 6419) - mulhi(v, 13320) + 8708);
+            pixel[2] = clip(l + mulhi(u, 33050) - 17685);
+        }
+        reducer.add_row(y as u32, 0, 1, Samples::U8(&rgb), 3);
+    }
+    Ok(reducer.finish())
+}
+
 /// Decodes straight into the reduced working copy the rest of the pipeline
 /// works from, with the long edge at most `max_edge` (an integer fraction of
 /// the original), upright, alpha dropped, 8-bit sRGB. PNG and TIFF stream
@@ -618,7 +883,8 @@ pub fn decode_reduced(
     deadline: &Deadline,
 ) -> Result<(Inspected, RgbImage), ProcessError> {
     let inspected = inspect(bytes, bounds)?;
-    if working_memory(bytes, &inspected, bounds)? > bounds.max_alloc_bytes {
+    let (memory, jpeg_scale) = estimate(bytes, &inspected, bounds, max_edge)?;
+    if memory > bounds.max_alloc_bytes {
         return Err(Rejection::TooMuchMemory.into());
     }
     let (mut reader, _) = reader(bytes)?;
@@ -626,7 +892,7 @@ pub fn decode_reduced(
     limits.max_image_width = Some(inspected.width);
     limits.max_image_height = Some(inspected.height);
     limits.max_alloc = Some(bounds.max_alloc_bytes);
-    reader.limits(limits);
+    reader.limits(limits.clone());
     let mut decoder = reader.into_decoder().map_err(damaged)?;
     let orientation =
         image::ImageDecoder::orientation(&mut decoder).unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -641,8 +907,22 @@ pub fn decode_reduced(
             drop(decoder);
             reduce_tiff(bytes, factor, bounds, deadline)?
         }
+        Route::JpegProgressive { .. } => {
+            drop(decoder);
+            reduce_jpeg(bytes, jpeg_scale, max_edge, bounds, deadline)?
+        }
+        Route::WebpFrame { .. } => {
+            drop(decoder);
+            let vp8 = webp_lossy_still(bytes).ok_or_else(|| Rejection::Damaged("the WebP has no image".into()))?;
+            reduce_webp_frame(vp8, inspected.width, inspected.height, factor, deadline)?
+        }
         Route::Whole { .. } => {
-            let whole = DynamicImage::from_decoder(decoder).map_err(damaged)?;
+            drop(decoder);
+            let format =
+                ImageFormat::from_mime_type(inspected.format.mime()).expect("accepted formats have a MIME type");
+            let mut reader = ImageReader::with_format(DeadlineReader::new(Cursor::new(bytes), deadline), format);
+            reader.limits(limits);
+            let whole = reader.decode().map_err(|e| timed_out_or(deadline, damaged(e)))?;
             deadline.check()?;
             reduce(&whole, factor)
         }
@@ -805,12 +1085,22 @@ mod tests {
 
     #[test]
     fn the_memory_estimate_refuses_what_cannot_fit_before_decoding() {
-        // A progressive 100 MP JPEG holds its coefficients as well as its pixels.
-        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC2, 0, 17, 8];
-        jpeg.extend_from_slice(&10_000u16.to_be_bytes());
-        jpeg.extend_from_slice(&10_000u16.to_be_bytes());
-        jpeg.extend_from_slice(&[3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
-        assert_eq!(jpeg_coefficient_bytes(&jpeg), Some(3 * 1250 * 1250 * 64 * 2));
+        // 100 MP JPEG frame headers: sequential 4:4:4, and progressive 4:2:0
+        // and 4:4:4, whose decoder holds every coefficient until the last scan.
+        let frame = |marker: u8, luma_sampling: u8| {
+            let mut jpeg = vec![0xFF, 0xD8, 0xFF, marker, 0, 17, 8];
+            jpeg.extend_from_slice(&10_000u16.to_be_bytes());
+            jpeg.extend_from_slice(&10_000u16.to_be_bytes());
+            jpeg.extend_from_slice(&[3, 1, luma_sampling, 0, 2, 0x11, 0, 3, 0x11, 0]);
+            jpeg
+        };
+        let (baseline, progressive_420, progressive_444) = (frame(0xC0, 0x11), frame(0xC2, 0x22), frame(0xC2, 0x11));
+        assert_eq!(
+            jpeg_frame(&baseline),
+            Some(JpegFrame { components: 3, plane_samples: 3 * 10_000 * 10_000, coefficient_bytes: 0 })
+        );
+        assert_eq!(jpeg_frame(&progressive_420).unwrap().coefficient_bytes, (1250 * 1250 + 2 * 625 * 625) * 64 * 2);
+        assert_eq!(jpeg_frame(&progressive_444).unwrap().coefficient_bytes, 3 * 1250 * 1250 * 64 * 2);
         let inspected = Inspected {
             format: AcceptedFormat::Jpeg,
             width: 10_000,
@@ -818,7 +1108,102 @@ mod tests {
             color_type: image::ColorType::Rgb8,
             has_icc: false,
         };
-        assert!(working_memory(&jpeg, &inspected, Bounds::default()).unwrap() > Bounds::default().max_alloc_bytes);
+        let bounds = Bounds::default();
+        let plan = |jpeg: &[u8]| estimate(jpeg, &inspected, bounds, WORKING_EDGE).unwrap();
+        assert!(plan(&baseline).0 <= bounds.max_alloc_bytes, "{:?}", plan(&baseline));
+        // 4:2:0 coefficients leave room for planes at half the size, not more.
+        assert_eq!(plan(&progressive_420).1, 2);
+        assert!(plan(&progressive_420).0 <= bounds.max_alloc_bytes, "{:?}", plan(&progressive_420));
+        assert!(plan(&progressive_444).0 > bounds.max_alloc_bytes, "{:?}", plan(&progressive_444));
+    }
+
+    /// Mean absolute difference of two images of the same size, in levels.
+    fn difference(a: &RgbImage, b: &RgbImage) -> f64 {
+        assert_eq!(a.dimensions(), b.dimensions());
+        let total: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+        total as f64 / a.as_raw().len() as f64
+    }
+
+    fn painting() -> RgbImage {
+        let bytes = std::fs::read(datasets().join("images/vangogh_starry_night.jpg")).unwrap();
+        decode(&bytes, Bounds::default()).unwrap().1.to_rgb8()
+    }
+
+    #[test]
+    fn progressive_jpegs_decode_like_the_image_crate_at_full_scale_and_close_to_it_scaled() {
+        use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+        let image = painting();
+        let (width, height) = image.dimensions();
+        // Ink for what each colour lacks, no black.
+        let cmyk: Vec<u8> = image.pixels().flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0]).collect();
+        let grey = DynamicImage::ImageRgb8(image.clone()).to_luma8();
+        let cases: [(&str, &[u8], ColorType, SamplingFactor); 4] = [
+            ("4:2:0", image.as_raw(), ColorType::Rgb, SamplingFactor::F_2_2),
+            ("4:4:4", image.as_raw(), ColorType::Rgb, SamplingFactor::F_1_1),
+            ("grey", grey.as_raw(), ColorType::Luma, SamplingFactor::F_1_1),
+            ("Adobe CMYK", &cmyk, ColorType::Cmyk, SamplingFactor::F_1_1),
+        ];
+        for (name, pixels, color, sampling) in cases {
+            let mut jpeg = Vec::new();
+            let mut encoder = Encoder::new(&mut jpeg, 90);
+            encoder.set_progressive(true);
+            encoder.set_sampling_factor(sampling);
+            encoder.encode(pixels, width as u16, height as u16, color).unwrap();
+            let inspected = inspect(&jpeg, Bounds::default()).unwrap();
+            assert!(matches!(route(&jpeg, &inspected, Bounds::default()), Ok(Route::JpegProgressive { .. })));
+            let (_, whole) = decode(&jpeg, Bounds::default()).unwrap();
+            // Small enough to fit at full scale: only the IDCTs' rounding differs.
+            let edge = width.max(height).div_ceil(2);
+            assert_eq!(estimate(&jpeg, &inspected, Bounds::default(), edge).unwrap().1, 1);
+            let (_, decoded) = decode_reduced(&jpeg, Bounds::default(), edge, &Deadline::NONE).unwrap();
+            let off = difference(&decoded, &reduce(&whole, 2));
+            assert!(off < 1.0, "{name}: {off:.2} levels off at full scale");
+            // At half scale the DCT averages in gamma space where the box
+            // averages light, so fine contrast comes out somewhat darker.
+            let scaled = reduce_jpeg(&jpeg, 2, edge, Bounds::default(), &Deadline::NONE).unwrap();
+            let off = difference(&scaled, &reduce(&whole, 2));
+            assert!(off < 12.0, "{name}: {off:.2} levels off at half scale");
+        }
+    }
+
+    #[test]
+    fn a_still_lossy_webp_streams_from_its_frame_like_the_whole_decode() {
+        let image = painting();
+        let (width, height) = image.dimensions();
+        let rgba = DynamicImage::ImageRgb8(image.clone()).to_rgba8();
+        for (name, webp) in [
+            ("opaque", webp::Encoder::from_rgb(image.as_raw(), width, height).encode(90.0).to_vec()),
+            ("with alpha", webp::Encoder::from_rgba(rgba.as_raw(), width, height).encode(90.0).to_vec()),
+        ] {
+            let inspected = inspect(&webp, Bounds::default()).unwrap();
+            assert!(matches!(route(&webp, &inspected, Bounds::default()), Ok(Route::WebpFrame { .. })), "{name}");
+            let (_, whole) = decode(&webp, Bounds::default()).unwrap();
+            for factor in [1, 3] {
+                let edge = width.max(height).div_ceil(factor);
+                let (_, streamed) = decode_reduced(&webp, Bounds::default(), edge, &Deadline::NONE).unwrap();
+                // Chroma here covers its 2×2 pixels; the whole decode blends it.
+                let off = difference(&streamed, &reduce(&whole, factor));
+                assert!(off < 2.0, "{name}, reduced {factor}×: {off:.2} levels off");
+            }
+        }
+    }
+
+    #[test]
+    fn a_decoder_past_its_deadline_stops_where_it_is() {
+        let past = Deadline::at(std::time::Instant::now());
+        let jpeg = std::fs::read(datasets().join("images/vangogh_starry_night.jpg")).unwrap();
+        assert!(matches!(reduce_jpeg(&jpeg, 1, 100, Bounds::default(), &past), Err(ProcessError::TimedOut(_))));
+        let mut tiff = Vec::new();
+        DynamicImage::ImageRgb8(painting()).write_to(&mut Cursor::new(&mut tiff), ImageFormat::Tiff).unwrap();
+        assert!(matches!(reduce_tiff(&tiff, 4, Bounds::default(), &past), Err(ProcessError::TimedOut(_))));
+        // Decoded whole by the `image` crate, through the same reader.
+        let mut lossless = Vec::new();
+        DynamicImage::ImageRgb8(painting()).write_to(&mut Cursor::new(&mut lossless), ImageFormat::WebP).unwrap();
+        let stopped =
+            ImageReader::with_format(DeadlineReader::new(Cursor::new(&lossless[..]), &past), ImageFormat::WebP)
+                .decode()
+                .map_err(|e| timed_out_or(&past, damaged(e)));
+        assert!(matches!(stopped, Err(ProcessError::TimedOut(_))));
     }
 
     #[test]
