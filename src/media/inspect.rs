@@ -461,7 +461,7 @@ pub(crate) fn linear_to_srgb(v: f32) -> f32 {
     if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
 }
 
-fn linear_table_8() -> &'static [f32] {
+pub(crate) fn linear_table_8() -> &'static [f32] {
     static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| (0..=255u32).map(|v| srgb_to_linear(v as f32 / 255.0)).collect())
 }
@@ -839,30 +839,32 @@ fn reduce_webp_frame(
     let other = |at: usize, samples: usize| {
         if at.is_multiple_of(2) { (at / 2).saturating_sub(1) } else { (at / 2 + 1).min(samples - 1) }
     };
-    let mulhi = |v: u8, coefficient: i32| (i32::from(v) * coefficient) >> 8;
-    let clip = |v: i32| (v >> 6).clamp(0, 255) as u8;
+    // libwebp's fixed-point terms, looked up: (sample × coefficient) >> 8.
+    let term = |coefficient: i32| -> [i32; 256] { std::array::from_fn(|v| (v as i32 * coefficient) >> 8) };
+    let (y_term, r_from_v, g_from_u, g_from_v, b_from_u) =
+        (term(19077), term(26149), term(6419), term(13320), term(33050));
     let mut reducer = Reducer::new(width, height, factor, true);
-    let mut rgb = vec![0; width as usize * 3];
+    let (mut rgb, mut u, mut v) = (vec![0; width as usize * 3], vec![0; width as usize], vec![0; width as usize]);
     for y in 0..height as usize {
         if y % 64 == 0 {
             deadline.check()?;
         }
         let luma = &frame.ybuf[y * stride..][..width as usize];
         let (near, far) = ((y / 2) * stride / 2, other(y, chroma_height) * stride / 2);
-        let (u_near, u_far) = (&frame.ubuf[near..][..chroma_width], &frame.ubuf[far..][..chroma_width]);
-        let (v_near, v_far) = (&frame.vbuf[near..][..chroma_width], &frame.vbuf[far..][..chroma_width]);
-        for (x, (pixel, &l)) in rgb.chunks_exact_mut(3).zip(luma).enumerate() {
-            let (cx, ox) = (x / 2, other(x, chroma_width));
-            let blend = |near: &[u8], far: &[u8]| {
+        for (plane, upsampled) in [(&frame.ubuf, &mut u), (&frame.vbuf, &mut v)] {
+            let (near, far) = (&plane[near..][..chroma_width], &plane[far..][..chroma_width]);
+            for (x, sample) in upsampled.iter_mut().enumerate() {
+                let (cx, ox) = (x / 2, other(x, chroma_width));
                 let weighed =
                     9 * u16::from(near[cx]) + 3 * (u16::from(near[ox]) + u16::from(far[cx])) + u16::from(far[ox]);
-                ((weighed + 8) >> 4) as u8
-            };
-            let (u, v) = (blend(u_near, u_far), blend(v_near, v_far));
-            let l = mulhi(l, 19077);
-            pixel[0] = clip(l + mulhi(v, 26149) - 14234);
-            pixel[1] = clip(l - mulhi(u, 6419) - mulhi(v, 13320) + 8708);
-            pixel[2] = clip(l + mulhi(u, 33050) - 17685);
+                *sample = ((weighed + 8) >> 4) as u8;
+            }
+        }
+        for x in 0..width as usize {
+            let (l, u, v) = (y_term[usize::from(luma[x])], usize::from(u[x]), usize::from(v[x]));
+            rgb[3 * x] = ((l + r_from_v[v] - 14234) >> 6).clamp(0, 255) as u8;
+            rgb[3 * x + 1] = ((l - g_from_u[u] - g_from_v[v] + 8708) >> 6).clamp(0, 255) as u8;
+            rgb[3 * x + 2] = ((l + b_from_u[u] - 17685) >> 6).clamp(0, 255) as u8;
         }
         reducer.add_row(y as u32, 0, 1, Samples::U8(&rgb), 3);
     }
@@ -872,10 +874,11 @@ fn reduce_webp_frame(
 /// Decodes straight into the reduced working copy the rest of the pipeline
 /// works from, with the long edge at most `max_edge` (an integer fraction of
 /// the original), upright, alpha dropped, 8-bit sRGB. PNG and TIFF stream
-/// their rows through the reduction, so the full-size image never exists;
-/// JPEG and WebP decode whole at their stored depth, and that buffer is dropped
-/// as soon as the reduced copy exists. Checks `deadline` between rows, chunks
-/// and stages, and refuses an image whose [`working_memory`] exceeds the bound.
+/// their rows through the reduction and a lossy WebP its frame's, so the
+/// full-size image never exists; a progressive JPEG is decoded scaled, and
+/// what decodes whole (a baseline JPEG, a lossless WebP) is dropped as soon as
+/// the reduced copy exists. Checks `deadline` between rows, chunks, stages and
+/// reads, and refuses an image whose memory estimate exceeds the bound.
 pub fn decode_reduced(
     bytes: &[u8],
     bounds: Bounds,

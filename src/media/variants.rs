@@ -7,7 +7,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageBuffer, Rgb, Rgb32FImage, RgbImage, codecs::jpeg::JpegEncoder, imageops::FilterType};
 
 use super::{
-    inspect::{WORKING_EDGE, linear_to_srgb, reduce, reduction_factor, srgb_to_linear},
+    inspect::{WORKING_EDGE, linear_table_8, linear_to_srgb, reduce, reduction_factor, srgb_to_linear},
     pipeline::{Deadline, ProcessError},
 };
 
@@ -70,6 +70,12 @@ pub fn resize_linear(image: &DynamicImage, width: u32, height: u32) -> RgbImage 
 }
 
 fn to_linear(image: &DynamicImage) -> Rgb32FImage {
+    // The working copy is 8-bit: a table lookup per sample instead of a power.
+    if let DynamicImage::ImageRgb8(rgb) = image {
+        let table = linear_table_8();
+        let samples = rgb.as_raw().iter().map(|&v| table[usize::from(v)]).collect();
+        return Rgb32FImage::from_raw(rgb.width(), rgb.height(), samples).expect("one sample each");
+    }
     let mut linear = image.to_rgb32f();
     linear.pixels_mut().for_each(|p| p.0 = p.0.map(srgb_to_linear));
     linear
