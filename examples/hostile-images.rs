@@ -371,7 +371,6 @@ fn tiff_rgba16_one_strip(path: &Path, width: u32, height: u32) -> anyhow::Result
     tiff_rgba16(path, width, height, height)
 }
 
-#[allow(dead_code)]
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = args.next().ok_or_else(|| anyhow::anyhow!("usage: hostile-images DIR [EDGE]"))?;

@@ -11,6 +11,7 @@ use std::{
     time::Duration,
 };
 
+// The generator's `main` is for running it as an example, not used here.
 #[allow(dead_code)]
 #[path = "../../../examples/hostile-images.rs"]
 mod hostile_images;
