@@ -5,8 +5,9 @@
 //! reduced 8-bit working copy (at most twice the largest variant) and every
 //! later stage works from that copy, so no full-size float image ever exists;
 //! each job reserves its header-estimated need from a process-wide
-//! [`MemoryBudget`] before decoding; and a [`Deadline`] checked between rows
-//! and stages ends a job that runs over its time instead of letting it run on.
+//! [`MemoryBudget`] before decoding; and a [`Deadline`] checked between rows,
+//! stages and decoder reads ends a job that runs over its time instead of
+//! letting it run on.
 
 use std::{
     sync::{Arc, OnceLock},
@@ -52,9 +53,11 @@ pub enum ProcessError {
 pub struct TimedOut;
 
 /// When the work on one image must stop. The blocking work checks it between
-/// rows, chunks and stages, so a job past its time ends within a stage (the
-/// longest, a whole-image JPEG or WebP decode, takes a second or two at the
-/// pixel limit) instead of running on after its caller gave up.
+/// rows, chunks and stages, and decoders read their input through it, so a
+/// job past its time ends where it is instead of running on after its caller
+/// gave up. What reads nothing as it goes (a baseline JPEG's decode once its
+/// input is copied in, a lossy WebP frame's once its partitions are) runs to
+/// its end: a second or two at the pixel limit.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline(Option<Instant>);
 
