@@ -31,6 +31,10 @@ fn payload<T: DeserializeOwned>(job: &Job) -> anyhow::Result<T> {
 
 impl Jobs {
     pub fn new(ctx: AppContext) -> Self {
+        // Image jobs share one memory budget per process, however many run at
+        // once (`WORKER_CONCURRENCY`, or a function's batch); sized here from
+        // the configuration before the first job reserves from it.
+        media::pipeline::MemoryBudget::process_wide(ctx.config.media.memory_budget_mb);
         Self { ctx, duplicates: Arc::new(DuplicateIndex::default()) }
     }
 

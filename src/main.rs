@@ -209,8 +209,14 @@ async fn seed_images(ctx: &AppContext, dir: &std::path::Path) -> anyhow::Result<
 }
 
 fn process_images(dir: &std::path::Path, threads: Option<usize>) -> anyhow::Result<()> {
+    use atelier::media::pipeline::{DEFAULT_MEMORY_BUDGET_MB, MemoryBudget, process_folder};
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
-    let report = atelier::media::pipeline::process_folder(dir, threads, |line| println!("{line}"))?;
+    let budget_mb = match std::env::var("IMAGE_MEMORY_BUDGET_MB") {
+        Ok(value) => value.parse().with_context(|| format!("IMAGE_MEMORY_BUDGET_MB={value:?} is not a number"))?,
+        Err(_) => DEFAULT_MEMORY_BUDGET_MB,
+    };
+    MemoryBudget::process_wide(budget_mb);
+    let report = process_folder(dir, threads, |line| println!("{line}"))?;
     println!(
         "{} files ({} accepted) in {:.2}s with {threads} thread(s): {:.2} images/s",
         report.files,
@@ -218,5 +224,15 @@ fn process_images(dir: &std::path::Path, threads: Option<usize>) -> anyhow::Resu
         report.seconds,
         report.files as f64 / report.seconds
     );
+    if let Some(peak) = peak_rss_kib() {
+        println!("peak memory {:.0} MiB (budget {budget_mb} MB)", peak as f64 / 1024.0);
+    }
     Ok(())
+}
+
+/// This process's peak resident set so far (Linux's VmHWM), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     fingerprint::{HashIndex, PerceptualHash},
     inspect::Bounds,
-    pipeline::{ProcessError, Processed, process},
+    pipeline::{MemoryBudget, ProcessError, Processed, process_bounded},
     uploads::{self, UploadStatus},
 };
 use crate::{
@@ -120,21 +120,21 @@ pub async fn process_upload(ctx: &AppContext, duplicates: &DuplicateIndex, uploa
     }
     let source_bytes = bytes.len() as i64;
     let bounds = bounds(ctx);
-    let work = tokio::task::spawn_blocking(move || process(&bytes, bounds));
-    let processed = match tokio::time::timeout(ctx.config.media.process_timeout, work).await {
-        // The blocking thread cannot be interrupted; it finishes on its own while
-        // the upload is already answered.
-        Err(_) => return reject(ctx, upload_id, "the image took too long to process").await,
-        Ok(Err(join_error)) => {
-            tracing::error!(%upload_id, error = %join_error, "image processing panicked");
+    // Waits for the job's share of the memory budget, then runs on a blocking
+    // thread that stops itself at the timeout.
+    let budget = MemoryBudget::process_wide(ctx.config.media.memory_budget_mb);
+    let processed = match process_bounded(bytes, bounds, ctx.config.media.process_timeout, budget).await {
+        Err(ProcessError::TimedOut(timed_out)) => return reject(ctx, upload_id, &timed_out.to_string()).await,
+        Err(ProcessError::Panicked(panic)) => {
+            tracing::error!(%upload_id, error = %panic, "image processing panicked");
             return reject(ctx, upload_id, "the image could not be processed").await;
         }
-        Ok(Ok(Err(ProcessError::Rejected(rejection)))) => {
+        Err(ProcessError::Rejected(rejection)) => {
             ctx.objects.delete(&source_key).await?;
             return reject(ctx, upload_id, &rejection.to_string()).await;
         }
-        Ok(Ok(Err(ProcessError::Internal(e)))) => return Err(e),
-        Ok(Ok(Ok(processed))) => processed,
+        Err(ProcessError::Internal(e)) => return Err(e),
+        Ok(processed) => processed,
     };
     // Variant keys derive from the image id, so a second run overwrites the
     // same objects instead of leaving a second set behind.

@@ -4,7 +4,12 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageBuffer, Rgb, RgbImage, codecs::jpeg::JpegEncoder, imageops::FilterType};
+use image::{DynamicImage, ImageBuffer, Rgb, Rgb32FImage, RgbImage, codecs::jpeg::JpegEncoder, imageops::FilterType};
+
+use super::{
+    inspect::{WORKING_EDGE, linear_table_8, linear_to_srgb, reduce, reduction_factor, srgb_to_linear},
+    pipeline::{Deadline, ProcessError},
+};
 
 /// Long edges of the variants, in pixels: thumbnails, grid cards on phones and
 /// high-density screens, detail pages, zoom. Without the 480 step a portrait
@@ -59,37 +64,83 @@ pub fn target_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
     sizes
 }
 
-fn srgb_to_linear(v: f32) -> f32 {
-    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-}
-
-fn linear_to_srgb(v: f32) -> f32 {
-    let v = v.clamp(0.0, 1.0);
-    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
-}
-
 /// Lanczos3 in linear light. Transparency is dropped: variants are JPEG-compatible.
 pub fn resize_linear(image: &DynamicImage, width: u32, height: u32) -> RgbImage {
+    to_srgb8(&image::imageops::resize(&to_linear(image), width, height, FilterType::Lanczos3))
+}
+
+fn to_linear(image: &DynamicImage) -> Rgb32FImage {
+    // The working copy is 8-bit: a table lookup per sample instead of a power.
+    if let DynamicImage::ImageRgb8(rgb) = image {
+        let table = linear_table_8();
+        let samples = rgb.as_raw().iter().map(|&v| table[usize::from(v)]).collect();
+        return Rgb32FImage::from_raw(rgb.width(), rgb.height(), samples).expect("one sample each");
+    }
     let mut linear = image.to_rgb32f();
     linear.pixels_mut().for_each(|p| p.0 = p.0.map(srgb_to_linear));
-    let resized: ImageBuffer<Rgb<f32>, Vec<f32>> =
-        image::imageops::resize(&linear, width, height, FilterType::Lanczos3);
-    ImageBuffer::from_fn(width, height, |x, y| {
-        Rgb(resized.get_pixel(x, y).0.map(|v| (linear_to_srgb(v) * 255.0).round() as u8))
+    linear
+}
+
+fn to_srgb8(linear: &Rgb32FImage) -> RgbImage {
+    ImageBuffer::from_fn(linear.width(), linear.height(), |x, y| {
+        Rgb(linear.get_pixel(x, y).0.map(|v| (linear_to_srgb(v) * 255.0).round() as u8))
     })
 }
 
+fn encode(pixels: &RgbImage) -> anyhow::Result<[Variant; 2]> {
+    let (width, height) = pixels.dimensions();
+    let mut jpeg = Vec::new();
+    pixels.write_with_encoder(JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), JPEG_QUALITY))?;
+    let webp = webp::Encoder::from_rgb(pixels.as_raw(), width, height).encode(WEBP_QUALITY).to_vec();
+    Ok([
+        Variant { width, height, format: VariantFormat::Webp, bytes: webp },
+        Variant { width, height, format: VariantFormat::Jpeg, bytes: jpeg },
+    ])
+}
+
+/// Every variant of an image, smallest first, each size as WebP then JPEG.
+/// Large images are first reduced to a working copy (see [`render_from`]).
 pub fn render(image: &DynamicImage) -> anyhow::Result<Vec<Variant>> {
-    let mut variants = Vec::new();
-    for (width, height) in target_sizes(image.width(), image.height()) {
-        let pixels = resize_linear(image, width, height);
-        let mut jpeg = Vec::new();
-        pixels.write_with_encoder(JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), JPEG_QUALITY))?;
-        let webp = webp::Encoder::from_rgb(pixels.as_raw(), width, height).encode(WEBP_QUALITY).to_vec();
-        variants.push(Variant { width, height, format: VariantFormat::Webp, bytes: webp });
-        variants.push(Variant { width, height, format: VariantFormat::Jpeg, bytes: jpeg });
+    let sizes = target_sizes(image.width(), image.height());
+    let factor = reduction_factor(image.width(), image.height(), WORKING_EDGE);
+    let reduced;
+    let working = if factor > 1 {
+        reduced = DynamicImage::ImageRgb8(reduce(image, factor));
+        &reduced
+    } else {
+        image
+    };
+    render_from(working, &sizes, &Deadline::NONE).map_err(|e| match e {
+        ProcessError::Internal(e) => e,
+        other => anyhow::Error::new(other),
+    })
+}
+
+/// Renders `sizes` (as [`target_sizes`] gives them for the original) from the
+/// working copy. The largest comes first, straight from the working copy in
+/// linear light; each smaller one is resampled from the previous result, still
+/// in linear light, so only one full-width float copy (of the working copy,
+/// never of the original) exists at a time. Checks `deadline` between sizes.
+pub fn render_from(
+    working: &DynamicImage,
+    sizes: &[(u32, u32)],
+    deadline: &Deadline,
+) -> Result<Vec<Variant>, ProcessError> {
+    let mut previous: Option<Rgb32FImage> = None;
+    let mut rendered = Vec::with_capacity(sizes.len());
+    for &(width, height) in sizes.iter().rev() {
+        deadline.check()?;
+        let source = match previous.take() {
+            Some(previous) => previous,
+            None => to_linear(working),
+        };
+        let linear = image::imageops::resize(&source, width, height, FilterType::Lanczos3);
+        drop(source);
+        deadline.check()?;
+        rendered.push(encode(&to_srgb8(&linear))?);
+        previous = Some(linear);
     }
-    Ok(variants)
+    Ok(rendered.into_iter().rev().flatten().collect())
 }
 
 #[cfg(test)]

@@ -138,6 +138,9 @@ pub struct MediaConfig {
     pub max_pixels: u64,
     /// Wall-clock budget for processing one image.
     pub process_timeout: Duration,
+    /// Megabytes of memory image processing may use at once in one process;
+    /// each job reserves its estimate before decoding.
+    pub memory_budget_mb: u32,
     /// How long a presigned upload form stays usable.
     pub upload_url_ttl: Duration,
     /// Hamming distance up to which two perceptual hashes count as the same picture.
@@ -351,6 +354,7 @@ impl Config {
                 artist_quota_bytes: parse_or(&get, "ARTIST_UPLOAD_QUOTA_BYTES", 2 * 1024 * 1024 * 1024)?,
                 max_pixels: parse_or(&get, "MAX_IMAGE_PIXELS", 100_000_000)?,
                 process_timeout: Duration::from_secs(parse_or(&get, "IMAGE_PROCESS_TIMEOUT_SECS", 60)?),
+                memory_budget_mb: parse_or(&get, "IMAGE_MEMORY_BUDGET_MB", 1024)?,
                 upload_url_ttl: Duration::from_secs(parse_or(&get, "UPLOAD_URL_TTL_SECS", 900)?),
                 duplicate_distance: parse_or(&get, "DUPLICATE_MAX_DISTANCE", 12)?,
             },

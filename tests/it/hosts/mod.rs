@@ -4,6 +4,7 @@
 //! writes, the OpenAPI document the web client is generated from, and the
 //! web site's Content-Security-Policy.
 
+mod image_memory;
 mod infra;
 mod lambda_functions;
 mod openapi;
