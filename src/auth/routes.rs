@@ -285,7 +285,8 @@ fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiR
     if !is_json {
         return Err(ApiError::UnsupportedMediaType("send the body as application/json".to_owned()));
     }
-    serde_json::from_slice(body).map(Some).map_err(|e| match e.classify() {
+    // As an `Option`, so that a `null` body is no body, as the document allows.
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::field("", e.to_string()),
         _ => ApiError::BadRequest("the body is not valid JSON".to_owned()),
     })

@@ -13,7 +13,12 @@ pub struct Slug(String);
 
 impl Slug {
     /// Normalises free text into a slug (for tags and styles typed by people).
+    /// `max_len` bounds both the text as typed and the slug, which is cut
+    /// short where transliteration lengthened it ("東京" is "dong-jing").
     pub fn from_text(text: &str, max_len: usize) -> Result<Self, String> {
+        if text.trim().chars().count() > max_len {
+            return Err(format!("must be at most {max_len} characters"));
+        }
         let mut slug = String::with_capacity(text.len());
         // Transliterated first, so "Émile Zoë" becomes emile-zoe rather than mile-zo.
         for c in deunicode::deunicode(text.trim()).chars().flat_map(char::to_lowercase) {
@@ -23,12 +28,11 @@ impl Slug {
                 slug.push('-');
             }
         }
+        // ASCII by now, so any byte index is a character boundary.
+        slug.truncate(max_len);
         let slug = slug.trim_end_matches('-').to_owned();
         if slug.is_empty() {
             return Err("must contain letters or digits".to_owned());
-        }
-        if slug.len() > max_len {
-            return Err(format!("must be at most {max_len} characters"));
         }
         Ok(Self(slug))
     }
@@ -278,6 +282,13 @@ mod tests {
         assert_eq!(Slug::from_text("man, old", 40).unwrap().as_str(), "man-old");
         assert_eq!(Slug::from_text("Émile Zoë", 40).unwrap().as_str(), "emile-zoe");
         assert!(Slug::from_text("!!!", 40).is_err());
+    }
+
+    #[test]
+    fn a_label_is_bounded_as_typed_and_its_slug_as_well() {
+        assert!(Slug::from_text(&"a".repeat(41), 40).is_err());
+        let slug = Slug::from_text("東京東京東京", 12).unwrap();
+        assert!(slug.as_str().len() <= 12 && !slug.as_str().ends_with('-'), "{slug:?}");
     }
 
     #[test]

@@ -126,6 +126,8 @@ async fn parse(ctx: &AppContext, query: SearchQuery) -> ApiResult<Parsed> {
     let text = query.q.trim().to_owned();
     if text.is_empty() || text.chars().count() > 200 {
         e.push("q", "must be 1–200 characters");
+    } else if query.q.chars().any(char::is_control) {
+        e.push("q", "must not contain control characters");
     }
     let limit = query.limit.unwrap_or(20);
     if !(1..=50).contains(&limit) {

@@ -15,7 +15,7 @@ use crate::{
     app::AppContext,
     auth::{Permission, Principal},
     catalog::artworks::changes::{self, AfterCommit, ArtworkChange, ChangedBy},
-    catalog::domain::ArtworkStatus,
+    catalog::domain::{ArtworkStatus, bounded_text},
     platform::{
         audit::{self, AuditEntry},
         http::error::{ApiError, ApiResult},
@@ -157,17 +157,14 @@ async fn resolve_duplicate(
     if req.decision == DuplicateStatus::Open {
         return Err(ApiError::field("decision", "must be dismissed or confirmed"));
     }
-    let note = req.note.trim();
-    if note.chars().count() > 1000 {
-        return Err(ApiError::field("note", "must be at most 1000 characters"));
-    }
+    let note = bounded_text(&req.note, 1000, false).map_err(|message| ApiError::field("note", message))?;
     let mut tx = ctx.db.begin().await?;
     let flag = store::lock(&mut tx, id).await?;
     let (artwork_id, status) = flag.ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))?;
     if status != DuplicateStatus::Open {
         return Err(ApiError::Conflict("this flag has already been resolved".to_owned()));
     }
-    store::resolve(&mut tx, id, req.decision, principal.user_id, note).await?;
+    store::resolve(&mut tx, id, req.decision, principal.user_id, &note).await?;
     // A copy is archived and stays held; a dismissal lifts the hold once no
     // other flag of the artwork is open or confirmed.
     let change = if req.decision == DuplicateStatus::Confirmed {
