@@ -116,7 +116,7 @@ async fn list_saves(
     let after = query
         .cursor
         .as_deref()
-        .map(|c| Cursor::decode(c, Sort::Newest))
+        .map(Cursor::decode)
         .transpose()
         .map_err(|e| ApiError::field("cursor", e))?;
     // A saved work stays on the list after it sells or is archived: the

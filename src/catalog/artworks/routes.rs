@@ -90,7 +90,7 @@ pub(crate) async fn parse_list_query(
     let category = e.check("category", query.category.as_deref().map(|c| Slug::parse(c.trim(), 60)).transpose());
     let style = e.check("style", query.style.as_deref().map(|s| Slug::from_text(s, 40)).transpose());
     let tag = e.check("tag", query.tag.as_deref().map(|t| Slug::from_text(t, 60)).transpose());
-    let after = e.check("cursor", query.cursor.as_deref().map(|c| Cursor::decode(c, sort)).transpose());
+    let after = e.check("cursor", query.cursor.as_deref().map(Cursor::decode).transpose());
     for (field, value) in [("min_price", query.min_price), ("max_price", query.max_price)] {
         if value.is_some_and(|v| v < 0) {
             e.push(field, "must not be negative");
