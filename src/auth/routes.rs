@@ -82,8 +82,12 @@ pub struct SessionView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(max_length = 254, pattern = r"^[\x21\x23-\x3F\x41-\x7E]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
     pub email: String,
+    /// Also has to be hard to guess, and not made of the e-mail or the name.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(max_length = 80, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: String,
     pub role: SignupRole,
 }
@@ -105,9 +109,12 @@ pub struct RefreshRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    #[schema(max_length = 80, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<String>,
     /// Required when `new_password` is given.
     pub current_password: Option<String>,
+    /// Also has to be hard to guess, and not made of the e-mail or the name.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: Option<String>,
 }
 
@@ -341,7 +348,7 @@ async fn refresh(
 }
 
 /// End the session of the presented refresh token (body or cookie), or of the bearer token.
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie or the bearer token"),
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security((), ("bearer" = [])), request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie or the bearer token"),
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
         (status = 401, description = "Nothing identified a session"),

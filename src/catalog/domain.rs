@@ -68,6 +68,11 @@ impl Slug {
 }
 
 /// Trimmed text within a character budget; `required` refuses the empty string.
+///
+/// Request schemas give such text a `maxLength` of the budget and the pattern
+/// `^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$` (no control characters
+/// but tabs and line breaks), or when required one that also asks for a
+/// character other than white space. Whatever they admit, this accepts.
 pub fn bounded_text(raw: &str, max_chars: usize, required: bool) -> Result<String, String> {
     let trimmed = raw.trim();
     if required && trimmed.is_empty() {
@@ -80,6 +85,16 @@ pub fn bounded_text(raw: &str, max_chars: usize, required: bool) -> Result<Strin
         return Err("must not contain control characters".to_owned());
     }
     Ok(trimmed.to_owned())
+}
+
+/// How the document describes what [`labels`] accepts: up to `max_items`
+/// texts of at most `max_len` characters, each with a letter or digit.
+pub(crate) fn labels_schema(max_items: usize, max_len: usize, description: &str) -> utoipa::openapi::ArrayBuilder {
+    let label = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .max_length(Some(max_len))
+        .pattern(Some(r"[\p{L}\p{N}]"));
+    utoipa::openapi::ArrayBuilder::new().items(label).max_items(Some(max_items)).description(Some(description))
 }
 
 /// A de-duplicated list of labels (styles, tags), each normalised to a slug. The
@@ -154,7 +169,7 @@ pub enum EditionKind {
 }
 
 /// A unique work, a limited edition of `size` with `available` left, or an open edition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Edition {
     Unique,
@@ -162,11 +177,52 @@ pub enum Edition {
     Open,
 }
 
+/// Written out because the derived schema leaves out what
+/// `deny_unknown_fields` says: a variant has no fields but its own.
+impl utoipa::PartialSchema for Edition {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{
+            ObjectBuilder, OneOfBuilder, Type,
+            schema::{AdditionalProperties, KnownFormat, SchemaFormat},
+        };
+        let variant = |kind: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("kind", ObjectBuilder::new().schema_type(Type::String).enum_values(Some([kind])))
+                .required("kind")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let count = |minimum: i32| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .minimum(Some(minimum))
+                .maximum(Some(MAX_EDITION_SIZE))
+        };
+        let limited = variant("limited")
+            .property("size", count(1))
+            .required("size")
+            .property("available", count(0))
+            .required("available")
+            .description(Some("`available` is at most `size`."));
+        OneOfBuilder::new()
+            .item(variant("unique"))
+            .item(limited)
+            .item(variant("open"))
+            .description(Some("A unique work, a limited edition of `size` with `available` left, or an open edition."))
+            .into()
+    }
+}
+
+impl ToSchema for Edition {}
+
+const MAX_EDITION_SIZE: i32 = 100_000;
+
 impl Edition {
     pub fn validate(self) -> Result<Self, PartError> {
         if let Self::Limited { size, available } = self {
-            if !(1..=100_000).contains(&size) {
-                return Err(PartError::new("size", "must be between 1 and 100000"));
+            if !(1..=MAX_EDITION_SIZE).contains(&size) {
+                return Err(PartError::new("size", format!("must be between 1 and {MAX_EDITION_SIZE}")));
             }
             if !(0..=size).contains(&available) {
                 return Err(PartError::new("available", "must be between 0 and the edition size"));
@@ -197,10 +253,32 @@ impl Edition {
 #[serde(deny_unknown_fields)]
 pub struct Price {
     /// Integer count of minor units, e.g. 125000 for £1,250.00.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount_minor: i64,
-    /// ISO 4217 code, e.g. `GBP`.
+    #[schema(value_type = CurrencyCode)]
     pub currency: String,
 }
+
+/// An ISO 4217 code as the document gives it: one of the codes
+/// [`Price::validate`] accepts. Prices and the currency filter name it.
+pub struct CurrencyCode;
+
+impl utoipa::PartialSchema for CurrencyCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let letters = || (b'A'..=b'Z').map(char::from);
+        let codes: Vec<String> = letters()
+            .flat_map(|a| letters().flat_map(move |b| letters().map(move |c| format!("{a}{b}{c}"))))
+            .filter(|code| iso_currency::Currency::from_code(code).is_some())
+            .collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(codes))
+            .description(Some("ISO 4217 code, e.g. `GBP`."))
+            .into()
+    }
+}
+
+impl ToSchema for CurrencyCode {}
 
 /// A trillion minor units: far above any artwork, low enough that sums of many
 /// prices cannot overflow.
@@ -223,8 +301,11 @@ impl Price {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dimensions {
+    #[schema(minimum = 1, maximum = 100000)]
     pub height_mm: i32,
+    #[schema(minimum = 1, maximum = 100000)]
     pub width_mm: i32,
+    #[schema(minimum = 1, maximum = 100000)]
     pub depth_mm: Option<i32>,
 }
 

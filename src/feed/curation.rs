@@ -176,7 +176,9 @@ async fn blended(ctx: &AppContext, user_id: Uuid) -> anyhow::Result<Vec<FeedEntr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
-    /// From the previous page's `next_cursor`.
+    /// From the previous page's `next_cursor`: the page, and for signed-in
+    /// collectors the feed session it belongs to.
+    #[param(pattern = r"^1?[0-9](\.[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$")]
     pub cursor: Option<String>,
 }
 
@@ -233,7 +235,7 @@ impl Cursor {
 /// The home feed: curated pages for visitors; for signed-in collectors a blend
 /// of their recommendations, curated and fresh works. No work repeats across
 /// the pages of one feed.
-#[utoipa::path(get, path = "/api/feed", tag = "recommendations", params(FeedQuery),
+#[utoipa::path(get, path = "/api/feed", tag = "recommendations", security((), ("bearer" = [])), params(FeedQuery),
     responses(
         (status = 200, body = FeedPage),
         (status = 422),

@@ -50,22 +50,34 @@ pub enum SearchMode {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// What the collector typed; 1–200 characters.
+    /// What the collector typed; 1–200 characters, not all spaces, no control
+    /// characters.
+    #[param(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub q: String,
     /// hybrid (default), keyword or semantic.
     pub mode: Option<SearchMode>,
     /// Category slug; includes its sub-categories.
+    #[param(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
+    /// A style as typed or as its slug.
+    #[param(max_length = 40, pattern = r"[\p{L}\p{N}]")]
     pub style: Option<String>,
     /// Artist id or slug.
+    #[param(min_length = 1, max_length = 60)]
     pub artist: Option<String>,
     /// In minor units.
+    #[param(minimum = 0)]
     pub min_price: Option<i64>,
+    /// In minor units.
+    #[param(minimum = 0)]
     pub max_price: Option<i64>,
     pub year_from: Option<i32>,
     pub year_to: Option<i32>,
     /// 1–50, default 20.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`: how many results it has passed, up to 10000.
+    #[param(pattern = r"^([0-9]{1,4}|10000)$")]
     pub cursor: Option<String>,
 }
 
@@ -224,7 +236,7 @@ async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -
 
 /// Search the catalogue by words, by meaning, or both (the default). Filters
 /// apply to both sides; facets count the whole filtered result set.
-#[utoipa::path(get, path = "/api/search", tag = "search", params(SearchQuery),
+#[utoipa::path(get, path = "/api/search", tag = "search", security((), ("bearer" = [])), params(SearchQuery),
     responses(
         (status = 200, body = SearchPage),
         (status = 422),

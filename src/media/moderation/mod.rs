@@ -68,6 +68,7 @@ pub struct DuplicateQuery {
     /// `open` (default), `dismissed` or `confirmed`.
     pub status: Option<DuplicateStatus>,
     /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -127,13 +128,23 @@ async fn list_duplicates(
     Ok(Json(views(&ctx, &mut conn, rows).await?))
 }
 
+/// A decision closes a flag, so it is never `open`.
+fn decision_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["dismissed", "confirmed"]))
+        .description(Some("`dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it)."))
+        .build()
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveDuplicate {
-    /// `dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it).
+    #[schema(schema_with = decision_schema)]
     pub decision: DuplicateStatus,
     /// Why; kept with the decision. Up to 1000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub note: String,
 }
 
