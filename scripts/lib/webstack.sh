@@ -60,8 +60,11 @@ webstack_start() {
     export JWT_SIGNING_KEY_FILE="$WEBSTACK_DIR/jwt.pem"
     BLOB_SIGNING_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
     export BLOB_SIGNING_SECRET
-    # Browser tests sign up several accounts from one address in a minute.
-    export RATE_LIMIT_AUTH_IP=1000,1000 RATE_LIMIT_UPLOADS_IP=1000,1000 RATE_LIMIT_SEARCH_IP=1000,1000
+    # Browser tests sign up several accounts from one address in a minute;
+    # a caller that needs more sets its own.
+    export RATE_LIMIT_AUTH_IP="${RATE_LIMIT_AUTH_IP:-1000,1000}"
+    export RATE_LIMIT_UPLOADS_IP="${RATE_LIMIT_UPLOADS_IP:-1000,1000}"
+    export RATE_LIMIT_SEARCH_IP="${RATE_LIMIT_SEARCH_IP:-1000,1000}"
     "$bin" keygen --out "$JWT_SIGNING_KEY_FILE" >&2
     "$bin" migrate >&2
     log "seeding $WEBSTACK_WORKS catalog works and $(($(wc -l <"$WEBSTACK_DIR/images/MANIFEST.tsv") - 1)) images"

@@ -100,11 +100,12 @@ impl Delivery {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    #[schema(value_type = String, max_length = 254)]
+    #[schema(value_type = String, max_length = 254, pattern = r"^[\x21\x23-\x3F\x41-\x7E]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
     pub email: Bounded<254>,
-    #[schema(value_type = String, max_length = 128)]
+    /// Also has to be hard to guess, and not made of the e-mail or the name.
+    #[schema(value_type = String, min_length = 8, max_length = 128)]
     pub password: Bounded<128>,
-    #[schema(value_type = String, max_length = 80)]
+    #[schema(value_type = String, max_length = 80, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Bounded<80>,
     pub role: SignupRole,
     /// Answer with the refresh token in the body rather than only in the
@@ -138,12 +139,13 @@ pub struct RefreshRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
-    #[schema(value_type = Option<String>, max_length = 80)]
+    #[schema(value_type = Option<String>, max_length = 80, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<Bounded<80>>,
     /// Required when `new_password` is given.
     #[schema(value_type = Option<String>, max_length = 128)]
     pub current_password: Option<Bounded<128>>,
-    #[schema(value_type = Option<String>, max_length = 128)]
+    /// Also has to be hard to guess, and not made of the e-mail or the name.
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 128)]
     pub new_password: Option<Bounded<128>>,
 }
 
@@ -342,12 +344,14 @@ fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiR
     }
     let not_json = || ApiError::BadRequest("the body is not valid JSON".to_owned());
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| match e.inner().classify() {
-        serde_json::error::Category::Data => ApiError::field(e.path().to_string(), e.inner().to_string()),
-        _ => not_json(),
-    })?;
+    // As an `Option`, so that a `null` body is no body, as the document allows.
+    let value: Option<T> =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| match e.inner().classify() {
+            serde_json::error::Category::Data => ApiError::field(e.path().to_string(), e.inner().to_string()),
+            _ => not_json(),
+        })?;
     deserializer.end().map_err(|_| not_json())?;
-    Ok(Some(value))
+    Ok(value)
 }
 
 /// Exchange a refresh token for a new access token and a new refresh token.
@@ -399,7 +403,7 @@ async fn refresh(
 }
 
 /// End the session of the presented refresh token (body or cookie), or of the bearer token.
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie or the bearer token"),
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security((), ("bearer" = [])), request_body(content = Option<RefreshRequest>, description = "Omit to use the cookie or the bearer token"),
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
         (status = 401, description = "Nothing identified a session"),

@@ -13,7 +13,12 @@ pub struct Slug(String);
 
 impl Slug {
     /// Normalises free text into a slug (for tags and styles typed by people).
+    /// `max_len` bounds both the text as typed and the slug, which is cut
+    /// short where transliteration lengthened it ("東京" is "dong-jing").
     pub fn from_text(text: &str, max_len: usize) -> Result<Self, String> {
+        if text.trim().chars().count() > max_len {
+            return Err(format!("must be at most {max_len} characters"));
+        }
         let mut slug = String::with_capacity(text.len());
         // Transliterated first, so "Émile Zoë" becomes emile-zoe rather than mile-zo.
         for c in deunicode::deunicode(text.trim()).chars().flat_map(char::to_lowercase) {
@@ -23,12 +28,11 @@ impl Slug {
                 slug.push('-');
             }
         }
+        // ASCII by now, so any byte index is a character boundary.
+        slug.truncate(max_len);
         let slug = slug.trim_end_matches('-').to_owned();
         if slug.is_empty() {
             return Err("must contain letters or digits".to_owned());
-        }
-        if slug.len() > max_len {
-            return Err(format!("must be at most {max_len} characters"));
         }
         Ok(Self(slug))
     }
@@ -64,6 +68,11 @@ impl Slug {
 }
 
 /// Trimmed text within a character budget; `required` refuses the empty string.
+///
+/// Request schemas give such text a `maxLength` of the budget and the pattern
+/// `^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$` (no control characters
+/// but tabs and line breaks), or when required one that also asks for a
+/// character other than white space. Whatever they admit, this accepts.
 pub fn bounded_text(raw: &str, max_chars: usize, required: bool) -> Result<String, String> {
     let trimmed = raw.trim();
     if required && trimmed.is_empty() {
@@ -76,6 +85,16 @@ pub fn bounded_text(raw: &str, max_chars: usize, required: bool) -> Result<Strin
         return Err("must not contain control characters".to_owned());
     }
     Ok(trimmed.to_owned())
+}
+
+/// How the document describes what [`labels`] accepts: up to `max_items`
+/// texts of at most `max_len` characters, each with a letter or digit.
+pub(crate) fn labels_schema(max_items: usize, max_len: usize, description: &str) -> utoipa::openapi::ArrayBuilder {
+    let label = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .max_length(Some(max_len))
+        .pattern(Some(r"[\p{L}\p{N}]"));
+    utoipa::openapi::ArrayBuilder::new().items(label).max_items(Some(max_items)).description(Some(description))
 }
 
 /// A de-duplicated list of labels (styles, tags), each normalised to a slug. The
@@ -150,7 +169,7 @@ pub enum EditionKind {
 }
 
 /// A unique work, a limited edition of `size` with `available` left, or an open edition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Edition {
     Unique,
@@ -158,11 +177,52 @@ pub enum Edition {
     Open,
 }
 
+/// Written out because the derived schema leaves out what
+/// `deny_unknown_fields` says: a variant has no fields but its own.
+impl utoipa::PartialSchema for Edition {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{
+            ObjectBuilder, OneOfBuilder, Type,
+            schema::{AdditionalProperties, KnownFormat, SchemaFormat},
+        };
+        let variant = |kind: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("kind", ObjectBuilder::new().schema_type(Type::String).enum_values(Some([kind])))
+                .required("kind")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let count = |minimum: i32| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .minimum(Some(minimum))
+                .maximum(Some(MAX_EDITION_SIZE))
+        };
+        let limited = variant("limited")
+            .property("size", count(1))
+            .required("size")
+            .property("available", count(0))
+            .required("available")
+            .description(Some("`available` is at most `size`."));
+        OneOfBuilder::new()
+            .item(variant("unique"))
+            .item(limited)
+            .item(variant("open"))
+            .description(Some("A unique work, a limited edition of `size` with `available` left, or an open edition."))
+            .into()
+    }
+}
+
+impl ToSchema for Edition {}
+
+const MAX_EDITION_SIZE: i32 = 100_000;
+
 impl Edition {
     pub fn validate(self) -> Result<Self, PartError> {
         if let Self::Limited { size, available } = self {
-            if !(1..=100_000).contains(&size) {
-                return Err(PartError::new("size", "must be between 1 and 100000"));
+            if !(1..=MAX_EDITION_SIZE).contains(&size) {
+                return Err(PartError::new("size", format!("must be between 1 and {MAX_EDITION_SIZE}")));
             }
             if !(0..=size).contains(&available) {
                 return Err(PartError::new("available", "must be between 0 and the edition size"));
@@ -193,10 +253,32 @@ impl Edition {
 #[serde(deny_unknown_fields)]
 pub struct Price {
     /// Integer count of minor units, e.g. 125000 for £1,250.00.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount_minor: i64,
-    /// ISO 4217 code, e.g. `GBP`.
+    #[schema(value_type = CurrencyCode)]
     pub currency: String,
 }
+
+/// An ISO 4217 code as the document gives it: one of the codes
+/// [`Price::validate`] accepts. Prices and the currency filter name it.
+pub struct CurrencyCode;
+
+impl utoipa::PartialSchema for CurrencyCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let letters = || (b'A'..=b'Z').map(char::from);
+        let codes: Vec<String> = letters()
+            .flat_map(|a| letters().flat_map(move |b| letters().map(move |c| format!("{a}{b}{c}"))))
+            .filter(|code| iso_currency::Currency::from_code(code).is_some())
+            .collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(codes))
+            .description(Some("ISO 4217 code, e.g. `GBP`."))
+            .into()
+    }
+}
+
+impl ToSchema for CurrencyCode {}
 
 /// A trillion minor units: far above any artwork, low enough that sums of many
 /// prices cannot overflow.
@@ -219,8 +301,11 @@ impl Price {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dimensions {
+    #[schema(minimum = 1, maximum = 100000)]
     pub height_mm: i32,
+    #[schema(minimum = 1, maximum = 100000)]
     pub width_mm: i32,
+    #[schema(minimum = 1, maximum = 100000)]
     pub depth_mm: Option<i32>,
 }
 
@@ -278,6 +363,13 @@ mod tests {
         assert_eq!(Slug::from_text("man, old", 40).unwrap().as_str(), "man-old");
         assert_eq!(Slug::from_text("Émile Zoë", 40).unwrap().as_str(), "emile-zoe");
         assert!(Slug::from_text("!!!", 40).is_err());
+    }
+
+    #[test]
+    fn a_label_is_bounded_as_typed_and_its_slug_as_well() {
+        assert!(Slug::from_text(&"a".repeat(41), 40).is_err());
+        let slug = Slug::from_text("東京東京東京", 12).unwrap();
+        assert!(slug.as_str().len() <= 12 && !slug.as_str().ends_with('-'), "{slug:?}");
     }
 
     #[test]

@@ -15,7 +15,6 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -178,7 +177,9 @@ async fn blended(ctx: &AppContext, user_id: Uuid) -> anyhow::Result<Vec<FeedEntr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
-    /// From the previous page's `next_cursor`.
+    /// From the previous page's `next_cursor`: the page, and for signed-in
+    /// collectors the feed session it belongs to.
+    #[param(pattern = r"^1?[0-9](\.[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$")]
     pub cursor: Option<String>,
 }
 
@@ -204,17 +205,45 @@ struct SessionFeed {
     entries: Vec<FeedEntry>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// Where a reader is in the feed, written `{page}` or `{page}.{session}`.
 struct Cursor {
     /// The blended session's key, for signed-in collectors.
     session: Option<Uuid>,
     page: usize,
 }
 
+impl Cursor {
+    fn encode(&self) -> String {
+        match self.session {
+            Some(session) => format!("{}.{session}", self.page),
+            None => self.page.to_string(),
+        }
+    }
+
+    /// Accepts exactly what the document's pattern for feed cursors does: a
+    /// page below [`CURATED_PAGES`] (one or two digits, the first of two a 1),
+    /// then optionally a dot and a hyphenated session id.
+    fn decode(raw: &str) -> Option<Self> {
+        let (page, session) = match raw.split_once('.') {
+            Some((page, session)) => (page, Some(session)),
+            None => (raw, None),
+        };
+        let digits = page.bytes().all(|b| b.is_ascii_digit());
+        let canonical = page.len() == 1 || (page.len() == 2 && page.starts_with('1'));
+        let page = page.parse().ok().filter(|page| digits && canonical && *page < CURATED_PAGES)?;
+        let session = match session {
+            Some(id) if id.len() == 36 => Some(Uuid::try_parse(id).ok()?),
+            Some(_) => return None,
+            None => None,
+        };
+        Some(Self { session, page })
+    }
+}
+
 /// The home feed: curated pages for visitors; for signed-in collectors a blend
 /// of their recommendations, curated and fresh works. No work repeats across
 /// the pages of one feed.
-#[utoipa::path(get, path = "/api/feed", tag = "recommendations", params(FeedQuery),
+#[utoipa::path(get, path = "/api/feed", tag = "recommendations", security((), ("bearer" = [])), params(FeedQuery),
     responses(
         (status = 200, body = FeedPage),
         (status = 422),
@@ -226,12 +255,9 @@ async fn feed(
 ) -> ApiResult<Json<FeedPage>> {
     let cursor = match query.cursor.as_deref() {
         None => Cursor { session: None, page: 0 },
-        Some(raw) => URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
-            .filter(|c| c.page < CURATED_PAGES)
-            .ok_or_else(|| ApiError::field("cursor", "is not a cursor from a previous page"))?,
+        Some(raw) => {
+            Cursor::decode(raw).ok_or_else(|| ApiError::field("cursor", "is not a cursor from a previous page"))?
+        }
     };
     let (entries, session) = match principal {
         None => (curated(&ctx).await?.entries, None),
@@ -271,10 +297,7 @@ async fn feed(
         })
         .collect();
     let more = entries.len() > (cursor.page + 1) * PAGE_SIZE;
-    let next_cursor = more.then(|| {
-        URL_SAFE_NO_PAD
-            .encode(serde_json::to_vec(&Cursor { session, page: cursor.page + 1 }).expect("a cursor serialises"))
-    });
+    let next_cursor = more.then(|| Cursor { session, page: cursor.page + 1 }.encode());
     Ok(Json(FeedPage { items, next_cursor }))
 }
 
@@ -304,4 +327,20 @@ async fn cron_curate(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiRe
     // their retention too.
     crate::search::purge_old_queries(&ctx).await?;
     Ok((StatusCode::OK, Json(CurationRun { works: report.works, pages: report.pages })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_name_a_page_and_the_session() {
+        let session = Uuid::now_v7();
+        let cursor = Cursor::decode(&Cursor { session: Some(session), page: 19 }.encode()).unwrap();
+        assert_eq!((cursor.session, cursor.page), (Some(session), 19));
+        assert_eq!(Cursor::decode("0").map(|c| (c.session, c.page)), Some((None, 0)));
+        for bad in ["", "20", "05", "+1", "1.", &format!("1.{}", session.simple()), "garbage"] {
+            assert!(Cursor::decode(bad).is_none(), "{bad:?}");
+        }
+    }
 }

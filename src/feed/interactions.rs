@@ -111,8 +111,11 @@ async fn record_interaction(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SavesQuery {
+    /// The previous page's `next_cursor`.
+    #[param(pattern = r"^[0-9]{1,13}\.[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")]
     pub cursor: Option<String>,
     /// 1–100, default 24.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -131,12 +134,7 @@ async fn list_saves(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 100"));
     }
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| Cursor::decode(c, Sort::Newest))
-        .transpose()
-        .map_err(|e| ApiError::field("cursor", e))?;
+    let after = query.cursor.as_deref().map(Cursor::decode).transpose().map_err(|e| ApiError::field("cursor", e))?;
     // A saved work stays on the list after it sells or is archived: the
     // collector should see what happened to it.
     let filter = ListFilter {
@@ -196,6 +194,7 @@ pub struct InteractionsQuery {
     /// Only your interactions with this artwork, e.g. to show whether you liked it.
     pub artwork_id: Option<Uuid>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, ToSchema, openapi::Array};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -16,7 +16,7 @@ use super::{
 use crate::{
     app::AppContext,
     auth::{Permission, Principal},
-    catalog::domain::Slug,
+    catalog::domain::{Slug, labels_schema},
     platform::{
         http::error::{ApiError, ApiResult, FieldErrors},
         http::rate_limit::{self, Limit},
@@ -34,15 +34,29 @@ pub fn router() -> OpenApiRouter<AppContext> {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
 pub struct Preferences {
-    /// Category slugs.
     #[serde(default)]
+    #[schema(schema_with = category_preferences)]
     pub categories: Vec<String>,
-    /// Style slugs.
     #[serde(default)]
+    #[schema(schema_with = style_preferences)]
     pub styles: Vec<String>,
     /// In minor units.
+    #[schema(minimum = 0)]
     pub min_price: Option<i64>,
+    /// In minor units; not below `min_price`.
+    #[schema(minimum = 0)]
     pub max_price: Option<i64>,
+}
+
+/// Preferences hold at most this many categories, and as many styles.
+const MAX_PREFERENCES: usize = 20;
+
+fn category_preferences() -> Array {
+    labels_schema(MAX_PREFERENCES, 60, "Categories from `GET /api/categories`, by slug or name.").build()
+}
+
+fn style_preferences() -> Array {
+    labels_schema(MAX_PREFERENCES, 40, "Styles as typed or as their slugs.").build()
 }
 
 /// What you told us you like.
@@ -67,8 +81,8 @@ async fn put_preferences(
     principal.require(Permission::Interact)?;
     let mut e = FieldErrors::new();
     let mut slugs = |field: &str, raw: &[String], max: usize| -> Vec<String> {
-        if raw.len() > 20 {
-            e.push(field, "at most 20 entries");
+        if raw.len() > MAX_PREFERENCES {
+            e.push(field, format!("at most {MAX_PREFERENCES} entries"));
         }
         let mut seen = Vec::new();
         for value in raw {
@@ -107,6 +121,7 @@ async fn put_preferences(
 #[into_params(parameter_in = Query)]
 pub struct RecommendationQuery {
     /// 1–50, default 10.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 

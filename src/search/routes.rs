@@ -2,7 +2,6 @@
 //! and the reason each result matched.
 
 use axum::{Json, extract::State};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -51,22 +50,34 @@ pub enum SearchMode {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// What the collector typed; 1–200 characters.
+    /// What the collector typed; 1–200 characters, not all spaces, no control
+    /// characters.
+    #[param(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub q: String,
     /// hybrid (default), keyword or semantic.
     pub mode: Option<SearchMode>,
     /// Category slug; includes its sub-categories.
+    #[param(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
+    /// A style as typed or as its slug.
+    #[param(max_length = 40, pattern = r"[\p{L}\p{N}]")]
     pub style: Option<String>,
     /// Artist id or slug.
+    #[param(min_length = 1, max_length = 60)]
     pub artist: Option<String>,
     /// In minor units.
+    #[param(minimum = 0)]
     pub min_price: Option<i64>,
+    /// In minor units.
+    #[param(minimum = 0)]
     pub max_price: Option<i64>,
     pub year_from: Option<i32>,
     pub year_to: Option<i32>,
     /// 1–50, default 20.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`: how many results it has passed, up to 10000.
+    #[param(pattern = r"^([0-9]{1,4}|10000)$")]
     pub cursor: Option<String>,
 }
 
@@ -126,6 +137,8 @@ async fn parse(ctx: &AppContext, query: SearchQuery) -> ApiResult<Parsed> {
     let text = query.q.trim().to_owned();
     if text.is_empty() || text.chars().count() > 200 {
         e.push("q", "must be 1–200 characters");
+    } else if query.q.chars().any(char::is_control) {
+        e.push("q", "must not contain control characters");
     }
     let limit = query.limit.unwrap_or(20);
     if !(1..=50).contains(&limit) {
@@ -188,13 +201,13 @@ async fn parse(ctx: &AppContext, query: SearchQuery) -> ApiResult<Parsed> {
 }
 
 fn encode_cursor(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("o{offset}"))
+    offset.to_string()
 }
 
+/// Accepts exactly what the document's pattern for cursors does.
 fn decode_cursor(raw: &str) -> Result<usize, ()> {
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| ())?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| ())?;
-    text.strip_prefix('o').and_then(|n| n.parse().ok()).filter(|n| *n <= 10_000).ok_or(())
+    let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    if digits && (raw.len() <= 4 || raw == "10000") { raw.parse().map_err(|_| ()) } else { Err(()) }
 }
 
 /// The fused ranking of a query in a mode: what the route pages through and
@@ -223,7 +236,7 @@ async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -
 
 /// Search the catalogue by words, by meaning, or both (the default). Filters
 /// apply to both sides; facets count the whole filtered result set.
-#[utoipa::path(get, path = "/api/search", tag = "search", params(SearchQuery),
+#[utoipa::path(get, path = "/api/search", tag = "search", security((), ("bearer" = [])), params(SearchQuery),
     responses(
         (status = 200, body = SearchPage),
         (status = 422),
@@ -331,5 +344,19 @@ async fn log_query(
     .await;
     if let Err(e) = logged {
         tracing::warn!(error = %e, "logging a search query failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_offsets_up_to_ten_thousand() {
+        assert_eq!(decode_cursor(&encode_cursor(24)), Ok(24));
+        assert_eq!(decode_cursor("10000"), Ok(10_000));
+        for bad in ["", "10001", "00001", "+5", "nonsense"] {
+            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
     }
 }

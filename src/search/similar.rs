@@ -38,6 +38,7 @@ const VISUAL_WEIGHT: f32 = 0.25;
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// 1–48, default 12.
+    #[param(minimum = 1, maximum = 48)]
     pub limit: Option<usize>,
 }
 

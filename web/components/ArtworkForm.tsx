@@ -7,7 +7,16 @@ import { api, call } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
 
-import { buildArtwork, CURRENCIES, draftFrom, FIELD_SLOTS, slotErrors, type ArtworkDraft } from "./artworkDraft";
+import {
+  buildArtwork,
+  creationBody,
+  CURRENCIES,
+  draftFrom,
+  FIELD_SLOTS,
+  slotErrors,
+  type ArtworkBody,
+  type ArtworkDraft,
+} from "./artworkDraft";
 import { useCategories } from "./categories";
 import { ChipsInput } from "./ChipsInput";
 import { Field, FormAlert, fieldMessages, formMessage, sentence } from "./Field";
@@ -42,7 +51,7 @@ export function ArtworkForm({ artwork, etag, onSaved, onStale, readOnly }: Props
   const tagSuggestions = useTagSuggestions(draft.tagsText);
 
   const save = useMutation({
-    mutationFn: async (body: Schemas["CreateArtwork"]): Promise<Saved> => {
+    mutationFn: async (body: ArtworkBody): Promise<Saved> => {
       let nextEtag: string | null = null;
       const keep = <T extends { response: Response }>(outcome: T) => {
         nextEtag = outcome.response.headers.get("ETag");
@@ -67,7 +76,12 @@ export function ArtworkForm({ artwork, etag, onSaved, onStale, readOnly }: Props
       if (attempt.current?.body !== serialised) attempt.current = { key: crypto.randomUUID(), body: serialised };
       const key = attempt.current.key;
       const created = await call(async () =>
-        keep(await api.POST("/api/artworks", { params: { header: { "Idempotency-Key": key } }, body })),
+        keep(
+          await api.POST("/api/artworks", {
+            params: { header: { "Idempotency-Key": key } },
+            body: creationBody(body),
+          }),
+        ),
       );
       return { artwork: created, etag: nextEtag };
     },

@@ -20,7 +20,7 @@ export type ArtworkDraft = {
   editionSize: string;
   editionAvailable: string;
   price: string;
-  currency: string;
+  currency: Schemas["CurrencyCode"];
   status: Schemas["ArtworkStatus"];
   provenance: string;
   signature: string;
@@ -75,7 +75,15 @@ export function mergeLabels(chosen: string[], text: string): string[] {
   return out;
 }
 
-type Built = { body: Schemas["CreateArtwork"]; errors: Record<string, string> };
+/** What the form sends: a new work's fields, or an edit's, whose status may be any. */
+export type ArtworkBody = Omit<Schemas["CreateArtwork"], "status"> & { status: Schemas["ArtworkStatus"] };
+
+/** A new work starts as a draft or published; the form offers it nothing else. */
+export function creationBody(body: ArtworkBody): Schemas["CreateArtwork"] {
+  return { ...body, status: body.status === "published" ? "published" : "draft" };
+}
+
+type Built = { body: ArtworkBody; errors: Record<string, string> };
 
 const wholeNumber = (text: string) => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : null);
 
@@ -127,7 +135,7 @@ export function buildArtwork(draft: ArtworkDraft): Built {
   const amount = toMinorUnits(draft.price, draft.currency);
   if (amount === null) errors["price.amount_minor"] = "Enter a price, e.g. 1250 or 1250.50.";
 
-  const body: Schemas["CreateArtwork"] = {
+  const body: ArtworkBody = {
     title: draft.title.trim(),
     description: draft.description.trim(),
     medium: draft.medium.trim(),

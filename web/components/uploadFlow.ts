@@ -21,9 +21,10 @@ const BY_EXTENSION: Record<string, (typeof ACCEPTED_TYPES)[number]> = {
  * says when the browser does not know. Only the server reads the bytes, so a
  * page renamed `.jpg` passes here and is refused there, with its reason.
  */
-export function declaredType(file: { name: string; type: string }): string | null {
+export function declaredType(file: { name: string; type: string }): (typeof ACCEPTED_TYPES)[number] | null {
   const type = file.type.toLowerCase();
-  if ((ACCEPTED_TYPES as readonly string[]).includes(type)) return type;
+  const accepted = ACCEPTED_TYPES.find((known) => known === type);
+  if (accepted) return accepted;
   if (type) return null;
   return BY_EXTENSION[file.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
 }

@@ -33,8 +33,8 @@ describe("price buckets", () => {
   });
 
   it("knows a currency only when every work shares it", () => {
-    const gbp = { price: { amount_minor: 1, currency: "GBP" } };
-    const eur = { price: { amount_minor: 1, currency: "EUR" } };
+    const gbp = { price: { amount_minor: 1, currency: "GBP" as const } };
+    const eur = { price: { amount_minor: 1, currency: "EUR" as const } };
     expect(soleCurrency([gbp, gbp])).toBe("GBP");
     expect(soleCurrency([gbp, eur])).toBeNull();
     expect(soleCurrency([])).toBeNull();

@@ -10,7 +10,10 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{
+    ToSchema,
+    openapi::{Array, ArrayBuilder, ObjectBuilder, Type, schema::SchemaType},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -18,7 +21,7 @@ use self::store::{ArtistChanges, ArtistRow, NewArtist};
 pub use self::store::{artist_of_user, resolve};
 use super::{
     artworks::routes::{ArtworkPage, ListQuery, parse_list_query, run_list},
-    domain::{Slug, bounded_text, labels},
+    domain::{Slug, bounded_text, labels, labels_schema},
 };
 use crate::{
     app::AppContext,
@@ -87,27 +90,74 @@ impl From<ArtistRow> for ArtistView {
 #[serde(deny_unknown_fields)]
 pub struct CreateArtist {
     /// Lower-case letters, digits and single hyphens; 3–60 characters. Appears in URLs.
+    #[schema(min_length = 3, max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: String,
     /// Defaults to the account's display name.
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub bio: String,
+    #[schema(max_length = 120, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub location: Option<String>,
-    /// Up to 10 http(s) links: portfolio, shop, social profiles.
     #[serde(default)]
+    #[schema(schema_with = links_schema)]
     pub links: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = styles_schema)]
     pub styles: Vec<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArtist {
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub bio: Option<String>,
+    #[schema(max_length = 120, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub location: Option<String>,
+    #[schema(schema_with = patch_links_schema)]
     pub links: Option<Vec<String>>,
+    #[schema(schema_with = patch_styles_schema)]
     pub styles: Option<Vec<String>>,
+}
+
+const MAX_LINKS: usize = 10;
+const MAX_STYLES: usize = 10;
+
+fn links_builder() -> ArrayBuilder {
+    let link = ObjectBuilder::new().schema_type(Type::String).max_length(Some(300)).pattern(Some(
+        r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][\x21-\x7E]*)?$",
+    ));
+    ArrayBuilder::new()
+        .items(link)
+        .max_items(Some(MAX_LINKS))
+        .description(Some("http(s) links: portfolio, shop, social profiles."))
+}
+
+fn links_schema() -> Array {
+    links_builder().build()
+}
+
+fn patch_links_schema() -> Array {
+    links_builder().schema_type(SchemaType::from_iter([Type::Array, Type::Null])).build()
+}
+
+fn styles_schema() -> Array {
+    labels_schema(MAX_STYLES, 40, "Styles as typed, e.g. `Abstract Expressionism`.").build()
+}
+
+fn patch_styles_schema() -> Array {
+    labels_schema(MAX_STYLES, 40, "Styles as typed; replaces them all.")
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .build()
 }
 
 fn parse_slug(raw: &str) -> Result<Slug, String> {
@@ -119,8 +169,8 @@ fn parse_slug(raw: &str) -> Result<Slug, String> {
 }
 
 fn parse_links(raw: &[String]) -> Result<Vec<String>, String> {
-    if raw.len() > 10 {
-        return Err("at most 10 links".to_owned());
+    if raw.len() > MAX_LINKS {
+        return Err(format!("at most {MAX_LINKS} links"));
     }
     raw.iter()
         .map(|link| {
@@ -134,7 +184,7 @@ fn parse_links(raw: &[String]) -> Result<Vec<String>, String> {
 }
 
 fn parse_styles(raw: &[String]) -> Result<Vec<String>, String> {
-    labels(raw, 10, 40).map(|parsed| parsed.into_iter().map(|(slug, _)| slug.into_string()).collect())
+    labels(raw, MAX_STYLES, 40).map(|parsed| parsed.into_iter().map(|(slug, _)| slug.into_string()).collect())
 }
 
 /// Create the signed-in artist's public profile (one per account).
@@ -202,7 +252,7 @@ async fn create_artist(
 }
 
 /// An artist profile by id or slug.
-#[utoipa::path(get, path = "/api/artists/{id}", tag = "artists", params(("id" = String, Path, description = "Artist id or slug")),
+#[utoipa::path(get, path = "/api/artists/{id}", tag = "artists", security((), ("bearer" = [])), params(("id" = String, Path, description = "Artist id or slug")),
     responses(
         (status = 200, body = ArtistView),
         (status = 404),
@@ -275,10 +325,11 @@ async fn update_artist(
 }
 
 /// One artist's works, with the same filters and pagination as `GET /api/artworks`.
-#[utoipa::path(get, path = "/api/artists/{id}/artworks", tag = "artists",
+#[utoipa::path(get, path = "/api/artists/{id}/artworks", tag = "artists", security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Artist id or slug"), ListQuery),
     responses(
         (status = 200, body = ArtworkPage),
+        (status = 403, description = "Drafts or archived works of another artist"),
         (status = 404),
         (status = 422),
     ))]

@@ -29,6 +29,10 @@ pub struct ArtistRow {
 /// Resolves an artist by id or slug.
 pub async fn resolve(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<Uuid>> {
     let key = key.trim();
+    // PostgreSQL refuses NUL in text; no slug has one, so the key names nobody.
+    if key.contains('\0') {
+        return Ok(None);
+    }
     match Uuid::parse_str(key) {
         Ok(id) => sqlx::query_scalar("SELECT id FROM artists WHERE id = $1").bind(id).fetch_optional(conn).await,
         Err(_) => sqlx::query_scalar("SELECT id FROM artists WHERE slug = $1").bind(key).fetch_optional(conn).await,

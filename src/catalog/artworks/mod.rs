@@ -5,10 +5,14 @@ pub mod routes;
 pub mod store;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use utoipa::{
+    ToSchema,
+    openapi::{Array, Object, ObjectBuilder, Type, schema::SchemaType},
+};
 
 use super::domain::{
-    ArtworkStatus, Dimensions, Edition, Price, Slug, bounded_text, country_code, external_ref, labels, year,
+    ArtworkStatus, Dimensions, Edition, Price, Slug, bounded_text, country_code, external_ref, labels, labels_schema,
+    year,
 };
 use crate::platform::http::error::{ApiResult, FieldErrors};
 
@@ -44,34 +48,49 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
 #[serde(deny_unknown_fields)]
 pub struct CreateArtwork {
     /// 1–200 characters.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub description: String,
     #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub medium: String,
     /// A category slug from `GET /api/categories`.
+    #[schema(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: String,
     #[serde(default)]
+    #[schema(schema_with = styles_schema)]
     pub styles: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = tags_schema)]
     pub tags: Vec<String>,
+    /// From 1000 to next year.
+    #[schema(minimum = 1000)]
     pub year: Option<i32>,
     pub dimensions: Option<Dimensions>,
     #[serde(default)]
     pub framed: bool,
     pub edition: Edition,
     pub price: Price,
-    /// `draft` (default) or `published`.
+    #[schema(schema_with = new_status_schema)]
     pub status: Option<ArtworkStatus>,
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub provenance: String,
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub signature: String,
     #[serde(default)]
     pub certificate_of_authenticity: bool,
     /// ISO 3166 alpha-2 country the work ships from.
+    #[schema(pattern = r"^[A-Za-z]{2}$")]
     pub shipping_origin: Option<String>,
     /// `source:identifier` of the work in another collection, e.g. `tate:N05005`.
+    #[schema(max_length = 100, pattern = r"^[a-z0-9-]+:[A-Za-z0-9._-]+$")]
     pub external_ref: Option<String>,
 }
 
@@ -79,14 +98,24 @@ pub struct CreateArtwork {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArtwork {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub title: Option<String>,
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub description: Option<String>,
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub medium: Option<String>,
+    #[schema(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
+    #[schema(schema_with = patch_styles_schema)]
     pub styles: Option<Vec<String>>,
+    #[schema(schema_with = patch_tags_schema)]
     pub tags: Option<Vec<String>>,
+    /// From 1000 to next year.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1000)]
     pub year: Option<Option<i32>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Dimensions>)]
@@ -94,20 +123,52 @@ pub struct UpdateArtwork {
     pub framed: Option<bool>,
     pub edition: Option<Edition>,
     pub price: Option<Price>,
+    /// `reserved` and `sold` follow from orders: only moderators set them.
     pub status: Option<ArtworkStatus>,
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub provenance: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub signature: Option<String>,
     pub certificate_of_authenticity: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z]{2}$")]
     pub shipping_origin: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[a-z0-9-]+:[A-Za-z0-9._-]+$")]
     pub external_ref: Option<Option<String>>,
 }
 
 const MAX_STYLES: usize = 10;
 const MAX_TAGS: usize = 30;
+
+fn styles_schema() -> Array {
+    labels_schema(MAX_STYLES, 40, "Styles as typed, e.g. `Abstract Expressionism`.").build()
+}
+
+fn tags_schema() -> Array {
+    labels_schema(MAX_TAGS, 60, "Tags as typed.").build()
+}
+
+fn patch_styles_schema() -> Array {
+    labels_schema(MAX_STYLES, 40, "Styles as typed; replaces them all.")
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .build()
+}
+
+fn patch_tags_schema() -> Array {
+    labels_schema(MAX_TAGS, 60, "Tags as typed; replaces them all.")
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .build()
+}
+
+/// A new artwork starts as a draft or published; the other statuses come later.
+fn new_status_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([Some(ArtworkStatus::Draft.as_str()), Some(ArtworkStatus::Published.as_str()), None]))
+        .description(Some("`draft` (default) or `published`."))
+        .build()
+}
 
 fn parse_styles(raw: &[String]) -> Result<Vec<Slug>, String> {
     labels(raw, MAX_STYLES, 40).map(|parsed| parsed.into_iter().map(|(slug, _)| slug).collect())

@@ -21,7 +21,7 @@ use crate::{
     auth::{MaybePrincipal, Permission, Principal},
     catalog::{
         artists,
-        domain::{ArtworkStatus, Slug, is_publicly_visible},
+        domain::{ArtworkStatus, CurrencyCode, Slug, is_publicly_visible},
     },
     media::images,
     platform::{
@@ -51,25 +51,39 @@ pub struct ArtworkPage {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Category slug; includes its sub-categories.
+    #[param(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub category: Option<String>,
+    /// A style as typed or as its slug.
+    #[param(max_length = 40, pattern = r"[\p{L}\p{N}]")]
     pub style: Option<String>,
+    /// A tag as typed or as its slug.
+    #[param(max_length = 60, pattern = r"[\p{L}\p{N}]")]
     pub tag: Option<String>,
     /// Artist id or slug.
+    #[param(min_length = 1, max_length = 60)]
     pub artist: Option<String>,
     /// Minimum price in minor units.
+    #[param(minimum = 0)]
     pub min_price: Option<i64>,
-    /// Maximum price in minor units.
+    /// Maximum price in minor units; not below `min_price`.
+    #[param(minimum = 0)]
     pub max_price: Option<i64>,
-    /// ISO 4217 code; restricts to listings priced in it.
+    /// Restricts to listings priced in this currency.
+    #[param(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,
     pub year_from: Option<i32>,
+    /// Not before `year_from`.
     pub year_to: Option<i32>,
     /// Defaults to the publicly visible statuses. `draft` and `archived` list only
     /// your own works (all works for moderators).
     pub status: Option<ArtworkStatus>,
     pub sort: Option<Sort>,
+    /// The previous page's `next_cursor`: where it ended, as the last work's
+    /// price in minor units and its id.
+    #[param(pattern = r"^[0-9]{1,13}\.[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")]
     pub cursor: Option<String>,
     /// 1–100, default 24.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -90,7 +104,7 @@ pub(crate) async fn parse_list_query(
     let category = e.check("category", query.category.as_deref().map(|c| Slug::parse(c.trim(), 60)).transpose());
     let style = e.check("style", query.style.as_deref().map(|s| Slug::from_text(s, 40)).transpose());
     let tag = e.check("tag", query.tag.as_deref().map(|t| Slug::from_text(t, 60)).transpose());
-    let after = e.check("cursor", query.cursor.as_deref().map(|c| Cursor::decode(c, sort)).transpose());
+    let after = e.check("cursor", query.cursor.as_deref().map(Cursor::decode).transpose());
     for (field, value) in [("min_price", query.min_price), ("max_price", query.max_price)] {
         if value.is_some_and(|v| v < 0) {
             e.push(field, "must not be negative");
@@ -202,9 +216,10 @@ pub(crate) async fn run_list(ctx: &AppContext, filter: &ListFilter) -> ApiResult
 
 /// Browse the catalog with filters; keyset-paginated, so pages stay stable while
 /// new works are listed.
-#[utoipa::path(get, path = "/api/artworks", tag = "artworks", params(ListQuery),
+#[utoipa::path(get, path = "/api/artworks", tag = "artworks", security((), ("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, body = ArtworkPage),
+        (status = 403, description = "Drafts or archived works of another artist"),
         (status = 422),
     ))]
 async fn list_artworks(
@@ -281,7 +296,7 @@ async fn create_artwork(
 }
 
 /// One artwork. Drafts and archived works are visible only to their artist and moderators.
-#[utoipa::path(get, path = "/api/artworks/{id}", tag = "artworks", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/artworks/{id}", tag = "artworks", security((), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = ArtworkView, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag in If-None-Match"),

@@ -5,7 +5,6 @@
 
 use std::sync::LazyLock;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
@@ -407,31 +406,29 @@ pub enum Sort {
     PriceDesc,
 }
 
-/// Where the previous page ended. Opaque to clients (base64 JSON); it carries the
-/// sort it was made for so it cannot be replayed against another ordering.
-#[derive(Debug, Serialize, Deserialize)]
+/// Where the previous page ended: the last work's price in minor units and
+/// its id, written `{price}.{id}`. Any such point is a place every ordering can
+/// continue from, so a cursor is valid whatever sort it is used with.
+#[derive(Debug)]
 pub struct Cursor {
-    sort: Sort,
+    price: i64,
     id: Uuid,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    price: Option<i64>,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises"))
+        format!("{}.{}", self.price, self.id)
     }
 
-    pub fn decode(raw: &str, sort: Sort) -> Result<Self, &'static str> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| "is not a cursor from this API")?;
-        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| "is not a cursor from this API")?;
-        if cursor.sort != sort {
-            return Err("was made for a different sort order");
+    /// Accepts exactly what the document's pattern for cursors does: 1–13
+    /// digits, a dot and a hyphenated id.
+    pub fn decode(raw: &str) -> Result<Self, &'static str> {
+        const INVALID: &str = "is not a cursor from this API";
+        let (price, id) = raw.split_once('.').ok_or(INVALID)?;
+        if !(1..=13).contains(&price.len()) || !price.bytes().all(|b| b.is_ascii_digit()) || id.len() != 36 {
+            return Err(INVALID);
         }
-        if sort != Sort::Newest && cursor.price.is_none() {
-            return Err("is not a cursor from this API");
-        }
-        Ok(cursor)
+        Ok(Self { price: price.parse().map_err(|_| INVALID)?, id: Uuid::try_parse(id).map_err(|_| INVALID)? })
     }
 }
 
@@ -575,10 +572,7 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
     let mut rows: Vec<ArtworkRow> = q.build_query_as().fetch_all(conn).await?;
     let next_cursor = if rows.len() as i64 > filter.limit {
         rows.truncate(filter.limit as usize);
-        rows.last().map(|last| {
-            Cursor { sort: filter.sort, id: last.id, price: (filter.sort != Sort::Newest).then_some(last.price_minor) }
-                .encode()
-        })
+        rows.last().map(|last| Cursor { price: last.price_minor, id: last.id }.encode())
     } else {
         None
     };
@@ -588,6 +582,17 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_are_a_price_and_an_id() {
+        let id = Uuid::now_v7();
+        let cursor = Cursor::decode(&Cursor { price: 125_000, id }.encode()).unwrap();
+        assert_eq!((cursor.price, cursor.id), (125_000, id));
+        let simple = id.simple().to_string();
+        for bad in ["", "garbage!", &format!("+5.{id}"), &format!("5.{simple}"), &format!("12345678901234.{id}")] {
+            assert!(Cursor::decode(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn the_sql_visibility_rule_is_the_domain_rule() {

@@ -61,9 +61,15 @@ async fn list_categories(State(ctx): State<AppContext>) -> ApiResult<Json<Vec<Ca
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
+    #[schema(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: String,
+    #[schema(
+        max_length = 80,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// Slug of the parent; omit for a top-level category.
+    #[schema(max_length = 60, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub parent: Option<String>,
     #[serde(default)]
     pub position: i32,
@@ -72,6 +78,10 @@ pub struct CreateCategory {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategory {
+    #[schema(
+        max_length = 80,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
     pub position: Option<i32>,
 }
@@ -180,6 +190,7 @@ pub struct TagQuery {
     /// Matches the start of the tag (case and punctuation ignored).
     pub prefix: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

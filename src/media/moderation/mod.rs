@@ -15,7 +15,7 @@ use crate::{
     app::AppContext,
     auth::{Permission, Principal},
     catalog::artworks::changes::{self, AfterCommit, ArtworkChange, ChangedBy},
-    catalog::domain::ArtworkStatus,
+    catalog::domain::{ArtworkStatus, bounded_text},
     platform::{
         audit::{self, AuditEntry},
         http::error::{ApiError, ApiResult},
@@ -68,6 +68,7 @@ pub struct DuplicateQuery {
     /// `open` (default), `dismissed` or `confirmed`.
     pub status: Option<DuplicateStatus>,
     /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -127,13 +128,23 @@ async fn list_duplicates(
     Ok(Json(views(&ctx, &mut conn, rows).await?))
 }
 
+/// A decision closes a flag, so it is never `open`.
+fn decision_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["dismissed", "confirmed"]))
+        .description(Some("`dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it)."))
+        .build()
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveDuplicate {
-    /// `dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it).
+    #[schema(schema_with = decision_schema)]
     pub decision: DuplicateStatus,
     /// Why; kept with the decision. Up to 1000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub note: String,
 }
 
@@ -157,17 +168,14 @@ async fn resolve_duplicate(
     if req.decision == DuplicateStatus::Open {
         return Err(ApiError::field("decision", "must be dismissed or confirmed"));
     }
-    let note = req.note.trim();
-    if note.chars().count() > 1000 {
-        return Err(ApiError::field("note", "must be at most 1000 characters"));
-    }
+    let note = bounded_text(&req.note, 1000, false).map_err(|message| ApiError::field("note", message))?;
     let mut tx = ctx.db.begin().await?;
     let flag = store::lock(&mut tx, id).await?;
     let (artwork_id, status) = flag.ok_or_else(|| ApiError::NotFound("no such flag".to_owned()))?;
     if status != DuplicateStatus::Open {
         return Err(ApiError::Conflict("this flag has already been resolved".to_owned()));
     }
-    store::resolve(&mut tx, id, req.decision, principal.user_id, note).await?;
+    store::resolve(&mut tx, id, req.decision, principal.user_id, &note).await?;
     // A copy is archived and stays held; a dismissal lifts the hold once no
     // other flag of the artwork is open or confirmed.
     let change = if req.decision == DuplicateStatus::Confirmed {

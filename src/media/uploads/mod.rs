@@ -52,13 +52,23 @@ const MAX_IMAGES_PER_ARTWORK: i64 = 12;
 pub struct CreateUpload {
     pub artwork_id: Uuid,
     /// The file's name on the artist's machine; shown back to them, never used
-    /// for storage.
+    /// for storage. Control characters are dropped.
+    #[schema(max_length = 255, pattern = r"[^\s\x00-\x1F\x7F-\x9F]")]
     pub filename: String,
-    /// One of image/jpeg, image/png, image/webp, image/tiff. The upload must be
-    /// sent with exactly this type.
+    /// The upload must be sent with exactly this type.
+    #[schema(schema_with = content_type_schema)]
     pub content_type: String,
-    /// Exact size of the file in bytes; the form refuses a larger body.
+    /// Exact size of the file in bytes; the form refuses a larger body. At
+    /// most `MAX_UPLOAD_BYTES` (50 MB unless configured otherwise).
+    #[schema(minimum = 1)]
     pub size_bytes: i64,
+}
+
+fn content_type_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(ACCEPTED_TYPES))
+        .build()
 }
 
 struct NewUpload {

@@ -10,13 +10,17 @@ use axum::{
     http::{StatusCode, request::Parts},
     response::Response,
 };
-use serde::de::DeserializeOwned;
+use serde::{
+    Deserialize, Deserializer,
+    de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor},
+};
+use serde_json::Value;
 
 use super::error::{ApiError, FieldError};
 
-/// A JSON body. Malformed JSON is 400, a body of the wrong shape (unknown field,
-/// wrong type, missing field) is 422 naming the field, a non-JSON content type is
-/// 415, and an oversized body is 413.
+/// A JSON body. Malformed JSON is 400, a body of the wrong shape (unknown or
+/// repeated field, wrong type, missing field) is 422 naming the field, a
+/// non-JSON content type is 415, and an oversized body is 413.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -27,23 +31,98 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let axum::Json(JsonBody(value)) = axum::Json::from_request(req, state).await.map_err(json_rejection)?;
+        serde_path_to_error::deserialize(value).map(Self).map_err(|e| field_error(&e.path().to_string(), e.inner()))
+    }
+}
+
+fn field_error(path: &str, message: &impl std::fmt::Display) -> ApiError {
+    // The root of the body has the path ".", which names no field.
+    let field = if path == "." { String::new() } else { path.to_owned() };
+    ApiError::Validation(vec![FieldError { field, message: message.to_string() }])
+}
+
+/// A body read as JSON Schema reads it, which is what the document promises:
+/// a whole number such as `2.0` is an integer (serde would refuse it for an
+/// integer field). Like deserializing straight into a struct, and unlike
+/// [`Value`], it refuses an object naming a field twice.
+struct JsonBody(Value);
+
+impl<'de> Deserialize<'de> for JsonBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonBodyVisitor).map(Self)
+    }
+}
+
+struct JsonBodyVisitor;
+
+impl<'de> Visitor<'de> for JsonBodyVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // 2^63: every whole number in [-2^63, 2^63) is an i64.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        Ok(if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) { Value::from(v as i64) } else { Value::from(v) })
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(JsonBody(item)) = seq.next_element()? {
+            items.push(item);
         }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut fields = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if fields.contains_key(&name) {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+            }
+            let JsonBody(value) = map.next_value()?;
+            fields.insert(name, value);
+        }
+        Ok(Value::Object(fields))
     }
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
+        // serde_path_to_error's text is "path: message".
         JsonRejection::JsonDataError(e) => {
-            // serde_path_to_error's text is "path: message"; split it into a field error.
             let text = std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
-            let (field, message) = match text.split_once(": ") {
-                Some((path, message)) if !path.contains(' ') => (path.to_owned(), message.to_owned()),
-                _ => (String::new(), text),
-            };
-            ApiError::Validation(vec![FieldError { field, message }])
+            match text.split_once(": ") {
+                Some((path, message)) if !path.contains(' ') => field_error(path, &message),
+                _ => field_error("", &text),
+            }
         }
         JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest("the body is not valid JSON".to_owned()),
         JsonRejection::MissingJsonContentType(_) => {
@@ -149,8 +228,9 @@ pub async fn client_ip_from_forwarded_for(
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderMap;
+    use serde_json::json;
 
-    use super::forwarded_client;
+    use super::{forwarded_client, JsonBody};
 
     fn headers(values: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -177,5 +257,26 @@ mod tests {
         assert_eq!(forwarded_client(&headers(&["not-an-address"]), 1), None);
         assert_eq!(forwarded_client(&headers(&[]), 1), None);
         assert_eq!(forwarded_client(&headers(&["203.0.113.9"]), 0), None);
+    }
+
+    fn read(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str::<JsonBody>(text).map(|JsonBody(value)| value)
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_others_stay() {
+        let body =
+            read(r#"{"year": 1999.0, "sizes": [2.0, 2.5, -0.0], "price": {"amount_minor": 1e12}, "huge": 1e19}"#);
+        assert_eq!(
+            body.unwrap(),
+            json!({"year": 1999, "sizes": [2, 2.5, 0], "price": {"amount_minor": 1_000_000_000_000_i64}, "huge": 1e19})
+        );
+    }
+
+    #[test]
+    fn a_field_named_twice_is_refused() {
+        assert!(read(r#"{"title": "a", "nested": {"title": "b"}}"#).is_ok());
+        let error = read(r#"{"title": "a", "title": "b"}"#).unwrap_err();
+        assert!(error.to_string().contains("duplicate field `title`"), "{error}");
     }
 }

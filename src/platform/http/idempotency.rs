@@ -195,7 +195,13 @@ pub fn keyed<S: Clone + Send + Sync + 'static>(routes: UtoipaMethodRouter<S>) ->
         .name("Idempotency-Key")
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some(r"^[\x20-\x7E]+$")),
+        ))
         .description(Some(
             "1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 \
              hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, \

@@ -100,8 +100,8 @@ fn with_parameters(path: &str, value: &str) -> String {
 /// The error answers are generated from the operations' shape, so the
 /// document is checked against what the server really answers: every
 /// operation is sent a body of the wrong type, malformed JSON, an id that is
-/// not one, and no token, and each answer must be one the document lists for
-/// that operation, with a problem document as its body.
+/// not one, no token and a token that is not one, and each answer must be one
+/// the document lists for that operation, with a problem document as its body.
 #[tokio::test]
 async fn every_operation_documents_the_errors_it_answers_to_malformed_requests() {
     let app = spawn_app().await;
@@ -110,7 +110,10 @@ async fn every_operation_documents_the_errors_it_answers_to_malformed_requests()
     let mut checked = 0;
     for (method, path, operation) in operations(&document) {
         let has_body = operation.get("requestBody").is_some();
-        let needs_token = operation["security"].as_array().is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+        let requirements = operation["security"].as_array().cloned().unwrap_or_default();
+        let takes_token = requirements.iter().any(|r| r.get("bearer").is_some());
+        // An empty requirement makes the token optional.
+        let needs_token = takes_token && !requirements.iter().any(|r| r.as_object().is_some_and(|r| r.is_empty()));
         let id_path = with_parameters(&path, &uuid::Uuid::now_v7().to_string());
         let mut attempts: Vec<(&str, TestResponse)> = Vec::new();
         if has_body {
@@ -151,6 +154,13 @@ async fn every_operation_documents_the_errors_it_answers_to_malformed_requests()
                 response.status
             );
             attempts.push(("no token", response));
+        }
+        if takes_token {
+            let body = has_body.then(|| serde_json::json!({}));
+            attempts.push((
+                "a token that is not one",
+                app.bearer("not-a-token").send(method.clone(), &id_path, body).await,
+            ));
         }
         for (what, response) in attempts {
             assert!(

@@ -807,13 +807,14 @@ export interface components {
         };
         CreateArtist: {
             bio?: string;
-            /** @description Up to 10 http(s) links: portfolio, shop, social profiles. */
+            /** @description http(s) links: portfolio, shop, social profiles. */
             links?: string[];
             location?: string | null;
             /** @description Defaults to the account's display name. */
             name?: string | null;
             /** @description Lower-case letters, digits and single hyphens; 3–60 characters. Appears in URLs. */
             slug: string;
+            /** @description Styles as typed, e.g. `Abstract Expressionism`. */
             styles?: string[];
         };
         CreateArtwork: {
@@ -832,12 +833,21 @@ export interface components {
             /** @description ISO 3166 alpha-2 country the work ships from. */
             shipping_origin?: string | null;
             signature?: string;
-            status?: null | components["schemas"]["ArtworkStatus"];
+            /**
+             * @description `draft` (default) or `published`.
+             * @enum {string|null}
+             */
+            status?: "draft" | "published" | null;
+            /** @description Styles as typed, e.g. `Abstract Expressionism`. */
             styles?: string[];
+            /** @description Tags as typed. */
             tags?: string[];
             /** @description 1–200 characters. */
             title: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description From 1000 to next year.
+             */
             year?: number | null;
         };
         CreateCategory: {
@@ -855,19 +865,17 @@ export interface components {
         CreateUpload: {
             /** Format: uuid */
             artwork_id: string;
-            /**
-             * @description One of image/jpeg, image/png, image/webp, image/tiff. The upload must be
-             *     sent with exactly this type.
-             */
-            content_type: string;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png" | "image/webp" | "image/tiff";
             /**
              * @description The file's name on the artist's machine; shown back to them, never used
-             *     for storage.
+             *     for storage. Control characters are dropped.
              */
             filename: string;
             /**
              * Format: int64
-             * @description Exact size of the file in bytes; the form refuses a larger body.
+             * @description Exact size of the file in bytes; the form refuses a larger body. At
+             *     most `MAX_UPLOAD_BYTES` (50 MB unless configured otherwise).
              */
             size_bytes: number;
         };
@@ -875,6 +883,11 @@ export interface components {
             pages: number;
             works: number;
         };
+        /**
+         * @description ISO 4217 code, e.g. `GBP`.
+         * @enum {string}
+         */
+        CurrencyCode: "AED" | "AFN" | "ALL" | "AMD" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SLL" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XAG" | "XAU" | "XBA" | "XBB" | "XBC" | "XBD" | "XCD" | "XCG" | "XDR" | "XOF" | "XPD" | "XPF" | "XPT" | "XSU" | "XTS" | "XUA" | "XXX" | "YER" | "ZAR" | "ZMW" | "ZWG" | "ZWL";
         /** @description Physical size in millimetres; depth is absent for flat works. */
         Dimensions: {
             /** Format: int32 */
@@ -1021,16 +1034,19 @@ export interface components {
             kind: string;
         };
         Preferences: {
-            /** @description Category slugs. */
+            /** @description Categories from `GET /api/categories`, by slug or name. */
             categories?: string[];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description In minor units; not below `min_price`.
+             */
             max_price?: number | null;
             /**
              * Format: int64
              * @description In minor units.
              */
             min_price?: number | null;
-            /** @description Style slugs. */
+            /** @description Styles as typed or as their slugs. */
             styles?: string[];
         };
         /**
@@ -1055,8 +1071,7 @@ export interface components {
              * @description Integer count of minor units, e.g. 125000 for £1,250.00.
              */
             amount_minor: number;
-            /** @description ISO 4217 code, e.g. `GBP`. */
-            currency: string;
+            currency: components["schemas"]["CurrencyCode"];
         };
         PriceBucket: {
             /** Format: int64 */
@@ -1110,6 +1125,7 @@ export interface components {
         RegisterRequest: {
             display_name: string;
             email: string;
+            /** @description Also has to be hard to guess, and not made of the e-mail or the name. */
             password: string;
             /**
              * @description Answer with the refresh token in the body rather than only in the
@@ -1119,8 +1135,11 @@ export interface components {
             role: components["schemas"]["SignupRole"];
         };
         ResolveDuplicate: {
-            /** @description `dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it). */
-            decision: components["schemas"]["DuplicateStatus"];
+            /**
+             * @description `dismissed` (not a copy: lift the hold) or `confirmed` (a copy: archive it).
+             * @enum {string}
+             */
+            decision: "dismissed" | "confirmed";
             /** @description Why; kept with the decision. Up to 1000 characters. */
             note?: string;
         };
@@ -1197,9 +1216,11 @@ export interface components {
         };
         UpdateArtist: {
             bio?: string | null;
+            /** @description http(s) links: portfolio, shop, social profiles. */
             links?: string[] | null;
             location?: string | null;
             name?: string | null;
+            /** @description Styles as typed; replaces them all. */
             styles?: string[] | null;
         };
         /** @description Fields to change; absent fields stay as they are, `null` clears an optional one. */
@@ -1217,10 +1238,15 @@ export interface components {
             shipping_origin?: string | null;
             signature?: string | null;
             status?: null | components["schemas"]["ArtworkStatus"];
+            /** @description Styles as typed; replaces them all. */
             styles?: string[] | null;
+            /** @description Tags as typed; replaces them all. */
             tags?: string[] | null;
             title?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description From 1000 to next year.
+             */
             year?: number | null;
         };
         UpdateCategory: {
@@ -1232,6 +1258,7 @@ export interface components {
             /** @description Required when `new_password` is given. */
             current_password?: string | null;
             display_name?: string | null;
+            /** @description Also has to be hard to guess, and not made of the e-mail or the name. */
             new_password?: string | null;
         };
         /** @enum {string} */
@@ -1471,6 +1498,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The resource does not exist */
             404: {
                 headers: {
@@ -1587,12 +1623,16 @@ export interface operations {
                 artist?: string;
                 /** @description Category slug; includes its sub-categories. */
                 category?: string;
-                /** @description ISO 4217 code; restricts to listings priced in it. */
-                currency?: string;
+                /** @description Restricts to listings priced in this currency. */
+                currency?: components["schemas"]["CurrencyCode"];
+                /**
+                 * @description The previous page's `next_cursor`: where it ended, as the last work's
+                 *     price in minor units and its id.
+                 */
                 cursor?: string;
                 /** @description 1–100, default 24. */
                 limit?: number;
-                /** @description Maximum price in minor units. */
+                /** @description Maximum price in minor units; not below `min_price`. */
                 max_price?: number;
                 /** @description Minimum price in minor units. */
                 min_price?: number;
@@ -1602,9 +1642,12 @@ export interface operations {
                  *     your own works (all works for moderators).
                  */
                 status?: components["schemas"]["ArtworkStatus"];
+                /** @description A style as typed or as its slug. */
                 style?: string;
+                /** @description A tag as typed or as its slug. */
                 tag?: string;
                 year_from?: number;
+                /** @description Not before `year_from`. */
                 year_to?: number;
             };
             header?: never;
@@ -1635,6 +1678,24 @@ export interface operations {
             };
             /** @description The request is malformed */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Drafts or archived works of another artist */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1783,12 +1844,16 @@ export interface operations {
                 artist?: string;
                 /** @description Category slug; includes its sub-categories. */
                 category?: string;
-                /** @description ISO 4217 code; restricts to listings priced in it. */
-                currency?: string;
+                /** @description Restricts to listings priced in this currency. */
+                currency?: components["schemas"]["CurrencyCode"];
+                /**
+                 * @description The previous page's `next_cursor`: where it ended, as the last work's
+                 *     price in minor units and its id.
+                 */
                 cursor?: string;
                 /** @description 1–100, default 24. */
                 limit?: number;
-                /** @description Maximum price in minor units. */
+                /** @description Maximum price in minor units; not below `min_price`. */
                 max_price?: number;
                 /** @description Minimum price in minor units. */
                 min_price?: number;
@@ -1798,9 +1863,12 @@ export interface operations {
                  *     your own works (all works for moderators).
                  */
                 status?: components["schemas"]["ArtworkStatus"];
+                /** @description A style as typed or as its slug. */
                 style?: string;
+                /** @description A tag as typed or as its slug. */
                 tag?: string;
                 year_from?: number;
+                /** @description Not before `year_from`. */
                 year_to?: number;
             };
             header?: never;
@@ -1824,6 +1892,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ArtworkPage"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Drafts or archived works of another artist */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The request contains invalid fields */
@@ -1975,6 +2061,15 @@ export interface operations {
             };
             /** @description The request is malformed */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2949,7 +3044,10 @@ export interface operations {
     feed: {
         parameters: {
             query?: {
-                /** @description From the previous page's `next_cursor`. */
+                /**
+                 * @description From the previous page's `next_cursor`: the page, and for signed-in
+                 *     collectors the feed session it belongs to.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -2973,6 +3071,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The request contains invalid fields */
@@ -3591,6 +3698,7 @@ export interface operations {
     list_saves: {
         parameters: {
             query?: {
+                /** @description The previous page's `next_cursor`. */
                 cursor?: string;
                 /** @description 1–100, default 24. */
                 limit?: number;
@@ -3943,16 +4051,22 @@ export interface operations {
                 artist?: string;
                 /** @description Category slug; includes its sub-categories. */
                 category?: string;
+                /** @description The previous page's `next_cursor`: how many results it has passed, up to 10000. */
                 cursor?: string;
                 /** @description 1–50, default 20. */
                 limit?: number;
+                /** @description In minor units. */
                 max_price?: number;
                 /** @description In minor units. */
                 min_price?: number;
                 /** @description hybrid (default), keyword or semantic. */
                 mode?: components["schemas"]["SearchMode"];
-                /** @description What the collector typed; 1–200 characters. */
+                /**
+                 * @description What the collector typed; 1–200 characters, not all spaces, no control
+                 *     characters.
+                 */
                 q: string;
+                /** @description A style as typed or as its slug. */
                 style?: string;
                 year_from?: number;
                 year_to?: number;
@@ -3978,6 +4092,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The request contains invalid fields */
