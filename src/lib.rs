@@ -22,6 +22,7 @@
 pub mod app;
 pub mod auth;
 pub mod catalog;
+pub mod commerce;
 pub mod feed;
 pub mod hosts;
 pub mod jobs;

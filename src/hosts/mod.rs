@@ -48,7 +48,12 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let worker = (concurrency > 0).then(|| {
         tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped.clone()))
     });
-    let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped));
+    let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped.clone()));
+    let timers = tokio::spawn(run_commerce_timers(ctx.clone(), stopped.clone()));
+    let sandbox_events = ctx
+        .sandbox_payments
+        .clone()
+        .map(|sandbox| tokio::spawn(deliver_sandbox_events(sandbox, bind, stopped)));
     let mut app = app::full_router_with_site(ctx, site);
     if proxy_hops > 0 {
         app = app.layer(middleware::from_fn_with_state(proxy_hops, client_ip_from_forwarded_for));
@@ -63,6 +68,10 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     let _ = scheduler.await;
+    let _ = timers.await;
+    if let Some(delivery) = sandbox_events {
+        let _ = delivery.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -105,6 +114,42 @@ async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receive
         }
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// The local stand-in for the scheduled timers function.
+async fn run_commerce_timers(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        match crate::commerce::timers::run(&ctx, chrono::Utc::now()).await {
+            Ok(report) if report != Default::default() => tracing::info!(?report, "order timers ran"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "the order timers failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(ctx.config.commerce.timer_interval) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// Posts the sandbox provider's events to this server's webhook route, as
+/// Stripe posts its own: through the network, signed, retried until answered.
+async fn deliver_sandbox_events(
+    sandbox: std::sync::Arc<crate::platform::payments::SandboxPayments>,
+    bind: SocketAddr,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let host = if bind.ip().is_unspecified() { "127.0.0.1".to_owned() } else { bind.ip().to_string() };
+    let url = format!("http://{host}:{}/api/payments/webhooks/stripe", bind.port());
+    let client = reqwest::Client::new();
+    while !*stopped.borrow() {
+        if let Err(e) = sandbox.deliver_pending(&client, &url).await {
+            tracing::warn!(error = %format!("{e:#}"), "delivering sandbox payment events failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = stopped.changed() => {}
         }
     }
@@ -291,6 +336,19 @@ pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
         let report = crate::feed::curation::curate(ctx).await?;
         crate::search::purge_old_queries(ctx).await?;
         Ok::<_, lambda_http::Error>(serde_json::json!({ "works": report.works, "pages": report.pages }))
+    }))
+    .await
+}
+
+/// Lambda function on a schedule: the order process's timers.
+pub async fn run_lambda_commerce_timers() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let ctx = &ctx;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let report = crate::commerce::timers::run(ctx, chrono::Utc::now()).await?;
+        Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
     }))
     .await
 }

@@ -50,6 +50,94 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     pub kv: KvBackend,
     pub rate_limits: RateLimits,
+    pub payments: PaymentsConfig,
+    pub commerce: CommerceConfig,
+}
+
+/// Which payments provider takes payments, and the secrets its events are
+/// signed with.
+#[derive(Clone, Debug)]
+pub struct PaymentsConfig {
+    pub backend: PaymentsBackend,
+    /// Webhook signatures are accepted from any of these (several while one
+    /// is rotated); the sandbox signs with the first. Never empty.
+    pub webhook_secrets: Vec<Secret>,
+}
+
+#[derive(Clone, Debug)]
+pub enum PaymentsBackend {
+    /// The embedded provider: test cards, events delivered locally.
+    Sandbox,
+}
+
+/// The marketplace's terms and the order process's deadlines.
+#[derive(Clone, Debug)]
+pub struct CommerceConfig {
+    /// The platform's commission on the works' price, in basis points.
+    pub commission_bps: u32,
+    /// Payment processing fees passed to the artist, in basis points of the total.
+    pub fee_bps: u32,
+    /// How long a checkout holds the stock while the buyer pays.
+    pub hold_for: Duration,
+    /// How long an artist has to accept a paid order; within the seven days a
+    /// card authorisation lasts, so an accepted order can always be captured.
+    pub accept_within: Duration,
+    pub ship_within: Duration,
+    /// After shipping, an order counts as received when the buyer has not said so.
+    pub auto_receive_after: Duration,
+    /// How long a received order waits before it completes and the artist is paid:
+    /// the buyer's window to report a problem.
+    pub payout_hold: Duration,
+    /// How often the local server runs the order timers.
+    pub timer_interval: Duration,
+    /// The site's own address, for the links a provider sends people back to.
+    pub site_url: String,
+}
+
+impl PaymentsConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let secrets: Vec<Secret> = get("PAYMENTS_WEBHOOK_SECRETS")
+            .map(|raw| raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(Secret::new).collect())
+            .unwrap_or_default();
+        let backend = match get("PAYMENTS").as_deref() {
+            None | Some("sandbox") => PaymentsBackend::Sandbox,
+            Some(other) => bail!("PAYMENTS must be sandbox, not {other:?}"),
+        };
+        let webhook_secrets = match (&backend, secrets.is_empty()) {
+            (_, false) => secrets,
+            // The sandbox signs and checks in the same process: a key of its own will do.
+            (PaymentsBackend::Sandbox, true) => vec![Secret::new(format!("whsec_{}", uuid::Uuid::new_v4().simple()))],
+        };
+        Ok(Self { backend, webhook_secrets })
+    }
+}
+
+impl CommerceConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        const HOUR: u64 = 3600;
+        const DAY: u64 = 24 * HOUR;
+        let commission_bps: u32 = parse_or(get, "COMMISSION_BPS", 1500)?;
+        let fee_bps: u32 = parse_or(get, "PAYMENT_FEE_BPS", 0)?;
+        if commission_bps + fee_bps > 10_000 {
+            bail!("COMMISSION_BPS and PAYMENT_FEE_BPS together cannot exceed 10000 (all of the price)");
+        }
+        let accept_within = Duration::from_secs(parse_or::<u64>(get, "ORDER_ACCEPT_HOURS", 72)? * HOUR);
+        // Card authorisations lapse after seven days; a day's margin for the capture itself.
+        if accept_within > Duration::from_secs(6 * DAY) {
+            bail!("ORDER_ACCEPT_HOURS must be at most 144: a card authorisation lasts seven days");
+        }
+        Ok(Self {
+            commission_bps,
+            fee_bps,
+            hold_for: Duration::from_secs(parse_or::<u64>(get, "CHECKOUT_HOLD_MINUTES", 15)? * 60),
+            accept_within,
+            ship_within: Duration::from_secs(parse_or::<u64>(get, "ORDER_SHIP_DAYS", 14)? * DAY),
+            auto_receive_after: Duration::from_secs(parse_or::<u64>(get, "ORDER_AUTO_RECEIVE_DAYS", 14)? * DAY),
+            payout_hold: Duration::from_secs(parse_or::<u64>(get, "PAYOUT_HOLD_HOURS", 48)? * HOUR),
+            timer_interval: Duration::from_secs(parse_or(get, "COMMERCE_TIMER_INTERVAL_SECS", 60)?),
+            site_url: get("SITE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
+        })
+    }
 }
 
 /// Where the key-value port keeps its entries.
@@ -406,6 +494,8 @@ impl Config {
                 Some(other) => bail!("KV_BACKEND must be postgres or dynamodb, not {other:?}"),
             },
             rate_limits: RateLimits::from_lookup(&get)?,
+            payments: PaymentsConfig::from_lookup(&get)?,
+            commerce: CommerceConfig::from_lookup(&get)?,
         })
     }
 }
@@ -435,6 +525,7 @@ mod tests {
             ("BLOB_SIGNING_SECRET", "blob-secret-5"),
             ("EMBEDDING_API_KEY", "embedding-key-6"),
             ("QDRANT_API_KEY", "qdrant-key-7"),
+            ("PAYMENTS_WEBHOOK_SECRETS", "whsec_webhook-9"),
         ];
         let others = [
             ("EMBEDDER", "openai"),
