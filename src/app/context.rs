@@ -69,7 +69,7 @@ impl AppContext {
             EmbedderBackend::Local { .. } => DEFAULT_DIMENSION,
             EmbedderBackend::OpenAi(openai) => openai.dimensions as u64,
         };
-        let payments = payments::from_config(&config.payments, &pool);
+        let payments = payments::from_config(&config.payments, &config.database_url).await?;
         Ok(Self {
             payments: payments.provider,
             sandbox_payments: payments.sandbox,

@@ -485,10 +485,7 @@ async fn create_checkout(
     for part in parts.values() {
         for (offer, quantity) in &part.lines {
             match stock::hold(&mut tx, offer.artwork_id, *quantity, &offer.price).await? {
-                Ok(held) => {
-                    later.extend(Later::from(held.after_commit));
-                    store::insert_hold(&mut tx, checkout_id, offer.artwork_id, *quantity).await?;
-                }
+                Ok(held) => later.extend(Later::from(held.after_commit)),
                 Err(why) => return Err(ApiError::Conflict(unavailable_message(&offer.title, &why))),
             }
         }
@@ -522,6 +519,11 @@ async fn create_checkout(
         },
     )
     .await?;
+    for part in parts.values() {
+        for (offer, quantity) in &part.lines {
+            store::insert_hold(&mut tx, checkout_id, offer.artwork_id, *quantity).await?;
+        }
+    }
     let terms = &ctx.config.commerce;
     for part in parts.values() {
         let split = Split::of(part.subtotal, part.shipping, terms.commission_bps, terms.fee_bps);

@@ -23,4 +23,5 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .merge(orders::router())
         .merge(payouts::router())
         .merge(webhooks::router())
+        .merge(timers::router())
 }

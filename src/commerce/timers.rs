@@ -5,8 +5,15 @@
 //! re-reads its order under the lock and acts only if it is still due, so a
 //! second or late run changes nothing.
 
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
@@ -17,13 +24,20 @@ use super::{
 use crate::{
     app::AppContext,
     platform::{
-        http::error::{ApiError, ApiResult},
+        http::{
+            bearer_matches,
+            error::{ApiError, ApiResult},
+        },
         payments::{IdempotencyKey, PaymentState, PaymentsError},
     },
 };
 
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new().routes(routes!(cron_timers))
+}
+
 /// What one run did.
-#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct TimerReport {
     pub holds_expired: usize,
     pub lapsed: usize,
@@ -213,4 +227,22 @@ pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<TimerRe
         }
     }
     Ok(report)
+}
+
+/// Run the order timers (Vercel Cron). Requires `Authorization: Bearer
+/// <CRON_SECRET>`; without a configured secret the route does not exist.
+#[utoipa::path(get, path = "/api/cron/commerce", tag = "commerce",
+    responses(
+        (status = 200, body = TimerReport),
+        (status = 401),
+        (status = 404),
+    ))]
+async fn cron_timers(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiResult<(StatusCode, Json<TimerReport>)> {
+    let Some(secret) = ctx.config.cron_secret.as_ref() else {
+        return Err(ApiError::NotFound("no such route".to_owned()));
+    };
+    if !bearer_matches(&headers, secret) {
+        return Err(ApiError::Unauthorized("the cron secret is missing or wrong".to_owned()));
+    }
+    Ok((StatusCode::OK, Json(run(&ctx, Utc::now()).await?)))
 }

@@ -14,13 +14,12 @@ pub mod webhook;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::PgPool;
 
 pub use self::{
     sandbox::SandboxPayments,
     webhook::{EventKind, WebhookError, WebhookEvent},
 };
-use super::config::{PaymentsBackend, PaymentsConfig};
+use super::config::{PaymentsBackend, PaymentsConfig, Secret};
 
 /// Where a payment stands at the provider, in Stripe's PaymentIntent terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -169,11 +168,17 @@ pub struct Payments {
     pub sandbox: Option<Arc<SandboxPayments>>,
 }
 
-pub fn from_config(config: &PaymentsConfig, db: &PgPool) -> Payments {
-    match &config.backend {
+/// The sandbox keeps its state in the application's database, through a
+/// pool of its own: like a real provider's, its calls never wait for a
+/// connection the caller's open transaction holds.
+pub async fn from_config(config: &PaymentsConfig, database_url: &Secret) -> anyhow::Result<Payments> {
+    Ok(match &config.backend {
         PaymentsBackend::Sandbox => {
-            let sandbox = Arc::new(SandboxPayments::new(db.clone(), config.webhook_secrets[0].clone()));
+            let pool = super::db::connect(database_url.expose(), SANDBOX_CONNECTIONS).await?;
+            let sandbox = Arc::new(SandboxPayments::new(pool, config.webhook_secrets[0].clone()));
             Payments { provider: sandbox.clone(), sandbox: Some(sandbox) }
         }
-    }
+    })
 }
+
+const SANDBOX_CONNECTIONS: u32 = 4;
