@@ -35,6 +35,7 @@ use crate::{
             ApiJson, ApiPath,
             error::{ApiError, ApiResult},
             idempotency,
+            rate_limit::{self, Limit},
         },
         payments::{IdempotencyKey, NewPayment},
     },
@@ -45,7 +46,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(routes!(get_cart))
         .routes(routes!(put_cart_item, remove_cart_item))
         .routes(routes!(get_shipping, put_shipping))
-        .routes(idempotency::keyed(routes!(create_checkout)))
+        .routes(rate_limit::limited(Limit::Interactions, idempotency::keyed(routes!(create_checkout))))
         .routes(routes!(get_checkout))
         .routes(routes!(confirm_checkout))
 }
@@ -202,7 +203,9 @@ async fn put_cart_item(
         _ => {}
     }
     let lines = store::cart_lines(&mut conn, principal.user_id).await?;
-    if !lines.iter().any(|l| l.artwork_id == artwork_id) && store::cart_size(&mut conn, principal.user_id).await? >= MAX_CART_LINES {
+    if !lines.iter().any(|l| l.artwork_id == artwork_id)
+        && store::cart_size(&mut conn, principal.user_id).await? >= MAX_CART_LINES
+    {
         return Err(ApiError::field("artwork_id", format!("a cart holds at most {MAX_CART_LINES} works")));
     }
     store::put_cart_line(
@@ -297,7 +300,9 @@ async fn put_shipping(
         .validate()
         .map_err(|e| ApiError::field("currency", e.message))?
         .currency;
-    for (field, rate) in [("domestic_minor", profile.domestic_minor), ("international_minor", profile.international_minor)] {
+    for (field, rate) in
+        [("domestic_minor", profile.domestic_minor), ("international_minor", profile.international_minor)]
+    {
         if rate.is_some_and(|r| !(0..=100_000_000).contains(&r)) {
             return Err(ApiError::field(field, "must be between 0 and 100000000"));
         }
@@ -351,8 +356,9 @@ fn shipping_cost(
     country: &str,
     currency: &str,
 ) -> ApiResult<(i64, ShippingMethod)> {
-    let profile = profile
-        .ok_or_else(|| ApiError::Conflict(format!("{artist_name} has not said how they ship yet; remove their works")))?;
+    let profile = profile.ok_or_else(|| {
+        ApiError::Conflict(format!("{artist_name} has not said how they ship yet; remove their works"))
+    })?;
     if collect {
         if !profile.collection {
             return Err(ApiError::field("collect_from", format!("{artist_name} does not offer collection")));
@@ -441,7 +447,15 @@ async fn create_checkout(
         }
         if offer.price.amount_minor != line.unit_price_minor || offer.price.currency != line.currency.trim() {
             // The cart learns the new price, so the buyer sees it before trying again.
-            store::put_cart_line(&mut conn, buyer, offer.artwork_id, line.quantity, offer.price.amount_minor, &offer.price.currency).await?;
+            store::put_cart_line(
+                &mut conn,
+                buyer,
+                offer.artwork_id,
+                line.quantity,
+                offer.price.amount_minor,
+                &offer.price.currency,
+            )
+            .await?;
             return Err(ApiError::Conflict(unavailable_message(
                 &offer.title,
                 &Unavailable::PriceChanged { price: offer.price.clone() },

@@ -91,7 +91,8 @@ impl Address {
             let value = value.trim();
             let length = value.chars().count();
             if length < min || length > max || value.chars().any(char::is_control) {
-                errors.push((field.to_owned(), format!("must be {min} to {max} characters without control characters")));
+                errors
+                    .push((field.to_owned(), format!("must be {min} to {max} characters without control characters")));
             }
             value.to_owned()
         };
@@ -104,7 +105,8 @@ impl Address {
             country: self.country.trim().to_ascii_uppercase(),
         };
         if parsed.country.len() != 2 || isocountry::CountryCode::for_alpha2(&parsed.country).is_err() {
-            errors.push(("shipping_address.country".to_owned(), "is not an ISO 3166-1 alpha-2 country code".to_owned()));
+            errors
+                .push(("shipping_address.country".to_owned(), "is not an ISO 3166-1 alpha-2 country code".to_owned()));
         }
         match errors.into_iter().next() {
             None => Ok(parsed),
@@ -238,9 +240,13 @@ mod tests {
 
     #[test]
     fn a_split_always_adds_up() {
-        for (subtotal, shipping, commission, fee) in
-            [(10_000, 1_500, 1500, 0), (333, 0, 1500, 290), (1, 1, 1500, 0), (999_999, 12_345, 1250, 300), (0, 500, 1500, 9000)]
-        {
+        for (subtotal, shipping, commission, fee) in [
+            (10_000, 1_500, 1500, 0),
+            (333, 0, 1500, 290),
+            (1, 1, 1500, 0),
+            (999_999, 12_345, 1250, 300),
+            (0, 500, 1500, 9000),
+        ] {
             let split = Split::of(subtotal, shipping, commission, fee);
             assert_eq!(split.commission_minor + split.fees_minor + split.net_minor, subtotal + shipping);
             assert!(split.net_minor >= 0 && split.fees_minor >= 0);

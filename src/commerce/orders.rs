@@ -71,10 +71,7 @@ async fn page(ctx: &AppContext, party: Party, cursor: Option<Uuid>) -> ApiResult
 
 async fn one(ctx: &AppContext, order: OrderRow) -> ApiResult<OrderView> {
     let mut conn = ctx.db.acquire().await?;
-    views::orders(&mut conn, vec![order])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::NotFound("no such order".to_owned()))
+    views::orders(&mut conn, vec![order]).await?.pop().ok_or_else(|| ApiError::NotFound("no such order".to_owned()))
 }
 
 /// Who is acting on an order, and whether it is theirs to act on.
@@ -142,9 +139,8 @@ type Effect = for<'c> fn(
 /// payment if that was the last decision, all in one transaction.
 async fn act(ctx: &AppContext, role: Role, id: Uuid, step: Step<'_>, effect: Option<Effect>) -> ApiResult<OrderView> {
     let mut tx = ctx.db.begin().await?;
-    let checkout_id = store::checkout_of_order(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such order".to_owned()))?;
+    let checkout_id =
+        store::checkout_of_order(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound("no such order".to_owned()))?;
     let (checkout, mut orders) = process::lock(&mut tx, checkout_id).await?;
     let index = orders
         .iter()
@@ -226,7 +222,13 @@ async fn cancel_order(
     let why = reason(&request.reason)?;
     let order = find(&ctx, role, id).await?;
     if order.status == OrderStatus::PendingPayment {
-        super::timers::close_unpaid(&ctx, order.checkout_id, super::timers::Closing::BuyerCancelled(principal.user_id), Utc::now()).await?;
+        super::timers::close_unpaid(
+            &ctx,
+            order.checkout_id,
+            super::timers::Closing::BuyerCancelled(principal.user_id),
+            Utc::now(),
+        )
+        .await?;
         return Ok(Json(one(&ctx, find(&ctx, role, id).await?).await?));
     }
     let (actor, actor_id) = role.actor();
@@ -290,7 +292,13 @@ async fn accept_sale(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<OrderView>> {
     let role = artist(&ctx, &principal).await?;
-    let step = Step { to: OrderStatus::Accepted, actor: Actor::Artist, actor_id: Some(principal.user_id), reason: "", shipment: None };
+    let step = Step {
+        to: OrderStatus::Accepted,
+        actor: Actor::Artist,
+        actor_id: Some(principal.user_id),
+        reason: "",
+        shipment: None,
+    };
     Ok(Json(act(&ctx, role, id, step, None).await?))
 }
 
@@ -308,7 +316,13 @@ async fn decline_sale(
 ) -> ApiResult<Json<OrderView>> {
     let role = artist(&ctx, &principal).await?;
     let why = reason(&request.reason)?;
-    let step = Step { to: OrderStatus::Declined, actor: Actor::Artist, actor_id: Some(principal.user_id), reason: why, shipment: None };
+    let step = Step {
+        to: OrderStatus::Declined,
+        actor: Actor::Artist,
+        actor_id: Some(principal.user_id),
+        reason: why,
+        shipment: None,
+    };
     Ok(Json(act(&ctx, role, id, step, Some(release)).await?))
 }
 
@@ -429,7 +443,13 @@ async fn operator_cancel(
 ) -> ApiResult<Json<OrderView>> {
     let role = operator(&principal)?;
     let why = reason(&request.reason)?;
-    let step = Step { to: OrderStatus::Cancelled, actor: Actor::Operator, actor_id: Some(principal.user_id), reason: why, shipment: None };
+    let step = Step {
+        to: OrderStatus::Cancelled,
+        actor: Actor::Operator,
+        actor_id: Some(principal.user_id),
+        reason: why,
+        shipment: None,
+    };
     Ok(Json(act(&ctx, role, id, step, Some(release)).await?))
 }
 
@@ -466,7 +486,13 @@ async fn operator_resolve_dispute(
     let why = reason(&request.reason)?;
     match request.outcome {
         DisputeOutcome::Won => {
-            let step = Step { to: OrderStatus::Completed, actor: Actor::Operator, actor_id: Some(principal.user_id), reason: why, shipment: None };
+            let step = Step {
+                to: OrderStatus::Completed,
+                actor: Actor::Operator,
+                actor_id: Some(principal.user_id),
+                reason: why,
+                shipment: None,
+            };
             Ok(Json(act(&ctx, role, id, step, None).await?))
         }
         DisputeOutcome::Lost => {

@@ -74,11 +74,17 @@ async fn view(ctx: &AppContext, artist_id: Uuid) -> ApiResult<PayoutsView> {
         .collect();
     let waiting = balances.iter().any(|b| b.available.amount_minor > 0);
     let notice = match &account {
-        None if waiting => Some("Connect a payout account: completed sales are paid out once it is enabled.".to_owned()),
+        None if waiting => {
+            Some("Connect a payout account: completed sales are paid out once it is enabled.".to_owned())
+        }
         None => Some("Connect a payout account to be paid for your sales.".to_owned()),
         Some(a) if !a.payouts_enabled => Some(format!(
             "Your payout account is not enabled yet{}; money waits until it is.",
-            if a.requirements.is_empty() { String::new() } else { format!(" (still needed: {})", a.requirements.join(", ")) }
+            if a.requirements.is_empty() {
+                String::new()
+            } else {
+                format!(" (still needed: {})", a.requirements.join(", "))
+            }
         )),
         Some(_) => None,
     };
@@ -141,7 +147,11 @@ async fn connect_account(State(ctx): State<AppContext>, principal: Principal) ->
     let site = ctx.config.commerce.site_url.trim_end_matches('/');
     let onboarding_url = ctx
         .payments
-        .onboarding_link(&account.account_id, &format!("{site}/studio/payouts?done=1"), &format!("{site}/studio/payouts"))
+        .onboarding_link(
+            &account.account_id,
+            &format!("{site}/studio/payouts?done=1"),
+            &format!("{site}/studio/payouts"),
+        )
         .await
         .map_err(provider_error)?;
     Ok(Json(OnboardingView { onboarding_url, payouts: view(&ctx, artist_id).await? }))

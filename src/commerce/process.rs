@@ -191,7 +191,8 @@ pub async fn apply_payment(
     match (checkout.status, payment.state) {
         (CheckoutStatus::Open, PaymentState::RequiresCapture | PaymentState::Succeeded) => {
             for order in orders.iter_mut().filter(|o| o.status == OrderStatus::PendingPayment) {
-                let step = Step { to: OrderStatus::Paid, actor: Actor::System, actor_id: None, reason: "", shipment: None };
+                let step =
+                    Step { to: OrderStatus::Paid, actor: Actor::System, actor_id: None, reason: "", shipment: None };
                 transition(conn, &ctx.config.commerce, order, step, now).await?;
                 let artwork_ids: Vec<Uuid> =
                     store::lines(conn, &[order.id]).await?.into_iter().map(|l| l.artwork_id).collect();
@@ -323,7 +324,13 @@ pub async fn settle(
             None => {
                 for order in orders.iter_mut().filter(|o| o.status == OrderStatus::Accepted) {
                     let reason = "the card payment could not be captured";
-                    let step = Step { to: OrderStatus::Cancelled, actor: Actor::System, actor_id: None, reason, shipment: None };
+                    let step = Step {
+                        to: OrderStatus::Cancelled,
+                        actor: Actor::System,
+                        actor_id: None,
+                        reason,
+                        shipment: None,
+                    };
                     transition(conn, &ctx.config.commerce, order, step, now).await?;
                     later.extend(release_stock(conn, order).await?);
                 }
@@ -378,8 +385,7 @@ pub async fn refund(
     }
     let attempt = u32::try_from(store::refund_count(conn, order.id).await?).unwrap_or(u32::MAX);
     let key = IdempotencyKey::new(order.id, "refund", attempt);
-    let refund =
-        ctx.payments.refund(&checkout.payment_intent_id, amount_minor, &key).await.map_err(provider_error)?;
+    let refund = ctx.payments.refund(&checkout.payment_intent_id, amount_minor, &key).await.map_err(provider_error)?;
     store::record(
         conn,
         &LedgerEntry {

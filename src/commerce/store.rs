@@ -177,7 +177,8 @@ pub async fn insert_checkout(conn: &mut PgConnection, new: &NewCheckout<'_>) -> 
     Ok(())
 }
 
-const CHECKOUT_COLUMNS: &str = "id, buyer_id, status, currency, total_minor, provider, payment_intent_id, client_secret,
+const CHECKOUT_COLUMNS: &str =
+    "id, buyer_id, status, currency, total_minor, provider, payment_intent_id, client_secret,
     shipping_address, settle_attempts, expires_at, created_at";
 
 pub async fn checkout(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<CheckoutRow>> {
@@ -236,7 +237,12 @@ pub struct HoldRow {
     pub status: HoldStatus,
 }
 
-pub async fn insert_hold(conn: &mut PgConnection, checkout_id: Uuid, artwork_id: Uuid, quantity: i32) -> sqlx::Result<()> {
+pub async fn insert_hold(
+    conn: &mut PgConnection,
+    checkout_id: Uuid,
+    artwork_id: Uuid,
+    quantity: i32,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO stock_holds (checkout_id, artwork_id, quantity) VALUES ($1, $2, $3)")
         .bind(checkout_id)
         .bind(artwork_id)
@@ -515,7 +521,12 @@ pub async fn transitions(conn: &mut PgConnection, order_ids: &[Uuid]) -> sqlx::R
     .await
 }
 
-pub async fn insert_outbox(conn: &mut PgConnection, topic: &str, aggregate_id: Uuid, payload: Value) -> sqlx::Result<()> {
+pub async fn insert_outbox(
+    conn: &mut PgConnection,
+    topic: &str,
+    aggregate_id: Uuid,
+    payload: Value,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO outbox (topic, aggregate_id, payload) VALUES ($1, $2, $3)")
         .bind(topic)
         .bind(aggregate_id)
@@ -640,15 +651,19 @@ pub async fn refund_count(conn: &mut PgConnection, order_id: Uuid) -> sqlx::Resu
 
 /// Marks an event applied, in the transaction of its effect: false when it
 /// was applied before (a redelivery).
-pub async fn first_delivery(conn: &mut PgConnection, provider: &str, event_id: &str, type_name: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO webhook_events (provider, event_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(provider)
-    .bind(event_id)
-    .bind(type_name)
-    .execute(conn)
-    .await?;
+pub async fn first_delivery(
+    conn: &mut PgConnection,
+    provider: &str,
+    event_id: &str,
+    type_name: &str,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("INSERT INTO webhook_events (provider, event_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(provider)
+            .bind(event_id)
+            .bind(type_name)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -742,10 +757,12 @@ pub async fn balances(conn: &mut PgConnection, artist_id: Uuid) -> sqlx::Result<
 
 /// Open checkouts whose hold has run out at `now`.
 pub async fn expired_checkouts(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar("SELECT id FROM checkouts WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at LIMIT 500")
-        .bind(now)
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT id FROM checkouts WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at LIMIT 500",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await
 }
 
 /// Orders in `status` whose deadline `column` has passed at `now`.

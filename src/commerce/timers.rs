@@ -58,7 +58,12 @@ pub enum Closing {
 /// it cannot be completed later), its orders end and its works go back on
 /// sale. If the provider says it was paid after all, the payment is applied
 /// instead and `false` is answered.
-pub async fn close_unpaid(ctx: &AppContext, checkout_id: Uuid, closing: Closing, now: DateTime<Utc>) -> ApiResult<bool> {
+pub async fn close_unpaid(
+    ctx: &AppContext,
+    checkout_id: Uuid,
+    closing: Closing,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
     let mut conn = ctx.db.acquire().await?;
     let Some(checkout) = store::checkout(&mut conn, checkout_id).await? else { return Ok(false) };
     drop(conn);

@@ -4,7 +4,11 @@
 //! deliveries at once) changes nothing. Events only say what changed; the
 //! state comes from the provider, so late and out-of-order events converge.
 
-use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode};
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+};
 use chrono::Utc;
 
 use super::{
@@ -33,9 +37,18 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppContext> {
         (status = 200, description = "Applied, or applied before"),
         (status = 400, description = "Missing, malformed, stale or wrong signature, or not an event: nothing changed"),
         (status = 413, description = "Larger than any event"),
+        (status = 415, description = "Not sent as application/json"),
         (status = 503, description = "The provider could not be asked for the current state; deliver again"),
     ))]
 async fn stripe_webhook(State(ctx): State<AppContext>, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.type_() == mime::APPLICATION && m.subtype() == mime::JSON);
+    if !json {
+        return Err(ApiError::UnsupportedMediaType("events are application/json".to_owned()));
+    }
     if body.len() > webhook::MAX_EVENT_BYTES {
         return Err(ApiError::PayloadTooLarge("larger than any event".to_owned()));
     }
@@ -104,8 +117,13 @@ pub async fn handle(ctx: &AppContext, event: &WebhookEvent) -> ApiResult<()> {
                     OrderStatus::Accepted | OrderStatus::Shipped | OrderStatus::Received | OrderStatus::Completed
                 )
             }) {
-                let step =
-                    Step { to: OrderStatus::Disputed, actor: Actor::System, actor_id: None, reason: &reason, shipment: None };
+                let step = Step {
+                    to: OrderStatus::Disputed,
+                    actor: Actor::System,
+                    actor_id: None,
+                    reason: &reason,
+                    shipment: None,
+                };
                 process::transition(&mut tx, &ctx.config.commerce, order, step, now).await?;
             }
         }

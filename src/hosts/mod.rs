@@ -50,10 +50,8 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     });
     let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped.clone()));
     let timers = tokio::spawn(run_commerce_timers(ctx.clone(), stopped.clone()));
-    let sandbox_events = ctx
-        .sandbox_payments
-        .clone()
-        .map(|sandbox| tokio::spawn(deliver_sandbox_events(sandbox, bind, stopped)));
+    let sandbox_events =
+        ctx.sandbox_payments.clone().map(|sandbox| tokio::spawn(deliver_sandbox_events(sandbox, bind, stopped)));
     let mut app = app::full_router_with_site(ctx, site);
     if proxy_hops > 0 {
         app = app.layer(middleware::from_fn_with_state(proxy_hops, client_ip_from_forwarded_for));

@@ -42,7 +42,11 @@ pub async fn offers(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<O
                     Some(if row.status == ArtworkStatus::Published { row.edition_available.unwrap_or(0) } else { 0 })
                 }
                 EditionKind::Open => {
-                    if row.status == ArtworkStatus::Published { None } else { Some(0) }
+                    if row.status == ArtworkStatus::Published {
+                        None
+                    } else {
+                        Some(0)
+                    }
                 }
             },
             artwork_id: row.id,
@@ -66,9 +70,13 @@ pub enum Unavailable {
     Reserved,
     Sold,
     /// Fewer copies of the edition are left than asked for.
-    NotEnoughCopies { available: i32 },
+    NotEnoughCopies {
+        available: i32,
+    },
     /// The price is no longer the one the buyer saw.
-    PriceChanged { price: Price },
+    PriceChanged {
+        price: Price,
+    },
     /// More than one of a unique work.
     OneOfAKind,
 }
@@ -131,7 +139,8 @@ pub async fn sell(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::Result<Aft
     if row.edition_kind != EditionKind::Unique || row.status != ArtworkStatus::Reserved {
         return Ok(AfterCommit::default());
     }
-    let changed = changes::apply(conn, artwork_id, ArtworkChange::Status(ArtworkStatus::Sold), ChangedBy::system()).await?;
+    let changed =
+        changes::apply(conn, artwork_id, ArtworkChange::Status(ArtworkStatus::Sold), ChangedBy::system()).await?;
     Ok(changed.map(|c| c.after_commit).unwrap_or_default())
 }
 

@@ -150,15 +150,18 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn refund(&self, payment_id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<Refund>;
     /// Every refund of a payment, including those made outside Atelier.
     async fn refunds(&self, payment_id: &str) -> PaymentsResult<Vec<Refund>>;
-    async fn create_account(&self, email: &str, country: &str, key: &IdempotencyKey)
-    -> PaymentsResult<ConnectedAccount>;
+    async fn create_account(
+        &self,
+        email: &str,
+        country: &str,
+        key: &IdempotencyKey,
+    ) -> PaymentsResult<ConnectedAccount>;
     async fn account(&self, id: &str) -> PaymentsResult<ConnectedAccount>;
     /// Where the account holder finishes onboarding; they come back to
     /// `return_url`, or to `refresh_url` when the link has expired.
     async fn onboarding_link(&self, account_id: &str, return_url: &str, refresh_url: &str) -> PaymentsResult<String>;
     async fn transfer(&self, new: &NewTransfer<'_>) -> PaymentsResult<Transfer>;
-    async fn reverse_transfer(&self, transfer_id: &str, amount_minor: i64, key: &IdempotencyKey)
-    -> PaymentsResult<()>;
+    async fn reverse_transfer(&self, transfer_id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<()>;
 }
 
 /// The configured adapter, and the sandbox itself when it is the one (the

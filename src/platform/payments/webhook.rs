@@ -189,12 +189,16 @@ mod tests {
             assert_eq!(verify(&key, Some(bad), BODY, 1_000), Err(WebhookError::MalformedSignature), "{bad:?}");
         }
         let not_event = b"[]";
-        assert_eq!(verify(&key, Some(&sign(&key[0], 1_000, not_event)), not_event, 1_000), Err(WebhookError::NotAnEvent));
+        assert_eq!(
+            verify(&key, Some(&sign(&key[0], 1_000, not_event)), not_event, 1_000),
+            Err(WebhookError::NotAnEvent)
+        );
     }
 
     #[test]
     fn refunds_and_disputes_name_their_payment() {
-        let refund = br#"{"id":"evt_2","type":"charge.refunded","data":{"object":{"id":"ch_1","payment_intent":"pi_9"}}}"#;
+        let refund =
+            br#"{"id":"evt_2","type":"charge.refunded","data":{"object":{"id":"ch_1","payment_intent":"pi_9"}}}"#;
         assert_eq!(parse(refund).unwrap().kind, EventKind::Refunds { payment_id: "pi_9".to_owned() });
         let dispute =
             br#"{"id":"evt_3","type":"charge.dispute.created","data":{"object":{"id":"dp_1","payment_intent":"pi_9"}}}"#;

@@ -162,7 +162,11 @@ async fn a_collector_buys_from_two_artists_who_ship_and_are_paid() {
     bo.post("/api/me/payouts/account", json!({})).await;
     let report = timers::run(&app.ctx, later).await.unwrap();
     assert_eq!(report.paid_out, 1, "Bo's money went once his account was enabled");
-    assert_eq!(timers::run(&app.ctx, later).await.unwrap(), timers::TimerReport::default(), "a second run does nothing");
+    assert_eq!(
+        timers::run(&app.ctx, later).await.unwrap(),
+        timers::TimerReport::default(),
+        "a second run does nothing"
+    );
 
     let ada_payouts = ada.get("/api/me/payouts").await.body;
     assert_eq!(ada_payouts["balances"][0]["paid_out"]["amount_minor"], 121500 - 18000, "{ada_payouts}");
@@ -244,9 +248,15 @@ async fn a_payment_is_applied_once_however_its_events_and_the_confirm_arrive() {
     // The confirm and every event, twice each, all at once.
     let confirm = format!("/api/checkouts/{checkout_id}/confirm");
     let deliveries = events.iter().chain(&events).map(|e| send_event(&app, &e.body, Some(&e.signature)));
-    let (confirms, delivered) =
-        tokio::join!(futures::future::join_all([buyer.post(&confirm, json!({})), buyer.post(&confirm, json!({}))]), futures::future::join_all(deliveries));
-    assert!(confirms.iter().all(|c| c.status == StatusCode::OK), "{:?}", confirms.iter().map(|c| &c.body).collect::<Vec<_>>());
+    let (confirms, delivered) = tokio::join!(
+        futures::future::join_all([buyer.post(&confirm, json!({})), buyer.post(&confirm, json!({}))]),
+        futures::future::join_all(deliveries)
+    );
+    assert!(
+        confirms.iter().all(|c| c.status == StatusCode::OK),
+        "{:?}",
+        confirms.iter().map(|c| &c.body).collect::<Vec<_>>()
+    );
     assert!(delivered.iter().all(|d| d.status == StatusCode::OK));
     let paid_transitions: i64 = sqlx::query_scalar("SELECT count(*) FROM order_transitions WHERE to_status = 'paid'")
         .fetch_one(&app.ctx.db)
@@ -315,7 +325,8 @@ async fn transitions_outside_the_table_are_refused_and_other_peoples_orders_do_n
         assert_eq!(response.status, StatusCode::CONFLICT, "{path}: {}", response.body);
         assert!(response.body["detail"].as_str().unwrap().contains("is paid"));
     }
-    let ship = ada.post(&format!("/api/me/sales/{order}/ship"), json!({"carrier": "DHL", "tracking_number": "1"})).await;
+    let ship =
+        ada.post(&format!("/api/me/sales/{order}/ship"), json!({"carrier": "DHL", "tracking_number": "1"})).await;
     assert_eq!(ship.status, StatusCode::CONFLICT);
     assert_eq!(stranger.get(&format!("/api/me/orders/{order}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.post(&format!("/api/me/orders/{order}/cancel"), json!({})).await.status, StatusCode::NOT_FOUND);
