@@ -7,6 +7,7 @@ pub mod domain;
 pub mod orders;
 pub mod payouts;
 pub mod process;
+pub mod seed;
 pub mod store;
 pub mod timers;
 pub mod views;

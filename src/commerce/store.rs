@@ -113,6 +113,36 @@ pub async fn put_shipping_profile(conn: &mut PgConnection, row: &ShippingRow) ->
     Ok(())
 }
 
+/// One set of terms given to many artists at once.
+pub struct ShippingTerms<'a> {
+    pub origin_country: &'a str,
+    pub currency: &'a str,
+    pub domestic_minor: Option<i64>,
+    pub international_minor: Option<i64>,
+    pub collection: bool,
+}
+
+pub async fn add_missing_shipping_profiles(
+    conn: &mut PgConnection,
+    artist_ids: &[Uuid],
+    terms: &ShippingTerms<'_>,
+) -> sqlx::Result<u64> {
+    let added = sqlx::query(
+        "INSERT INTO shipping_profiles (artist_id, origin_country, currency, domestic_minor, international_minor, collection)
+         SELECT artist_id, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS artist_id
+         ON CONFLICT (artist_id) DO NOTHING",
+    )
+    .bind(artist_ids)
+    .bind(terms.origin_country)
+    .bind(terms.currency)
+    .bind(terms.domestic_minor)
+    .bind(terms.international_minor)
+    .bind(terms.collection)
+    .execute(conn)
+    .await?;
+    Ok(added.rows_affected())
+}
+
 // ----- checkouts and holds -----
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, serde::Serialize, utoipa::ToSchema)]
