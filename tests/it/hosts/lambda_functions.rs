@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    contracts::standins::{moto_config, moto_queue, moto_url, unique},
+    contracts::standins::{localstripe_settings, moto_config, moto_queue, moto_url, unique},
     journeys::uploads::dataset,
     support::{Artist, Killed, TestApp, free_port, spawn_app, spawn_app_with},
 };
@@ -212,12 +212,16 @@ fn http_answer(response: &Value) -> (u16, Value) {
     (status, body)
 }
 
+/// Production settings, as deployed: payments go to Stripe (here on
+/// localstripe), since production refuses the sandbox.
 fn base_config(app: &TestApp) -> Vec<(&'static str, String)> {
-    vec![
+    let mut config = vec![
         ("DATABASE_URL", app.database_url.clone()),
         ("JWT_SIGNING_KEY", app.signing_key_pem.clone()),
         ("DATABASE_MAX_CONNECTIONS", "2".to_owned()),
-    ]
+    ];
+    config.extend(localstripe_settings("whsec_lambda_functions"));
+    config
 }
 
 #[tokio::test]
