@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use async_trait::async_trait;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{RequestBuilder, StatusCode};
 use serde::{Deserialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -38,10 +37,6 @@ pub const API_VERSION: &str = "2025-09-30.clover";
 /// before the 29 s the HTTP functions are given.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Ids go into paths; anything but Stripe's id alphabet is escaped, so no id
-/// can reach another endpoint.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'-');
 
 /// The largest page Stripe's list endpoints give.
 const PAGE_SIZE: &str = "100";
@@ -141,8 +136,18 @@ fn error_of(status: StatusCode, body: &[u8], path: &str) -> PaymentsError {
     }
 }
 
-fn segment(id: &str) -> String {
-    utf8_percent_encode(id, PATH_SEGMENT).to_string()
+/// An id the caller names an object with. Stripe's ids are letters, digits
+/// and `_`; anything else names nothing at Stripe, and in a path could name
+/// another endpoint (`/`, `?`, and `..`, which URL parsing resolves as the
+/// parent even when escaped as `%2E%2E`), while an empty one could make a
+/// filtered list the whole account's. So it is refused as Stripe refuses an
+/// unknown id, and never sent.
+fn checked_id<'a>(kind: &str, id: &'a str) -> PaymentsResult<&'a str> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(id)
+    } else {
+        Err(PaymentsError::Refused(format!("No such {kind}: {id:?}")))
+    }
 }
 
 #[derive(Deserialize)]
@@ -162,7 +167,7 @@ struct PaymentIntent {
 #[derive(Deserialize)]
 struct PaymentError {
     code: Option<String>,
-    /// The bank's reason where `code` is only `card_declined`.
+    /// The bank's reason, where `code` is only `card_declined`.
     decline_code: Option<String>,
     message: Option<String>,
 }
@@ -178,7 +183,13 @@ impl From<PaymentIntent> for Payment {
             amount_received: intent.amount_received,
             client_secret: intent.client_secret.unwrap_or_default(),
             last_decline: intent.last_payment_error.map(|e| Decline {
-                code: e.decline_code.or(e.code).unwrap_or_else(|| "payment_failed".to_owned()),
+                // `generic_decline` says no more than `card_declined`, the
+                // code the sandbox gives for the same test card.
+                code: e
+                    .decline_code
+                    .filter(|reason| reason != "generic_decline")
+                    .or(e.code)
+                    .unwrap_or_else(|| "payment_failed".to_owned()),
                 message: e.message.unwrap_or_else(|| "The payment failed.".to_owned()),
             }),
         }
@@ -273,31 +284,33 @@ impl PaymentProvider for StripePayments {
     }
 
     async fn payment(&self, id: &str) -> PaymentsResult<Payment> {
-        let intent: PaymentIntent = self.get(&format!("/v1/payment_intents/{}", segment(id)), &[]).await?;
+        let intent: PaymentIntent =
+            self.get(&format!("/v1/payment_intents/{}", checked_id("payment_intent", id)?), &[]).await?;
         Ok(intent.into())
     }
 
     async fn capture(&self, id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<Payment> {
         let amount = amount_minor.to_string();
-        let path = format!("/v1/payment_intents/{}/capture", segment(id));
+        let path = format!("/v1/payment_intents/{}/capture", checked_id("payment_intent", id)?);
         let intent: PaymentIntent = self.post(&path, &[("amount_to_capture", &amount)], key).await?;
         Ok(intent.into())
     }
 
     async fn void(&self, id: &str, key: &IdempotencyKey) -> PaymentsResult<Payment> {
-        let path = format!("/v1/payment_intents/{}/cancel", segment(id));
+        let path = format!("/v1/payment_intents/{}/cancel", checked_id("payment_intent", id)?);
         let intent: PaymentIntent = self.post(&path, &[], key).await?;
         Ok(intent.into())
     }
 
     async fn refund(&self, payment_id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<Refund> {
         let amount = amount_minor.to_string();
-        let form = [("payment_intent", payment_id), ("amount", &amount)];
+        let form = [("payment_intent", checked_id("payment_intent", payment_id)?), ("amount", &amount)];
         let refund: StripeRefund = self.post("/v1/refunds", &form, key).await?;
         Ok(refund.into_refund(payment_id))
     }
 
     async fn refunds(&self, payment_id: &str) -> PaymentsResult<Vec<Refund>> {
+        let payment_id = checked_id("payment_intent", payment_id)?;
         let mut refunds = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -342,7 +355,7 @@ impl PaymentProvider for StripePayments {
     }
 
     async fn account(&self, id: &str) -> PaymentsResult<ConnectedAccount> {
-        let account: Account = self.get(&format!("/v1/accounts/{}", segment(id)), &[]).await?;
+        let account: Account = self.get(&format!("/v1/accounts/{}", checked_id("account", id)?), &[]).await?;
         Ok(account.into())
     }
 
@@ -375,7 +388,7 @@ impl PaymentProvider for StripePayments {
 
     async fn reverse_transfer(&self, transfer_id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<()> {
         let amount = amount_minor.to_string();
-        let path = format!("/v1/transfers/{}/reversals", segment(transfer_id));
+        let path = format!("/v1/transfers/{}/reversals", checked_id("transfer", transfer_id)?);
         let _: Reversal = self.post(&path, &[("amount", &amount)], key).await?;
         Ok(())
     }
