@@ -14,6 +14,9 @@ nothing else:
 - A PaymentIntent has no `amount_capturable` nor `amount_received`.
 - Capturing part of an authorisation records the rest as a refund to the
   buyer; Stripe releases it, and lists only money returned as refunds.
+- Capturing a payment that is not authorised fails inside localstripe with
+  a 500 (no card yet, or one waiting for 3-D Secure) or succeeds (after a
+  void); Stripe refuses it with a 400 naming the payment's status.
 
 What it does not do at all is left undone, and the tests say so: it replays
 no Idempotency-Key, bounds no refund by what was captured, has no Connect.
@@ -21,6 +24,7 @@ no Idempotency-Key, bounds no refund by what was captured, has no Connect.
 
 import argparse
 import logging
+import re
 
 from aiohttp import web
 from localstripe import resources
@@ -81,6 +85,27 @@ def _capture_releasing_the_rest(charge, amount, on_success=None):
 
 
 Charge._capture = _capture_releasing_the_rest
+
+_CAPTURE = re.compile(r"/v1/payment_intents/(\w+)/capture")
+
+
+@web.middleware
+async def _capture_only_what_is_authorised(request, handler):
+    # The route holds localstripe's own capture function, so the check goes
+    # in front of it rather than into it.
+    match = _CAPTURE.fullmatch(request.path)
+    if request.method == "POST" and match:
+        intent = resources.store.get("payment_intent:" + match.group(1))
+        if intent is not None and intent.status != "requires_capture":
+            raise UserError(
+                400,
+                "This PaymentIntent could not be captured because it has a status of %s." % intent.status,
+                {"code": "payment_intent_unexpected_state"},
+            )
+    return await handler(request)
+
+
+app.middlewares.append(_capture_only_what_is_authorised)
 
 
 def main():

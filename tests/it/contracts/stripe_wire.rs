@@ -21,15 +21,16 @@ use std::{
 use atelier::platform::{
     config::{Secret, StripeConfig},
     payments::{
-        IdempotencyKey, NewPayment, NewTransfer, PaymentProvider, PaymentState, PaymentsError, StripePayments,
+        Decline, IdempotencyKey, NewPayment, NewTransfer, PaymentProvider, PaymentState, PaymentsError, StripePayments,
         stripe::API_VERSION,
     },
 };
 use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{Path, Query, State},
+    Extension, Json, Router,
+    body::{Body, Bytes},
+    extract::{Path, Request, State},
     http::{HeaderMap, Method, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -51,9 +52,23 @@ type Form = BTreeMap<String, String>;
 #[derive(Clone, Debug)]
 struct Recorded {
     method: Method,
+    /// As sent, before any percent-decoding.
     path: String,
     idempotency_key: Option<String>,
     form: Form,
+    /// Answered with the first answer to its idempotency key.
+    replayed: bool,
+}
+
+/// What Stripe's idempotency layer keeps of a POST, by its key.
+enum Saved {
+    /// The first request with the key is still being answered.
+    Running,
+    Answered {
+        request: (Method, String, Form),
+        status: StatusCode,
+        body: Bytes,
+    },
 }
 
 struct Account {
@@ -77,6 +92,8 @@ struct Intent {
     status: &'static str,
     capturable: i64,
     received: i64,
+    /// The last attempt's error, as Stripe words it.
+    last_payment_error: Option<Value>,
 }
 
 struct Refund {
@@ -94,6 +111,7 @@ struct Stripe {
     intents: HashMap<String, Intent>,
     /// Oldest first.
     refunds: Vec<Refund>,
+    idempotency: HashMap<String, Saved>,
 }
 
 type Shared = Arc<Mutex<Stripe>>;
@@ -106,12 +124,14 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Stripe's error answer.
-fn error(status: StatusCode, code: Option<&str>, message: &str, param: Option<&str>) -> Response {
-    let body = json!({ "error": {
-        "type": "invalid_request_error", "code": code, "message": message, "param": param,
-    }});
+/// Stripe's error answer, of `kind` (its `type`).
+fn error_of_kind(kind: &str, status: StatusCode, code: Option<&str>, message: &str, param: Option<&str>) -> Response {
+    let body = json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
     (status, Json(body)).into_response()
+}
+
+fn error(status: StatusCode, code: Option<&str>, message: &str, param: Option<&str>) -> Response {
+    error_of_kind("invalid_request_error", status, code, message, param)
 }
 
 fn no_such(kind: &str, id: &str) -> Response {
@@ -137,6 +157,8 @@ fn is_api_version(version: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_lowercase())
 }
 
+// Its checks fail with the answer itself, as the handlers that call them do.
+#[expect(clippy::result_large_err)]
 impl Stripe {
     fn refuse(&mut self, violation: String) -> Response {
         let answer = error(StatusCode::BAD_REQUEST, None, &format!("stand-in: {violation}"), None);
@@ -144,17 +166,17 @@ impl Stripe {
         answer
     }
 
-    /// Checks what every request must carry and records it; answers as
-    /// Stripe would when it falls short.
-    /// A GET's fields are its `query`, a POST's its form-encoded `body`.
+    /// Checks what every request must carry, answering as Stripe would when
+    /// it falls short; then its fields (a GET's from its `query`, a POST's
+    /// from its form-encoded `body`) and, for a POST, its idempotency key.
     fn admit(
         &mut self,
-        method: Method,
+        method: &Method,
         path: &str,
         headers: &HeaderMap,
-        query: Form,
+        query: &[u8],
         body: &[u8],
-    ) -> Result<Form, Response> {
+    ) -> Result<(Form, Option<String>), Response> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let what = format!("{method} {path}");
         if header("authorization") != Some(&format!("Bearer {SECRET_KEY}")) {
@@ -168,21 +190,26 @@ impl Stripe {
             return Err(self.refuse(format!("{what} acts as connected account {account}; it is the platform's call")));
         }
         let key = header("idempotency-key").map(str::to_owned);
-        let form = if method == Method::POST {
-            match key.as_deref() {
-                Some(key) if !key.is_empty() && key.len() <= 255 => {}
-                other => return Err(self.refuse(format!("{what} has Idempotency-Key {other:?}"))),
+        if *method != Method::POST {
+            if key.is_some() || !body.is_empty() {
+                return Err(self.refuse(format!("{what} has a body or an idempotency key")));
             }
-            if header("content-type") != Some("application/x-www-form-urlencoded") {
-                let content_type = header("content-type");
-                return Err(self.refuse(format!("{what} is sent as {content_type:?}, not form-encoded")));
-            }
-            parse_form(body).map_err(|e| self.refuse(format!("{what}: {e}")))?
-        } else {
-            query
-        };
-        self.requests.push(Recorded { method, path: path.to_owned(), idempotency_key: key, form: form.clone() });
-        Ok(form)
+            let form = parse_form(query).map_err(|e| self.refuse(format!("{what}: {e}")))?;
+            return Ok((form, None));
+        }
+        match key.as_deref() {
+            Some(key) if !key.is_empty() && key.len() <= 255 => {}
+            other => return Err(self.refuse(format!("{what} has Idempotency-Key {other:?}"))),
+        }
+        if header("content-type") != Some("application/x-www-form-urlencoded") {
+            let content_type = header("content-type");
+            return Err(self.refuse(format!("{what} is sent as {content_type:?}, not form-encoded")));
+        }
+        if !query.is_empty() {
+            return Err(self.refuse(format!("{what} puts fields in the query, not the form")));
+        }
+        let form = parse_form(body).map_err(|e| self.refuse(format!("{what}: {e}")))?;
+        Ok((form, key))
     }
 
     /// The form has exactly `fields`: Stripe refuses unknown parameters, and
@@ -244,7 +271,7 @@ impl Stripe {
         json!({
             "id": id, "object": "payment_intent", "amount": i.amount, "amount_capturable": i.capturable,
             "amount_received": i.received, "capture_method": "manual", "currency": i.currency,
-            "client_secret": format!("{id}_secret_standin"), "last_payment_error": null,
+            "client_secret": format!("{id}_secret_standin"), "last_payment_error": i.last_payment_error,
             "payment_method_types": ["card"], "status": i.status, "transfer_group": i.transfer_group,
             "created": now(), "livemode": false, "metadata": {},
         })
@@ -258,13 +285,79 @@ impl Stripe {
     }
 }
 
+/// Stripe's checks before any endpoint runs, then its idempotency layer:
+/// a POST that repeats a key is answered with the first answer to it, status
+/// and body, marked `Idempotent-Replayed`, whatever that answer was; the key
+/// on a different request is an `idempotency_error`; and while the first
+/// request is still running, a 409.
+async fn gate(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.expect("the request's body arrives");
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or_default().as_bytes().to_vec();
+    let this = {
+        let mut s = state.lock().unwrap();
+        let (form, key) = match s.admit(&parts.method, &path, &parts.headers, &query, &body) {
+            Ok(admitted) => admitted,
+            Err(answer) => return answer,
+        };
+        let request = (parts.method.clone(), path.clone(), form.clone());
+        let (answer, replayed) = match key.as_ref().and_then(|key| s.idempotency.get(key)) {
+            None => (None, false),
+            Some(Saved::Running) => {
+                let message = "There is currently another in-progress request using this Idempotency-Key";
+                let conflict = error_of_kind(
+                    "idempotency_error",
+                    StatusCode::CONFLICT,
+                    Some("idempotency_key_in_use"),
+                    message,
+                    None,
+                );
+                (Some(conflict), false)
+            }
+            Some(Saved::Answered { request: first, status, body }) if *first == request => {
+                let replay = (*status, [("content-type", "application/json"), ("idempotent-replayed", "true")]);
+                (Some((replay.0, replay.1, body.clone()).into_response()), true)
+            }
+            Some(Saved::Answered { .. }) => {
+                let message = "Keys for idempotent requests can only be used with the same parameters they were \
+                               first used with";
+                (Some(error_of_kind("idempotency_error", StatusCode::BAD_REQUEST, None, message, None)), false)
+            }
+        };
+        let (method, idempotency_key) = (parts.method.clone(), key.clone());
+        s.requests.push(Recorded { method, path, idempotency_key, form: form.clone(), replayed });
+        if let Some(answer) = answer {
+            return answer;
+        }
+        parts.extensions.insert(form);
+        key.map(|key| {
+            s.idempotency.insert(key.clone(), Saved::Running);
+            (key, request)
+        })
+    };
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let Some((key, request)) = this else { return response };
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.expect("the answer is whole");
+    let saved = Saved::Answered { request, status: parts.status, body: body.clone() };
+    state.lock().unwrap().idempotency.insert(key, saved);
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Stripe's answer to a URL it does not serve; here also a violation.
+async fn unknown_endpoint(State(s): State<Shared>, method: Method, uri: axum::http::Uri) -> Response {
+    let mut s = s.lock().unwrap();
+    s.violations.push(format!("{method} {uri} is no endpoint of Stripe's"));
+    error(StatusCode::NOT_FOUND, None, &format!("Unrecognized request URL ({method}: {})", uri.path()), None)
+}
+
 /// A documented object, or Stripe's error answer.
 type Answer = Result<Json<Value>, Response>;
 
-async fn create_account(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn create_account(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = "/v1/accounts";
-    let form = s.admit(Method::POST, path, &headers, Form::new(), &body)?;
     s.expect_fields(path, &form, &["type", "country", "email", "capabilities[transfers][requested]"])?;
     if form["type"] != "express" || form["capabilities[transfers][requested]"] != "true" {
         return Err(s.refuse(format!("{path}: an Express account asking for transfers, not {form:?}")));
@@ -279,19 +372,22 @@ async fn create_account(State(s): State<Shared>, headers: HeaderMap, body: Bytes
     Ok(Json(s.account_object(&id)))
 }
 
-async fn retrieve_account(State(s): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Answer {
+async fn retrieve_account(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    Extension(query): Extension<Form>,
+) -> Answer {
     let mut s = s.lock().unwrap();
-    s.admit(Method::GET, &format!("/v1/accounts/{id}"), &headers, Form::new(), b"")?;
+    s.expect_fields(&format!("/v1/accounts/{id}"), &query, &[])?;
     if !s.accounts.contains_key(&id) {
         return Err(no_such("account", &id));
     }
     Ok(Json(s.account_object(&id)))
 }
 
-async fn create_account_link(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn create_account_link(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = "/v1/account_links";
-    let form = s.admit(Method::POST, path, &headers, Form::new(), &body)?;
     s.expect_fields(path, &form, &["account", "type", "return_url", "refresh_url"])?;
     if form["type"] != "account_onboarding" {
         return Err(s.refuse(format!("{path}: type {:?}, not account_onboarding", form["type"])));
@@ -310,10 +406,9 @@ async fn create_account_link(State(s): State<Shared>, headers: HeaderMap, body: 
     Ok(Json(json!({ "object": "account_link", "created": created, "expires_at": created + 300, "url": url })))
 }
 
-async fn create_transfer(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn create_transfer(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = "/v1/transfers";
-    let form = s.admit(Method::POST, path, &headers, Form::new(), &body)?;
     s.expect_fields(path, &form, &["amount", "currency", "destination", "transfer_group"])?;
     let amount = s.amount(path, &form, "amount")?;
     let currency = s.currency(path, &form)?;
@@ -337,10 +432,9 @@ async fn create_transfer(State(s): State<Shared>, headers: HeaderMap, body: Byte
     Ok(Json(s.transfer_object(&id)))
 }
 
-async fn reverse_transfer(State(s): State<Shared>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn reverse_transfer(State(s): State<Shared>, Path(id): Path<String>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = format!("/v1/transfers/{id}/reversals");
-    let form = s.admit(Method::POST, &path, &headers, Form::new(), &body)?;
     s.expect_fields(&path, &form, &["amount"])?;
     let amount = s.amount(&path, &form, "amount")?;
     let Some(transfer) = s.transfers.get_mut(&id) else { return Err(no_such("transfer", &id)) };
@@ -357,10 +451,9 @@ async fn reverse_transfer(State(s): State<Shared>, Path(id): Path<String>, heade
     })))
 }
 
-async fn create_intent(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn create_intent(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = "/v1/payment_intents";
-    let form = s.admit(Method::POST, path, &headers, Form::new(), &body)?;
     let fields = ["amount", "currency", "capture_method", "payment_method_types[0]", "transfer_group", "description"];
     s.expect_fields(path, &form, &fields)?;
     if form["capture_method"] != "manual" || form["payment_method_types[0]"] != "card" {
@@ -370,25 +463,31 @@ async fn create_intent(State(s): State<Shared>, headers: HeaderMap, body: Bytes)
     let currency = s.currency(path, &form)?;
     let id = new_id("pi");
     let transfer_group = form["transfer_group"].clone();
-    let intent =
-        Intent { amount, currency, transfer_group, status: "requires_payment_method", capturable: 0, received: 0 };
+    let intent = Intent {
+        amount,
+        currency,
+        transfer_group,
+        status: "requires_payment_method",
+        capturable: 0,
+        received: 0,
+        last_payment_error: None,
+    };
     s.intents.insert(id.clone(), intent);
     Ok(Json(s.intent_object(&id)))
 }
 
-async fn retrieve_intent(State(s): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Answer {
+async fn retrieve_intent(State(s): State<Shared>, Path(id): Path<String>, Extension(query): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
-    s.admit(Method::GET, &format!("/v1/payment_intents/{id}"), &headers, Form::new(), b"")?;
+    s.expect_fields(&format!("/v1/payment_intents/{id}"), &query, &[])?;
     if !s.intents.contains_key(&id) {
         return Err(no_such("payment_intent", &id));
     }
     Ok(Json(s.intent_object(&id)))
 }
 
-async fn capture_intent(State(s): State<Shared>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn capture_intent(State(s): State<Shared>, Path(id): Path<String>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = format!("/v1/payment_intents/{id}/capture");
-    let form = s.admit(Method::POST, &path, &headers, Form::new(), &body)?;
     s.expect_fields(&path, &form, &["amount_to_capture"])?;
     let amount = s.amount(&path, &form, "amount_to_capture")?;
     let Some(intent) = s.intents.get_mut(&id) else { return Err(no_such("payment_intent", &id)) };
@@ -402,10 +501,9 @@ async fn capture_intent(State(s): State<Shared>, Path(id): Path<String>, headers
     Ok(Json(s.intent_object(&id)))
 }
 
-async fn cancel_intent(State(s): State<Shared>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn cancel_intent(State(s): State<Shared>, Path(id): Path<String>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = format!("/v1/payment_intents/{id}/cancel");
-    let form = s.admit(Method::POST, &path, &headers, Form::new(), &body)?;
     s.expect_fields(&path, &form, &[])?;
     let Some(intent) = s.intents.get_mut(&id) else { return Err(no_such("payment_intent", &id)) };
     if matches!(intent.status, "succeeded" | "canceled") {
@@ -417,10 +515,9 @@ async fn cancel_intent(State(s): State<Shared>, Path(id): Path<String>, headers:
     Ok(Json(s.intent_object(&id)))
 }
 
-async fn create_refund(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn create_refund(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
     let mut s = s.lock().unwrap();
     let path = "/v1/refunds";
-    let form = s.admit(Method::POST, path, &headers, Form::new(), &body)?;
     s.expect_fields(path, &form, &["payment_intent", "amount"])?;
     let amount = s.amount(path, &form, "amount")?;
     let payment_intent = form["payment_intent"].clone();
@@ -440,11 +537,10 @@ async fn create_refund(State(s): State<Shared>, headers: HeaderMap, body: Bytes)
 
 /// Answers pages of at most two refunds, whatever the `limit` (an upper
 /// bound), so that a few refunds already take several pages.
-async fn list_refunds(State(s): State<Shared>, Query(query): Query<Form>, headers: HeaderMap) -> Answer {
+async fn list_refunds(State(s): State<Shared>, Extension(query): Extension<Form>) -> Answer {
     const PAGE: usize = 2;
     let mut s = s.lock().unwrap();
     let path = "/v1/refunds";
-    let query = s.admit(Method::GET, path, &headers, query, b"")?;
     match query.get("starting_after") {
         None => s.expect_fields(path, &query, &["payment_intent", "limit"])?,
         Some(_) => s.expect_fields(path, &query, &["payment_intent", "limit", "starting_after"])?,
@@ -472,13 +568,13 @@ async fn list_refunds(State(s): State<Shared>, Query(query): Query<Form>, header
 }
 
 /// The stand-in, serving on 127.0.0.1 for as long as the test runs.
-struct StandIn {
+pub(super) struct StandIn {
     url: String,
     state: Shared,
 }
 
 impl StandIn {
-    async fn start() -> Self {
+    pub(super) async fn start() -> Self {
         let state = Shared::default();
         let router = Router::new()
             .route("/v1/accounts", post(create_account))
@@ -491,6 +587,8 @@ impl StandIn {
             .route("/v1/payment_intents/{id}/capture", post(capture_intent))
             .route("/v1/payment_intents/{id}/cancel", post(cancel_intent))
             .route("/v1/refunds", post(create_refund).get(list_refunds))
+            .fallback(unknown_endpoint)
+            .layer(middleware::from_fn_with_state(state.clone(), gate))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -498,7 +596,7 @@ impl StandIn {
         Self { url, state }
     }
 
-    fn adapter(&self) -> StripePayments {
+    pub(super) fn adapter(&self) -> StripePayments {
         adapter_at(&self.url, SECRET_KEY)
     }
 
@@ -507,12 +605,45 @@ impl StandIn {
         self.state.lock().unwrap().accounts.get_mut(account_id).unwrap().onboarded = true;
     }
 
-    /// The buyer's card authorises the payment.
-    fn authorise(&self, payment_id: &str) {
+    fn set_intent(&self, payment_id: &str, status: &'static str, last_payment_error: Option<Value>) {
         let mut state = self.state.lock().unwrap();
         let intent = state.intents.get_mut(payment_id).unwrap();
-        intent.status = "requires_capture";
-        intent.capturable = intent.amount;
+        intent.status = status;
+        intent.capturable = if status == "requires_capture" { intent.amount } else { 0 };
+        intent.last_payment_error = last_payment_error;
+    }
+
+    /// The buyer's card authorises the payment.
+    pub(super) fn authorise(&self, payment_id: &str) {
+        self.set_intent(payment_id, "requires_capture", None);
+    }
+
+    /// The buyer's card is declined, with Stripe's `code` and the bank's
+    /// `decline_code` (the test cards' documented pairs).
+    pub(super) fn decline(&self, payment_id: &str, decline_code: &str, message: &str) {
+        let error = json!({
+            "type": "card_error", "code": "card_declined", "decline_code": decline_code, "message": message,
+            "payment_method": { "id": "pm_standin", "object": "payment_method", "type": "card" },
+        });
+        self.set_intent(payment_id, "requires_payment_method", Some(error));
+    }
+
+    /// The buyer's bank asks for 3-D Secure.
+    pub(super) fn ask_for_authentication(&self, payment_id: &str) {
+        self.set_intent(payment_id, "requires_action", None);
+    }
+
+    /// The buyer passes or fails the bank's authentication.
+    pub(super) fn authenticate(&self, payment_id: &str, succeed: bool) {
+        if succeed {
+            self.authorise(payment_id);
+        } else {
+            let error = json!({
+                "type": "invalid_request_error", "code": "payment_intent_authentication_failure",
+                "message": "The provided PaymentMethod has failed authentication.",
+            });
+            self.set_intent(payment_id, "requires_payment_method", Some(error));
+        }
     }
 
     fn requests(&self) -> Vec<Recorded> {
@@ -523,7 +654,7 @@ impl StandIn {
         self.requests().pop().expect("a request arrived")
     }
 
-    fn assert_no_violations(&self) {
+    pub(super) fn assert_no_violations(&self) {
         let violations = self.state.lock().unwrap().violations.clone();
         assert!(violations.is_empty(), "requests Stripe would refuse: {violations:#?}");
     }
@@ -668,11 +799,13 @@ async fn every_post_carries_the_callers_idempotency_key() {
         idempotency_key: &create,
     };
     let payment = adapter.create_payment(&new).await.unwrap();
-    adapter.create_payment(&new).await.unwrap();
+    assert_eq!(adapter.create_payment(&new).await.unwrap(), payment, "the repeat is answered with the first answer");
     let requests = stripe.requests();
     let [first, repeat] = &requests[..] else { panic!("{requests:?}") };
     assert_eq!(first.idempotency_key.as_deref(), Some(create.as_str()));
     assert_eq!((&repeat.idempotency_key, &repeat.form), (&first.idempotency_key, &first.form));
+    assert!(!first.replayed && repeat.replayed, "one payment was made: {requests:?}");
+    assert_eq!(stripe.state.lock().unwrap().intents.len(), 1);
     assert_eq!(
         first.form,
         form(&[
@@ -779,11 +912,107 @@ async fn a_wrong_key_or_an_unreachable_api_is_an_operational_error() {
     let stripe = StandIn::start().await;
     let wrong_key = adapter_at(&stripe.url, "sk_test_revoked");
     match wrong_key.payment("pi_Anything").await {
-        Err(PaymentsError::Other(e)) => assert!(e.to_string().contains("401"), "{e:#}"),
+        Err(PaymentsError::Other(e)) => {
+            let error = format!("{e:#}");
+            assert!(error.contains("401"), "{error}");
+            assert!(!error.contains("sk_test_revoked"), "the key is never in an error: {error}");
+        }
         other => panic!("a rejected key is not the payment's fault: {other:?}"),
     }
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let nowhere = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     assert!(matches!(adapter_at(&nowhere, SECRET_KEY).payment("pi_Anything").await, Err(PaymentsError::Other(_))));
+}
+
+/// A key reused on another request means the keys were derived wrongly:
+/// Stripe refuses it without acting, and that is no answer about the payment.
+#[tokio::test]
+async fn a_key_reused_for_another_request_is_refused_by_stripe_and_changes_nothing() {
+    let stripe = StandIn::start().await;
+    let adapter = stripe.adapter();
+    let create = key("create");
+    let new = NewPayment {
+        amount_minor: 7_000,
+        currency: "EUR",
+        transfer_group: "checkout-5",
+        description: "A lithograph",
+        idempotency_key: &create,
+    };
+    let payment = adapter.create_payment(&new).await.unwrap();
+    stripe.authorise(&payment.id);
+    let capture = key("capture");
+    let captured = adapter.capture(&payment.id, 5_000, &capture).await.unwrap();
+    match adapter.capture(&payment.id, 6_000, &capture).await {
+        Err(PaymentsError::Other(e)) => assert!(format!("{e:#}").contains("idempotency_error"), "{e:#}"),
+        other => panic!("a reused key is an operational error: {other:?}"),
+    }
+    match adapter.refund(&payment.id, 1_000, &capture).await {
+        Err(PaymentsError::Other(_)) => {}
+        other => panic!("a key reused on another endpoint is an operational error: {other:?}"),
+    }
+    assert_eq!(adapter.payment(&payment.id).await.unwrap(), captured, "nothing changed");
+    assert_eq!(adapter.refunds(&payment.id).await.unwrap(), vec![]);
+    // An error is kept like any answer: the same refused call, repeated, is refused again.
+    let too_much = key("refund");
+    refused(adapter.refund(&payment.id, 5_001, &too_much).await);
+    refused(adapter.refund(&payment.id, 5_001, &too_much).await);
+    assert!(stripe.last_request().replayed);
+    stripe.assert_no_violations();
+}
+
+/// Ids reach paths and filters. One outside Stripe's alphabet could name
+/// another endpoint (`/`, `?`, `#`, a parent `..` even escaped) or, empty,
+/// list the whole account's refunds: each is refused and nothing is sent.
+#[tokio::test]
+async fn ids_that_are_not_stripes_are_refused_before_anything_is_sent() {
+    let stripe = StandIn::start().await;
+    let adapter = stripe.adapter();
+    let hostile =
+        ["", "..", "%2E%2E", "pi_1/../../accounts/acct_1", "pi_1?expand[]=customer", "pi_1#x", "pi 1", "pi_é"];
+    for id in hostile {
+        refused(adapter.payment(id).await);
+        refused(adapter.capture(id, 100, &key("capture")).await);
+        refused(adapter.void(id, &key("void")).await);
+        refused(adapter.refund(id, 100, &key("refund")).await);
+        refused(adapter.refunds(id).await);
+        refused(adapter.account(id).await);
+        refused(adapter.reverse_transfer(id, 100, &key("reverse")).await);
+    }
+    assert!(stripe.requests().is_empty(), "sent: {:?}", stripe.requests());
+    // Stripe's own ids go through as they are.
+    let message = refused(adapter.payment("pi_3NqAbC0123456789abcdef").await);
+    assert!(message.contains("No such payment_intent"), "{message}");
+    assert_eq!(stripe.last_request().path, "/v1/payment_intents/pi_3NqAbC0123456789abcdef");
+    stripe.assert_no_violations();
+}
+
+/// A decline keeps the payment waiting for another card; the buyer is told
+/// the bank's reason (`decline_code`) where Stripe has one beyond the
+/// generic `card_declined`, as the sandbox does for the same test cards.
+#[tokio::test]
+async fn a_declines_reason_is_the_banks_where_stripe_gives_one() {
+    let stripe = StandIn::start().await;
+    let adapter = stripe.adapter();
+    let create = key("create");
+    let new = NewPayment {
+        amount_minor: 2_000,
+        currency: "GBP",
+        transfer_group: "checkout-6",
+        description: "A woodcut",
+        idempotency_key: &create,
+    };
+    let payment = adapter.create_payment(&new).await.unwrap();
+    stripe.decline(&payment.id, "insufficient_funds", "Your card has insufficient funds.");
+    let declined = adapter.payment(&payment.id).await.unwrap();
+    assert_eq!(declined.state, PaymentState::RequiresPaymentMethod);
+    let expected =
+        Decline { code: "insufficient_funds".to_owned(), message: "Your card has insufficient funds.".to_owned() };
+    assert_eq!(declined.last_decline, Some(expected));
+    stripe.decline(&payment.id, "generic_decline", "Your card was declined.");
+    let declined = adapter.payment(&payment.id).await.unwrap();
+    assert_eq!(declined.last_decline.map(|d| d.code).as_deref(), Some("card_declined"));
+    stripe.authorise(&payment.id);
+    assert_eq!(adapter.payment(&payment.id).await.unwrap().last_decline, None, "a later card's success clears it");
+    stripe.assert_no_violations();
 }
