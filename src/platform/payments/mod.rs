@@ -4,11 +4,12 @@
 //!
 //! The embedded default is [`sandbox`]: deterministic, local, answering
 //! Stripe's documented test cards, and sending its events signed exactly as
-//! Stripe signs them through the same webhook route. The cloud adapter speaks
-//! to Stripe. Both use Stripe's event format, so one webhook handler serves
-//! both.
+//! Stripe signs them through the same webhook route. The cloud adapter,
+//! [`stripe`], speaks to Stripe's REST API. Both use Stripe's event format, so
+//! one webhook handler serves both.
 
 pub mod sandbox;
+pub mod stripe;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 
 pub use self::{
     sandbox::SandboxPayments,
+    stripe::StripePayments,
     webhook::{EventKind, WebhookError, WebhookEvent},
 };
 use super::config::{PaymentsBackend, PaymentsConfig, Secret};
@@ -181,6 +183,7 @@ pub async fn from_config(config: &PaymentsConfig, database_url: &Secret) -> anyh
             let sandbox = Arc::new(SandboxPayments::new(pool, config.webhook_secrets[0].clone()));
             Payments { provider: sandbox.clone(), sandbox: Some(sandbox) }
         }
+        PaymentsBackend::Stripe(stripe) => Payments { provider: Arc::new(StripePayments::new(stripe)?), sandbox: None },
     })
 }
 
