@@ -612,3 +612,44 @@ async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
     assert_eq!(feed.status, 200, "{}", feed.body);
     assert_eq!(feed.body["items"].as_array().unwrap().len(), 3, "{}", feed.body);
 }
+
+#[tokio::test]
+async fn the_commerce_function_takes_a_checkout_and_the_timers_function_expires_its_hold() {
+    // Holds that expire at once, so the scheduled run finds one due.
+    let app = spawn_app_with(&[("CHECKOUT_HOLD_MINUTES", "0")]).await;
+    let artist = app.artist("lambda-seller").await;
+    let terms = json!({"origin_country": "GB", "currency": "GBP", "domestic_minor": 0, "collection": false});
+    assert_eq!(artist.put("/api/me/shipping", terms).await.status, 200);
+    let work = artist.artwork(json!({"title": "Held in the Cloud"})).await;
+    let buyer = app.collector("lambda-buyer@example.com").await;
+
+    let mut lambda = Emulator::start().await;
+    let mut config = base_config(&app);
+    config.push(("CHECKOUT_HOLD_MINUTES", "0".to_owned()));
+    lambda.run("http-commerce", env!("CARGO_BIN_EXE_http-commerce"), &config);
+    lambda.run("commerce-timers", env!("CARGO_BIN_EXE_commerce-timers"), &config);
+
+    let token = Some(buyer.access_token());
+    let item = format!("/api/cart/items/{}", work.id);
+    let (status, cart) = http_answer(
+        &lambda.invoke("http-commerce", &http_api_event("PUT", &item, token, Some(&json!({"quantity": 1})))).await,
+    );
+    assert_eq!(status, 200, "{cart}");
+    let order = json!({"shipping_address": {"name": "Lambda Buyer", "line1": "1 Cloud Lane", "city": "Leeds",
+                                            "postal_code": "LS1 1AA", "country": "GB"}});
+    let mut event = http_api_event("POST", "/api/checkout", token, Some(&order));
+    event["headers"]["idempotency-key"] = json!(Uuid::new_v4().to_string());
+    let (status, checkout) = http_answer(&lambda.invoke("http-commerce", &event).await);
+    assert_eq!(status, 201, "{checkout} {}", lambda.diagnostics("http-commerce"));
+    assert_eq!(checkout["payment"]["provider"], "sandbox");
+    assert_eq!(app.anonymous().get(&format!("/api/artworks/{}", work.id)).await.body["status"], "reserved");
+
+    let mut tick =
+        sam_event(&["cloudwatch", "scheduled-event", "--rule", "atelier-commerce-timers", "--region", "us-east-1"]);
+    tick["id"] = json!(Uuid::new_v4().to_string());
+    let report = lambda.invoke("commerce-timers", &tick).await;
+    assert_eq!(report["holds_expired"], 1, "{report} {}", lambda.diagnostics("commerce-timers"));
+    assert_eq!(app.anonymous().get(&format!("/api/artworks/{}", work.id)).await.body["status"], "published");
+    let again = lambda.invoke("commerce-timers", &tick).await;
+    assert_eq!(again["holds_expired"], 0, "a second run finds nothing due: {again}");
+}

@@ -451,3 +451,27 @@ async fn a_declined_card_says_why_and_the_order_waits_for_another() {
     let confirmed = buyer.post(&format!("/api/checkouts/{checkout_id}/confirm"), json!({})).await;
     assert_eq!(confirmed.body["orders"][0]["status"], "paid", "{}", confirmed.body);
 }
+
+#[tokio::test]
+async fn a_card_that_asks_for_authentication_pays_only_once_the_buyer_completes_it() {
+    let app = spawn_app().await;
+    let ada = shipping_artist(&app, "ada", "GBP").await;
+    let work = ada.artwork(json!({})).await;
+    let buyer = app.collector("cleo@example.com").await;
+    add(&buyer, &work.id, 1).await;
+    let placed = checkout(&buyer, "GB").await.body;
+    let asked = pay(&app, &placed, "4000002500003155").await;
+    assert_eq!(asked.body["status"], "requires_action", "{}", asked.body);
+    let payment = &placed["payment"];
+    let authenticate =
+        format!("/api/payments/sandbox/payments/{}/authenticate", payment["payment_id"].as_str().unwrap());
+    let wrong = app.anonymous().post(&authenticate, json!({"client_secret": "pi_x_secret_y", "succeed": true})).await;
+    assert_eq!(wrong.status, StatusCode::CONFLICT, "another payment's secret: {}", wrong.body);
+    deliver_events(&app).await;
+    assert_eq!(order_status(&app, placed["orders"][0]["id"].as_str().unwrap()).await, "pending_payment");
+    let done =
+        app.anonymous().post(&authenticate, json!({"client_secret": payment["client_secret"], "succeed": true})).await;
+    assert_eq!(done.body["status"], "requires_capture", "{}", done.body);
+    deliver_events(&app).await;
+    assert_eq!(order_status(&app, placed["orders"][0]["id"].as_str().unwrap()).await, "paid");
+}
