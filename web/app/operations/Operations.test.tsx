@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { User } from "@/lib/api/types";
 import { useSession } from "@/lib/session";
 import { gbp, orderView } from "@/test/commerce";
 import { json, route } from "@/test/network";
@@ -15,7 +16,7 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams(window.location.search),
 }));
 
-const moderator = { id: "0190c4f6-7777-7000-8000-000000000001", email: "mo@example.com", display_name: "Mo", role: "moderator", artist_id: null } as never;
+const moderator: User = { id: "0190c4f6-7777-7000-8000-000000000001", email: "mo@example.com", display_name: "Mo", role: "moderator", artist_id: null, created_at: "2026-01-05T10:00:00Z" };
 const disputed = orderView({ status: "disputed", payment_status: "captured", captured: gbp(129500), refunded: gbp(29500) });
 
 beforeEach(() => {
