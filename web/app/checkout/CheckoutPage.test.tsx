@@ -114,13 +114,13 @@ describe("paying for a checkout", () => {
       [`POST /api/checkouts/${id}/confirm`]: json(paid),
     });
     renderWithQueries(<CheckoutPage />);
-    await pay("4000 0025 0000 3155");
+    await pay("4000 0027 6000 3184");
 
     expect(await screen.findByRole("heading", { name: "Your bank asks you to confirm this payment" })).toHaveFocus();
     await userEvent.click(screen.getByRole("button", { name: "Fail authentication" }));
     expect(await screen.findByLabelText("Card number")).toHaveAccessibleDescription(/bank could not authenticate/);
 
-    await pay("4000 0025 0000 3155");
+    await pay("4000 0027 6000 3184");
     await userEvent.click(await screen.findByRole("button", { name: "Complete authentication" }));
     expect(await screen.findByRole("heading", { name: "Thank you: your order is placed" })).toBeInTheDocument();
   });

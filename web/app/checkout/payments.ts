@@ -60,5 +60,5 @@ export const TEST_CARDS = [
   { number: "4242 4242 4242 4242", effect: "is authorised" },
   { number: "4000 0000 0000 0002", effect: "is declined" },
   { number: "4000 0000 0000 9995", effect: "has insufficient funds" },
-  { number: "4000 0025 0000 3155", effect: "asks for authentication" },
+  { number: "4000 0027 6000 3184", effect: "asks for authentication (3-D Secure)" },
 ] as const;

@@ -64,6 +64,14 @@ describe("the buyer's orders", () => {
     expect(screen.queryByRole("button", { name: "Cancel order" })).not.toBeInTheDocument();
   });
 
+  it("sends the buyer back to the checkout of an order still awaiting payment", async () => {
+    window.history.pushState({}, "", `/orders/?id=${order.id}`);
+    route({ [`GET /api/me/orders/${order.id}`]: json(orderView({ status: "pending_payment", payment_status: "awaiting" })) });
+    renderWithQueries(<OrdersPage />);
+    expect(await screen.findByText("The works are held for you until you pay.")).toHaveRole("status");
+    expect(screen.getByRole("link", { name: "Complete payment" })).toHaveAttribute("href", expect.stringMatching(new RegExp(`/checkout/?\\?id=${order.checkout_id}$`)));
+  });
+
   it("lets the buyer say a shipped order arrived, and shows a refusal", async () => {
     const shipped = orderView({
       status: "shipped",

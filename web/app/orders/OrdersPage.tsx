@@ -154,6 +154,13 @@ function OrderDetail({ id }: { id: string }) {
         <p role="status" className="mt-3 text-stone-800">
           {BUYER_MEANING[data.status]}
         </p>
+        {data.status === "pending_payment" && (
+          // A refused card or a closed tab leaves the works held in their
+          // checkout, not in the cart: this is the way back to paying.
+          <Link href={`/checkout/?id=${data.checkout_id}`} className="btn-primary mt-4 inline-block">
+            Complete payment
+          </Link>
+        )}
       </div>
 
       {(data.status === "shipped" || buyerMayCancel(data.status)) && (
