@@ -6,6 +6,8 @@ import { PASSWORD, signIn, signUp, snap, test, uniqueEmail, watchPolicy } from "
 // its payments sandbox: the artists list their works and set how they ship,
 // a collector pays (a refused card first), both artists accept and ship, the
 // collector says the works arrived, and the orders complete and are paid out.
+// A card whose bank asks for 3-D Secure goes through that step, and a second
+// collector racing for a unique work is told it was just sold.
 // scripts/test starts the server with no payout hold and the order timers
 // every two seconds, so completion follows receipt within moments.
 test.describe.configure({ mode: "serial" });
@@ -89,6 +91,19 @@ async function acceptAndShip(page: Page, title: string) {
   await expect(page.getByRole("region", { name: "Deadlines" })).toContainText("Counts as received on");
 }
 
+/**
+ * The page at a small phone's width: nothing is wider than the screen, and a
+ * screenshot of it lands beside the desktop one.
+ */
+async function onNarrowScreen(page: Page, name: string) {
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 780 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} is wider than a 360-pixel screen`).toBeLessThanOrEqual(0);
+  await snap(page, name, "narrow");
+  if (wide) await page.setViewportSize(wide);
+}
+
 const wave = `Wave at Dawn ${run}`;
 const harbour = `Harbour Lights ${run}`;
 
@@ -164,6 +179,7 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     await expect(page.getByRole("region", { name: "Hana Okabe" })).toContainText("Shipping to United Kingdom: £15.00.");
     await expect(mateoGroup).toContainText("Shipping to United Kingdom: free.");
     await snap(page, "cart", info.project.name);
+    await onNarrowScreen(page, "cart");
     await page.getByRole("button", { name: "Continue to payment · £1,445.00" }).click();
     await expect(page).toHaveURL(/\/checkout\/\?id=[0-9a-f-]{36}$/);
     return page.url();
@@ -177,6 +193,20 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     await expect(card).toHaveAttribute("aria-invalid", "true");
     await expect(card).toHaveAccessibleDescription(/^Your card was declined\./);
     await snap(page, "checkout-declined", info.project.name);
+    await onNarrowScreen(page, "checkout-declined");
+
+    // The refusal loses nothing: both works stay held in the checkout, and
+    // the orders page leads back to paying for them.
+    const summary = page.getByRole("region", { name: "Your order" });
+    await expect(summary).toContainText(wave);
+    await expect(summary).toContainText(harbour);
+    await expect(page.getByText(/Your works are held for you until/)).toBeVisible();
+    await page.goto("/orders/");
+    await expect(page.getByRole("list", { name: "Orders" }).getByText("Awaiting payment", { exact: true })).toHaveCount(2);
+    await page.getByRole("list", { name: "Orders" }).getByRole("link", { name: wave }).click();
+    await page.getByRole("link", { name: "Complete payment" }).click();
+    await expect(page).toHaveURL(checkoutUrl);
+    await expect(page.getByLabel("Card number")).toHaveAccessibleDescription(/^Your card was declined\./);
 
     await payWith(page, "4242 4242 4242 4242");
     await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
@@ -201,6 +231,7 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     const hanaStudio = await pageOf(browser, hana.email, policyViolations);
     await acceptAndShip(hanaStudio, wave);
     await snap(hanaStudio, "studio-sale", info.project.name);
+    await onNarrowScreen(hanaStudio, "studio-sale");
     await hanaStudio.context().close();
     const mateoStudio = await pageOf(browser, mateo.email, policyViolations);
     await acceptAndShip(mateoStudio, harbour);
@@ -211,6 +242,7 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     await page.goto("/orders/");
     const list = page.getByRole("list", { name: "Orders" });
     await expect(list.getByText("Shipped", { exact: true })).toHaveCount(2);
+    await snap(page, "orders", info.project.name);
     for (const title of [wave, harbour]) {
       await page.goto("/orders/");
       await list.getByRole("link", { name: title }).click();
@@ -227,12 +259,16 @@ test("two artists sell to one collector in one checkout, through to payout", asy
       }).toPass({ timeout: 60_000 });
     }
     await snap(page, "order", info.project.name);
+    await onNarrowScreen(page, "order");
   });
 
   await test.step("the artist's share is paid out", async () => {
     const studio = await pageOf(browser, hana.email, policyViolations);
     await studio.goto("/studio/sales/");
-    await studio.getByRole("list", { name: "All other sales" }).getByRole("link", { name: wave }).click();
+    const sales = studio.getByRole("list", { name: "All other sales" });
+    await expect(sales.getByRole("link", { name: wave })).toBeVisible();
+    await snap(studio, "studio-sales", info.project.name);
+    await sales.getByRole("link", { name: wave }).click();
     await expect(studio.getByRole("status").filter({ hasText: /^Complete/ })).toBeVisible();
     const net = (await studio.locator("dt", { hasText: "You receive" }).locator("xpath=following-sibling::dd[1]").innerText()).trim();
     expect(net).toMatch(/^£[\d,]+\.\d\d$/);
@@ -246,6 +282,44 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     await snap(studio, "studio-payouts-paid", info.project.name);
     await studio.context().close();
   });
+});
+
+test("a card whose bank asks for 3-D Secure is authenticated before it pays", async ({ page, request }, info) => {
+  const noor = await artist(request, "Noor Haddad");
+  await send(request, noor, "PUT", "/api/me/shipping", { origin_country: "GB", currency: "GBP", domestic_minor: 1200, collection: false });
+  const title = `Salt Marsh ${run}`;
+  const workId = await listWork(request, noor, {
+    title,
+    category: "painting",
+    edition: { kind: "unique" },
+    price: { amount_minor: 64000, currency: "GBP" },
+  });
+
+  await signUp(page, { name: "Iris Collector", email: uniqueEmail("collector"), role: "Collector" });
+  await page.goto(`/artworks/${workId}`);
+  await page.getByRole("button", { name: "Buy now" }).click();
+  await expect(page).toHaveURL(/\/cart\/$/);
+  await fillAddress(page);
+  await page.getByRole("button", { name: "Continue to payment · £652.00" }).click();
+  await expect(page.getByLabel("Card number")).toHaveAccessibleDescription(/4000 0027 6000 3184 asks for authentication/);
+
+  await payWith(page, "4000 0027 6000 3184");
+  const bank = page.getByRole("heading", { name: "Your bank asks you to confirm this payment" });
+  await expect(bank).toBeFocused();
+  await snap(page, "checkout-authentication", info.project.name);
+
+  // A failed authentication is a refusal like any other: the buyer may try again.
+  await page.getByRole("button", { name: "Fail authentication" }).click();
+  await expect(page.getByLabel("Card number")).toHaveAccessibleDescription(/^The card's bank could not authenticate this payment\./);
+
+  await payWith(page, "4000 0027 6000 3184");
+  await expect(bank).toBeFocused();
+  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
+  const orders = page.getByRole("list", { name: "Your orders" });
+  await expect(orders.getByRole("listitem")).toHaveCount(1);
+  await expect(orders.getByText("Paid", { exact: true })).toBeVisible();
+  await expect(orders).toContainText("£652.00");
 });
 
 test("a second collector racing for the same unique work is told it was just sold", async ({ page, browser, request, policyViolations }) => {
