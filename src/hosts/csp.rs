@@ -33,7 +33,8 @@ pub enum Payments {
     #[default]
     Sandbox,
     /// Stripe's Payment Element: Stripe.js and its frames from js.stripe.com,
-    /// and calls to api.stripe.com.
+    /// the bank's 3-D Secure challenge framed from hooks.stripe.com, and
+    /// calls to api.stripe.com.
     Stripe,
 }
 
@@ -57,7 +58,11 @@ pub fn page_policy(script_hashes: &[String], media_origins: &[String], payments:
     let scripts: String = script_hashes.iter().map(|hash| format!(" '{hash}'")).collect();
     let media: String = media_origins.iter().map(|origin| format!(" {origin}")).collect();
     let (stripe_script, stripe_connect, frames) = if stripe {
-        (" https://js.stripe.com", " https://api.stripe.com", " frame-src 'self' https://js.stripe.com;")
+        (
+            " https://js.stripe.com",
+            " https://api.stripe.com",
+            " frame-src 'self' https://js.stripe.com https://hooks.stripe.com;",
+        )
     } else {
         ("", "", "")
     };

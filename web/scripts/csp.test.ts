@@ -32,7 +32,7 @@ test("Stripe is allowed only where Stripe.js needs it, and only in a build for S
 
   const stripe = directives(pagePolicy(["sha256-x"], [], paymentsOf({ PAYMENTS: "stripe" })));
   expect(stripe["script-src"]).toEqual(["'self'", "'sha256-x'", "https://js.stripe.com"]);
-  expect(stripe["frame-src"]).toEqual(["'self'", "https://js.stripe.com"]);
+  expect(stripe["frame-src"]).toEqual(["'self'", "https://js.stripe.com", "https://hooks.stripe.com"]);
   expect(stripe["connect-src"]).toEqual(["'self'", "https://api.stripe.com"]);
   for (const name of ["default-src", "style-src", "img-src", "form-action", "object-src", "base-uri"]) {
     expect(stripe[name], name).toEqual(sandbox[name]);

@@ -12,7 +12,8 @@
 // derived from the variables the server reads (.env.example), so build the
 // site with the environment the API runs with. So is Stripe: with
 // PAYMENTS=stripe the pages may load Stripe.js and its frames from
-// js.stripe.com and reach api.stripe.com, which its Payment Element needs;
+// js.stripe.com, frame the bank's 3-D Secure challenge from hooks.stripe.com
+// and reach api.stripe.com, which its Payment Element needs;
 // with the sandbox (the default) they reach no other origin.
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -31,8 +32,12 @@ export type Manifest = { scriptHashes: string[]; mediaOrigins: string[] };
 /** The payments provider the API runs with (`PAYMENTS`): the sandbox's card form is this site's own. */
 export type Payments = "sandbox" | "stripe";
 
-/** What Stripe.js needs, and nothing more: its script and frames, and its API. */
-export const STRIPE_SOURCES = { script: "https://js.stripe.com", frame: "https://js.stripe.com", connect: "https://api.stripe.com" };
+/** What Stripe.js needs, and nothing more: its script, its frames and 3-D Secure's, and its API. */
+export const STRIPE_SOURCES = {
+  script: "https://js.stripe.com",
+  frame: "https://js.stripe.com https://hooks.stripe.com",
+  connect: "https://api.stripe.com",
+};
 
 /**
  * The policy of a page whose inline scripts have these hashes. src/hosts/csp.rs

@@ -196,7 +196,7 @@ async fn stripe_is_allowed_only_when_payments_go_through_stripe() {
     let page = page_policy(&stripe);
     let hash = format!("'{}'", script_hash("one()"));
     assert_eq!(page["script-src"], ["'self'", hash.as_str(), "https://js.stripe.com"]);
-    assert_eq!(page["frame-src"], ["'self'", "https://js.stripe.com"]);
+    assert_eq!(page["frame-src"], ["'self'", "https://js.stripe.com", "https://hooks.stripe.com"]);
     assert_eq!(page["connect-src"], ["'self'", "https://api.stripe.com"]);
     for directive in ["default-src", "style-src", "img-src", "form-action", "object-src", "base-uri"] {
         assert_eq!(page[directive], page_policy(&sandbox)[directive], "{directive}");
