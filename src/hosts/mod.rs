@@ -41,7 +41,7 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let bind = ctx.config.bind_addr;
     let media_origins = csp::media_origins(ctx.objects.as_ref()).await?;
     tracing::info!(?media_origins, "the site's pages allow media from their own origin and these");
-    let site = static_site(&ctx.config.web_dir, &media_origins);
+    let site = static_site(&ctx.config.web_dir, &media_origins, csp::Payments::of(ctx.payments.name()));
     let proxy_hops = ctx.config.auth.trusted_proxy_hops;
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let concurrency = ctx.config.queue.worker_concurrency;
@@ -184,13 +184,13 @@ pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 /// (a directory by its `index.html`), then the dynamic pages' rewrites, then
 /// `404.html` with a 404, all with vercel.json's headers, and the pages'
 /// policy allowing their scripts and media from `media_origins` (as
-/// [`csp::media_origins`] gives them). Without a built site, a page saying
-/// how to build it.
-pub fn static_site(dir: &Path, media_origins: &[String]) -> Router {
+/// [`csp::media_origins`] gives them) and what `payments` needs. Without a
+/// built site, a page saying how to build it.
+pub fn static_site(dir: &Path, media_origins: &[String], payments: csp::Payments) -> Router {
     if !dir.join("index.html").is_file() {
         return Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) });
     }
-    let policy = csp::SitePolicy::new(dir, media_origins);
+    let policy = csp::SitePolicy::new(dir, media_origins, payments);
     let root = dir.to_owned();
     let rewrites = tower::service_fn(move |request: Request| {
         let root = root.clone();

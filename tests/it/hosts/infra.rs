@@ -899,7 +899,7 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
             }
         }
     }
-    let site = static_site(site_dir.path(), &[]);
+    let site = static_site(site_dir.path(), &[], Default::default());
     for (sample, destination) in &samples {
         let response = site.clone().oneshot(Request::get(sample.as_str()).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
@@ -947,7 +947,7 @@ async fn the_local_site_sends_the_headers_vercel_json_sets() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let site = static_site(site_dir.path(), &[]);
+    let site = static_site(site_dir.path(), &[], Default::default());
     for path in ["/", "/nowhere", "/_next/static/chunks/app.js"] {
         let response = site.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
         for (name, value) in SITE_HEADERS {
