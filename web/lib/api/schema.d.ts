@@ -6588,7 +6588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description Not sent as application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
