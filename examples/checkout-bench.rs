@@ -1,9 +1,10 @@
 //! Checkout under load against a running local server on the sandbox
 //! payments provider: `--buyers` collectors (default 32) each buy one copy
-//! after another (cart, checkout, the card form) for `--duration`, spread
-//! over editions big enough never to sell out; then `--racers` collectors
-//! (default 50) who all hold the same edition of `--copies` copies (default
-//! 10) in their carts check out at the same instant.
+//! after another for `--duration`, as the web's pages do (cart, checkout, the
+//! card form, the confirmation that finds the order paid), spread over
+//! editions big enough never to sell out; then `--racers` collectors (default
+//! 50) who all hold the same edition of `--copies` copies (default 10) in
+//! their carts check out at the same instant.
 //!
 //! Prints completed purchases per second and p50/p99 of each step, then how
 //! long the race took, and checks its outcome: exactly `--copies` checkouts
@@ -56,7 +57,13 @@ struct Api {
 }
 
 impl Api {
-    async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<(StatusCode, Value)> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
         self.call_keyed(method, path, token, body, None).await
     }
 
@@ -85,7 +92,14 @@ impl Api {
         Ok((status, value))
     }
 
-    async fn expect(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, want: StatusCode) -> anyhow::Result<Value> {
+    async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        want: StatusCode,
+    ) -> anyhow::Result<Value> {
         let (status, value) = self.call(method.clone(), path, token, body).await?;
         ensure!(status == want, "{method} {path} answered {status}, not {want}: {value}");
         Ok(value)
@@ -132,6 +146,16 @@ impl Api {
         ensure!(paid["status"] == "requires_capture", "the card was not authorised: {paid}");
         Ok(())
     }
+
+    /// What the page does once the card form has answered: the order is paid
+    /// from then on, whether or not the provider's event has arrived.
+    async fn confirm(&self, buyer: &str, checkout: &Value) -> anyhow::Result<()> {
+        let id = checkout["id"].as_str().context("no checkout id")?;
+        let path = format!("/api/checkouts/{id}/confirm");
+        let confirmed = self.expect(Method::POST, &path, Some(buyer), Some(json!({})), StatusCode::OK).await?;
+        ensure!(confirmed["orders"][0]["status"] == "paid", "the order is not paid: {confirmed}");
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -139,6 +163,7 @@ struct Timings {
     cart: Vec<Duration>,
     checkout: Vec<Duration>,
     pay: Vec<Duration>,
+    confirm: Vec<Duration>,
     purchase: Vec<Duration>,
 }
 
@@ -154,8 +179,14 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
 async fn artist(api: &Api, run: &str) -> anyhow::Result<String> {
     let token = api.register(run, "bench-artist", "artist").await?;
     let slug = format!("bench-printmaker-{run}");
-    api.expect(Method::POST, "/api/artists", Some(&token), Some(json!({"slug": slug, "bio": "Prints."})), StatusCode::CREATED)
-        .await?;
+    api.expect(
+        Method::POST,
+        "/api/artists",
+        Some(&token),
+        Some(json!({"slug": slug, "bio": "Prints."})),
+        StatusCode::CREATED,
+    )
+    .await?;
     let terms = json!({"origin_country": "GB", "currency": "GBP", "domestic_minor": 500, "international_minor": 1500,
                        "collection": false});
     api.expect(Method::PUT, "/api/me/shipping", Some(&token), Some(terms), StatusCode::OK).await?;
@@ -192,15 +223,19 @@ async fn throughput(api: &Arc<Api>, args: &Args, run: &str, artist: &str) -> any
                 let checked_out = Instant::now();
                 api.pay(&checkout).await?;
                 let paid = Instant::now();
+                api.confirm(&buyer, &checkout).await?;
+                let confirmed = Instant::now();
                 mine.cart.push(carted - begun);
                 mine.checkout.push(checked_out - carted);
                 mine.pay.push(paid - checked_out);
-                mine.purchase.push(paid - begun);
+                mine.confirm.push(confirmed - paid);
+                mine.purchase.push(confirmed - begun);
             }
             let mut all = timings.lock().await;
             all.cart.extend(mine.cart);
             all.checkout.extend(mine.checkout);
             all.pay.extend(mine.pay);
+            all.confirm.extend(mine.confirm);
             all.purchase.extend(mine.purchase);
             anyhow::Ok(())
         }));
@@ -221,6 +256,7 @@ async fn throughput(api: &Arc<Api>, args: &Args, run: &str, artist: &str) -> any
         ("PUT /api/cart/items/{id}", &mut timings.cart),
         ("POST /api/checkout", &mut timings.checkout),
         ("POST sandbox confirm (card form)", &mut timings.pay),
+        ("POST /api/checkouts/{id}/confirm", &mut timings.confirm),
         ("whole purchase", &mut timings.purchase),
     ] {
         println!("  {step:<34} p50 {:>7.1} ms  p99 {:>7.1} ms", percentile(samples, 0.50), percentile(samples, 0.99));
@@ -238,8 +274,10 @@ async fn race(api: &Arc<Api>, args: &Args, run: &str, artist: &str) -> anyhow::R
         racers.push(token);
     }
     let started = Instant::now();
-    let answers =
-        futures::future::join_all(racers.iter().map(|token| async move { (api.checkout(token).await, Instant::now()) })).await;
+    let answers = futures::future::join_all(
+        racers.iter().map(|token| async move { (api.checkout(token).await, Instant::now()) }),
+    )
+    .await;
     let mut won = 0;
     let mut lost = 0;
     let mut slowest = Duration::ZERO;
