@@ -30,6 +30,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod app;
 pub mod auth;
 pub mod catalog;
+pub mod commerce;
 pub mod feed;
 pub mod hosts;
 pub mod jobs;

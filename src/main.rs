@@ -114,6 +114,8 @@ async fn main() -> anyhow::Result<()> {
                 report.artworks_skipped,
                 started.elapsed().as_secs_f64()
             );
+            let terms = atelier::commerce::seed::shipping_terms(&pool, &report.artist_ids).await?;
+            eprintln!("gave {terms} artists the catalogue's shipping terms");
             if let Some(dir) = images {
                 seed_images(&ctx, &dir).await?;
             }

@@ -109,6 +109,15 @@ tools_venv() {
   touch "$venv/.installed"
 }
 
+# Production refuses the sandbox payments provider. Scripts that run the
+# production settings without making payments (benchmarks, soaks) configure
+# Stripe with keys that are never used and a loopback port nothing listens
+# on, so a payment made by mistake fails instead of reaching anything.
+export_unused_stripe() {
+  export PAYMENTS=stripe STRIPE_SECRET_KEY=sk_test_unused STRIPE_PUBLISHABLE_KEY=pk_test_unused \
+    STRIPE_API_BASE=http://127.0.0.1:9 PAYMENTS_WEBHOOK_SECRETS=whsec_unused
+}
+
 # Creates the JWT signing key once; rotating it would log everybody out on
 # every restart, so an existing file is always kept.
 ensure_jwt_key() {

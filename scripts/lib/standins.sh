@@ -1,6 +1,7 @@
-# Local stand-ins for the AWS services the cloud adapters talk to: moto (S3,
-# SQS) and s3s-fs (an S3 server that checks signatures, which moto does not).
-# Both are installed from their registries into ~/.cache/atelier-tools on first
+# Local stand-ins for the services the cloud adapters talk to: moto (S3, SQS,
+# DynamoDB), s3s-fs (an S3 server that checks signatures, which moto does not)
+# and localstripe (Stripe's PaymentIntents, refunds and signed webhooks). All
+# are installed from their registries into ~/.cache/atelier-tools on first
 # use. Source it; the entry point is standins_start.
 # shellcheck shell=bash
 
@@ -8,6 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 MOTO_VERSION=5.2.5
+LOCALSTRIPE_VERSION=1.15.10
 # 0.14 is the newest release that builds on stable Rust here.
 S3S_FS_VERSION=0.14.1
 STANDINS_DIR=""
@@ -17,6 +19,12 @@ standins_install_moto() {
   local venv="$ATELIER_TOOLS_DIR/moto-$MOTO_VERSION"
   tools_venv "$venv" "moto[server]==$MOTO_VERSION"
   MOTO_PYTHON="$venv/bin/python3"
+}
+
+standins_install_localstripe() {
+  local venv="$ATELIER_TOOLS_DIR/localstripe-$LOCALSTRIPE_VERSION"
+  tools_venv "$venv" "localstripe==$LOCALSTRIPE_VERSION"
+  LOCALSTRIPE_PYTHON="$venv/bin/python3"
 }
 
 standins_install_s3s() {
@@ -63,10 +71,10 @@ standins_stop() {
 }
 
 # Entry point: leaves ATELIER_TEST_MOTO_URL, ATELIER_TEST_S3S_URL, the s3s-fs
-# key pair and dummy AWS credentials exported, and stops both servers on exit. Stand-ins already
-# named in the environment are used as they are and nothing is started.
+# key pair, dummy AWS credentials and ATELIER_TEST_LOCALSTRIPE_URL exported,
+# and stops the servers it started on exit. Stand-ins already named in the
+# environment are used as they are: the AWS pair, or localstripe.
 standins_start() {
-  local moto_port s3s_port
   # Adapters built from configuration resolve credentials through the AWS
   # default chain: in tests it must yield the stand-ins' dummy account, never
   # real credentials from the caller's environment or profile.
@@ -74,12 +82,28 @@ standins_start() {
   unset AWS_SESSION_TOKEN AWS_PROFILE
   if [[ -n "${ATELIER_TEST_MOTO_URL:-}" && -n "${ATELIER_TEST_S3S_URL:-}" ]]; then
     log "using the AWS stand-ins named in the environment; not starting any"
-    return 0
+  else
+    standins_start_aws
   fi
+  if [[ -n "${ATELIER_TEST_LOCALSTRIPE_URL:-}" ]]; then
+    log "using the localstripe named in the environment; not starting one"
+  else
+    standins_start_localstripe
+  fi
+}
+
+standins_dir() {
+  if [[ -z "$STANDINS_DIR" ]]; then
+    STANDINS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/atelier-standins.XXXXXX")"
+    on_exit standins_stop
+  fi
+}
+
+standins_start_aws() {
+  local moto_port s3s_port
   standins_install_moto
   standins_install_s3s
-  STANDINS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/atelier-standins.XXXXXX")"
-  on_exit standins_stop
+  standins_dir
   mkdir -p "$STANDINS_DIR/s3s-root"
 
   moto_port="$(free_port)"
@@ -103,4 +127,20 @@ standins_start() {
   export ATELIER_TEST_MOTO_URL="http://127.0.0.1:$moto_port"
   export ATELIER_TEST_S3S_URL="http://127.0.0.1:$s3s_port"
   export ATELIER_TEST_S3S_ACCESS_KEY ATELIER_TEST_S3S_SECRET_KEY
+}
+
+# localstripe through scripts/lib/localstripe_server.py, which keeps it on
+# 127.0.0.1 (on its own it listens on every interface) and its state in
+# memory, on a port the kernel picked, for this run only.
+standins_start_localstripe() {
+  local port
+  standins_install_localstripe
+  standins_dir
+  port="$(free_port)"
+  log "starting localstripe on 127.0.0.1:$port (log: $STANDINS_DIR/localstripe.log)"
+  "$LOCALSTRIPE_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/localstripe_server.py" --port "$port" \
+    >"$STANDINS_DIR/localstripe.log" 2>&1 </dev/null &
+  STANDINS_PIDS+=("$!")
+  standins_wait_port localstripe "$!" "$port" "$STANDINS_DIR/localstripe.log"
+  export ATELIER_TEST_LOCALSTRIPE_URL="http://127.0.0.1:$port"
 }

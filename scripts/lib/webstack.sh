@@ -65,6 +65,8 @@ webstack_start() {
     export RATE_LIMIT_AUTH_IP="${RATE_LIMIT_AUTH_IP:-1000,1000}"
     export RATE_LIMIT_UPLOADS_IP="${RATE_LIMIT_UPLOADS_IP:-1000,1000}"
     export RATE_LIMIT_SEARCH_IP="${RATE_LIMIT_SEARCH_IP:-1000,1000}"
+    # Where the payments provider sends artists back after onboarding.
+    export SITE_URL="http://127.0.0.1:$port"
     "$bin" keygen --out "$JWT_SIGNING_KEY_FILE" >&2
     "$bin" migrate >&2
     log "seeding $WEBSTACK_WORKS catalog works and $(($(wc -l <"$WEBSTACK_DIR/images/MANIFEST.tsv") - 1)) images"

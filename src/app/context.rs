@@ -15,6 +15,7 @@ use crate::{
         http::{RouteGuards, metrics::RequestMetrics},
         kv::{self, KeyValueStore},
         objects::{self, LocalObjectStore, ObjectStore},
+        payments::{self, PaymentProvider, SandboxPayments},
         queue::{self, JobQueue},
         vectors::{self, DEFAULT_DIMENSION, VectorIndex},
     },
@@ -31,6 +32,10 @@ pub struct AppContext {
     /// answers its signed upload and download URLs.
     pub local_objects: Option<Arc<LocalObjectStore>>,
     pub queue: Arc<dyn JobQueue>,
+    pub payments: Arc<dyn PaymentProvider>,
+    /// Set when the embedded payments provider is in use: the local server
+    /// then answers its card form and delivers its events.
+    pub sandbox_payments: Option<Arc<SandboxPayments>>,
     pub discovery: Arc<Discovery>,
     pub metrics: Arc<RequestMetrics>,
 }
@@ -64,7 +69,10 @@ impl AppContext {
             EmbedderBackend::Local { .. } => DEFAULT_DIMENSION,
             EmbedderBackend::OpenAi(openai) => openai.dimensions as u64,
         };
+        let payments = payments::from_config(&config.payments, &config.database_url).await?;
         Ok(Self {
+            payments: payments.provider,
+            sandbox_payments: payments.sandbox,
             tokens: Arc::new(TokenKeys::from_config(&config.auth)?),
             kv: kv::from_config(&config.kv, &pool, &aws).await,
             queue: queue::from_config(&config.queue, &pool, &aws).await,

@@ -19,6 +19,7 @@ use crate::platform::{
         with_common_layers,
     },
     objects::local,
+    payments,
 };
 
 /// A route family: the unit a serverless function deploys.
@@ -31,11 +32,12 @@ pub enum Family {
     Interactions,
     Media,
     Search,
+    Commerce,
     System,
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Auth,
         Family::Artists,
         Family::Artworks,
@@ -43,6 +45,7 @@ impl Family {
         Family::Interactions,
         Family::Media,
         Family::Search,
+        Family::Commerce,
         Family::System,
     ];
 
@@ -55,6 +58,7 @@ impl Family {
             Family::Interactions => crate::feed::router(),
             Family::Media => crate::media::router(),
             Family::Search => crate::search::router(),
+            Family::Commerce => crate::commerce::router(),
             Family::System => crate::system::router(),
         }
     }
@@ -77,6 +81,7 @@ impl Family {
         (name = "search", description = "Keyword, semantic and hybrid search"),
         (name = "recommendations", description = "Personal recommendations and taste preferences"),
         (name = "moderation", description = "Review of possible copies of other artists' work"),
+        (name = "commerce", description = "Cart, checkout, orders, refunds and payouts"),
         (name = "system", description = "Health and API description"),
     )
 )]
@@ -114,6 +119,7 @@ fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Route
                 .route_layer(from_fn_with_state(Limit::UploadBodies, rate_limit::enforce)),
         )
         .merge(local::download_routes(ctx.local_objects.clone()))
+        .merge(payments::sandbox::routes(ctx.sandbox_payments.clone()))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         // Route middleware (rate limits, idempotency) reads what it needs

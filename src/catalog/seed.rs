@@ -48,6 +48,8 @@ struct TateRecord {
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
+    /// Every artist of the catalogue, whether created now or before.
+    pub artist_ids: Vec<Uuid>,
     pub artists_created: u64,
     pub artworks_created: u64,
     pub artworks_skipped: u64,
@@ -270,7 +272,8 @@ pub async fn seed_tate(pool: &PgPool, path: &Path) -> anyhow::Result<SeedReport>
         .into_iter()
         .collect();
 
-    let mut report = SeedReport { artists_created, ..SeedReport::default() };
+    let mut report =
+        SeedReport { artist_ids: artists.values().copied().collect(), artists_created, ..SeedReport::default() };
     let bar = progress(records.len() as u64, "artworks");
     for chunk in records.chunks(500) {
         let mut listings = Vec::with_capacity(chunk.len());

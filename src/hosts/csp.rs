@@ -7,7 +7,8 @@
 //! Vercel, whose headers are fixed in vercel.json, and the hashes of every page
 //! into [`MANIFEST`] beside the pages, from which the local server sends the
 //! policy as a header too. Media are allowed from the object store's own
-//! origins, never a wildcard.
+//! origins, never a wildcard, and Stripe.js only when payments go through
+//! Stripe.
 
 use std::{
     path::{Path, PathBuf},
@@ -25,19 +26,49 @@ use crate::platform::objects::{ObjectKey, ObjectStore, UploadPolicy};
 /// The build's manifest, in the site's directory.
 pub const MANIFEST: &str = "csp.json";
 
+/// Where buyers' cards are taken, which decides what the pages may load for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Payments {
+    /// The sandbox's card form is the site's own: nothing more is needed.
+    #[default]
+    Sandbox,
+    /// Stripe's Payment Element: Stripe.js and its frames from js.stripe.com,
+    /// the bank's 3-D Secure challenge framed from hooks.stripe.com, and
+    /// calls to api.stripe.com.
+    Stripe,
+}
+
+impl Payments {
+    /// From the payments provider's name (`PAYMENTS`).
+    pub fn of(provider: &str) -> Self {
+        if provider == "stripe" { Self::Stripe } else { Self::Sandbox }
+    }
+}
+
 /// The policy of pages whose inline scripts have these hashes (`sha256-…`,
-/// unquoted), loading media from these origins. `web/scripts/csp.ts` writes
-/// the same text into the pages; tests/data/site-policy.json holds both to it.
-/// Styles are 'self' only: the pages have no `<style>` elements or `style`
-/// attributes, and React and framer-motion set styles through the CSSOM, which
-/// no policy governs. A meta element cannot carry `frame-ancestors`, so that is
-/// in [`super::SITE_HEADERS`].
-pub fn page_policy(script_hashes: &[String], media_origins: &[String]) -> String {
+/// unquoted), loading media from these origins, taking payments as
+/// `payments` says. `web/scripts/csp.ts` writes the same text into the pages;
+/// tests/data/site-policy.json holds both to it. Styles are 'self' only: the
+/// pages have no `<style>` elements or `style` attributes, and React and
+/// framer-motion set styles through the CSSOM, which no policy governs. A
+/// meta element cannot carry `frame-ancestors`, so that is in
+/// [`super::SITE_HEADERS`].
+pub fn page_policy(script_hashes: &[String], media_origins: &[String], payments: Payments) -> String {
+    let stripe = payments == Payments::Stripe;
     let scripts: String = script_hashes.iter().map(|hash| format!(" '{hash}'")).collect();
     let media: String = media_origins.iter().map(|origin| format!(" {origin}")).collect();
+    let (stripe_script, stripe_connect, frames) = if stripe {
+        (
+            " https://js.stripe.com",
+            " https://api.stripe.com",
+            " frame-src 'self' https://js.stripe.com https://hooks.stripe.com;",
+        )
+    } else {
+        ("", "", "")
+    };
     format!(
-        "default-src 'self'; script-src 'self'{scripts}; style-src 'self'; img-src 'self'{media}; \
-         connect-src 'self'{media}; form-action 'self'{media}; object-src 'none'; base-uri 'self'"
+        "default-src 'self'; script-src 'self'{scripts}{stripe_script}; style-src 'self'; img-src 'self'{media}; \
+         connect-src 'self'{media}{stripe_connect};{frames} form-action 'self'{media}; object-src 'none'; base-uri 'self'"
     )
 }
 
@@ -90,6 +121,7 @@ struct Manifest {
 pub(super) struct SitePolicy {
     manifest: PathBuf,
     media_origins: Arc<[String]>,
+    payments: Payments,
     /// The manifest as last read, and the header made from it.
     current: Arc<Mutex<Option<(ManifestStamp, HeaderValue)>>>,
 }
@@ -98,8 +130,8 @@ pub(super) struct SitePolicy {
 type ManifestStamp = Option<(SystemTime, u64)>;
 
 impl SitePolicy {
-    pub(super) fn new(site: &Path, media_origins: &[String]) -> Self {
-        Self { manifest: site.join(MANIFEST), media_origins: media_origins.into(), current: Arc::default() }
+    pub(super) fn new(site: &Path, media_origins: &[String], payments: Payments) -> Self {
+        Self { manifest: site.join(MANIFEST), media_origins: media_origins.into(), payments, current: Arc::default() }
     }
 
     pub(super) async fn header(&self) -> HeaderValue {
@@ -117,7 +149,7 @@ impl SitePolicy {
                 Vec::new()
             }
         };
-        let header = HeaderValue::try_from(page_policy(&script_hashes, &self.media_origins))
+        let header = HeaderValue::try_from(page_policy(&script_hashes, &self.media_origins, self.payments))
             .expect("checked hashes and serialised origins are visible ASCII");
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, header.clone()));
         header

@@ -41,14 +41,17 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let bind = ctx.config.bind_addr;
     let media_origins = csp::media_origins(ctx.objects.as_ref()).await?;
     tracing::info!(?media_origins, "the site's pages allow media from their own origin and these");
-    let site = static_site(&ctx.config.web_dir, &media_origins);
+    let site = static_site(&ctx.config.web_dir, &media_origins, csp::Payments::of(ctx.payments.name()));
     let proxy_hops = ctx.config.auth.trusted_proxy_hops;
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let concurrency = ctx.config.queue.worker_concurrency;
     let worker = (concurrency > 0).then(|| {
         tokio::spawn(crate::jobs::run_worker(crate::jobs::Jobs::new(ctx.clone()), concurrency, stopped.clone()))
     });
-    let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped));
+    let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped.clone()));
+    let timers = tokio::spawn(run_commerce_timers(ctx.clone(), stopped.clone()));
+    let sandbox_events =
+        ctx.sandbox_payments.clone().map(|sandbox| tokio::spawn(deliver_sandbox_events(sandbox, bind, stopped)));
     let mut app = app::full_router_with_site(ctx, site);
     if proxy_hops > 0 {
         app = app.layer(middleware::from_fn_with_state(proxy_hops, client_ip_from_forwarded_for));
@@ -63,6 +66,10 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     let _ = scheduler.await;
+    let _ = timers.await;
+    if let Some(delivery) = sandbox_events {
+        let _ = delivery.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -110,6 +117,42 @@ async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receive
     }
 }
 
+/// The local stand-in for the scheduled timers function.
+async fn run_commerce_timers(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        match crate::commerce::timers::run(&ctx, chrono::Utc::now()).await {
+            Ok(report) if report != Default::default() => tracing::info!(?report, "order timers ran"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "the order timers failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(ctx.config.commerce.timer_interval) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// Posts the sandbox provider's events to this server's webhook route, as
+/// Stripe posts its own: through the network, signed, retried until answered.
+async fn deliver_sandbox_events(
+    sandbox: std::sync::Arc<crate::platform::payments::SandboxPayments>,
+    bind: SocketAddr,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let host = if bind.ip().is_unspecified() { "127.0.0.1".to_owned() } else { bind.ip().to_string() };
+    let url = format!("http://{host}:{}/api/payments/webhooks/stripe", bind.port());
+    let client = reqwest::Client::new();
+    while !*stopped.borrow() {
+        if let Err(e) = sandbox.deliver_pending(&client, &url).await {
+            tracing::warn!(error = %format!("{e:#}"), "delivering sandbox payment events failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
 /// Sections of the site whose pages have a dynamic segment. Each is exported
 /// once, for the id `_`, and reads the real id from the address
 /// (infra/README.md), so `/<section>/<id>` is answered with
@@ -141,13 +184,13 @@ pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 /// (a directory by its `index.html`), then the dynamic pages' rewrites, then
 /// `404.html` with a 404, all with vercel.json's headers, and the pages'
 /// policy allowing their scripts and media from `media_origins` (as
-/// [`csp::media_origins`] gives them). Without a built site, a page saying
-/// how to build it.
-pub fn static_site(dir: &Path, media_origins: &[String]) -> Router {
+/// [`csp::media_origins`] gives them) and what `payments` needs. Without a
+/// built site, a page saying how to build it.
+pub fn static_site(dir: &Path, media_origins: &[String], payments: csp::Payments) -> Router {
     if !dir.join("index.html").is_file() {
         return Router::new().fallback(|| async { Html(PLACEHOLDER_PAGE) });
     }
-    let policy = csp::SitePolicy::new(dir, media_origins);
+    let policy = csp::SitePolicy::new(dir, media_origins, payments);
     let root = dir.to_owned();
     let rewrites = tower::service_fn(move |request: Request| {
         let root = root.clone();
@@ -291,6 +334,19 @@ pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
         let report = crate::feed::curation::curate(ctx).await?;
         crate::search::purge_old_queries(ctx).await?;
         Ok::<_, lambda_http::Error>(serde_json::json!({ "works": report.works, "pages": report.pages }))
+    }))
+    .await
+}
+
+/// Lambda function on a schedule: the order process's timers.
+pub async fn run_lambda_commerce_timers() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let ctx = &ctx;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let report = crate::commerce::timers::run(ctx, chrono::Utc::now()).await?;
+        Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
     }))
     .await
 }

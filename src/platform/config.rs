@@ -50,6 +50,132 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     pub kv: KvBackend,
     pub rate_limits: RateLimits,
+    pub payments: PaymentsConfig,
+    pub commerce: CommerceConfig,
+}
+
+/// Which payments provider takes payments, and the secrets its events are
+/// signed with.
+#[derive(Clone, Debug)]
+pub struct PaymentsConfig {
+    pub backend: PaymentsBackend,
+    /// Webhook signatures are accepted from any of these (several while one
+    /// is rotated); the sandbox signs with the first. Never empty.
+    pub webhook_secrets: Vec<Secret>,
+}
+
+#[derive(Clone, Debug)]
+pub enum PaymentsBackend {
+    /// The embedded provider: test cards, events delivered locally.
+    Sandbox,
+    Stripe(StripeConfig),
+}
+
+/// Stripe's REST API, reached with the platform account's keys.
+#[derive(Clone, Debug)]
+pub struct StripeConfig {
+    /// `sk_…` (or a restricted `rk_…` key): every server-side call carries it.
+    pub secret_key: Secret,
+    /// `pk_…`: handed to the buyer's browser, which confirms payments with it.
+    pub publishable_key: String,
+    /// Where the API is, without a trailing slash; only tests point it elsewhere.
+    pub api_base: String,
+}
+
+/// The marketplace's terms and the order process's deadlines.
+#[derive(Clone, Debug)]
+pub struct CommerceConfig {
+    /// The platform's commission on the works' price, in basis points.
+    pub commission_bps: u32,
+    /// Payment processing fees passed to the artist, in basis points of the total.
+    pub fee_bps: u32,
+    /// How long a checkout holds the stock while the buyer pays.
+    pub hold_for: Duration,
+    /// How long an artist has to accept a paid order; within the seven days a
+    /// card authorisation lasts, so an accepted order can always be captured.
+    pub accept_within: Duration,
+    pub ship_within: Duration,
+    /// After shipping, an order counts as received when the buyer has not said so.
+    pub auto_receive_after: Duration,
+    /// How long a received order waits before it completes and the artist is paid:
+    /// the buyer's window to report a problem.
+    pub payout_hold: Duration,
+    /// How often the local server runs the order timers.
+    pub timer_interval: Duration,
+    /// The site's own address, for the links a provider sends people back to.
+    pub site_url: String,
+}
+
+impl PaymentsConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>, environment: Environment) -> anyhow::Result<Self> {
+        let secrets: Vec<Secret> = get("PAYMENTS_WEBHOOK_SECRETS")
+            .map(|raw| raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(Secret::new).collect())
+            .unwrap_or_default();
+        let backend = match get("PAYMENTS").as_deref() {
+            None | Some("sandbox") => PaymentsBackend::Sandbox,
+            Some("stripe") => PaymentsBackend::Stripe(StripeConfig::from_lookup(get)?),
+            Some(other) => bail!("PAYMENTS must be sandbox or stripe, not {other:?}"),
+        };
+        if environment == Environment::Production && matches!(backend, PaymentsBackend::Sandbox) {
+            // The sandbox authorises test cards: orders would be paid with money that does not exist.
+            bail!("PAYMENTS=stripe is required in production: the sandbox takes no real money");
+        }
+        let webhook_secrets = match (&backend, secrets.is_empty()) {
+            (_, false) => secrets,
+            // The sandbox signs and checks in the same process: a key of its own will do.
+            (PaymentsBackend::Sandbox, true) => vec![Secret::new(format!("whsec_{}", uuid::Uuid::new_v4().simple()))],
+            // Stripe signs with the endpoint's secret from its dashboard; nothing else would verify.
+            (PaymentsBackend::Stripe(_), true) => bail!("PAYMENTS_WEBHOOK_SECRETS is required with PAYMENTS=stripe"),
+        };
+        Ok(Self { backend, webhook_secrets })
+    }
+}
+
+impl StripeConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let api_base = get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_owned());
+        let parsed =
+            url::Url::parse(&api_base).with_context(|| format!("STRIPE_API_BASE={api_base:?} is not a URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            bail!("STRIPE_API_BASE must be an http(s) URL, not {api_base:?}");
+        }
+        Ok(Self {
+            secret_key: Secret::new(
+                get("STRIPE_SECRET_KEY").context("STRIPE_SECRET_KEY is required with PAYMENTS=stripe")?,
+            ),
+            publishable_key: get("STRIPE_PUBLISHABLE_KEY")
+                .context("STRIPE_PUBLISHABLE_KEY is required with PAYMENTS=stripe")?,
+            api_base: api_base.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+impl CommerceConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        const HOUR: u64 = 3600;
+        const DAY: u64 = 24 * HOUR;
+        let commission_bps: u32 = parse_or(get, "COMMISSION_BPS", 1500)?;
+        let fee_bps: u32 = parse_or(get, "PAYMENT_FEE_BPS", 0)?;
+        if commission_bps + fee_bps > 10_000 {
+            bail!("COMMISSION_BPS and PAYMENT_FEE_BPS together cannot exceed 10000 (all of the price)");
+        }
+        let accept_within = Duration::from_secs(parse_or::<u64>(get, "ORDER_ACCEPT_HOURS", 72)? * HOUR);
+        // Card authorisations lapse after seven days; a day's margin for the capture itself.
+        if accept_within > Duration::from_secs(6 * DAY) {
+            bail!("ORDER_ACCEPT_HOURS must be at most 144: a card authorisation lasts seven days");
+        }
+        Ok(Self {
+            commission_bps,
+            fee_bps,
+            hold_for: Duration::from_secs(parse_or::<u64>(get, "CHECKOUT_HOLD_MINUTES", 15)? * 60),
+            accept_within,
+            ship_within: Duration::from_secs(parse_or::<u64>(get, "ORDER_SHIP_DAYS", 14)? * DAY),
+            auto_receive_after: Duration::from_secs(parse_or::<u64>(get, "ORDER_AUTO_RECEIVE_DAYS", 14)? * DAY),
+            payout_hold: Duration::from_secs(parse_or::<u64>(get, "PAYOUT_HOLD_HOURS", 48)? * HOUR),
+            timer_interval: Duration::from_secs(parse_or(get, "COMMERCE_TIMER_INTERVAL_SECS", 60)?),
+            site_url: get("SITE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
+        })
+    }
 }
 
 /// Where the key-value port keeps its entries.
@@ -406,6 +532,8 @@ impl Config {
                 Some(other) => bail!("KV_BACKEND must be postgres or dynamodb, not {other:?}"),
             },
             rate_limits: RateLimits::from_lookup(&get)?,
+            payments: PaymentsConfig::from_lookup(&get, environment)?,
+            commerce: CommerceConfig::from_lookup(&get)?,
         })
     }
 }
@@ -435,8 +563,12 @@ mod tests {
             ("BLOB_SIGNING_SECRET", "blob-secret-5"),
             ("EMBEDDING_API_KEY", "embedding-key-6"),
             ("QDRANT_API_KEY", "qdrant-key-7"),
+            ("PAYMENTS_WEBHOOK_SECRETS", "whsec_webhook-9"),
+            ("STRIPE_SECRET_KEY", "sk_test_stripe-10"),
         ];
         let others = [
+            ("PAYMENTS", "stripe"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_publishable"),
             ("EMBEDDER", "openai"),
             ("EMBEDDING_DIMENSIONS", "8"),
             ("EMBEDDING_MODEL", "m"),
@@ -452,5 +584,62 @@ mod tests {
             assert!(!printed.contains(value), "{name} reached the debug output");
         }
         assert_eq!(config.database_url.expose(), secrets[0].1, "the value itself is kept");
+    }
+
+    fn config(settings: &[(&str, &str)]) -> anyhow::Result<Config> {
+        Config::from_lookup(|name| {
+            let defaults = [("DATABASE_URL", "postgres://app@db/atelier"), ("JWT_SIGNING_KEY", "pem")];
+            settings.iter().chain(&defaults).find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    const STRIPE: [(&str, &str); 4] = [
+        ("PAYMENTS", "stripe"),
+        ("STRIPE_SECRET_KEY", "sk_test_1"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_1"),
+        ("PAYMENTS_WEBHOOK_SECRETS", "whsec_1, whsec_2"),
+    ];
+
+    fn error(settings: &[(&str, &str)]) -> String {
+        format!("{:#}", config(settings).expect_err("the configuration is refused"))
+    }
+
+    #[test]
+    fn stripe_takes_its_keys_and_the_webhook_secrets_from_the_environment() {
+        let config = config(&STRIPE).unwrap();
+        let PaymentsBackend::Stripe(stripe) = &config.payments.backend else { panic!("not Stripe") };
+        assert_eq!(stripe.secret_key.expose(), "sk_test_1");
+        assert_eq!(stripe.publishable_key, "pk_test_1");
+        assert_eq!(stripe.api_base, "https://api.stripe.com");
+        let secrets: Vec<&str> = config.payments.webhook_secrets.iter().map(Secret::expose).collect();
+        assert_eq!(secrets, ["whsec_1", "whsec_2"]);
+
+        let with_base = [STRIPE.as_slice(), &[("STRIPE_API_BASE", "http://127.0.0.1:12111/")]].concat();
+        let PaymentsBackend::Stripe(stripe) = config_backend(&with_base) else { panic!("not Stripe") };
+        assert_eq!(stripe.api_base, "http://127.0.0.1:12111", "the trailing slash is dropped");
+    }
+
+    fn config_backend(settings: &[(&str, &str)]) -> PaymentsBackend {
+        config(settings).unwrap().payments.backend
+    }
+
+    #[test]
+    fn stripe_without_a_key_or_a_webhook_secret_is_refused() {
+        for missing in ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "PAYMENTS_WEBHOOK_SECRETS"] {
+            let settings: Vec<_> = STRIPE.iter().copied().filter(|(key, _)| *key != missing).collect();
+            assert!(error(&settings).contains(missing), "{missing}: {}", error(&settings));
+        }
+        let ftp = [STRIPE.as_slice(), &[("STRIPE_API_BASE", "ftp://stripe")]].concat();
+        assert!(error(&ftp).contains("STRIPE_API_BASE"));
+        assert!(error(&[("PAYMENTS", "paypal")]).contains("sandbox or stripe"));
+    }
+
+    #[test]
+    fn production_refuses_the_sandbox() {
+        assert!(error(&[("APP_ENV", "production")]).contains("PAYMENTS=stripe"));
+        assert!(error(&[("APP_ENV", "production"), ("PAYMENTS", "sandbox")]).contains("PAYMENTS=stripe"));
+        let production = [STRIPE.as_slice(), &[("APP_ENV", "production")]].concat();
+        assert!(matches!(config_backend(&production), PaymentsBackend::Stripe(_)));
+        assert!(matches!(config_backend(&[]), PaymentsBackend::Sandbox), "development keeps the sandbox");
     }
 }

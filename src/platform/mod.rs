@@ -12,6 +12,7 @@ pub mod embedder;
 pub mod http;
 pub mod kv;
 pub mod objects;
+pub mod payments;
 pub mod queue;
 pub mod telemetry;
 pub mod vectors;

@@ -146,20 +146,23 @@ pub async fn embed_artwork(
     vectors: &dyn VectorIndex,
     artwork_id: Uuid,
 ) -> anyhow::Result<EmbedOutcome> {
-    let mut conn = ctx.db.acquire().await?;
-    let document = load_document(&mut conn, artwork_id).await?;
+    // No connection is held across the embedder or the vector index: the
+    // embedding is slow CPU work, and the embedded index takes connections
+    // from the same pool, so jobs holding one each while waiting for another
+    // could take the whole pool and stall every request behind them.
+    let document = {
+        let mut conn = ctx.db.acquire().await?;
+        load_document(&mut conn, artwork_id).await?
+    };
     let Some(document) = document.filter(|d| d.searchable) else {
         vectors.delete(&[artwork_id]).await?;
-        sqlx::query("DELETE FROM artwork_embeddings WHERE artwork_id = $1")
-            .bind(artwork_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("DELETE FROM artwork_embeddings WHERE artwork_id = $1").bind(artwork_id).execute(&ctx.db).await?;
         return Ok(EmbedOutcome::Removed);
     };
     let stored: Option<(String, String)> =
         sqlx::query_as("SELECT model, content_hash FROM artwork_embeddings WHERE artwork_id = $1")
             .bind(artwork_id)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&ctx.db)
             .await?;
     if stored.as_ref().is_some_and(|(model, hash)| model == embedder.model() && *hash == document.content_hash)
         && let Some(vector) = vectors.vectors(&[artwork_id]).await?.remove(&artwork_id)
@@ -180,7 +183,7 @@ pub async fn embed_artwork(
     .bind(artwork_id)
     .bind(embedder.model())
     .bind(&document.content_hash)
-    .execute(&mut *conn)
+    .execute(&ctx.db)
     .await?;
     Ok(EmbedOutcome::Embedded)
 }

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useQueryClient } from "@tanstack/react-query";
 
+import { cartCount, useCart } from "@/lib/cart";
 import { signOut, useSession } from "@/lib/session";
 
 export function Header() {
@@ -18,10 +19,15 @@ export function Header() {
     router.push("/");
   }
 
+  const cart = useCart();
+  const inCart = cartCount(cart.data);
   const links = [
     { href: "/search/", label: "Search", show: true },
     { href: "/studio/", label: "Studio", show: user?.role === "artist" || user?.role === "admin" },
     { href: "/collection/", label: "Collection", show: Boolean(user) },
+    { href: "/orders/", label: "Orders", show: Boolean(user) },
+    { href: "/operations/", label: "Operations", show: user?.role === "moderator" || user?.role === "admin" },
+    { href: "/cart/", label: inCart > 0 ? `Cart (${inCart})` : "Cart", show: Boolean(user) },
   ].filter((link) => link.show);
 
   return (

@@ -1,14 +1,9 @@
-import { expect, type Page } from "@playwright/test";
-import path from "node:path";
+import { expect } from "@playwright/test";
 
-import { becomeArtist, screenshotDir, signUp, test, uniqueEmail } from "./support";
+import { becomeArtist, signUp, snap, test, uniqueEmail } from "./support";
 
 // A tour of every main page at this project's width (desktop and mobile),
 // leaving a full-page screenshot of each in web/screenshots/.
-async function snap(page: Page, name: string, project: string) {
-  await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: path.join(screenshotDir, `${name}-${project}.png`), fullPage: true });
-}
 
 test("public pages", async ({ page }, info) => {
   const home = await page.goto("/");
@@ -50,12 +45,24 @@ test("signed-in pages", async ({ page }, info) => {
   await page.getByRole("link", { name: "New artwork" }).click();
   await expect(page.getByRole("button", { name: "Save artwork" })).toBeVisible();
   await snap(page, "studio-new", info.project.name);
+  await page.goto("/studio/shipping/");
+  await expect(page.getByRole("button", { name: "Save shipping terms" })).toBeVisible();
+  await snap(page, "studio-shipping", info.project.name);
+  await page.goto("/studio/payouts/");
+  await expect(page.getByRole("button", { name: "Connect a payout account" })).toBeVisible();
+  await snap(page, "studio-payouts", info.project.name);
+  await page.goto("/studio/sales/");
+  await expect(page.getByRole("heading", { name: "No sales yet" })).toBeVisible();
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await signUp(page, { name: "Tour Collector", email: uniqueEmail("tour"), role: "Collector" });
   await page.goto("/collection/");
   await expect(page.getByRole("heading", { name: "Recommended for you" })).toBeVisible();
   await snap(page, "collection", info.project.name);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cart" }).click();
+  await expect(page.getByRole("heading", { name: "Your cart is empty" })).toBeVisible();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Orders" }).click();
+  await expect(page.getByRole("heading", { name: "No orders yet" })).toBeVisible();
 });
 
 test("a missing artwork, no results and an unreachable API each explain themselves", async ({ page }) => {

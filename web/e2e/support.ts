@@ -1,5 +1,6 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The shared datasets: real images and hostile files. */
@@ -19,15 +20,26 @@ export const test = base.extend<{ policyViolations: string[] }>({
   policyViolations: [
     async ({ page }, use) => {
       const violations: string[] = [];
-      page.on("console", (message) => {
-        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-      });
+      watchPolicy(page, violations);
       await use(violations);
       expect(violations, "Content-Security-Policy violations").toEqual([]);
     },
     { auto: true },
   ],
 });
+
+/** Records the policy refusals of a page (one the test opened besides its own) in `violations`. */
+export function watchPolicy(page: Page, violations: string[]) {
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+}
+
+/** A full-page screenshot in web/screenshots/, once the page has settled. */
+export async function snap(page: Page, name: string, project: string) {
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: path.join(screenshotDir, `${name}-${project}.png`), fullPage: true });
+}
 
 let accounts = 0;
 
@@ -56,6 +68,14 @@ export async function becomeArtist(page: Page, name: string) {
   await page.getByLabel("Bio").fill("Prints and paintings of the sea, made in a small studio by the harbour.");
   await page.getByRole("button", { name: "Create profile" }).click();
   await expect(page.getByRole("link", { name: "New artwork" })).toBeVisible();
+}
+
+export async function signIn(page: Page, email: string) {
+  await page.goto("/signin/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 }
 
 /** Titles of the works in a list with the given accessible name. */

@@ -1,27 +1,22 @@
 import type { Schemas } from "./api/types";
+import { currencyExponent, decimalString, formatMoney, moneyOf } from "./money";
 
-/** Prices are integers in the currency's minor units; the currency says how
- * many digits those are (two for GBP, none for JPY). */
+/** Prices are integers in the currency's minor units; ISO 4217 says how
+ * many digits those are (two for GBP, none for JPY, three for BHD). */
 export function formatPrice(price: Schemas["Price"], locale?: string): string {
-  const format = new Intl.NumberFormat(locale, { style: "currency", currency: price.currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(price.amount_minor / 10 ** digits);
+  return formatMoney(moneyOf(price.amount_minor, price.currency), locale);
 }
 
 /** Minor units for a price typed in major units ("1250.50" → 125050). */
 export function toMinorUnits(major: string, currency: string): number | null {
   const value = Number(major.trim());
   if (!major.trim() || !Number.isFinite(value) || value < 0) return null;
-  const digits = new Intl.NumberFormat(undefined, { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
-  return Math.round(value * 10 ** digits);
+  return Math.round(value * 10 ** currencyExponent(currency));
 }
 
 /** Major units as typed into a form from minor units (125050 → "1250.5"). */
 export function fromMinorUnits(minor: number, currency: string): string {
-  const digits = new Intl.NumberFormat(undefined, { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
-  return String(minor / 10 ** digits);
+  return String(Number(decimalString(minor, currencyExponent(currency))));
 }
 
 const centimetres = (mm: number) => {

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { MANIFEST, mediaOrigins, pagePolicy, scriptHash, withPolicy, writePolicies } from "./csp";
+import { MANIFEST, mediaOrigins, pagePolicy, paymentsOf, scriptHash, withPolicy, writePolicies } from "./csp";
 import shared from "../../tests/data/site-policy.json" with { type: "json" };
 
 // The same cases hold the server's policy (tests/it/hosts/site.rs), so the
@@ -13,9 +13,31 @@ describe("the policy agrees with the server's", () => {
     expect(pagePolicy(scriptHashes, origins)).toBe(expected);
   });
 
+  test("for a site paid through Stripe", () => {
+    const { scriptHashes, mediaOrigins: origins, expected } = shared.stripePolicy;
+    expect(pagePolicy(scriptHashes, origins, "stripe")).toBe(expected);
+  });
+
   test.each(shared.mediaOrigins)("media origins of $env", ({ env, origins }) => {
     expect(mediaOrigins(env)).toEqual(origins);
   });
+});
+
+test("Stripe is allowed only where Stripe.js needs it, and only in a build for Stripe", () => {
+  const directives = (policy: string) =>
+    Object.fromEntries(policy.split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1)]));
+  const sandbox = directives(pagePolicy(["sha256-x"], [], paymentsOf({})));
+  expect(JSON.stringify(sandbox)).not.toContain("stripe");
+  expect(sandbox["frame-src"]).toBeUndefined();
+
+  const stripe = directives(pagePolicy(["sha256-x"], [], paymentsOf({ PAYMENTS: "stripe" })));
+  expect(stripe["script-src"]).toEqual(["'self'", "'sha256-x'", "https://js.stripe.com"]);
+  expect(stripe["frame-src"]).toEqual(["'self'", "https://js.stripe.com", "https://hooks.stripe.com"]);
+  expect(stripe["connect-src"]).toEqual(["'self'", "https://api.stripe.com"]);
+  for (const name of ["default-src", "style-src", "img-src", "form-action", "object-src", "base-uri"]) {
+    expect(stripe[name], name).toEqual(sandbox[name]);
+  }
+  expect(() => paymentsOf({ PAYMENTS: "paypal" })).toThrow(/PAYMENTS/);
 });
 
 test("an S3 store without a region or endpoint, or a bad setting, fails the build", () => {
@@ -78,4 +100,12 @@ test("every page of the export gets its policy, and the manifest has all their h
   const search = await readFile(path.join(dir, "search", "index.html"), "utf8");
   expect(search).toContain(`content="${pagePolicy([scriptHash("b()")], ["http://127.0.0.1:8080"])}"`);
   expect(await readFile(path.join(dir, "search", "index.txt"), "utf8")).toBe("<script>not a page</script>");
+
+  // Built for Stripe, every page allows it: a client-side navigation keeps
+  // the first page's policy, so the checkout's cannot be the only one.
+  const stripeDir = await mkdtemp(path.join(tmpdir(), "csp-"));
+  await writeFile(path.join(stripeDir, "index.html"), "<html><head></head><body><script>alert(1)</script></body></html>");
+  await writePolicies(stripeDir, { PAYMENTS: "stripe" });
+  const home = await readFile(path.join(stripeDir, "index.html"), "utf8");
+  expect(home).toContain(`content="${pagePolicy([scriptHash("alert(1)")], [], "stripe")}"`);
 });

@@ -10,7 +10,11 @@
 //
 // Media (images, upload forms) are allowed from the object store's origin,
 // derived from the variables the server reads (.env.example), so build the
-// site with the environment the API runs with.
+// site with the environment the API runs with. So is Stripe: with
+// PAYMENTS=stripe the pages may load Stripe.js and its frames from
+// js.stripe.com, frame the bank's 3-D Secure challenge from hooks.stripe.com
+// and reach api.stripe.com, which its Payment Element needs;
+// with the sandbox (the default) they reach no other origin.
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -25,6 +29,16 @@ export const MANIFEST = "csp.json";
 
 export type Manifest = { scriptHashes: string[]; mediaOrigins: string[] };
 
+/** The payments provider the API runs with (`PAYMENTS`): the sandbox's card form is this site's own. */
+export type Payments = "sandbox" | "stripe";
+
+/** What Stripe.js needs, and nothing more: its script, its frames and 3-D Secure's, and its API. */
+export const STRIPE_SOURCES = {
+  script: "https://js.stripe.com",
+  frame: "https://js.stripe.com https://hooks.stripe.com",
+  connect: "https://api.stripe.com",
+};
+
 /**
  * The policy of a page whose inline scripts have these hashes. src/hosts/csp.rs
  * builds the same text (tests/data/site-policy.json holds both to it).
@@ -33,19 +47,34 @@ export type Manifest = { scriptHashes: string[]; mediaOrigins: string[] };
  * which no policy governs. `frame-ancestors` cannot be set by a meta element;
  * vercel.json's header sets it.
  */
-export function pagePolicy(scriptHashes: readonly string[], mediaOrigins: readonly string[]): string {
-  const scripts = scriptHashes.map((hash) => ` '${hash}'`).join("");
+export function pagePolicy(
+  scriptHashes: readonly string[],
+  mediaOrigins: readonly string[],
+  payments: Payments = "sandbox",
+): string {
+  const stripe = payments === "stripe";
+  const scripts = scriptHashes.map((hash) => ` '${hash}'`).join("") + (stripe ? ` ${STRIPE_SOURCES.script}` : "");
   const media = mediaOrigins.map((origin) => ` ${origin}`).join("");
   return [
     "default-src 'self'",
     `script-src 'self'${scripts}`,
     "style-src 'self'",
     `img-src 'self'${media}`,
-    `connect-src 'self'${media}`,
+    `connect-src 'self'${media}${stripe ? ` ${STRIPE_SOURCES.connect}` : ""}`,
+    ...(stripe ? [`frame-src 'self' ${STRIPE_SOURCES.frame}`] : []),
     `form-action 'self'${media}`,
     "object-src 'none'",
     "base-uri 'self'",
   ].join("; ");
+}
+
+/** The payments provider of the server's variables (`PAYMENTS`, the sandbox unless set). */
+export function paymentsOf(env: Env): Payments {
+  const provider = env.PAYMENTS?.trim() || "sandbox";
+  if (provider !== "sandbox" && provider !== "stripe") {
+    throw new Error(`PAYMENTS must be sandbox or stripe, not ${JSON.stringify(provider)}`);
+  }
+  return provider;
 }
 
 /** A CSP hash source (without its quotes) of a script's text as the browser has it. */
@@ -112,7 +141,11 @@ const attribute = (element: Element, name: string) => element.attrs.find((a) => 
  * that policy. The hashes are of the scripts' text as the HTML parser sees it,
  * which is what the browser hashes.
  */
-export function withPolicy(html: string, mediaOrigins: readonly string[]): { html: string; scriptHashes: string[] } {
+export function withPolicy(
+  html: string,
+  mediaOrigins: readonly string[],
+  payments: Payments = "sandbox",
+): { html: string; scriptHashes: string[] } {
   const document = parse(html, { sourceCodeLocationInfo: true });
   const all = [...elements(document)];
   if (all.some((e) => e.tagName === "meta" && attribute(e, "http-equiv")?.toLowerCase() === "content-security-policy")) {
@@ -131,7 +164,7 @@ export function withPolicy(html: string, mediaOrigins: readonly string[]): { htm
   const first = head.childNodes.find(isElement);
   const charset = first?.tagName === "meta" && attribute(first, "charset") !== undefined ? first : undefined;
   const at = charset?.sourceCodeLocation?.endOffset ?? headStart;
-  const policy = pagePolicy(scriptHashes, mediaOrigins).replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  const policy = pagePolicy(scriptHashes, mediaOrigins, payments).replaceAll("&", "&amp;").replaceAll('"', "&quot;");
   const meta = `<meta http-equiv="Content-Security-Policy" content="${policy}"/>`;
   return { html: html.slice(0, at) + meta + html.slice(at), scriptHashes };
 }
@@ -139,12 +172,13 @@ export function withPolicy(html: string, mediaOrigins: readonly string[]): { htm
 /** Gives every page under `dir` its policy and writes the manifest; returns it. */
 export async function writePolicies(dir: string, env: Env): Promise<Manifest> {
   const origins = mediaOrigins(env);
+  const payments = paymentsOf(env);
   const hashes = new Set<string>();
   const files = await readdir(dir, { recursive: true });
   for (const file of files.filter((f) => f.endsWith(".html")).sort()) {
     const page = path.join(dir, file);
     try {
-      const { html, scriptHashes } = withPolicy(await readFile(page, "utf8"), origins);
+      const { html, scriptHashes } = withPolicy(await readFile(page, "utf8"), origins, payments);
       await writeFile(page, html);
       scriptHashes.forEach((hash) => hashes.add(hash));
     } catch (error) {
@@ -160,5 +194,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const out = fileURLToPath(new URL("../out", import.meta.url));
   const manifest = await writePolicies(out, process.env);
   const media = manifest.mediaOrigins.join(", ") || "this origin";
-  console.log(`Content-Security-Policy: ${manifest.scriptHashes.length} inline script hashes; media from ${media}`);
+  const payments = paymentsOf(process.env) === "stripe" ? "; Stripe.js allowed" : "";
+  console.log(`Content-Security-Policy: ${manifest.scriptHashes.length} inline script hashes; media from ${media}${payments}`);
 }

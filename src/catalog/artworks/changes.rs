@@ -45,6 +45,12 @@ pub enum ArtworkChange<'a> {
     /// Copies still available of a limited edition. The schema refuses it for
     /// unique and open editions and outside `0..=size` (`artworks_edition_shape`).
     EditionAvailable(i32),
+    /// Copies of a limited edition taken by a checkout: one conditional
+    /// statement, applied only while at least this many are left.
+    TakeCopies(i32),
+    /// Copies given back (an expired hold, a cancelled order): applied only
+    /// while the edition has room for them.
+    ReturnCopies(i32),
 }
 
 impl ArtworkChange<'_> {
@@ -52,7 +58,7 @@ impl ArtworkChange<'_> {
     /// (its text, its filters, or whether it is public). Availability of an
     /// edition is none of these.
     fn reembeds(&self) -> bool {
-        !matches!(self, Self::EditionAvailable(_))
+        !matches!(self, Self::EditionAvailable(_) | Self::TakeCopies(_) | Self::ReturnCopies(_))
     }
 }
 
@@ -135,7 +141,8 @@ pub struct Changed {
 }
 
 /// Applies `change` to the artwork in the caller's transaction (see the module
-/// doc for the steps). `None` when there is no such artwork: nothing was written.
+/// doc for the steps). `None` when there is no such artwork, or when a change
+/// of copies does not fit what is left: nothing was written.
 pub async fn apply(
     conn: &mut PgConnection,
     artwork_id: Uuid,
@@ -153,6 +160,16 @@ pub async fn apply(
         ArtworkChange::Price(price) => store::set_price(conn, artwork_id, price).await?,
         ArtworkChange::EditionAvailable(available) => {
             store::set_edition_available(conn, artwork_id, *available).await?
+        }
+        ArtworkChange::TakeCopies(copies) => {
+            if !store::add_copies(conn, artwork_id, -copies).await? {
+                return Ok(None);
+            }
+        }
+        ArtworkChange::ReturnCopies(copies) => {
+            if !store::add_copies(conn, artwork_id, *copies).await? {
+                return Ok(None);
+            }
         }
     }
     record(conn, artwork_id, by).await?;
@@ -219,5 +236,6 @@ mod tests {
         assert!(ArtworkChange::ImagesAttached { hold_for_review: false }.reembeds());
         assert!(ArtworkChange::Price(&price).reembeds());
         assert!(!ArtworkChange::EditionAvailable(3).reembeds());
+        assert!(!ArtworkChange::TakeCopies(1).reembeds());
     }
 }

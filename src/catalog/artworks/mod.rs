@@ -2,6 +2,7 @@
 
 pub mod changes;
 pub mod routes;
+pub mod stock;
 pub mod store;
 
 use serde::{Deserialize, Deserializer, Serialize};

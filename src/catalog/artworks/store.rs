@@ -333,6 +333,74 @@ pub(super) async fn set_edition_available(conn: &mut PgConnection, id: Uuid, ava
     Ok(())
 }
 
+/// Adds `delta` copies (negative: takes them) to a limited edition, only if
+/// the result stays within `0..=edition_size`; tells whether it did. The
+/// condition is in the statement, so concurrent takers cannot oversell even
+/// without the row lock, and `artworks_edition_shape` checks it again.
+pub(super) async fn add_copies(conn: &mut PgConnection, id: Uuid, delta: i32) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE artworks SET edition_available = edition_available + $2, version = version + 1, updated_at = now()
+         WHERE id = $1 AND edition_kind = 'limited' AND edition_available + $2 BETWEEN 0 AND edition_size",
+    )
+    .bind(id)
+    .bind(delta)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// What a checkout needs to know of a work, read under the row lock that
+/// `changes` takes again (the same transaction, so no wait).
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct SaleRow {
+    pub artist_id: Uuid,
+    pub title: String,
+    pub status: ArtworkStatus,
+    pub held_for_review: bool,
+    pub edition_kind: EditionKind,
+    pub edition_available: Option<i32>,
+    pub price_minor: i64,
+    pub currency: String,
+}
+
+pub(super) async fn lock_for_sale(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<SaleRow>> {
+    sqlx::query_as(
+        "SELECT artist_id, title, status, held_for_review, edition_kind, edition_available, price_minor, currency
+         FROM artworks WHERE id = $1 FOR NO KEY UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The works' sale terms as they are now, for carts and checkouts to compare
+/// with what the buyer saw; hidden works are absent.
+pub(super) async fn offers(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<OfferRow>> {
+    let sql = format!(
+        "SELECT a.id, a.artist_id, ar.slug AS artist_slug, ar.name AS artist_name, a.title, a.status,
+                a.edition_kind, a.edition_size, a.edition_available, a.price_minor, a.currency
+         FROM artworks a JOIN artists ar ON ar.id = a.artist_id
+         WHERE a.id = ANY($1) AND {}",
+        publicly_visible_sql()
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(conn).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct OfferRow {
+    pub id: Uuid,
+    pub artist_id: Uuid,
+    pub artist_slug: String,
+    pub artist_name: String,
+    pub title: String,
+    pub status: ArtworkStatus,
+    pub edition_kind: EditionKind,
+    pub edition_size: Option<i32>,
+    pub edition_available: Option<i32>,
+    pub price_minor: i64,
+    pub currency: String,
+}
+
 async fn replace_tags(conn: &mut PgConnection, artwork_id: Uuid, tags: &[(Slug, String)]) -> sqlx::Result<()> {
     let slugs: Vec<&str> = tags.iter().map(|(slug, _)| slug.as_str()).collect();
     let names: Vec<&str> = tags.iter().map(|(_, name)| name.as_str()).collect();

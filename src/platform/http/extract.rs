@@ -230,7 +230,7 @@ mod tests {
     use axum::http::HeaderMap;
     use serde_json::json;
 
-    use super::{forwarded_client, JsonBody};
+    use super::{JsonBody, forwarded_client};
 
     fn headers(values: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();

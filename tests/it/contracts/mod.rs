@@ -1,11 +1,14 @@
 //! The ports' contracts, each run against every adapter: key-value stores,
-//! job queues, object stores and vector indexes (embedded, PostgreSQL and
-//! the AWS ones on local stand-ins), the Lambda SQS batch helper, and the
-//! stand-ins themselves.
+//! job queues, object stores, vector indexes and payments (embedded,
+//! PostgreSQL, the AWS ones and Stripe on local stand-ins, and Stripe's wire
+//! contract where no stand-in has the feature), the Lambda SQS batch helper,
+//! and the stand-ins themselves.
 
 mod kv;
 mod lambda_sqs;
 pub mod objects;
+mod payments;
 mod queue;
 pub mod standins;
+mod stripe_wire;
 mod vectors;

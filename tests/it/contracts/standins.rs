@@ -1,5 +1,6 @@
-//! The local AWS stand-ins `scripts/test` starts: moto (S3, SQS and DynamoDB, no
-//! signature checks) and s3s-fs (S3 with signature and POST-policy checks).
+//! The local stand-ins `scripts/test` starts: moto (S3, SQS and DynamoDB, no
+//! signature checks), s3s-fs (S3 with signature and POST-policy checks) and
+//! localstripe (Stripe's PaymentIntents, refunds and signed webhooks).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::Credentials;
@@ -7,13 +8,34 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use uuid::Uuid;
 
 fn required(name: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
-        panic!("{name} is not set: run the tests through scripts/test, which starts the AWS stand-ins")
-    })
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("{name} is not set: run the tests through scripts/test, which starts the stand-ins"))
 }
 
 pub fn moto_url() -> String {
     required("ATELIER_TEST_MOTO_URL")
+}
+
+pub fn localstripe_url() -> String {
+    required("ATELIER_TEST_LOCALSTRIPE_URL")
+}
+
+/// localstripe takes any secret key shaped like Stripe's.
+pub const LOCALSTRIPE_SECRET_KEY: &str = "sk_test_atelier";
+
+/// The Stripe adapter's settings on localstripe, with events signed with
+/// `webhook_secret`. Production refuses the sandbox, so tests of production
+/// settings use these whether or not they pay.
+pub fn localstripe_settings(webhook_secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("PAYMENTS", "stripe".to_owned()),
+        ("STRIPE_API_BASE", localstripe_url()),
+        ("STRIPE_SECRET_KEY", LOCALSTRIPE_SECRET_KEY.to_owned()),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_atelier".to_owned()),
+        ("PAYMENTS_WEBHOOK_SECRETS", webhook_secret.to_owned()),
+    ]
 }
 
 pub struct S3sFs {

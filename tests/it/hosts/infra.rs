@@ -14,7 +14,8 @@ use std::{
 use atelier::{
     app::{AppContext, Family, family_router},
     platform::config::{
-        Config, EmbedderBackend, Environment, KvBackend, QueueBackend, StorageConfig, VectorIndexConfig,
+        Config, EmbedderBackend, Environment, KvBackend, PaymentsBackend, QueueBackend, StorageConfig,
+        VectorIndexConfig,
     },
 };
 use axum::{
@@ -615,6 +616,24 @@ fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters(
     );
     assert!(matches!(config.vectors, VectorIndexConfig::Qdrant { .. }), "the vector index is not Qdrant");
     assert!(matches!(config.embedder.backend, EmbedderBackend::OpenAi(_)), "the embedder is not the API one");
+    match &config.payments.backend {
+        PaymentsBackend::Stripe(stripe) => {
+            assert_eq!(stripe.api_base, "https://api.stripe.com", "the functions must reach Stripe itself");
+            for (name, value) in [
+                ("STRIPE_SECRET_KEY", stripe.secret_key.expose()),
+                ("STRIPE_PUBLISHABLE_KEY", stripe.publishable_key.as_str()),
+            ] {
+                assert!(value.contains("resolve:secretsmanager:"), "{name} is not read from Secrets Manager: {value}");
+            }
+        }
+        other => panic!("payments do not go to Stripe on AWS: {other:?}"),
+    }
+    for secret in &config.payments.webhook_secrets {
+        assert!(
+            secret.expose().contains("resolve:secretsmanager:"),
+            "the webhook secrets are not read from Secrets Manager"
+        );
+    }
     // A misspelt optional variable would silently leave its default in force.
     // RUST_LOG is read by the tracing filter, not the configuration.
     let read = read.into_inner().unwrap();
@@ -880,7 +899,7 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
             }
         }
     }
-    let site = static_site(site_dir.path(), &[]);
+    let site = static_site(site_dir.path(), &[], Default::default());
     for (sample, destination) in &samples {
         let response = site.clone().oneshot(Request::get(sample.as_str()).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
@@ -928,7 +947,7 @@ async fn the_local_site_sends_the_headers_vercel_json_sets() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let site = static_site(site_dir.path(), &[]);
+    let site = static_site(site_dir.path(), &[], Default::default());
     for path in ["/", "/nowhere", "/_next/static/chunks/app.js"] {
         let response = site.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
         for (name, value) in SITE_HEADERS {

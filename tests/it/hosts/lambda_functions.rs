@@ -19,7 +19,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    contracts::standins::{moto_config, moto_queue, moto_url, unique},
+    contracts::standins::{
+        LOCALSTRIPE_SECRET_KEY, localstripe_settings, localstripe_url, moto_config, moto_queue, moto_url, unique,
+    },
     journeys::uploads::dataset,
     support::{Artist, Killed, TestApp, free_port, spawn_app, spawn_app_with},
 };
@@ -212,12 +214,24 @@ fn http_answer(response: &Value) -> (u16, Value) {
     (status, body)
 }
 
+/// A PaymentIntent as localstripe holds it.
+async fn localstripe_intent(id: &str) -> Value {
+    let url = format!("{}/v1/payment_intents/{id}", localstripe_url());
+    let response = reqwest::Client::new().get(url).bearer_auth(LOCALSTRIPE_SECRET_KEY).send().await.unwrap();
+    assert!(response.status().is_success(), "{id}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+/// Production settings, as deployed: payments go to Stripe (here on
+/// localstripe), since production refuses the sandbox.
 fn base_config(app: &TestApp) -> Vec<(&'static str, String)> {
-    vec![
+    let mut config = vec![
         ("DATABASE_URL", app.database_url.clone()),
         ("JWT_SIGNING_KEY", app.signing_key_pem.clone()),
         ("DATABASE_MAX_CONNECTIONS", "2".to_owned()),
-    ]
+    ];
+    config.extend(localstripe_settings("whsec_lambda_functions"));
+    config
 }
 
 #[tokio::test]
@@ -611,4 +625,52 @@ async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
     let feed = anon.get("/api/feed").await;
     assert_eq!(feed.status, 200, "{}", feed.body);
     assert_eq!(feed.body["items"].as_array().unwrap().len(), 3, "{}", feed.body);
+}
+
+#[tokio::test]
+async fn the_commerce_function_takes_a_checkout_and_the_timers_function_expires_its_hold() {
+    // Holds that expire at once, so the scheduled run finds one due.
+    let app = spawn_app_with(&[("CHECKOUT_HOLD_MINUTES", "0")]).await;
+    let artist = app.artist("lambda-seller").await;
+    let terms = json!({"origin_country": "GB", "currency": "GBP", "domestic_minor": 0, "collection": false});
+    assert_eq!(artist.put("/api/me/shipping", terms).await.status, 200);
+    let work = artist.artwork(json!({"title": "Held in the Cloud"})).await;
+    let buyer = app.collector("lambda-buyer@example.com").await;
+
+    let mut lambda = Emulator::start().await;
+    let mut config = base_config(&app);
+    config.push(("CHECKOUT_HOLD_MINUTES", "0".to_owned()));
+    lambda.run("http-commerce", env!("CARGO_BIN_EXE_http-commerce"), &config);
+    lambda.run("commerce-timers", env!("CARGO_BIN_EXE_commerce-timers"), &config);
+
+    let token = Some(buyer.access_token());
+    let item = format!("/api/cart/items/{}", work.id);
+    let (status, cart) = http_answer(
+        &lambda.invoke("http-commerce", &http_api_event("PUT", &item, token, Some(&json!({"quantity": 1})))).await,
+    );
+    assert_eq!(status, 200, "{cart}");
+    let order = json!({"shipping_address": {"name": "Lambda Buyer", "line1": "1 Cloud Lane", "city": "Leeds",
+                                            "postal_code": "LS1 1AA", "country": "GB"}});
+    let mut event = http_api_event("POST", "/api/checkout", token, Some(&order));
+    event["headers"]["idempotency-key"] = json!(Uuid::new_v4().to_string());
+    let (status, checkout) = http_answer(&lambda.invoke("http-commerce", &event).await);
+    assert_eq!(status, 201, "{checkout} {}", lambda.diagnostics("http-commerce"));
+    // As deployed, the payment is Stripe's: here a PaymentIntent on localstripe.
+    let payment = &checkout["payment"];
+    assert_eq!((&payment["provider"], &payment["publishable_key"]), (&json!("stripe"), &json!("pk_test_atelier")));
+    let payment_id = payment["payment_id"].as_str().unwrap().to_owned();
+    let intent = localstripe_intent(&payment_id).await;
+    assert_eq!(intent["client_secret"], payment["client_secret"], "the buyer's browser confirms this payment");
+    assert_eq!((&intent["status"], &intent["capture_method"]), (&json!("requires_payment_method"), &json!("manual")));
+    assert_eq!(app.anonymous().get(&format!("/api/artworks/{}", work.id)).await.body["status"], "reserved");
+
+    let mut tick =
+        sam_event(&["cloudwatch", "scheduled-event", "--rule", "atelier-commerce-timers", "--region", "us-east-1"]);
+    tick["id"] = json!(Uuid::new_v4().to_string());
+    let report = lambda.invoke("commerce-timers", &tick).await;
+    assert_eq!(report["holds_expired"], 1, "{report} {}", lambda.diagnostics("commerce-timers"));
+    assert_eq!(app.anonymous().get(&format!("/api/artworks/{}", work.id)).await.body["status"], "published");
+    assert_eq!(localstripe_intent(&payment_id).await["status"], "canceled", "the expired hold's payment is voided");
+    let again = lambda.invoke("commerce-timers", &tick).await;
+    assert_eq!(again["holds_expired"], 0, "a second run finds nothing due: {again}");
 }

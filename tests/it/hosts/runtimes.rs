@@ -228,7 +228,7 @@ async fn the_local_site_serves_dynamic_pages_from_their_placeholder_export() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let site = atelier::hosts::static_site(dir.path(), &[]);
+    let site = atelier::hosts::static_site(dir.path(), &[], Default::default());
     let artwork = format!("/artworks/{}", uuid::Uuid::now_v7());
     let artwork_linked = format!("{artwork}/");
     for (path, status, body) in [
@@ -270,7 +270,7 @@ async fn the_local_site_is_compressed_for_clients_that_accept_it() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    let site = atelier::hosts::static_site(dir.path(), &[]);
+    let site = atelier::hosts::static_site(dir.path(), &[], Default::default());
     let get = |path: &'static str, encoding: Option<&'static str>| {
         let site = site.clone();
         async move {

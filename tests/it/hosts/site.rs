@@ -138,7 +138,7 @@ async fn pages_allow_their_inline_scripts_by_hash_and_media_only_from_the_config
     let store = store_for(&s3_env("atelier-media", "eu-west-2"), dir.path()).await;
     let media = csp::media_origins(store.as_ref()).await.unwrap();
     assert_eq!(media, [bucket]);
-    let site = static_site(dir.path(), &media);
+    let site = static_site(dir.path(), &media, csp::Payments::Sandbox);
 
     for path in ["/", "/nowhere"] {
         let policies = policies(&site, path).await;
@@ -168,8 +168,39 @@ async fn pages_allow_their_inline_scripts_by_hash_and_media_only_from_the_config
 #[test]
 fn the_policy_is_the_one_the_web_build_writes_into_the_pages() {
     let case = &shared_cases()["policy"];
-    let policy = csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]));
+    let policy =
+        csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]), csp::Payments::Sandbox);
     assert_eq!(policy, case["expected"].as_str().unwrap());
+    let case = &shared_cases()["stripePolicy"];
+    assert_eq!(case["payments"], "stripe");
+    let policy =
+        csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]), csp::Payments::Stripe);
+    assert_eq!(policy, case["expected"].as_str().unwrap());
+}
+
+/// A server paid through Stripe lets its pages load Stripe.js, its frames and
+/// its API (the Payment Element needs nothing else); with the sandbox, whose
+/// card form is the site's own, no page reaches Stripe.
+#[tokio::test]
+async fn stripe_is_allowed_only_when_payments_go_through_stripe() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "index.html", "<script>one()</script>");
+    write(dir.path(), MANIFEST, &json!({ "scriptHashes": [script_hash("one()")], "mediaOrigins": [] }).to_string());
+
+    let sandbox = policies(&static_site(dir.path(), &[], csp::Payments::of("sandbox")), "/").await;
+    let page = page_policy(&sandbox);
+    assert!(!format!("{page:?}").contains("stripe"), "{page:?}");
+    assert!(!page.contains_key("frame-src"));
+
+    let stripe = policies(&static_site(dir.path(), &[], csp::Payments::of("stripe")), "/").await;
+    let page = page_policy(&stripe);
+    let hash = format!("'{}'", script_hash("one()"));
+    assert_eq!(page["script-src"], ["'self'", hash.as_str(), "https://js.stripe.com"]);
+    assert_eq!(page["frame-src"], ["'self'", "https://js.stripe.com", "https://hooks.stripe.com"]);
+    assert_eq!(page["connect-src"], ["'self'", "https://api.stripe.com"]);
+    for directive in ["default-src", "style-src", "img-src", "form-action", "object-src", "base-uri"] {
+        assert_eq!(page[directive], page_policy(&sandbox)[directive], "{directive}");
+    }
 }
 
 /// The origins in the policy are those of the URLs the configured store
@@ -192,7 +223,7 @@ async fn media_origins_are_those_of_the_urls_the_object_store_signs() {
 async fn a_rebuilt_site_is_served_with_its_new_hashes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "index.html", "<script>one()</script>");
-    let site = static_site(dir.path(), &[]);
+    let site = static_site(dir.path(), &[], csp::Payments::Sandbox);
     let script_src = |policies: Vec<BTreeMap<String, Vec<String>>>| page_policy(&policies)["script-src"].clone();
     assert_eq!(script_src(policies(&site, "/").await), ["'self'"], "without a manifest, no inline script runs");
 

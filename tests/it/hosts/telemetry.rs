@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
+    contracts::standins::localstripe_settings,
     hosts::runtimes::{host_env, http_api_event, lambda_command, start_runtime_api},
     support::{Killed, assert_problem, spawn_app, spawn_app_with},
 };
@@ -63,10 +64,14 @@ async fn a_metrics_token_guards_the_scrape() {
 /// the endpoint rather than opening it.
 #[tokio::test]
 async fn production_requires_a_metrics_token() {
-    let app = spawn_app_with(&[("APP_ENV", "production")]).await;
+    let production = localstripe_settings("whsec_telemetry");
+    let mut settings: Vec<(&str, &str)> = production.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    settings.push(("APP_ENV", "production"));
+    let app = spawn_app_with(&settings).await;
     assert_problem(&app.anonymous().get("/api/metrics").await, StatusCode::UNAUTHORIZED);
     assert_problem(&app.bearer("anything").get("/api/metrics").await, StatusCode::UNAUTHORIZED);
-    let app = spawn_app_with(&[("APP_ENV", "production"), ("METRICS_TOKEN", "scrape-secret")]).await;
+    settings.push(("METRICS_TOKEN", "scrape-secret"));
+    let app = spawn_app_with(&settings).await;
     assert_eq!(app.bearer("scrape-secret").get("/api/metrics").await.status, StatusCode::OK);
 }
 

@@ -8,6 +8,7 @@
 mod artists;
 mod artworks;
 mod auth;
+mod commerce;
 mod discovery;
 mod hostile;
 mod idempotency;

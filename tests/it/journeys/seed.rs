@@ -142,3 +142,43 @@ async fn dataset_images_become_published_artworks_with_processed_images() {
         .await;
     assert_eq!(van_gogh.body["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_seeded_work_can_be_bought_and_terms_an_artist_set_survive_reseeding() {
+    let app = spawn_app().await;
+    let sample = CatalogSample::first_lines(50);
+    let report = atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
+    let added = atelier::commerce::seed::shipping_terms(&app.ctx.db, &report.artist_ids).await.unwrap();
+    assert_eq!(added, report.artists_created, "every new artist gets terms");
+
+    let listed = app.anonymous().get("/api/artworks?limit=1").await;
+    let work = listed.body["items"][0]["id"].as_str().expect("a seeded work is listed").to_owned();
+    let buyer = app.collector("first-buyer@example.com").await;
+    let put = buyer.put(&format!("/api/cart/items/{work}"), serde_json::json!({"quantity": 1})).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let address = serde_json::json!({"name": "Ada Buyer", "line1": "1 Rue de Rivoli", "city": "Paris",
+                                     "postal_code": "75001", "country": "FR"});
+    let placed = buyer
+        .with_header("idempotency-key", &uuid::Uuid::new_v4().to_string())
+        .post("/api/checkout", serde_json::json!({"shipping_address": address}))
+        .await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+    let shipping = &placed.body["orders"][0]["shipping"];
+    assert_eq!((shipping["amount_minor"].as_i64(), shipping["currency"].as_str()), (Some(7_500), Some("GBP")));
+
+    // An artist's own terms are theirs: seeding again keeps them.
+    let artist = report.artist_ids[0];
+    sqlx::query("UPDATE shipping_profiles SET domestic_minor = 900 WHERE artist_id = $1")
+        .bind(artist)
+        .execute(&app.ctx.db)
+        .await
+        .unwrap();
+    let again = atelier::catalog::seed::seed_tate(&app.ctx.db, &sample.0).await.unwrap();
+    assert_eq!(atelier::commerce::seed::shipping_terms(&app.ctx.db, &again.artist_ids).await.unwrap(), 0);
+    let kept: Option<i64> = sqlx::query_scalar("SELECT domestic_minor FROM shipping_profiles WHERE artist_id = $1")
+        .bind(artist)
+        .fetch_one(&app.ctx.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, Some(900));
+}

@@ -13,6 +13,7 @@ import { formatPrice, pluralise } from "@/lib/format";
 
 import { CreateProfileForm } from "./CreateProfileForm";
 import { StudioGate } from "./StudioGate";
+import { StudioNav } from "./StudioNav";
 
 type Artwork = Schemas["ArtworkView"];
 /** Which works a shelf lists: the API's default (what collectors can see) or one status. */
@@ -41,6 +42,7 @@ function Works({ artistId }: { artistId: string }) {
 
   return (
     <div className="flex flex-col gap-10">
+      <StudioNav />
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="font-serif text-3xl">Studio</h1>

@@ -19,6 +19,7 @@ import { useRouteId } from "@/lib/route";
 import { useSession } from "@/lib/session";
 
 import { useArtworkActions, useRecordView } from "./actions";
+import { BuyBox } from "./BuyBox";
 
 type Artwork = Schemas["ArtworkView"];
 
@@ -28,6 +29,9 @@ export function ArtworkPage() {
     queryKey: ["artwork", id],
     queryFn: ({ signal }) => call(() => api.GET("/api/artworks/{id}", { params: { path: { id: id! } }, signal })),
     enabled: Boolean(id),
+    // Availability is live: another collector may buy the work meanwhile.
+    refetchInterval: 30_000,
+    refetchOnWindowFocus: true,
   });
 
   const title = artwork.data?.title;
@@ -88,13 +92,9 @@ function ArtworkDetail({ artwork }: { artwork: Artwork }) {
             </p>
           </header>
 
-          <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+          <div className="flex flex-col gap-3">
             <p className="text-2xl font-semibold text-stone-900">{formatPrice(artwork.price)}</p>
-            {(artwork.status === "sold" || artwork.status === "reserved") && (
-              <span className="rounded-full bg-stone-200 px-3 py-1 text-sm font-medium text-stone-800">
-                {artwork.status === "sold" ? "Sold" : "Reserved"}
-              </span>
-            )}
+            <BuyBox artwork={artwork} />
           </div>
 
           <div>

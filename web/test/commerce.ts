@@ -1,0 +1,110 @@
+import type { Schemas } from "@/lib/api/types";
+
+// Commerce answers shaped as the API sends them, for the pages' tests.
+
+export const gbp = (amount: number): Schemas["Money"] => ({ amount_minor: amount, currency: "GBP", exponent: 2 });
+
+export const ARTIST_A = "0190c4f6-aaaa-7000-8000-000000000001";
+export const ARTIST_B = "0190c4f6-bbbb-7000-8000-000000000001";
+export const WAVE = "0190c4f6-1111-7000-8000-00000000000a";
+export const PRINT = "0190c4f6-1111-7000-8000-00000000000b";
+
+export function cartLine(overrides: Partial<Schemas["CartLineView"]> = {}): Schemas["CartLineView"] {
+  return {
+    artwork_id: WAVE,
+    title: "Wave at Dawn",
+    edition_kind: "unique",
+    edition_size: null,
+    quantity: 1,
+    unit_price: gbp(125000),
+    available: 1,
+    price_changed: false,
+    purchasable: true,
+    ...overrides,
+  };
+}
+
+/** Two artists: Hana ships from Japan (domestic and abroad, or collection); Mateo from Britain, only within it. */
+export function cartView(overrides: Partial<Schemas["CartView"]> = {}): Schemas["CartView"] {
+  return {
+    groups: [
+      {
+        artist_id: ARTIST_A,
+        artist_slug: "hana-okabe",
+        artist_name: "Hana Okabe",
+        lines: [cartLine()],
+        subtotal: gbp(125000),
+        shipping: { origin_country: "JP", domestic: gbp(1000), international: gbp(4500), collection: true },
+      },
+      {
+        artist_id: ARTIST_B,
+        artist_slug: "mateo-ruiz",
+        artist_name: "Mateo Ruiz",
+        lines: [
+          cartLine({
+            artwork_id: PRINT,
+            title: "Harbour Lights",
+            edition_kind: "limited",
+            edition_size: 25,
+            quantity: 2,
+            unit_price: gbp(9000),
+            available: 3,
+          }),
+        ],
+        subtotal: gbp(18000),
+        shipping: { origin_country: "GB", domestic: gbp(0), international: null, collection: false },
+      },
+    ],
+    unavailable: [],
+    mixed_currencies: false,
+    ...overrides,
+  };
+}
+
+export function orderView(overrides: Partial<Schemas["OrderView"]> = {}): Schemas["OrderView"] {
+  return {
+    id: "0190c4f6-0dd0-7000-8000-000000000001",
+    checkout_id: "0190c4f6-c4ec-7000-8000-000000000001",
+    status: "paid",
+    artist_id: ARTIST_A,
+    lines: [{ artwork_id: WAVE, title: "Wave at Dawn", edition_kind: "unique", quantity: 1, unit_price: gbp(125000) }],
+    subtotal: gbp(125000),
+    shipping: gbp(4500),
+    total: gbp(129500),
+    commission: gbp(18750),
+    fees: gbp(0),
+    artist_net: gbp(110750),
+    shipping_method: "delivery",
+    shipping_address: { name: "Iris Collector", line1: "1 Harbour Row", city: "Bristol", postal_code: "BS1 4RN", country: "GB" },
+    carrier: null,
+    tracking_number: null,
+    deadlines: { accept_by: "2026-12-06T10:00:00Z", ship_by: null, receive_by: null, release_at: null },
+    payment_status: "authorised",
+    captured: gbp(0),
+    refunded: gbp(0),
+    payout_status: "pending",
+    paid_out: gbp(0),
+    timeline: [{ from: "pending_payment", to: "paid", actor: "system", reason: "", at: "2026-12-03T10:01:00Z" }],
+    created_at: "2026-12-03T10:00:00Z",
+    ...overrides,
+  };
+}
+
+export function checkoutView(overrides: Partial<Schemas["CheckoutView"]> = {}): Schemas["CheckoutView"] {
+  return {
+    id: "0190c4f6-c4ec-7000-8000-000000000001",
+    status: "open",
+    expires_at: new Date(Date.now() + 15 * 60_000).toISOString(),
+    total: gbp(129500),
+    payment: {
+      provider: "sandbox",
+      payment_id: "pi_sandbox_1",
+      client_secret: "pi_sandbox_1_secret_x",
+      publishable_key: null,
+      state: "requires_payment_method",
+      decline: null,
+    },
+    orders: [orderView({ status: "pending_payment", timeline: [], deadlines: {} })],
+    ...overrides,
+  };
+}
