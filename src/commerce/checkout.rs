@@ -46,7 +46,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(routes!(get_cart))
         .routes(routes!(put_cart_item, remove_cart_item))
         .routes(routes!(get_shipping, put_shipping))
-        .routes(rate_limit::limited(Limit::Interactions, idempotency::keyed(routes!(create_checkout))))
+        .routes(rate_limit::limited(Limit::Interactions, idempotency::keyed_required(routes!(create_checkout))))
         .routes(routes!(get_checkout))
         .routes(routes!(confirm_checkout))
 }
@@ -265,7 +265,7 @@ async fn own_artist(ctx: &AppContext, principal: &Principal) -> ApiResult<Uuid> 
 
 /// How you ship your works.
 #[utoipa::path(get, path = "/api/me/shipping", tag = "commerce", security(("bearer" = [])),
-    responses((status = 200, body = ShippingProfile), (status = 404, description = "Not set yet"), (status = 409, description = "No artist profile yet")))]
+    responses((status = 200, body = ShippingProfile), (status = 403, description = "Not an artist account"), (status = 404, description = "Not set yet"), (status = 409, description = "No artist profile yet")))]
 async fn get_shipping(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<ShippingProfile>> {
     let artist_id = own_artist(&ctx, &principal).await?;
     let mut conn = ctx.db.acquire().await?;
@@ -285,7 +285,7 @@ async fn get_shipping(State(ctx): State<AppContext>, principal: Principal) -> Ap
 
 /// Set how you ship: from where, at what rates, and whether buyers may collect.
 #[utoipa::path(put, path = "/api/me/shipping", tag = "commerce", security(("bearer" = [])), request_body = ShippingProfile,
-    responses((status = 200, body = ShippingProfile), (status = 409, description = "No artist profile yet"), (status = 422)))]
+    responses((status = 200, body = ShippingProfile), (status = 403, description = "Not an artist account"), (status = 409, description = "No artist profile yet"), (status = 422)))]
 async fn put_shipping(
     State(ctx): State<AppContext>,
     principal: Principal,

@@ -169,7 +169,7 @@ fn release<'c>(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*$")]
     #[serde(default)]
     pub reason: String,
 }
@@ -253,7 +253,7 @@ async fn confirm_received(
 
 /// Your sales, newest first.
 #[utoipa::path(get, path = "/api/me/sales", tag = "commerce", security(("bearer" = [])), params(OrderListQuery),
-    responses((status = 200, body = OrderPage)))]
+    responses((status = 200, body = OrderPage), (status = 403, description = "Not an artist account")))]
 async fn my_sales(
     State(ctx): State<AppContext>,
     principal: Principal,
@@ -270,7 +270,7 @@ async fn my_sales(
 
 /// One of your sales, with its deadlines and timeline.
 #[utoipa::path(get, path = "/api/me/sales/{id}", tag = "commerce", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = OrderView), (status = 404)))]
+    responses((status = 200, body = OrderView), (status = 403, description = "Not an artist account"), (status = 404)))]
 async fn my_sale(
     State(ctx): State<AppContext>,
     principal: Principal,
@@ -284,7 +284,7 @@ async fn my_sale(
 /// every artist in their checkout has answered.
 #[utoipa::path(post, path = "/api/me/sales/{id}/accept", tag = "commerce", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = OrderView), (status = 404), (status = 409, description = "Not awaiting your answer; the problem says its status"),
+    responses((status = 200, body = OrderView), (status = 403, description = "Not an artist account"), (status = 404), (status = 409, description = "Not awaiting your answer; the problem says its status"),
         (status = 503, description = "The payment provider did not answer; nothing changed")))]
 async fn accept_sale(
     State(ctx): State<AppContext>,
@@ -306,7 +306,7 @@ async fn accept_sale(
 /// go back on sale.
 #[utoipa::path(post, path = "/api/me/sales/{id}/decline", tag = "commerce", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ReasonRequest,
-    responses((status = 200, body = OrderView), (status = 404), (status = 409, description = "Not awaiting your answer; the problem says its status"),
+    responses((status = 200, body = OrderView), (status = 403, description = "Not an artist account"), (status = 404), (status = 409, description = "Not awaiting your answer; the problem says its status"),
         (status = 503, description = "The payment provider did not answer; nothing changed")))]
 async fn decline_sale(
     State(ctx): State<AppContext>,
@@ -330,10 +330,10 @@ async fn decline_sale(
 #[serde(deny_unknown_fields)]
 pub struct ShipRequest {
     /// Required for deliveries; for collections, who handed the works over.
-    #[schema(max_length = 80)]
+    #[schema(max_length = 80, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     #[serde(default)]
     pub carrier: String,
-    #[schema(max_length = 80)]
+    #[schema(max_length = 80, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     #[serde(default)]
     pub tracking_number: String,
 }
@@ -341,7 +341,7 @@ pub struct ShipRequest {
 /// Mark an accepted order shipped (or handed over, for a collection).
 #[utoipa::path(post, path = "/api/me/sales/{id}/ship", tag = "commerce", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ShipRequest,
-    responses((status = 200, body = OrderView), (status = 404), (status = 409, description = "Not accepted; the problem says its status"), (status = 422)))]
+    responses((status = 200, body = OrderView), (status = 403, description = "Not an artist account"), (status = 404), (status = 409, description = "Not accepted; the problem says its status"), (status = 422)))]
 async fn ship_sale(
     State(ctx): State<AppContext>,
     principal: Principal,
@@ -388,7 +388,11 @@ pub struct RefundRequest {
     /// In the order's currency's minor units; at most what is left of the captured payment.
     #[schema(minimum = 1)]
     pub amount_minor: i64,
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x09\x0B-\x1F\x7F-\x9F]*$"
+    )]
     pub reason: String,
 }
 
@@ -466,7 +470,7 @@ pub enum DisputeOutcome {
 #[serde(deny_unknown_fields)]
 pub struct ResolveDisputeRequest {
     pub outcome: DisputeOutcome,
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*$")]
     #[serde(default)]
     pub reason: String,
 }

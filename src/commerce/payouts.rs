@@ -101,7 +101,7 @@ async fn view(ctx: &AppContext, artist_id: Uuid) -> ApiResult<PayoutsView> {
 
 /// Your payout account and balance.
 #[utoipa::path(get, path = "/api/me/payouts", tag = "commerce", security(("bearer" = [])),
-    responses((status = 200, body = PayoutsView), (status = 409, description = "No artist profile yet")))]
+    responses((status = 200, body = PayoutsView), (status = 403, description = "Not an artist account"), (status = 409, description = "No artist profile yet")))]
 async fn get_payouts(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<PayoutsView>> {
     let artist_id = own_artist(&ctx, &principal).await?;
     Ok(Json(view(&ctx, artist_id).await?))
@@ -117,7 +117,7 @@ pub struct OnboardingView {
 /// Connect a payout account (or continue setting it up): answers the
 /// provider's onboarding link.
 #[utoipa::path(post, path = "/api/me/payouts/account", tag = "commerce", security(("bearer" = [])),
-    responses((status = 200, body = OnboardingView), (status = 409, description = "No artist profile yet"),
+    responses((status = 200, body = OnboardingView), (status = 403, description = "Not an artist account"), (status = 409, description = "No artist profile yet"),
         (status = 503, description = "The payment provider did not answer")))]
 async fn connect_account(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<OnboardingView>> {
     let artist_id = own_artist(&ctx, &principal).await?;

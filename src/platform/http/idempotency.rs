@@ -190,11 +190,24 @@ async fn finish(ctx: &RouteGuards, key: &str, fingerprint: String, response: Res
 /// `routes` honouring `Idempotency-Key`; for operations that create things.
 /// Their documentation gains the header and the refusals it can cause.
 pub fn keyed<S: Clone + Send + Sync + 'static>(routes: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
+    keyed_with(routes, Required::False)
+}
+
+/// [`keyed`] for operations whose handler refuses a request without a key
+/// (428), where a repeat would cost money: the documentation says it is required.
+pub fn keyed_required<S: Clone + Send + Sync + 'static>(routes: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
+    keyed_with(routes, Required::True)
+}
+
+fn keyed_with<S: Clone + Send + Sync + 'static>(
+    routes: UtoipaMethodRouter<S>,
+    required: Required,
+) -> UtoipaMethodRouter<S> {
     let (schemas, mut paths, router) = routes;
     let key = ParameterBuilder::new()
         .name("Idempotency-Key")
         .parameter_in(ParameterIn::Header)
-        .required(Required::False)
+        .required(required)
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)

@@ -4296,9 +4296,9 @@ export interface operations {
     create_checkout: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description 1–255 printable ASCII characters. Makes retrying safe: the first successful answer is replayed for 24 hours, marked `Idempotent-Replayed: true`; the same key with a different request is refused with 422, and while the first is still running with 409. */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -5421,6 +5421,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No artist profile yet */
             409: {
                 headers: {
@@ -5460,6 +5469,15 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5701,6 +5719,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request contains invalid fields */
             422: {
                 headers: {
@@ -5758,6 +5785,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The resource does not exist */
             404: {
                 headers: {
@@ -5808,6 +5844,15 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5887,6 +5932,15 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5993,6 +6047,15 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6189,6 +6252,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not set yet */
             404: {
                 headers: {
@@ -6250,6 +6322,15 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
