@@ -1,9 +1,10 @@
-//! The ports' contracts, each run against every adapter: key-value stores,
+//! The ports' contracts, each run against every adapter: the relational store, key-value stores,
 //! job queues, object stores, vector indexes and payments (embedded,
 //! PostgreSQL, the AWS ones and Stripe on local stand-ins, and Stripe's wire
 //! contract where no stand-in has the feature), the Lambda SQS batch helper,
 //! and the stand-ins themselves.
 
+mod db;
 mod kv;
 mod lambda_sqs;
 pub mod objects;
