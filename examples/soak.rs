@@ -17,7 +17,8 @@
 //! exits 1 when the soak fails: any 5xx, any request left without an answer,
 //! a completed upload that never ended `ready` or `rejected`, a hostile file
 //! accepted, the server gone, or RSS growing by `--max-rss-growth-pct` or more
-//! between the end of warm-up and the end of the load. Exit 2 is a setup error.
+//! after warm-up (median of the first quarter of the later samples against
+//! that of the last quarter). Exit 2 is a setup error.
 //!
 //!   cargo run --release --example soak -- --base-url http://127.0.0.1:8080 --duration 2m
 
@@ -1397,28 +1398,37 @@ fn report_memory(out: &mut String, verdict: &mut Verdict, args: &Args, rss: &Rss
     if let Some(at) = rss.gone_at {
         verdict.failures.push(format!("the server process was gone at {:.0} s", at.as_secs_f64()));
     }
+    // RSS swings by tens of MiB as image jobs start and end, so growth is
+    // judged between the medians of the first and the last quarter of the
+    // samples taken after warm-up, not between two single samples.
     let warmed = args.duration.mul_f64(args.warmup_fraction);
-    let baseline = rss.samples.iter().find(|s| s.during_load && s.at >= warmed);
-    let end = rss.samples.iter().rev().find(|s| s.during_load);
-    match (baseline, end) {
-        (Some(base), Some(end)) if end.at > base.at => {
-            let growth = (end.kib as f64 - base.kib as f64) / base.kib as f64 * 100.0;
+    let settled: Vec<&RssSample> = rss.samples.iter().filter(|s| s.during_load && s.at >= warmed).collect();
+    let window = settled.len() / 4;
+    match (settled.first(), settled.last()) {
+        (Some(first), Some(last)) if window >= 3 => {
+            let median = |samples: &[&RssSample]| {
+                let mut kib: Vec<u64> = samples.iter().map(|s| s.kib).collect();
+                kib.sort_unstable();
+                kib[kib.len() / 2]
+            };
+            let (base, end) = (median(&settled[..window]), median(&settled[settled.len() - window..]));
+            let growth = (end as f64 - base as f64) / base as f64 * 100.0;
             let peak = rss.samples.iter().map(|s| s.kib).max().unwrap_or(0);
             let _ = writeln!(
                 out,
-                "  after warm-up {:.1} MiB at {:.0} s, end of load {:.1} MiB at {:.0} s: {growth:+.1} % (limit {:.0} %); peak {:.1} MiB",
-                mib(base.kib),
-                base.at.as_secs_f64(),
-                mib(end.kib),
-                end.at.as_secs_f64(),
+                "  median of {window} samples from {:.0} s: {:.1} MiB; of the last {window} to {:.0} s: {:.1} MiB: {growth:+.1} % (limit {:.0} %); peak {:.1} MiB",
+                first.at.as_secs_f64(),
+                mib(base),
+                last.at.as_secs_f64(),
+                mib(end),
                 args.max_rss_growth_pct,
                 mib(peak)
             );
             if growth >= args.max_rss_growth_pct {
                 verdict.failures.push(format!(
-                    "server RSS grew {growth:.1} % after warm-up ({:.1} -> {:.1} MiB)",
-                    mib(base.kib),
-                    mib(end.kib)
+                    "server RSS grew {growth:.1} % after warm-up (median {:.1} -> {:.1} MiB)",
+                    mib(base),
+                    mib(end)
                 ));
             }
         }

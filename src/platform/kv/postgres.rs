@@ -147,11 +147,23 @@ impl KeyValueStore for PgKeyValueStore {
         let capacity = f64::from(bucket.capacity());
         // One statement: the row lock serialises concurrent takes, and the
         // update happens only when a token is there, so no row means refused.
+        //
+        // A bucket keyed by a busy address takes every one of its requests.
+        // Writing `expires_at` (indexed, for the sweep) on each take would make
+        // every update a non-HOT one that adds index entries for the same key;
+        // whenever a snapshot held elsewhere kept them from being pruned,
+        // each take had to step over all the dead ones, and under load the
+        // whole API stalled for seconds. So the row is given twice the time
+        // it needs to refill and that is renewed only once less than one
+        // refill is left: the row still outlives any partly spent bucket, and
+        // most takes change no indexed column.
         let taken: Option<(f64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO kv_entries (key, tokens, refilled_at, expires_at)
-             VALUES ($1, $2 - 1, now(), now() + make_interval(secs => $4))
+             VALUES ($1, $2 - 1, now(), now() + make_interval(secs => 2 * $4))
              ON CONFLICT (key) DO UPDATE SET
-                 tokens = ({BUCKET_LEVEL}) - 1, refilled_at = now(), expires_at = EXCLUDED.expires_at
+                 tokens = ({BUCKET_LEVEL}) - 1, refilled_at = now(),
+                 expires_at = CASE WHEN kv_entries.expires_at >= now() + make_interval(secs => $4)
+                                   THEN kv_entries.expires_at ELSE EXCLUDED.expires_at END
              WHERE ({BUCKET_LEVEL}) >= 1
              RETURNING tokens"
         )))
