@@ -38,6 +38,8 @@ pub struct AppContext {
     pub sandbox_payments: Option<Arc<SandboxPayments>>,
     pub discovery: Arc<Discovery>,
     pub metrics: Arc<RequestMetrics>,
+    /// Fans committed events out to this process's live connections.
+    pub realtime: Arc<crate::realtime::Hub>,
 }
 
 /// The ports semantic discovery needs. The embedder loads on first use, so
@@ -83,6 +85,7 @@ impl AppContext {
             objects: objects.store,
             local_objects: objects.local,
             metrics: Arc::new(RequestMetrics::new(&config.metrics_export)),
+            realtime: crate::realtime::Hub::new(pool.clone()),
             db: pool,
             config: Arc::new(config),
         })

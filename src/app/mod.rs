@@ -33,11 +33,12 @@ pub enum Family {
     Media,
     Search,
     Commerce,
+    Realtime,
     System,
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Auth,
         Family::Artists,
         Family::Artworks,
@@ -46,6 +47,7 @@ impl Family {
         Family::Media,
         Family::Search,
         Family::Commerce,
+        Family::Realtime,
         Family::System,
     ];
 
@@ -59,6 +61,7 @@ impl Family {
             Family::Media => crate::media::router(),
             Family::Search => crate::search::router(),
             Family::Commerce => crate::commerce::router(),
+            Family::Realtime => crate::realtime::router(),
             Family::System => crate::system::router(),
         }
     }
@@ -82,6 +85,9 @@ impl Family {
         (name = "recommendations", description = "Personal recommendations and taste preferences"),
         (name = "moderation", description = "Review of possible copies of other artists' work"),
         (name = "commerce", description = "Cart, checkout, orders, refunds and payouts"),
+        (name = "conversations", description = "Collectors asking artists about works, and reports to moderators"),
+        (name = "notifications", description = "What you are told about, and which kinds you want"),
+        (name = "realtime", description = "Live delivery: WebSocket, Server-Sent Events and their tickets"),
         (name = "system", description = "Health and API description"),
     )
 )]

@@ -69,6 +69,15 @@ async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
     Ok(Principal { user_id: claims.sub, role, session_id: claims.sid })
 }
 
+/// The caller a session names, if the session is still live: for credentials
+/// other than an access token that stand for one (a live connection's ticket).
+pub async fn session_principal(ctx: &AppContext, user_id: Uuid, session_id: Uuid) -> ApiResult<Principal> {
+    let role = store::live_session_role(&ctx.db, session_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".to_owned()))?;
+    Ok(Principal { user_id, role, session_id })
+}
+
 /// The user a validly signed, unexpired access token names, without the
 /// session check (no database round trip). Enough to key per-user state such
 /// as rate limits and idempotency records, never to authorise: the handler

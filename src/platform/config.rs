@@ -52,6 +52,31 @@ pub struct Config {
     pub rate_limits: RateLimits,
     pub payments: PaymentsConfig,
     pub commerce: CommerceConfig,
+    pub realtime: RealtimeConfig,
+}
+
+/// Live delivery.
+#[derive(Clone, Copy, Debug)]
+pub struct RealtimeConfig {
+    /// How long one Server-Sent Events answer streams before it ends and the
+    /// client reconnects: under the host's limit on a function's duration.
+    pub stream_for: Duration,
+    /// How long a live connection's ticket stays valid.
+    pub ticket_lifetime: Duration,
+}
+
+impl RealtimeConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let seconds: u64 = parse_or(get, "REALTIME_STREAM_SECONDS", 25)?;
+        if !(1..=3600).contains(&seconds) {
+            bail!("REALTIME_STREAM_SECONDS must be between 1 and 3600, not {seconds}");
+        }
+        let ticket: u64 = parse_or(get, "REALTIME_TICKET_SECONDS", 30)?;
+        if !(1..=300).contains(&ticket) {
+            bail!("REALTIME_TICKET_SECONDS must be between 1 and 300, not {ticket}");
+        }
+        Ok(Self { stream_for: Duration::from_secs(seconds), ticket_lifetime: Duration::from_secs(ticket) })
+    }
 }
 
 /// Which payments provider takes payments, and the secrets its events are
@@ -197,6 +222,7 @@ pub struct RateLimits {
     pub search: Budget,
     pub interactions: Budget,
     pub feed: Budget,
+    pub messages: Budget,
     /// How many signed-in people one address is allowed for: the address's
     /// signed-in bucket is this many users' buckets deep.
     pub users_per_address: u32,
@@ -227,6 +253,7 @@ impl RateLimits {
             search: budget("SEARCH", "30,2", "30,2")?,
             interactions: budget("INTERACTIONS", "120,2", "60,1")?,
             feed: budget("FEED", "60,1", "30,0.5")?,
+            messages: budget("MESSAGES", "60,1", "20,0.2")?,
             users_per_address: parse_or(get, "RATE_LIMIT_USERS_PER_ADDRESS", 10)?,
         })
     }
@@ -534,6 +561,7 @@ impl Config {
             rate_limits: RateLimits::from_lookup(&get)?,
             payments: PaymentsConfig::from_lookup(&get, environment)?,
             commerce: CommerceConfig::from_lookup(&get)?,
+            realtime: RealtimeConfig::from_lookup(&get)?,
         })
     }
 }

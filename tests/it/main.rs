@@ -7,6 +7,8 @@
 //! - [`journeys`]: what people do with each capability, through the HTTP API,
 //!   as actors (`app.anonymous()`, `app.collector(..)`, `app.artist(..)`,
 //!   `app.moderator(..)`) that carry their own tokens.
+//! - [`realtime`]: live delivery over real sockets, notifications and
+//!   conversations.
 //! - [`contracts`]: the behaviour every adapter of a port must share.
 //! - [`hosts`]: the binaries and deployments that run the app.
 //! - [`support`]: the app under test, the actors and typed response views.
@@ -17,4 +19,5 @@
 mod contracts;
 mod hosts;
 mod journeys;
+mod realtime;
 mod support;

@@ -43,6 +43,8 @@ pub enum Limit {
     Interactions,
     /// The personalised feed and recommendations.
     Feed,
+    /// Starting conversations, sending messages, reporting them.
+    Messages,
 }
 
 impl Limit {
@@ -55,6 +57,7 @@ impl Limit {
             Self::Search => "search",
             Self::Interactions => "interactions",
             Self::Feed => "feed",
+            Self::Messages => "messages",
         }
     }
 
@@ -69,6 +72,7 @@ impl Limit {
             Self::Search => (limits.search, true),
             Self::Interactions => (limits.interactions, true),
             Self::Feed => (limits.feed, true),
+            Self::Messages => (limits.messages, true),
         }
     }
 }

@@ -1,0 +1,73 @@
+//! Message text: parsed once, so a stored message is always valid.
+
+use unicode_normalization::UnicodeNormalization;
+
+pub const MAX_CHARS: usize = 4000;
+/// Bytes read at most before counting characters: four per character.
+const MAX_BYTES: usize = MAX_CHARS * 4;
+
+/// A message as stored and shown: NFC-normalised, with line breaks as `\n`,
+/// no other control characters, no blank runs of more than one empty line,
+/// trimmed, 1 to 4,000 characters. It is plain text: clients render it as
+/// such, never as markup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.len() > MAX_BYTES {
+            return Err(format!("must be at most {MAX_CHARS} characters"));
+        }
+        let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+        if unified.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err("must not contain control characters".to_owned());
+        }
+        let normalised: String = unified.nfc().collect();
+        let mut text = String::with_capacity(normalised.len());
+        let mut blank_lines = 0;
+        for line in normalised.split('\n').map(str::trim_end) {
+            blank_lines = if line.trim().is_empty() { blank_lines + 1 } else { 0 };
+            if blank_lines > 1 {
+                continue;
+            }
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(line);
+        }
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return Err("is required".to_owned());
+        }
+        if text.chars().count() > MAX_CHARS {
+            return Err(format!("must be at most {MAX_CHARS} characters"));
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_normalised() {
+        let body = MessageBody::parse("  Is it framed?\r\n\r\n\r\n\r\nCafe\u{301} delivery?  \n").unwrap();
+        assert_eq!(body.as_str(), "Is it framed?\n\nCafé delivery?");
+        assert_eq!(MessageBody::parse("a\tb").unwrap().as_str(), "a\tb");
+    }
+
+    #[test]
+    fn empty_long_and_control_text_is_refused() {
+        assert!(MessageBody::parse(" \n\t ").is_err());
+        assert!(MessageBody::parse("bell\u{7}").is_err());
+        assert!(MessageBody::parse("nul\0").is_err());
+        assert!(MessageBody::parse(&"é".repeat(MAX_CHARS)).is_ok());
+        assert!(MessageBody::parse(&"é".repeat(MAX_CHARS + 1)).is_err());
+        assert!(MessageBody::parse(&"x".repeat(MAX_BYTES + 1)).is_err());
+    }
+}

@@ -1,0 +1,165 @@
+//! The notification routes: the inbox, read marks and preferences.
+
+use axum::{Json, extract::State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{Kind, Notification, store};
+use crate::{
+    app::AppContext,
+    auth::Principal,
+    platform::http::{
+        ApiJson, ApiPath, ApiQuery,
+        error::{ApiError, ApiResult},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppContext> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(unread_notifications))
+        .routes(routes!(mark_notification_read))
+        .routes(routes!(mark_all_notifications_read))
+        .routes(routes!(notification_preferences, set_notification_preferences))
+}
+
+const PAGE_SIZE: i64 = 20;
+const MAX_PAGE_SIZE: i64 = 100;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    pub cursor: Option<Uuid>,
+    /// Only the unread ones.
+    #[serde(default)]
+    pub unread: bool,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    pub next_cursor: Option<Uuid>,
+    /// Unread notifications in all, not only on this page.
+    pub unread: i64,
+}
+
+fn view(row: store::Row) -> Option<Notification> {
+    // A kind this build no longer knows is left out rather than failing the page.
+    Some(Notification {
+        id: row.id,
+        kind: Kind::parse(&row.kind)?,
+        data: row.data,
+        created_at: row.created_at,
+        read_at: row.read_at,
+    })
+}
+
+/// Your notifications, newest first.
+#[utoipa::path(get, path = "/api/me/notifications", tag = "notifications", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = NotificationPage)))]
+async fn list_notifications(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<NotificationPage>> {
+    let limit = query.limit.unwrap_or(PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 100"));
+    }
+    let mut conn = ctx.db.acquire().await?;
+    let mut rows = store::page(&mut conn, principal.user_id, query.cursor, query.unread, limit + 1).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|r| r.id) } else { None };
+    let unread = store::unread(&mut conn, principal.user_id).await?;
+    Ok(Json(NotificationPage { items: rows.into_iter().filter_map(view).collect(), next_cursor, unread }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread: i64,
+}
+
+/// How many of your notifications are unread.
+#[utoipa::path(get, path = "/api/me/notifications/unread-count", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = UnreadCount)))]
+async fn unread_notifications(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<UnreadCount>> {
+    let mut conn = ctx.db.acquire().await?;
+    Ok(Json(UnreadCount { unread: store::unread(&mut conn, principal.user_id).await? }))
+}
+
+/// Mark one notification read. Marking it again changes nothing.
+#[utoipa::path(post, path = "/api/me/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = UnreadCount), (status = 404)))]
+async fn mark_notification_read(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<UnreadCount>> {
+    let mut conn = ctx.db.acquire().await?;
+    if !store::mark_read(&mut conn, principal.user_id, id).await? {
+        return Err(ApiError::NotFound("no such notification".to_owned()));
+    }
+    Ok(Json(UnreadCount { unread: store::unread(&mut conn, principal.user_id).await? }))
+}
+
+/// Mark every notification read.
+#[utoipa::path(post, path = "/api/me/notifications/read", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = UnreadCount)))]
+async fn mark_all_notifications_read(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+) -> ApiResult<Json<UnreadCount>> {
+    let mut conn = ctx.db.acquire().await?;
+    store::mark_all_read(&mut conn, principal.user_id).await?;
+    Ok(Json(UnreadCount { unread: 0 }))
+}
+
+/// Whether one kind of notification is shown in the app.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Preference {
+    pub kind: Kind,
+    pub in_app: bool,
+}
+
+async fn preference_list(conn: &mut sqlx::PgConnection, user_id: Uuid) -> sqlx::Result<Vec<Preference>> {
+    let off = store::kinds_off(conn, user_id).await?;
+    Ok(Kind::ALL.into_iter().map(|kind| Preference { kind, in_app: !off.iter().any(|k| k == kind.as_str()) }).collect())
+}
+
+/// Which kinds of notification you get, every kind listed.
+#[utoipa::path(get, path = "/api/me/notification-preferences", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Preference>)))]
+async fn notification_preferences(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+) -> ApiResult<Json<Vec<Preference>>> {
+    let mut conn = ctx.db.acquire().await?;
+    Ok(Json(preference_list(&mut conn, principal.user_id).await?))
+}
+
+/// Turn kinds of notification on or off; kinds left out keep their setting.
+#[utoipa::path(put, path = "/api/me/notification-preferences", tag = "notifications", security(("bearer" = [])),
+    request_body = Vec<Preference>, responses((status = 200, body = Vec<Preference>), (status = 422)))]
+async fn set_notification_preferences(
+    State(ctx): State<AppContext>,
+    principal: Principal,
+    ApiJson(changes): ApiJson<Vec<Preference>>,
+) -> ApiResult<Json<Vec<Preference>>> {
+    if changes.len() > Kind::ALL.len() {
+        return Err(ApiError::field("", "at most one entry per kind"));
+    }
+    let mut tx = ctx.db.begin().await?;
+    for change in &changes {
+        store::set_preference(&mut tx, principal.user_id, change.kind, change.in_app).await?;
+    }
+    let list = preference_list(&mut tx, principal.user_id).await?;
+    tx.commit().await?;
+    Ok(Json(list))
+}

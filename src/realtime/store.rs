@@ -1,0 +1,101 @@
+//! The SQL of real-time delivery: channel offsets, the event history, and the
+//! notice sent to listening processes.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use super::{Channel, HISTORY};
+
+/// The PostgreSQL notification channel the publishers listen on. A notice
+/// carries only `channel offset`: the event itself is read from the table.
+pub const NOTIFY_CHANNEL: &str = "realtime";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    pub channel: String,
+    pub seq: i64,
+    pub kind: String,
+    pub data: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Writes an event on the caller's transaction and answers its offset. The
+/// notice goes out when (and only if) the transaction commits.
+pub async fn append(conn: &mut PgConnection, channel: Channel, kind: &str, data: &Value) -> sqlx::Result<i64> {
+    let name = channel.to_string();
+    let (seq,): (i64,) = sqlx::query_as(
+        "INSERT INTO realtime_channels (channel, last_offset) VALUES ($1, 1)
+         ON CONFLICT (channel) DO UPDATE SET last_offset = realtime_channels.last_offset + 1
+         RETURNING last_offset",
+    )
+    .bind(&name)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO realtime_events (channel, seq, kind, data) VALUES ($1, $2, $3, $4)")
+        .bind(&name)
+        .bind(seq)
+        .bind(kind)
+        .bind(data)
+        .execute(&mut *conn)
+        .await?;
+    // Trimmed now and then rather than on every write: one range delete on the
+    // primary key keeps each channel's history between HISTORY and twice that.
+    if seq % HISTORY == 0 {
+        sqlx::query("DELETE FROM realtime_events WHERE channel = $1 AND seq <= $2")
+            .bind(&name)
+            .bind(seq - HISTORY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(format!("{name} {seq}"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// The last offset given out on each channel (0 where nothing was ever written).
+pub async fn last_offsets(conn: &mut PgConnection, channels: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT c.name, coalesce(rc.last_offset, 0)
+         FROM unnest($1::text[]) AS c(name) LEFT JOIN realtime_channels rc ON rc.channel = c.name",
+    )
+    .bind(channels)
+    .fetch_all(conn)
+    .await
+}
+
+/// Events of one channel after `after`, oldest first, at most `limit`.
+pub async fn events_after(
+    conn: &mut PgConnection,
+    channel: &str,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(
+        "SELECT channel, seq, kind, data, created_at FROM realtime_events
+         WHERE channel = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(channel)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// The events the notices named, in one round trip.
+pub async fn events(conn: &mut PgConnection, keys: &[(String, i64)]) -> sqlx::Result<Vec<EventRow>> {
+    let (channels, seqs): (Vec<&str>, Vec<i64>) = keys.iter().map(|(c, s)| (c.as_str(), *s)).unzip();
+    sqlx::query_as(
+        "SELECT e.channel, e.seq, e.kind, e.data, e.created_at
+         FROM unnest($1::text[], $2::int8[]) AS k(channel, seq)
+         JOIN realtime_events e ON e.channel = k.channel AND e.seq = k.seq
+         ORDER BY e.channel, e.seq",
+    )
+    .bind(channels)
+    .bind(seqs)
+    .fetch_all(conn)
+    .await
+}
