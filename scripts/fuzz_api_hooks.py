@@ -8,7 +8,8 @@ year is not past next year, that a password is hard to guess, that an
 idempotency key is new, that an `If-Match` names the current version, that a
 country code is one ISO 3166 assigns, that a cart holds what is checked out,
 that a refund is within what was captured. Nor can the fuzzer sign a payment
-provider's webhook: only the provider holds the secret.
+provider's webhook: only the provider holds the secret. And a plain HTTP
+client cannot open a WebSocket: the handshake route refuses it with 400.
 `positive_data_acceptance_in_context` is that check with exactly those rules
 let through: a 422 whose problem document names only them, or a 412.
 Everything else a valid request is refused for still fails the run.
@@ -52,11 +53,15 @@ RULES_BEYOND_THE_SCHEMA = [
 
 IDEMPOTENCY_KEY_REUSED = "/problems/idempotency-key-reused"
 PROVIDER_WEBHOOK = "/api/payments/webhooks/stripe"
+WEBSOCKET_HANDSHAKE = "/api/realtime"
 
 
 def refused_beyond_the_schema(response, case) -> bool:
     # An event the provider did not sign is refused before its body is read.
     if case.path == PROVIDER_WEBHOOK and response.status_code == 400:
+        return True
+    # A request without the WebSocket handshake's headers is not one.
+    if case.path == WEBSOCKET_HANDSHAKE and response.status_code == 400:
         return True
     # Only the artwork's current ETag (or `*`) passes `If-Match`.
     if response.status_code == 412:

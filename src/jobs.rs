@@ -76,6 +76,12 @@ impl Jobs {
                 tracing::debug!(%artwork_id, ?outcome, "artwork embedding updated");
                 Ok(())
             }
+            crate::realtime::fanout::FAN_OUT => {
+                let fan_out: crate::realtime::fanout::FanOut = payload(job)?;
+                let notified = crate::realtime::fanout::run(&self.ctx, &fan_out).await?;
+                tracing::debug!(subject = fan_out.subject, notified, "notifications fanned out");
+                Ok(())
+            }
             other => anyhow::bail!("no handler for job kind {other:?}"),
         }
     }

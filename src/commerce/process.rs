@@ -26,6 +26,7 @@ use crate::{
         http::error::{ApiError, ApiResult},
         payments::{IdempotencyKey, NewTransfer, Payment, PaymentState, PaymentsError},
     },
+    realtime::notifications::{self, Kind},
 };
 
 /// Work to do once the transaction commits (re-indexing works whose
@@ -131,7 +132,31 @@ pub async fn transition(
         }),
     )
     .await?;
+    notify_parties(conn, order, &step).await?;
     order.status = step.to;
+    Ok(())
+}
+
+/// Tells the buyer and the artist that an order moved, each unless it was
+/// their own doing. The subject (order and status) keeps a transition that
+/// is retried from notifying twice.
+async fn notify_parties(conn: &mut PgConnection, order: &OrderRow, step: &Step<'_>) -> ApiResult<()> {
+    let subject = format!("order:{}:{}", order.id, step.to.as_str());
+    let data = json!({
+        "order_id": order.id,
+        "checkout_id": order.checkout_id,
+        "from": order.status.as_str(),
+        "status": step.to.as_str(),
+        "reason": step.reason,
+    });
+    if step.actor != Actor::Buyer {
+        notifications::notify(conn, order.buyer_id, Kind::OrderUpdate, &subject, data.clone()).await?;
+    }
+    if step.actor != Actor::Artist
+        && let Some(artist_user) = crate::catalog::artists::account_of_artist(conn, order.artist_id).await?
+    {
+        notifications::notify(conn, artist_user, Kind::Sale, &subject, data).await?;
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::PgPool;
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -20,6 +21,7 @@ use crate::{
     app::AppContext,
     catalog::artworks::changes::{self, AfterCommit, ArtworkChange, ChangedBy},
     platform::{objects::ObjectKey, queue::NewJob},
+    realtime::notifications::{self, Kind},
 };
 
 pub const PROCESS: &str = "media.process";
@@ -170,14 +172,34 @@ pub async fn process_upload(ctx: &AppContext, duplicates: &DuplicateIndex, uploa
 
 async fn reject(ctx: &AppContext, upload_id: Uuid, reason: &str) -> anyhow::Result<()> {
     tracing::info!(%upload_id, reason, "upload rejected");
-    sqlx::query(
+    let mut tx = ctx.db.begin().await?;
+    let rejected: Option<(Uuid, Uuid)> = sqlx::query_as(
         "UPDATE uploads SET status = 'rejected', rejection_reason = $2, processed_at = now()
-         WHERE id = $1 AND status IN ('pending', 'processing')",
+         WHERE id = $1 AND status IN ('pending', 'processing') RETURNING artwork_id, artist_id",
     )
     .bind(upload_id)
     .bind(reason)
-    .execute(&ctx.db)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some((artwork_id, artist_id)) = rejected {
+        let data = json!({"upload_id": upload_id, "artwork_id": artwork_id, "reason": reason});
+        notify_artist(&mut tx, artist_id, Kind::UploadRejected, &format!("upload:{upload_id}:rejected"), data).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Tells the artist (if the profile has an account) what became of an upload.
+async fn notify_artist(
+    conn: &mut sqlx::PgConnection,
+    artist_id: Uuid,
+    kind: Kind,
+    subject: &str,
+    data: serde_json::Value,
+) -> sqlx::Result<()> {
+    if let Some(user_id) = crate::catalog::artists::account_of_artist(conn, artist_id).await? {
+        notifications::notify(conn, user_id, kind, subject, data).await?;
+    }
     Ok(())
 }
 
@@ -260,6 +282,9 @@ async fn store_result(
         .bind(upload.id)
         .execute(&mut *tx)
         .await?;
+    let (kind, outcome) = if flagged { (Kind::DuplicateFlagged, "flagged") } else { (Kind::UploadProcessed, "ready") };
+    let data = json!({"upload_id": upload.id, "artwork_id": upload.artwork_id});
+    notify_artist(&mut tx, upload.artist_id, kind, &format!("upload:{}:{outcome}", upload.id), data).await?;
     // A new image changes the artwork's representation, so it gets a new
     // version (and ETag), on record without an author or an audit row.
     let changed = changes::apply(

@@ -10,6 +10,7 @@
 //! at-least-once delivery, and exactly-once after the client's deduplication.
 
 mod channel;
+pub mod fanout;
 mod hub;
 pub mod notifications;
 mod session;

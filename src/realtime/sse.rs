@@ -41,7 +41,11 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct StreamQuery {
     /// `channel` or `channel=offset` (the last offset seen), joined by commas;
     /// at most 50 channels.
-    #[param(max_length = 4000, example = "artwork:0193a1f2-7c4e-7d2a-9f10-3b5c6d7e8f90=12")]
+    #[param(
+        max_length = 4000,
+        example = "artwork:0193a1f2-7c4e-7d2a-9f10-3b5c6d7e8f90=12",
+        pattern = r"^(user|conversation|artwork):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(=[0-9]{1,18})?(,(user|conversation|artwork):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(=[0-9]{1,18})?){0,49}$"
+    )]
     pub channels: String,
     /// From `POST /api/realtime/ticket`, for clients that cannot send an
     /// Authorization header (`EventSource`).
@@ -52,7 +56,7 @@ pub struct StreamQuery {
 /// Live events as Server-Sent Events. `Last-Event-ID` (a previous event's
 /// id) resumes every channel where it stood.
 #[utoipa::path(get, path = "/api/realtime/events", tag = "realtime", params(StreamQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received")),
+        ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received; one this server cannot read is ignored")),
     responses(
         (status = 200, description = "An event stream: each `data` is one message of the live protocol", content_type = "text/event-stream"),
         (status = 400), (status = 401), (status = 403, description = "A channel you may not listen to"),
@@ -67,12 +71,16 @@ pub async fn stream_events(
     if wanted.is_empty() {
         return Err(ApiError::field("channels", "name at least one channel"));
     }
-    if let Some(last_id) = headers.get("last-event-id") {
-        let last_id = last_id.to_str().map_err(|_| ApiError::BadRequest("Last-Event-ID is not text".to_owned()))?;
-        for (channel, offset) in session::parse_channels(last_id)? {
-            if let Some(entry) = wanted.iter_mut().find(|(c, _)| *c == channel) {
-                entry.1 = offset;
-            }
+    // An id this server did not write (or cannot read any more) is ignored:
+    // the channels' own offsets, or none, say where to start.
+    let resumed = headers
+        .get("last-event-id")
+        .and_then(|id| id.to_str().ok())
+        .and_then(|id| session::parse_channels(id).ok())
+        .unwrap_or_default();
+    for (channel, offset) in resumed {
+        if let Some(entry) = wanted.iter_mut().find(|(c, _)| *c == channel) {
+            entry.1 = offset;
         }
     }
     let who = match (bearer, query.ticket) {

@@ -99,3 +99,22 @@ pub async fn events(conn: &mut PgConnection, keys: &[(String, i64)]) -> sqlx::Re
     .fetch_all(conn)
     .await
 }
+
+/// One page of an audience, by user id after `after`.
+pub async fn audience_page(
+    conn: &mut PgConnection,
+    audience: &super::fanout::Audience,
+    after: uuid::Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<uuid::Uuid>> {
+    use super::fanout::Audience;
+    let (sql, id) = match audience {
+        Audience::Savers { artwork_id } => {
+            ("SELECT user_id FROM saves WHERE artwork_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3", artwork_id)
+        }
+        Audience::Followers { artist_id } => {
+            ("SELECT user_id FROM follows WHERE artist_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3", artist_id)
+        }
+    };
+    sqlx::query_scalar(sql).bind(id).bind(after).bind(limit).fetch_all(conn).await
+}

@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use self::store::{ArtistChanges, ArtistRow, NewArtist};
-pub use self::store::{artist_of_user, resolve};
+pub use self::store::{account_of_artist, artist_of_user, resolve};
 use super::{
     artworks::routes::{ArtworkPage, ListQuery, parse_list_query, run_list},
     domain::{Slug, bounded_text, labels, labels_schema},

@@ -43,6 +43,13 @@ pub async fn artist_of_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Res
     sqlx::query_scalar("SELECT id FROM artists WHERE user_id = $1").bind(user_id).fetch_optional(conn).await
 }
 
+/// The account behind a profile; none for imported artists nobody claimed.
+pub async fn account_of_artist(conn: &mut PgConnection, artist_id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    let row: Option<(Option<Uuid>,)> =
+        sqlx::query_as("SELECT user_id FROM artists WHERE id = $1").bind(artist_id).fetch_optional(conn).await?;
+    Ok(row.and_then(|(user,)| user))
+}
+
 /// The profile with its counts; `following` is `None` without a `viewer`.
 pub async fn load(conn: &mut PgConnection, id: Uuid, viewer: Option<Uuid>) -> sqlx::Result<Option<ArtistRow>> {
     // The works are aliased `a` as the visibility rule expects; the artist

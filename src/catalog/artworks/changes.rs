@@ -1,8 +1,9 @@
 //! Every change of an artwork's state, in one protocol: inside the caller's
 //! transaction, lock the row, apply the change, bump `version` and
 //! `updated_at`, record the version snapshot (and refresh the search document),
-//! write the audit row; then, once the caller has committed, run what the
-//! returned [`AfterCommit`] says (queue re-embedding).
+//! write the audit row, publish what live viewers see of it; then, once the
+//! caller has committed, run what the returned [`AfterCommit`] says (queue
+//! re-embedding and notifications).
 //!
 //! Routes, the media job and the moderation queue call this; nothing outside
 //! the catalog writes `artworks`.
@@ -21,6 +22,7 @@ use crate::{
         audit::{self, AuditEntry},
         queue::JobQueue,
     },
+    realtime::fanout::{self, FanOut},
     search::indexing::{enqueue_embedding, reindex_later},
 };
 
@@ -99,18 +101,20 @@ impl<'a> ChangedBy<'a> {
 
 /// What must happen once the caller's transaction has committed: never
 /// before, or a worker could read the state the change replaced.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 #[must_use = "run it after the transaction commits"]
 pub struct AfterCommit {
     /// Queue `embed.artwork` for this artwork.
     pub reembed: Option<Uuid>,
+    /// Notifications for the work's savers or its artist's followers.
+    pub notify: Vec<FanOut>,
 }
 
 impl AfterCommit {
     /// Re-embedding an artwork, for a retry that finds its change already
     /// committed by an earlier attempt (a job that failed after its commit).
     pub fn reembed(artwork_id: Uuid) -> Self {
-        Self { reembed: Some(artwork_id) }
+        Self { reembed: Some(artwork_id), notify: Vec::new() }
     }
 
     /// For request handlers: the change stands even if the queue is
@@ -119,12 +123,20 @@ impl AfterCommit {
         if let Some(artwork_id) = self.reembed {
             reindex_later(queue, artwork_id).await;
         }
+        for fan_out in &self.notify {
+            if let Err(e) = fanout::enqueue(queue, fan_out).await {
+                tracing::warn!(error = %format!("{e:#}"), subject = fan_out.subject, "queueing notifications failed");
+            }
+        }
     }
 
     /// For jobs: a failure to queue fails the job, which is retried.
     pub async fn try_run(self, queue: &dyn JobQueue) -> anyhow::Result<()> {
         if let Some(artwork_id) = self.reembed {
             enqueue_embedding(queue, artwork_id).await?;
+        }
+        for fan_out in &self.notify {
+            fanout::enqueue(queue, fan_out).await?;
         }
         Ok(())
     }
@@ -150,6 +162,7 @@ pub async fn apply(
     by: ChangedBy<'_>,
 ) -> sqlx::Result<Option<Changed>> {
     let Some(before) = store::lock_state(conn, artwork_id).await? else { return Ok(None) };
+    let live_before = store::live_state(conn, artwork_id).await?.expect("locked above");
     match &change {
         ArtworkChange::Edit { category_id, fields } => store::update(conn, artwork_id, *category_id, fields).await?,
         ArtworkChange::Status(status) => store::set_status(conn, artwork_id, *status).await?,
@@ -173,8 +186,12 @@ pub async fn apply(
         }
     }
     record(conn, artwork_id, by).await?;
-    let after_commit = AfterCommit { reembed: change.reembeds().then_some(artwork_id) };
-    Ok(Some(Changed { before, version: before.version + 1, after_commit }))
+    let version = before.version + 1;
+    let live_after = store::live_state(conn, artwork_id).await?.expect("locked above");
+    super::live::publish_availability(conn, artwork_id, &live_before, &live_after).await?;
+    let notify = super::live::fan_outs(artwork_id, &live_before, &live_after, version);
+    let after_commit = AfterCommit { reembed: change.reembeds().then_some(artwork_id), notify };
+    Ok(Some(Changed { before, version, after_commit }))
 }
 
 /// A new artwork, to be listed by `create` or `import`.
@@ -191,7 +208,12 @@ pub struct NewArtwork<'a> {
 pub async fn create(conn: &mut PgConnection, new: NewArtwork<'_>, by: ChangedBy<'_>) -> sqlx::Result<AfterCommit> {
     store::insert(conn, new.id, new.artist_id, new.category_id, new.fields).await?;
     record(conn, new.id, by).await?;
-    Ok(AfterCommit::reembed(new.id))
+    // Listed as published straight away: a first publication. Nobody can be
+    // watching a work that did not exist, so there is no availability to publish.
+    let listed = store::live_state(conn, new.id).await?.expect("just inserted");
+    let unlisted = store::LiveState { status: ArtworkStatus::Draft, published_at: None, ..listed.clone() };
+    let notify = super::live::fan_outs(new.id, &unlisted, &listed, 1);
+    Ok(AfterCommit { reembed: Some(new.id), notify })
 }
 
 /// Lists many new artworks at once for a seed: one snapshot pass for the

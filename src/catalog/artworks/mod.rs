@@ -1,6 +1,7 @@
 //! Artworks: the listing a collector buys from.
 
 pub mod changes;
+mod live;
 pub mod routes;
 pub mod stock;
 pub mod store;

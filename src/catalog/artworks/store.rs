@@ -160,6 +160,31 @@ pub struct ArtworkState {
     pub version: i32,
 }
 
+/// What live viewers and people who saved a work care about.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct LiveState {
+    pub artist_id: Uuid,
+    pub title: String,
+    pub status: ArtworkStatus,
+    pub held_for_review: bool,
+    pub published_at: Option<DateTime<Utc>>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub edition_available: Option<i32>,
+}
+
+/// The row as the caller's transaction sees it now (it holds the lock).
+pub(super) async fn live_state(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<LiveState>> {
+    sqlx::query_as(
+        "SELECT artist_id, title, status, held_for_review, published_at, price_minor, currency::text AS currency,
+                edition_available
+         FROM artworks WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Locks the row against other writers for the rest of the transaction and
 /// reads its state. `FOR NO KEY UPDATE` is the lock an `UPDATE` of these
 /// (non-key) columns takes anyway: it serialises writers without blocking

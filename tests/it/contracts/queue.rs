@@ -56,7 +56,11 @@ async fn delivered_once_while_claimed_and_gone_once_deleted(queue: &dyn JobQueue
     }
 }
 
-async fn concurrent_consumers_never_share_a_job(queue: Arc<dyn JobQueue>) {
+/// Every job reaches a consumer. PostgreSQL's `SKIP LOCKED` hands each to
+/// exactly one; an SQS standard queue promises at least once (and moto, like
+/// SQS, now and then gives one message to two concurrent receives), which is
+/// why every job is idempotent.
+async fn concurrent_consumers_get_every_job(queue: Arc<dyn JobQueue>, exactly_once: bool) {
     for n in 0..40 {
         queue.send(job("embed.artwork", n)).await.unwrap();
     }
@@ -89,6 +93,9 @@ async fn concurrent_consumers_never_share_a_job(queue: Arc<dyn JobQueue>) {
         all.extend(consumer.await.unwrap());
     }
     all.sort();
+    if !exactly_once {
+        all.dedup();
+    }
     assert_eq!(all, (0..40).collect::<Vec<_>>());
 }
 
@@ -179,9 +186,9 @@ mod postgres {
     }
 
     #[tokio::test]
-    async fn concurrent_consumers_never_share_a_job() {
+    async fn concurrent_consumers_get_every_job() {
         let (_app, queue) = queue(3).await;
-        super::concurrent_consumers_never_share_a_job(Arc::new(queue)).await;
+        super::concurrent_consumers_get_every_job(Arc::new(queue), true).await;
     }
 
     #[tokio::test]
@@ -231,8 +238,8 @@ mod sqs {
     }
 
     #[tokio::test]
-    async fn concurrent_consumers_never_share_a_job() {
-        super::concurrent_consumers_never_share_a_job(Arc::new(queue(3, false).await)).await;
+    async fn concurrent_consumers_get_every_job() {
+        super::concurrent_consumers_get_every_job(Arc::new(queue(3, false).await), false).await;
     }
 
     #[tokio::test]

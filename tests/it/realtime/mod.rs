@@ -5,4 +5,5 @@
 mod conversations;
 mod live;
 mod notifications;
+mod sources;
 mod transports;

@@ -8376,7 +8376,7 @@ export interface operations {
                 ticket?: string;
             };
             header?: {
-                /** @description The id of the last event received */
+                /** @description The id of the last event received; one this server cannot read is ignored */
                 "Last-Event-ID"?: string | null;
             };
             path?: never;
