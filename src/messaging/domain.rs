@@ -8,14 +8,15 @@ const MAX_BYTES: usize = MAX_CHARS * 4;
 
 /// A message as stored and shown: NFC-normalised, with line breaks as `\n`,
 /// no other control characters, no blank runs of more than one empty line,
-/// trimmed, 1 to 4,000 characters. It is plain text: clients render it as
-/// such, never as markup.
+/// trimmed. It is plain text: clients render it as such, never as markup.
+/// The limit of 4,000 characters applies to the text as sent, which is what
+/// a client can count (normalising can lengthen a few scripts' text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageBody(String);
 
 impl MessageBody {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.len() > MAX_BYTES {
+        if raw.len() > MAX_BYTES || raw.chars().count() > MAX_CHARS {
             return Err(format!("must be at most {MAX_CHARS} characters"));
         }
         let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
@@ -38,9 +39,6 @@ impl MessageBody {
         let text = text.trim().to_owned();
         if text.is_empty() {
             return Err("is required".to_owned());
-        }
-        if text.chars().count() > MAX_CHARS {
-            return Err(format!("must be at most {MAX_CHARS} characters"));
         }
         Ok(Self(text))
     }

@@ -196,8 +196,12 @@ fn name_in(row: &ConversationRow, user: Uuid) -> String {
 #[serde(deny_unknown_fields)]
 pub struct InquiryRequest {
     pub artwork_id: Uuid,
-    /// Plain text, 1 to 4,000 characters once normalised.
-    #[schema(max_length = 16000)]
+    /// Plain text of up to 4,000 characters: line breaks and tabs, no other
+    /// control characters, something besides white space.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub body: String,
 }
 
@@ -334,8 +338,12 @@ async fn conversation_messages(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
-    /// Plain text, 1 to 4,000 characters once normalised.
-    #[schema(max_length = 16000)]
+    /// Plain text of up to 4,000 characters: line breaks and tabs, no other
+    /// control characters, something besides white space.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub body: String,
 }
 
@@ -419,8 +427,12 @@ async fn unblock_in_conversation(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
-    /// What is wrong, 1 to 1,000 characters.
-    #[schema(max_length = 4000)]
+    /// What is wrong: up to 1,000 characters, line breaks and tabs but no
+    /// other control characters, something besides white space.
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub reason: String,
 }
 
@@ -492,8 +504,12 @@ async fn conversation_reports(State(ctx): State<AppContext>, principal: Principa
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
-    /// What was done, 1 to 1,000 characters.
-    #[schema(max_length = 4000)]
+    /// What was done: up to 1,000 characters, line breaks and tabs but no
+    /// other control characters, something besides white space.
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub resolution: String,
 }
 

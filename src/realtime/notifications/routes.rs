@@ -144,7 +144,8 @@ async fn notification_preferences(
     Ok(Json(preference_list(&mut conn, principal.user_id).await?))
 }
 
-/// Turn kinds of notification on or off; kinds left out keep their setting.
+/// Turn kinds of notification on or off; kinds left out keep their setting,
+/// and a kind named twice takes its last setting.
 #[utoipa::path(put, path = "/api/me/notification-preferences", tag = "notifications", security(("bearer" = [])),
     request_body = Vec<Preference>, responses((status = 200, body = Vec<Preference>), (status = 422)))]
 async fn set_notification_preferences(
@@ -152,11 +153,16 @@ async fn set_notification_preferences(
     principal: Principal,
     ApiJson(changes): ApiJson<Vec<Preference>>,
 ) -> ApiResult<Json<Vec<Preference>>> {
-    if changes.len() > Kind::ALL.len() {
-        return Err(ApiError::field("", "at most one entry per kind"));
+    // The last word on each kind counts; at most one write per kind, however
+    // long the list.
+    let mut latest: Vec<Preference> = Vec::new();
+    for change in changes.into_iter().rev() {
+        if !latest.iter().any(|p| p.kind == change.kind) {
+            latest.push(change);
+        }
     }
     let mut tx = ctx.db.begin().await?;
-    for change in &changes {
+    for change in &latest {
         store::set_preference(&mut tx, principal.user_id, change.kind, change.in_app).await?;
     }
     let list = preference_list(&mut tx, principal.user_id).await?;

@@ -3,7 +3,7 @@
 //! notifications; conversations between collectors and artists.
 
 mod conversations;
-mod live;
+pub mod live;
 mod notifications;
 mod sources;
 mod transports;

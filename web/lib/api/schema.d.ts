@@ -767,7 +767,10 @@ export interface paths {
         };
         /** Which kinds of notification you get, every kind listed. */
         get: operations["notification_preferences"];
-        /** Turn kinds of notification on or off; kinds left out keep their setting. */
+        /**
+         * Turn kinds of notification on or off; kinds left out keep their setting,
+         *     and a kind named twice takes its last setting.
+         */
         put: operations["set_notification_preferences"];
         post?: never;
         delete?: never;
@@ -1876,7 +1879,10 @@ export interface components {
         InquiryRequest: {
             /** Format: uuid */
             artwork_id: string;
-            /** @description Plain text, 1 to 4,000 characters once normalised. */
+            /**
+             * @description Plain text of up to 4,000 characters: line breaks and tabs, no other
+             *     control characters, something besides white space.
+             */
             body: string;
         };
         InquiryView: {
@@ -1935,7 +1941,10 @@ export interface components {
             next_before?: string | null;
         };
         MessageRequest: {
-            /** @description Plain text, 1 to 4,000 characters once normalised. */
+            /**
+             * @description Plain text of up to 4,000 characters: line breaks and tabs, no other
+             *     control characters, something besides white space.
+             */
             body: string;
         };
         /** @description One message. `body` is plain text: show it as text, never as markup. */
@@ -2216,7 +2225,10 @@ export interface components {
             role: components["schemas"]["SignupRole"];
         };
         ReportRequest: {
-            /** @description What is wrong, 1 to 1,000 characters. */
+            /**
+             * @description What is wrong: up to 1,000 characters, line breaks and tabs but no
+             *     other control characters, something besides white space.
+             */
             reason: string;
         };
         ReportView: {
@@ -2248,7 +2260,10 @@ export interface components {
             note?: string;
         };
         ResolveRequest: {
-            /** @description What was done, 1 to 1,000 characters. */
+            /**
+             * @description What was done: up to 1,000 characters, line breaks and tabs but no
+             *     other control characters, something besides white space.
+             */
             resolution: string;
         };
         /** @enum {string} */
