@@ -7,6 +7,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { cartCount, useCart } from "@/lib/cart";
 import { signOut, useSession } from "@/lib/session";
 
+import { NotificationBell } from "./NotificationBell";
+
 export function Header() {
   const { status, user } = useSession();
   const queryClient = useQueryClient();
@@ -60,9 +62,10 @@ export function Header() {
             );
           })}
         </ul>
-        <div className="flex min-h-9 min-w-40 items-center justify-end gap-3 text-sm">
+        <div className="flex min-h-9 min-w-40 items-center justify-end gap-2 text-sm sm:gap-3">
           {status === "signed-in" && user ? (
             <>
+              <NotificationBell userId={user.id} />
               <span className="hidden max-w-40 truncate text-stone-600 md:inline" title={user.email}>
                 {user.display_name}
               </span>
