@@ -10,7 +10,8 @@ import { renderWithQueries } from "./render";
 /** A live connection the test speaks for: it records what is listened to and delivers what the test sends. */
 export function fakeLive() {
   const listeners = new Map<string, Set<LiveListener>>();
-  const hub: LiveHub & { typing: ReturnType<typeof vi.fn> } = {
+  const typing = vi.fn<(channel: string) => boolean>(() => true);
+  const hub: LiveHub = {
     subscribe(channel, listener) {
       const set = listeners.get(channel) ?? new Set();
       listeners.set(channel, set);
@@ -20,11 +21,13 @@ export function fakeLive() {
         if (set.size === 0) listeners.delete(channel);
       };
     },
-    typing: vi.fn(() => true),
+    typing,
   };
   let offset = 0;
   return {
     hub,
+    /** What the page told the other side of a conversation about typing. */
+    typing,
     /** The channels someone listens to now. */
     channels: () => [...listeners.keys()],
     send(message: LiveMessage) {
