@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 
 import { ApiError } from "@/lib/api/problem";
+import { LiveProvider } from "@/lib/live-react";
 import { restoreSession } from "@/lib/session";
 
 function makeQueryClient() {
@@ -26,7 +27,7 @@ export function Providers({ children }: { children: ReactNode }) {
   }, []);
   return (
     <QueryClientProvider client={client}>
-      {children}
+      <LiveProvider>{children}</LiveProvider>
     </QueryClientProvider>
   );
 }

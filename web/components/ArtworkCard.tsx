@@ -10,12 +10,24 @@ export const GRID_SIZES =
 
 /** One work in a grid. Artwork pages are plain links (not client routing):
  * their ids are resolved on the host by a rewrite to the exported page. */
-type Props = { work: Card; note?: string | null; priority?: boolean; sizes?: string };
+type Props = {
+  work: Card;
+  note?: string | null;
+  priority?: boolean;
+  sizes?: string;
+  /** News about the work heard live ("Just sold"), over its image. */
+  badge?: string | null;
+};
 
-export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES }: Props) {
+export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES, badge }: Props) {
   return (
     <article className="group relative flex flex-col gap-2 rounded-md focus-within:ring-2 focus-within:ring-stone-900 focus-within:ring-offset-4">
-      <div className="overflow-hidden rounded-md bg-stone-100">
+      <div className="relative overflow-hidden rounded-md bg-stone-100">
+        {badge && (
+          <span className="absolute top-2 left-2 z-10 rounded-full bg-white/95 px-2.5 py-0.5 text-xs font-semibold text-stone-900 shadow-sm ring-1 ring-stone-300">
+            {badge}
+          </span>
+        )}
         <Picture
           variants={work.thumbnail}
           alt={work.title}

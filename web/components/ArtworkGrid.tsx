@@ -3,8 +3,10 @@
 import { useEffect, useEffectEvent, useRef } from "react";
 
 import type { ArtworkCard as Card } from "@/lib/api/types";
+import { liveBadge } from "@/lib/availability";
 
 import { ArtworkCard, GRID_SIZES } from "./ArtworkCard";
+import { useLiveStatuses, useWorksOnScreen } from "./liveWorks";
 
 /** `wide` fills the page; `narrow` sits beside a sidebar, where five columns
  * would make every work a postage stamp. */
@@ -34,13 +36,22 @@ type GridProps = {
   eager?: boolean;
 };
 
+/** A grid of works; those on screen show live when they are reserved or sold. */
 export function ArtworkGrid({ works, label, layout = "wide", eager = true }: GridProps) {
   const grid = GRIDS[layout];
+  const list = useRef<HTMLUListElement>(null);
+  const statuses = useLiveStatuses(useWorksOnScreen(list, works.map((work) => work.id)));
   return (
-    <ul className={grid.className} aria-label={label}>
+    <ul ref={list} className={grid.className} aria-label={label}>
       {works.map((work, index) => (
-        <li key={work.id}>
-          <ArtworkCard work={work} note={work.reason} priority={eager && index < EAGER_IMAGES} sizes={grid.sizes} />
+        <li key={work.id} data-work={work.id}>
+          <ArtworkCard
+            work={work}
+            note={work.reason}
+            priority={eager && index < EAGER_IMAGES}
+            sizes={grid.sizes}
+            badge={liveBadge(statuses[work.id])}
+          />
         </li>
       ))}
     </ul>

@@ -7,6 +7,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { cartCount, useCart } from "@/lib/cart";
 import { signOut, useSession } from "@/lib/session";
 
+import { NotificationBell } from "./NotificationBell";
+
 export function Header() {
   const { status, user } = useSession();
   const queryClient = useQueryClient();
@@ -26,6 +28,7 @@ export function Header() {
     { href: "/studio/", label: "Studio", show: user?.role === "artist" || user?.role === "admin" },
     { href: "/collection/", label: "Collection", show: Boolean(user) },
     { href: "/orders/", label: "Orders", show: Boolean(user) },
+    { href: "/messages/", label: "Messages", show: Boolean(user) },
     { href: "/operations/", label: "Operations", show: user?.role === "moderator" || user?.role === "admin" },
     { href: "/cart/", label: inCart > 0 ? `Cart (${inCart})` : "Cart", show: Boolean(user) },
   ].filter((link) => link.show);
@@ -60,9 +63,10 @@ export function Header() {
             );
           })}
         </ul>
-        <div className="flex min-h-9 min-w-40 items-center justify-end gap-3 text-sm">
+        <div className="flex min-h-9 min-w-40 items-center justify-end gap-2 text-sm sm:gap-3">
           {status === "signed-in" && user ? (
             <>
+              <NotificationBell userId={user.id} />
               <span className="hidden max-w-40 truncate text-stone-600 md:inline" title={user.email}>
                 {user.display_name}
               </span>

@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,4 +83,99 @@ export async function titlesIn(page: Page, list: string): Promise<string[]> {
   const region = page.getByRole("list", { name: list });
   await expect(region.getByRole("listitem").first()).toBeVisible();
   return region.getByRole("heading").allInnerTexts();
+}
+
+/** An account made through the API, with its access token for more API calls. */
+export type ApiAccount = { email: string; name: string; token: string; userId: string };
+
+export async function registerAccount(
+  request: APIRequestContext,
+  name: string,
+  role: "artist" | "collector",
+): Promise<ApiAccount> {
+  const email = uniqueEmail(role);
+  const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD, display_name: name, role } });
+  expect(response.status(), await response.text()).toBe(201);
+  const session = (await response.json()) as { access_token: string; user: { id: string } };
+  return { email, name, token: session.access_token, userId: session.user.id };
+}
+
+/** One API call as `account`, which must succeed; its JSON answer, if any. */
+export async function apiAs(
+  request: APIRequestContext,
+  account: ApiAccount,
+  method: "POST" | "PUT" | "DELETE",
+  url: string,
+  data?: object,
+): Promise<Record<string, unknown>> {
+  const response = await request.fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${account.token}` },
+    ...(data ? { data } : {}),
+  });
+  expect(response.ok(), `${method} ${url}: ${response.status()} ${await response.text()}`).toBe(true);
+  const text = await response.text();
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** An artist with a profile (at `/artists/<slug>`) and shipping terms, so their works can be bought. */
+export async function artistWithProfile(request: APIRequestContext, name: string): Promise<ApiAccount & { slug: string }> {
+  const account = await registerAccount(request, name, "artist");
+  const slug = `${name.toLowerCase().replace(/\W+/g, "-")}-${Date.now().toString(36)}`;
+  await apiAs(request, account, "POST", "/api/artists", { slug, name, bio: "Prints and paintings of the coast." });
+  await apiAs(request, account, "PUT", "/api/me/shipping", { origin_country: "GB", currency: "GBP", domestic_minor: 1000, collection: true });
+  return { ...account, slug };
+}
+
+/** A published unique work by `artist`; its id. */
+export async function listUniqueWork(request: APIRequestContext, artist: ApiAccount, title: string, amountMinor = 48000): Promise<string> {
+  const created = await apiAs(request, artist, "POST", "/api/artworks", {
+    title,
+    category: "painting",
+    edition: { kind: "unique" },
+    price: { amount_minor: amountMinor, currency: "GBP" },
+    description: "Made in a small studio by the harbour, in the light of early morning.",
+    medium: "Oil on linen",
+    status: "published",
+  });
+  return created.id as string;
+}
+
+/**
+ * A browser context of its own, signed in as `email`, its policy refusals
+ * counted with the test's; `watch` sees the page before anything loads.
+ */
+export async function signedInPage(browser: Browser, email: string, violations: string[], watch?: (page: Page) => void): Promise<Page> {
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const page = await context.newPage();
+  watchPolicy(page, violations);
+  watch?.(page);
+  await signIn(page, email);
+  return page;
+}
+
+/** Buys one work through the site's cart and the payments sandbox, from its page to the thank-you. */
+export async function buyThroughSite(page: Page, workId: string) {
+  await page.goto(`/artworks/${workId}`);
+  await page.getByRole("button", { name: "Buy now" }).click();
+  await expect(page).toHaveURL(/\/cart\/$/);
+  await page.getByLabel("Full name").fill("Second Collector");
+  await page.getByLabel("Address", { exact: true }).fill("2 Harbour Row");
+  await page.getByLabel("Town or city").fill("Bristol");
+  await page.getByLabel("Postcode (optional)").fill("BS1 4RN");
+  await page.getByLabel("Country").selectOption("GB");
+  await page.getByRole("button", { name: /^Continue to payment/ }).click();
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
+}
+
+/** The page at a small phone's width: nothing wider than the screen; a screenshot beside the desktop one. */
+export async function checkNarrow(page: Page, name: string) {
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 780 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} is wider than a 360-pixel screen`).toBeLessThanOrEqual(0);
+  await snap(page, name, "narrow");
+  if (wide) await page.setViewportSize(wide);
 }

@@ -1,7 +1,7 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 
 import { ArtworkGrid, GridSkeleton } from "@/components/ArtworkGrid";
 import { PageSkeleton } from "@/components/PageSkeleton";
@@ -14,11 +14,14 @@ import { api, call } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
 import { lifespan, paletteGradient } from "@/lib/artwork";
+import { withAvailability, type Availability } from "@/lib/availability";
 import { formatDimensions, formatEdition, formatPrice, pluralise } from "@/lib/format";
+import { useLiveChannel } from "@/lib/live-react";
 import { useRouteId } from "@/lib/route";
 import { useSession } from "@/lib/session";
 
 import { useArtworkActions, useRecordView } from "./actions";
+import { AskArtist } from "./AskArtist";
 import { BuyBox } from "./BuyBox";
 
 type Artwork = Schemas["ArtworkView"];
@@ -30,8 +33,22 @@ export function ArtworkPage() {
     queryFn: ({ signal }) => call(() => api.GET("/api/artworks/{id}", { params: { path: { id: id! } }, signal })),
     enabled: Boolean(id),
     // Availability is live: another collector may buy the work meanwhile.
+    // The work's channel says so as it happens; reading it again now and
+    // then covers a connection that is down.
     refetchInterval: 30_000,
     refetchOnWindowFocus: true,
+  });
+
+  const queryClient = useQueryClient();
+  const [justSold, setJustSold] = useState(false);
+  useLiveChannel(id && artwork.data ? `artwork:${id}` : null, (message) => {
+    if (message.type === "reload") {
+      void queryClient.invalidateQueries({ queryKey: ["artwork", id] });
+    } else if (message.type === "event" && message.kind === "availability") {
+      const change = message.data as Availability | null;
+      queryClient.setQueryData<Artwork>(["artwork", id], (old) => (old ? withAvailability(old, change) : old));
+      if (change?.status) setJustSold(change.status === "sold");
+    }
   });
 
   const title = artwork.data?.title;
@@ -44,7 +61,7 @@ export function ArtworkPage() {
   if (unavailable) return <NotAvailable />;
   if (artwork.isError) return <ErrorState error={artwork.error} onRetry={() => void artwork.refetch()} />;
   if (!artwork.data) return <ArtworkSkeleton />;
-  return <ArtworkDetail artwork={artwork.data} />;
+  return <ArtworkDetail artwork={artwork.data} justSold={justSold && artwork.data.status === "sold"} />;
 }
 
 /** A missing id, a deleted or unpublished work, or an address that is not an
@@ -61,7 +78,7 @@ function NotAvailable() {
   );
 }
 
-function ArtworkDetail({ artwork }: { artwork: Artwork }) {
+function ArtworkDetail({ artwork, justSold }: { artwork: Artwork; justSold: boolean }) {
   const cover = artwork.images[0];
   useRecordView(artwork.id);
   const actions = useArtworkActions(artwork.id);
@@ -93,7 +110,14 @@ function ArtworkDetail({ artwork }: { artwork: Artwork }) {
           </header>
 
           <div className="flex flex-col gap-3">
-            <p className="text-2xl font-semibold text-stone-900">{formatPrice(artwork.price)}</p>
+            <div className="flex flex-wrap items-center gap-3">
+              <p className="text-2xl font-semibold text-stone-900">{formatPrice(artwork.price)}</p>
+              <p role="status" className="empty:hidden">
+                {justSold && (
+                  <span className="rounded-full bg-red-700 px-3 py-1 text-sm font-semibold text-white">Just sold</span>
+                )}
+              </p>
+            </div>
             <BuyBox artwork={artwork} />
           </div>
 
@@ -106,6 +130,8 @@ function ArtworkDetail({ artwork }: { artwork: Artwork }) {
               {actions.failure}
             </p>
           </div>
+
+          <AskArtist artwork={artwork} />
 
           <Facts artwork={artwork} />
 

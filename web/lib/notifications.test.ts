@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+
+import { KINDS, describeNotification } from "./notifications";
+
+const WORK = "0190c4f6-1111-7000-8000-00000000000a";
+const TALK = "0190c4f6-cccc-7000-8000-000000000001";
+const ORDER = "0190c4f6-0dd0-7000-8000-000000000001";
+
+describe("notifications in words", () => {
+  it("say who wrote about what, and lead to the conversation", () => {
+    expect(
+      describeNotification({
+        kind: "message",
+        data: { conversation_id: TALK, message_id: "m", artwork_id: WORK, artwork_title: "Wave at Dawn", from: "Iris", excerpt: "Is it framed?" },
+      }),
+    ).toEqual({ text: "Iris wrote about “Wave at Dawn”: “Is it framed?”", href: `/messages/?c=${TALK}` });
+  });
+
+  it("lead from news about a saved work to the work", () => {
+    expect(describeNotification({ kind: "saved_sold", data: { artwork_id: WORK, artwork_title: "Wave at Dawn" } })).toEqual({
+      text: "“Wave at Dawn”, which you saved, has sold.",
+      href: `/artworks/${WORK}`,
+    });
+    expect(describeNotification({ kind: "saved_reserved", data: { artwork_id: WORK, title: "Low Tide" } }).text).toBe(
+      "“Low Tide”, which you saved, was reserved by a buyer.",
+    );
+    expect(
+      describeNotification({
+        kind: "saved_price_drop",
+        data: { artwork_id: WORK, artwork_title: "Low Tide", price: { amount_minor: 40000, currency: "GBP" }, old_price: { amount_minor: 48000, currency: "GBP" } },
+      }).text,
+    ).toBe("“Low Tide”, which you saved, now costs £400.00 (was £480.00).");
+    expect(describeNotification({ kind: "new_work", data: { artwork_id: WORK, artwork_title: "Low Tide", artist_name: "Ada Lind" } })).toEqual({
+      text: "Ada Lind listed a new work: “Low Tide”.",
+      href: `/artworks/${WORK}`,
+    });
+  });
+
+  it("lead orders to the buyer's orders and sales to the artist's", () => {
+    expect(describeNotification({ kind: "order_update", data: { order_id: ORDER, status: "shipped", artwork_title: "Wave at Dawn" } })).toEqual({
+      text: "Your order of “Wave at Dawn” has shipped.",
+      href: `/orders/?id=${ORDER}`,
+    });
+    expect(describeNotification({ kind: "order_update", data: {} })).toEqual({ text: "Your order has news.", href: "/orders/" });
+    expect(describeNotification({ kind: "sale", data: { order_id: ORDER, artwork_title: "Wave at Dawn" } })).toEqual({
+      text: "You sold “Wave at Dawn”.",
+      href: `/studio/sales/?id=${ORDER}`,
+    });
+    expect(describeNotification({ kind: "sale", data: {} }).href).toBe("/studio/sales/");
+  });
+
+  it("tell artists about their uploads", () => {
+    expect(describeNotification({ kind: "upload_rejected", data: { artwork_id: WORK, artwork_title: "Low Tide", reason: "The file is not an image." } })).toEqual({
+      text: "Your image for “Low Tide” was refused: The file is not an image.",
+      href: `/studio/edit/?id=${WORK}`,
+    });
+    expect(describeNotification({ kind: "duplicate_flagged", data: null }).text).toBe(
+      "Your image for a work looks like another artist's work and is held for review.",
+    );
+  });
+
+  it("read as a sentence whatever the data lacks", () => {
+    for (const { kind } of KINDS) {
+      const { text } = describeNotification({ kind, data: null });
+      expect(text, kind).toMatch(/^[A-Z“].+[.”]$/);
+    }
+  });
+});
