@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     domain::MessageBody,
-    store::{self, ConversationRow, MessageRow, ReportRow},
+    store::{self, ConversationRow, MessageRow, ReportRow as ReportView},
 };
 use crate::{
     app::AppContext,
@@ -436,33 +436,6 @@ pub struct ReportRequest {
     pub reason: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ReportView {
-    pub id: Uuid,
-    pub conversation_id: Uuid,
-    pub reporter_id: Uuid,
-    pub reporter_name: String,
-    pub reason: String,
-    pub created_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub resolution: Option<String>,
-}
-
-impl From<ReportRow> for ReportView {
-    fn from(r: ReportRow) -> Self {
-        Self {
-            id: r.id,
-            conversation_id: r.conversation_id,
-            reporter_id: r.reporter_id,
-            reporter_name: r.reporter_name,
-            reason: r.reason,
-            created_at: r.created_at,
-            resolved_at: r.resolved_at,
-            resolution: r.resolution,
-        }
-    }
-}
-
 fn short_text(field: &str, raw: &str) -> ApiResult<String> {
     crate::catalog::domain::bounded_text(raw, 1000, true).map_err(|message| ApiError::field(field, message))
 }
@@ -485,7 +458,7 @@ async fn report_conversation(
     let report = store::report_by_id(&mut conn, report_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such report".to_owned()))?;
-    Ok((StatusCode::CREATED, Json(report.into())))
+    Ok((StatusCode::CREATED, Json(report)))
 }
 
 fn moderator(principal: &Principal) -> ApiResult<()> {
@@ -498,7 +471,7 @@ fn moderator(principal: &Principal) -> ApiResult<()> {
 async fn conversation_reports(State(ctx): State<AppContext>, principal: Principal) -> ApiResult<Json<Vec<ReportView>>> {
     moderator(&principal)?;
     let mut conn = ctx.db.acquire().await?;
-    Ok(Json(store::open_reports(&mut conn, 100).await?.into_iter().map(ReportView::from).collect()))
+    Ok(Json(store::open_reports(&mut conn, 100).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -530,5 +503,5 @@ async fn resolve_conversation_report(
     let report = store::resolve_report(&mut conn, id, principal.user_id, &resolution)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such open report".to_owned()))?;
-    Ok(Json(report.into()))
+    Ok(Json(report))
 }

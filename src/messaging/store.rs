@@ -268,7 +268,9 @@ pub async fn report(
     .await
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A report as moderators and its reporter see it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = ReportView)]
 pub struct ReportRow {
     pub id: Uuid,
     pub conversation_id: Uuid,

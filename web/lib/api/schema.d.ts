@@ -2231,6 +2231,7 @@ export interface components {
              */
             reason: string;
         };
+        /** @description A report as moderators and its reporter see it. */
         ReportView: {
             /** Format: uuid */
             conversation_id: string;
