@@ -78,11 +78,6 @@ impl Hub {
         }
     }
 
-    /// Subscribers in this process, over all channels.
-    pub fn subscribers(&self) -> usize {
-        self.channels.lock().expect("hub lock").values().map(|slot| slot.sender.receiver_count()).sum()
-    }
-
     /// Tells the other participants, wherever they are connected, that
     /// someone is typing. Nothing is stored.
     pub async fn typing(&self, channel: Channel, user_id: Uuid) -> sqlx::Result<()> {

@@ -83,11 +83,7 @@ pub async fn stream_events(
             entry.1 = offset;
         }
     }
-    let who = match (bearer, query.ticket) {
-        (Some(principal), _) => Some(principal),
-        (None, Some(ticket)) => Some(ticket::redeem(&ctx, &ticket).await?),
-        (None, None) => None,
-    };
+    let who = ticket::caller(&ctx, bearer, query.ticket.as_deref()).await?;
     let lifetime = ctx.config.realtime.stream_for;
     let mut session = Session::new(ctx, who);
     let mut first = Vec::new();

@@ -49,9 +49,19 @@ pub async fn issue_realtime_ticket(
     Ok((StatusCode::CREATED, Json(Ticket { ticket, expires_in: lifetime.as_secs() })))
 }
 
+/// Who a live connection is for: the bearer token's caller, else the
+/// ticket's, else nobody (public channels only).
+pub async fn caller(ctx: &AppContext, bearer: Option<Principal>, ticket: Option<&str>) -> ApiResult<Option<Principal>> {
+    match (bearer, ticket) {
+        (Some(principal), _) => Ok(Some(principal)),
+        (None, Some(ticket)) => Ok(Some(redeem(ctx, ticket).await?)),
+        (None, None) => Ok(None),
+    }
+}
+
 /// The caller a ticket stands for, once: a second use, an expired ticket and
 /// one never issued are all refused alike.
-pub async fn redeem(ctx: &AppContext, ticket: &str) -> ApiResult<Principal> {
+async fn redeem(ctx: &AppContext, ticket: &str) -> ApiResult<Principal> {
     let refused = || ApiError::Unauthorized("the ticket is invalid, used or expired".to_owned());
     if ticket.is_empty() || ticket.len() > 64 {
         return Err(refused());

@@ -67,11 +67,7 @@ pub async fn connect_realtime(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let upgrade = upgrade.map_err(|_| ApiError::BadRequest("connect here with a WebSocket handshake".to_owned()))?;
-    let who = match (bearer, query.ticket) {
-        (Some(principal), _) => Some(principal),
-        (None, Some(ticket)) => Some(ticket::redeem(&ctx, &ticket).await?),
-        (None, None) => None,
-    };
+    let who = ticket::caller(&ctx, bearer, query.ticket.as_deref()).await?;
     let session = Session::new(ctx, who);
     Ok(upgrade
         .read_buffer_size(4096)

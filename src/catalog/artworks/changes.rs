@@ -162,7 +162,6 @@ pub async fn apply(
     by: ChangedBy<'_>,
 ) -> sqlx::Result<Option<Changed>> {
     let Some(before) = store::lock_state(conn, artwork_id).await? else { return Ok(None) };
-    let live_before = store::live_state(conn, artwork_id).await?.expect("locked above");
     match &change {
         ArtworkChange::Edit { category_id, fields } => store::update(conn, artwork_id, *category_id, fields).await?,
         ArtworkChange::Status(status) => store::set_status(conn, artwork_id, *status).await?,
@@ -187,9 +186,9 @@ pub async fn apply(
     }
     record(conn, artwork_id, by).await?;
     let version = before.version + 1;
-    let live_after = store::live_state(conn, artwork_id).await?.expect("locked above");
-    super::live::publish_availability(conn, artwork_id, &live_before, &live_after).await?;
-    let notify = super::live::fan_outs(artwork_id, &live_before, &live_after, version);
+    let after = store::state(conn, artwork_id).await?.expect("locked above");
+    super::live::publish_availability(conn, artwork_id, &before, &after).await?;
+    let notify = super::live::fan_outs(artwork_id, &before, &after, version);
     let after_commit = AfterCommit { reembed: change.reembeds().then_some(artwork_id), notify };
     Ok(Some(Changed { before, version, after_commit }))
 }
@@ -210,8 +209,8 @@ pub async fn create(conn: &mut PgConnection, new: NewArtwork<'_>, by: ChangedBy<
     record(conn, new.id, by).await?;
     // Listed as published straight away: a first publication. Nobody can be
     // watching a work that did not exist, so there is no availability to publish.
-    let listed = store::live_state(conn, new.id).await?.expect("just inserted");
-    let unlisted = store::LiveState { status: ArtworkStatus::Draft, published_at: None, ..listed.clone() };
+    let listed = store::state(conn, new.id).await?.expect("just inserted");
+    let unlisted = ArtworkState { status: ArtworkStatus::Draft, published_at: None, ..listed.clone() };
     let notify = super::live::fan_outs(new.id, &unlisted, &listed, 1);
     Ok(AfterCommit { reembed: Some(new.id), notify })
 }

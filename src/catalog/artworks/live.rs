@@ -8,7 +8,7 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::store::LiveState;
+use super::store::ArtworkState;
 use crate::{
     catalog::domain::{ArtworkStatus, is_publicly_visible},
     realtime::{
@@ -18,7 +18,7 @@ use crate::{
     },
 };
 
-fn on_view(state: &LiveState) -> bool {
+fn on_view(state: &ArtworkState) -> bool {
     is_publicly_visible(state.status, state.held_for_review)
 }
 
@@ -27,10 +27,10 @@ fn on_view(state: &LiveState) -> bool {
 pub(super) async fn publish_availability(
     conn: &mut PgConnection,
     artwork_id: Uuid,
-    before: &LiveState,
-    after: &LiveState,
+    before: &ArtworkState,
+    after: &ArtworkState,
 ) -> sqlx::Result<()> {
-    let shown = |s: &LiveState| (s.status, on_view(s), s.price_minor, s.currency.clone(), s.edition_available);
+    let shown = |s: &ArtworkState| (s.status, on_view(s), s.price_minor, s.currency.clone(), s.edition_available);
     if shown(before) != shown(after) && (on_view(before) || on_view(after)) {
         let event = json!({
             "status": after.status,
@@ -46,7 +46,7 @@ pub(super) async fn publish_availability(
 /// The notifications a change calls for, to fan out once the caller has
 /// committed. `version` is the version the change created: it tells one
 /// reservation from the next.
-pub(super) fn fan_outs(artwork_id: Uuid, before: &LiveState, after: &LiveState, version: i32) -> Vec<FanOut> {
+pub(super) fn fan_outs(artwork_id: Uuid, before: &ArtworkState, after: &ArtworkState, version: i32) -> Vec<FanOut> {
     let work = json!({"artwork_id": artwork_id, "artwork_title": after.title});
     let savers = |kind, subject: String, data| FanOut {
         audience: Audience::Savers { artwork_id },

@@ -152,38 +152,23 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<i32>
     sqlx::query_scalar("SELECT version FROM artworks WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(conn).await
 }
 
-/// What a change needs to know of the artwork it changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct ArtworkState {
-    pub status: ArtworkStatus,
-    pub held_for_review: bool,
-    pub version: i32,
-}
-
-/// What live viewers and people who saved a work care about.
+/// What a change needs to know of the artwork it changes, and what live
+/// viewers and people who saved the work care about.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
-pub struct LiveState {
+pub struct ArtworkState {
     pub artist_id: Uuid,
     pub title: String,
     pub status: ArtworkStatus,
     pub held_for_review: bool,
+    pub version: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub price_minor: i64,
     pub currency: String,
     pub edition_available: Option<i32>,
 }
 
-/// The row as the caller's transaction sees it now (it holds the lock).
-pub(super) async fn live_state(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<LiveState>> {
-    sqlx::query_as(
-        "SELECT artist_id, title, status, held_for_review, published_at, price_minor, currency::text AS currency,
-                edition_available
-         FROM artworks WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
-}
+const STATE_COLUMNS: &str = "artist_id, title, status, held_for_review, version, published_at, price_minor,
+                             currency::text AS currency, edition_available";
 
 /// Locks the row against other writers for the rest of the transaction and
 /// reads its state. `FOR NO KEY UPDATE` is the lock an `UPDATE` of these
@@ -192,10 +177,14 @@ pub(super) async fn live_state(conn: &mut PgConnection, id: Uuid) -> sqlx::Resul
 /// so two media jobs whose uploads match each other's artworks cannot deadlock.
 /// Routes that read before they decide take the stronger `lock` first.
 pub(super) async fn lock_state(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ArtworkState>> {
-    sqlx::query_as("SELECT status, held_for_review, version FROM artworks WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    let sql = format!("SELECT {STATE_COLUMNS} FROM artworks WHERE id = $1 FOR NO KEY UPDATE");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await
+}
+
+/// The row as the caller's transaction sees it now (after its change).
+pub(super) async fn state(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ArtworkState>> {
+    let sql = format!("SELECT {STATE_COLUMNS} FROM artworks WHERE id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await
 }
 
 /// The category and all its descendants ("works on paper" includes prints); empty
