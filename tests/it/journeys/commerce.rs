@@ -24,7 +24,7 @@ fn address(country: &str) -> Value {
 }
 
 /// An artist who ships from the UK: £15 at home, £40 abroad, or collected.
-async fn shipping_artist<'a>(app: &'a TestApp, slug: &str, currency: &str) -> Artist<'a> {
+pub async fn shipping_artist<'a>(app: &'a TestApp, slug: &str, currency: &str) -> Artist<'a> {
     let artist = app.artist(slug).await;
     let terms = json!({"origin_country": "GB", "currency": currency, "domestic_minor": 1500,
                        "international_minor": 4000, "collection": true});
@@ -33,11 +33,11 @@ async fn shipping_artist<'a>(app: &'a TestApp, slug: &str, currency: &str) -> Ar
     artist
 }
 
-async fn add(buyer: &User<'_>, artwork_id: &str, quantity: i32) -> TestResponse {
+pub async fn add(buyer: &User<'_>, artwork_id: &str, quantity: i32) -> TestResponse {
     buyer.put(&format!("/api/cart/items/{artwork_id}"), json!({"quantity": quantity})).await
 }
 
-async fn checkout(buyer: &User<'_>, country: &str) -> TestResponse {
+pub async fn checkout(buyer: &User<'_>, country: &str) -> TestResponse {
     buyer
         .with_header("idempotency-key", &Uuid::new_v4().to_string())
         .post("/api/checkout", json!({"shipping_address": address(country)}))
@@ -45,7 +45,7 @@ async fn checkout(buyer: &User<'_>, country: &str) -> TestResponse {
 }
 
 /// Pays a checkout with `card` on the sandbox's card form, as the browser does.
-async fn pay(app: &TestApp, checkout: &Value, card: &str) -> TestResponse {
+pub async fn pay(app: &TestApp, checkout: &Value, card: &str) -> TestResponse {
     let payment = &checkout["payment"];
     assert!(payment.is_object(), "not a checkout: {checkout}");
     let path = format!("/api/payments/sandbox/payments/{}/confirm", payment["payment_id"].as_str().unwrap());
@@ -62,7 +62,7 @@ async fn send_event(app: &TestApp, body: &[u8], signature: Option<&str>) -> Test
 
 /// Delivers the sandbox's pending events through the webhook route, signed
 /// as it signs them; answers how many there were.
-async fn deliver_events(app: &TestApp) -> usize {
+pub async fn deliver_events(app: &TestApp) -> usize {
     let sandbox = app.ctx.sandbox_payments.as_ref().expect("the sandbox is the default provider");
     let events = sandbox.pending_events(100).await.unwrap();
     for event in &events {

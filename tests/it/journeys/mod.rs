@@ -8,7 +8,7 @@
 mod artists;
 mod artworks;
 mod auth;
-mod commerce;
+pub mod commerce;
 mod discovery;
 mod hostile;
 mod idempotency;

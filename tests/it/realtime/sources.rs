@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::live::{Live, serve};
-use crate::support::{TestApp, User};
+use crate::{
+    journeys::commerce::{add, checkout, deliver_events, pay, shipping_artist},
+    support::User,
+};
 
 async fn kinds(user: &User<'_>) -> Vec<(String, Value)> {
     let page = user.get("/api/me/notifications?limit=100").await;
@@ -31,45 +34,11 @@ async fn next_event(live: &mut Live) -> Value {
     }
 }
 
-async fn buy(buyer: &User<'_>, artwork_id: &str) -> Value {
-    let added = buyer.put(&format!("/api/cart/items/{artwork_id}"), json!({"quantity": 1})).await;
-    assert_eq!(added.status, 200, "{}", added.body);
-    let address = json!({"name": "Ada Buyer", "line1": "1 Quay Street", "city": "Bristol", "postal_code": "BS1 4DJ", "country": "GB"});
-    let placed = buyer
-        .with_header("idempotency-key", &Uuid::new_v4().to_string())
-        .post("/api/checkout", json!({"shipping_address": address}))
-        .await;
-    assert_eq!(placed.status, 201, "{}", placed.body);
-    placed.body
-}
-
-async fn pay(app: &TestApp, checkout: &Value) {
-    let payment = &checkout["payment"];
-    let path = format!("/api/payments/sandbox/payments/{}/confirm", payment["payment_id"].as_str().unwrap());
-    let paid = app
-        .anonymous()
-        .post(&path, json!({"client_secret": payment["client_secret"], "card_number": "4242 4242 4242 4242"}))
-        .await;
-    assert_eq!(paid.status, 200, "{}", paid.body);
-    let sandbox = app.ctx.sandbox_payments.as_ref().unwrap();
-    for event in sandbox.pending_events(100).await.unwrap() {
-        let request = axum::http::Request::post("/api/payments/webhooks/stripe")
-            .header("content-type", "application/json")
-            .header("stripe-signature", &event.signature)
-            .body(axum::body::Body::from(event.body.clone()))
-            .unwrap();
-        assert_eq!(app.send(request).await.status, 200);
-        sandbox.mark_delivered(&event.id).await.unwrap();
-    }
-}
-
 #[tokio::test]
 async fn savers_followers_buyers_and_artists_hear_what_happens() {
     let app = crate::support::spawn_app().await;
     let base = serve(&app).await;
-    let artist = app.artist("watched-painter").await;
-    let terms = json!({"origin_country": "GB", "currency": "GBP", "domestic_minor": 1500, "collection": true});
-    assert_eq!(artist.put("/api/me/shipping", terms).await.status, 200);
+    let artist = shipping_artist(&app, "watched-painter", "GBP").await;
     let work = artist.artwork(json!({"title": "Wanted"})).await;
     app.run_jobs().await;
     let follower = app.collector("follower@example.com").await;
@@ -90,7 +59,10 @@ async fn savers_followers_buyers_and_artists_hear_what_happens() {
     // and whoever saved it is told.
     let mut viewer = Live::connect(&base, None).await.unwrap();
     viewer.subscribe(&format!("artwork:{}", work.id), None).await;
-    let checkout = buy(&buyer, &work.id).await;
+    assert_eq!(add(&buyer, &work.id, 1).await.status, 200);
+    let checkout = checkout(&buyer, "GB").await;
+    assert_eq!(checkout.status, 201, "{}", checkout.body);
+    let checkout = checkout.body;
     let reserved = next_event(&mut viewer).await;
     assert_eq!(
         (reserved["kind"].as_str(), reserved["data"]["status"].as_str()),
@@ -101,7 +73,8 @@ async fn savers_followers_buyers_and_artists_hear_what_happens() {
 
     // Paid: sold, live and in the saver's notifications; the artist has a
     // sale to accept and the buyer hears the order is paid.
-    pay(&app, &checkout).await;
+    assert_eq!(pay(&app, &checkout, "4242 4242 4242 4242").await.status, 200);
+    assert!(deliver_events(&app).await >= 1);
     let sold = next_event(&mut viewer).await;
     assert_eq!(sold["data"]["status"], "sold");
     assert_eq!(sold["offset"].as_i64(), reserved["offset"].as_i64().map(|o| o + 1));
