@@ -53,6 +53,42 @@ pub struct Config {
     pub payments: PaymentsConfig,
     pub commerce: CommerceConfig,
     pub realtime: RealtimeConfig,
+    /// Set where API Gateway's WebSocket API holds the live connections.
+    pub sockets: Option<SocketsConfig>,
+}
+
+/// API Gateway's WebSocket API: where its connections are recorded and how to
+/// post to them.
+#[derive(Clone, Debug)]
+pub struct SocketsConfig {
+    /// The connection-management endpoint,
+    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`.
+    pub endpoint_url: String,
+    pub registry: SocketRegistryBackend,
+}
+
+#[derive(Clone, Debug)]
+pub enum SocketRegistryBackend {
+    Postgres,
+    DynamoDb { table: String, endpoint_url: Option<String> },
+}
+
+impl SocketsConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Self>> {
+        let Some(endpoint_url) = get("SOCKET_GATEWAY_URL") else { return Ok(None) };
+        if !endpoint_url.starts_with("https://") && !endpoint_url.starts_with("http://") {
+            bail!("SOCKET_GATEWAY_URL must be an http(s) URL, not {endpoint_url:?}");
+        }
+        let registry = match get("SOCKET_REGISTRY").as_deref() {
+            None | Some("postgres") => SocketRegistryBackend::Postgres,
+            Some("dynamodb") => SocketRegistryBackend::DynamoDb {
+                table: get("SOCKET_TABLE").context("SOCKET_REGISTRY=dynamodb needs SOCKET_TABLE")?,
+                endpoint_url: get("DYNAMODB_ENDPOINT_URL"),
+            },
+            Some(other) => bail!("SOCKET_REGISTRY must be postgres or dynamodb, not {other:?}"),
+        };
+        Ok(Some(Self { endpoint_url: endpoint_url.trim_end_matches('/').to_owned(), registry }))
+    }
 }
 
 /// Live delivery.
@@ -413,10 +449,13 @@ pub struct QueueConfig {
 pub enum QueueBackend {
     Postgres,
     /// One queue per job family, chosen by the kind's prefix (`media.`,
-    /// `embed.`); credentials and region come from the AWS default chain.
+    /// `embed.`, and `notify.` with `realtime.` sharing one); credentials and
+    /// region come from the AWS default chain.
     Sqs {
         media_queue_url: String,
         embed_queue_url: String,
+        /// Notification fan-outs and live deliveries (`notify.`, `realtime.`).
+        realtime_queue_url: String,
         endpoint_url: Option<String>,
     },
 }
@@ -533,6 +572,8 @@ impl Config {
                             .context("QUEUE_BACKEND=sqs needs SQS_MEDIA_QUEUE_URL")?,
                         embed_queue_url: get("SQS_EMBED_QUEUE_URL")
                             .context("QUEUE_BACKEND=sqs needs SQS_EMBED_QUEUE_URL")?,
+                        realtime_queue_url: get("SQS_REALTIME_QUEUE_URL")
+                            .context("QUEUE_BACKEND=sqs needs SQS_REALTIME_QUEUE_URL")?,
                         endpoint_url: get("SQS_ENDPOINT_URL"),
                     },
                     Some(other) => bail!("QUEUE_BACKEND must be postgres or sqs, not {other:?}"),
@@ -562,6 +603,7 @@ impl Config {
             payments: PaymentsConfig::from_lookup(&get, environment)?,
             commerce: CommerceConfig::from_lookup(&get)?,
             realtime: RealtimeConfig::from_lookup(&get)?,
+            sockets: SocketsConfig::from_lookup(&get)?,
         })
     }
 }

@@ -14,5 +14,6 @@ pub mod kv;
 pub mod objects;
 pub mod payments;
 pub mod queue;
+pub mod sockets;
 pub mod telemetry;
 pub mod vectors;

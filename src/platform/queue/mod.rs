@@ -71,9 +71,13 @@ pub trait JobQueue: Send + Sync + 'static {
 pub async fn from_config(config: &QueueConfig, db: &PgPool, aws: &LazyAwsConfig) -> Arc<dyn JobQueue> {
     match &config.backend {
         QueueBackend::Postgres => Arc::new(PgJobQueue::new(db.clone(), config.max_receives)),
-        QueueBackend::Sqs { media_queue_url, embed_queue_url, endpoint_url } => {
-            let routes =
-                vec![("media.".to_owned(), media_queue_url.clone()), ("embed.".to_owned(), embed_queue_url.clone())];
+        QueueBackend::Sqs { media_queue_url, embed_queue_url, realtime_queue_url, endpoint_url } => {
+            let routes = vec![
+                ("media.".to_owned(), media_queue_url.clone()),
+                ("embed.".to_owned(), embed_queue_url.clone()),
+                ("notify.".to_owned(), realtime_queue_url.clone()),
+                ("realtime.".to_owned(), realtime_queue_url.clone()),
+            ];
             // The in-process worker polls the media queue; embeddings are
             // consumed by their own function through its event source mapping.
             Arc::new(SqsJobQueue::new(
