@@ -54,6 +54,10 @@ impl Jobs {
     /// Runs one job. An error means "try again later"; the queue dead-letters a
     /// job that keeps failing.
     pub async fn run(&self, job: &Job) -> anyhow::Result<()> {
+        crate::realtime::push::delivering(&self.ctx, self.dispatch(job)).await
+    }
+
+    async fn dispatch(&self, job: &Job) -> anyhow::Result<()> {
         match job.kind.as_str() {
             media::jobs::PROCESS => {
                 let ProcessPayload { upload_id } = payload(job)?;
@@ -80,6 +84,15 @@ impl Jobs {
                 let fan_out: crate::realtime::fanout::FanOut = payload(job)?;
                 let notified = crate::realtime::fanout::run(&self.ctx, &fan_out).await?;
                 tracing::debug!(subject = fan_out.subject, notified, "notifications fanned out");
+                Ok(())
+            }
+            crate::realtime::push::DELIVER => {
+                let crate::realtime::push::Deliver { channel } = payload(job)?;
+                let channel: crate::realtime::Channel = channel.parse()?;
+                let sockets =
+                    self.ctx.sockets.as_deref().context("no socket gateway is configured (SOCKET_GATEWAY_URL)")?;
+                let delivered = crate::realtime::push::deliver(&self.ctx, sockets, channel).await?;
+                tracing::debug!(%channel, ?delivered, "live events posted");
                 Ok(())
             }
             other => anyhow::bail!("no handler for job kind {other:?}"),

@@ -17,6 +17,7 @@ use crate::{
         objects::{self, LocalObjectStore, ObjectStore},
         payments::{self, PaymentProvider, SandboxPayments},
         queue::{self, JobQueue},
+        sockets::{self, Sockets},
         vectors::{self, DEFAULT_DIMENSION, VectorIndex},
     },
 };
@@ -40,6 +41,9 @@ pub struct AppContext {
     pub metrics: Arc<RequestMetrics>,
     /// Fans committed events out to this process's live connections.
     pub realtime: Arc<crate::realtime::Hub>,
+    /// Set where a gateway holds the live connections (API Gateway's
+    /// WebSocket API): its registry and the way to post to them.
+    pub sockets: Option<Arc<Sockets>>,
 }
 
 /// The ports semantic discovery needs. The embedder loads on first use, so
@@ -86,6 +90,10 @@ impl AppContext {
             local_objects: objects.local,
             metrics: Arc::new(RequestMetrics::new(&config.metrics_export)),
             realtime: crate::realtime::Hub::new(pool.clone()),
+            sockets: match &config.sockets {
+                Some(sockets) => Some(Arc::new(sockets::from_config(sockets, &pool, &aws).await)),
+                None => None,
+            },
             db: pool,
             config: Arc::new(config),
         })

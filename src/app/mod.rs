@@ -118,6 +118,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Router>) -> Router {
     let max_body = ctx.config.max_body_bytes;
     let metrics = ctx.metrics.clone();
+    let delivery = ctx.sockets.is_some().then(|| ctx.clone());
     let (router, _) = router.split_for_parts();
     let router = router
         .merge(
@@ -132,11 +133,25 @@ fn finish(router: OpenApiRouter<AppContext>, ctx: AppContext, site: Option<Route
         // from here: the family routers are built before any context exists.
         .layer(Extension(ctx.route_guards()))
         .with_state(ctx);
+    // Where a gateway holds the live connections, what a request published
+    // is queued for delivery once it has been answered.
+    let router = match delivery {
+        Some(ctx) => router.layer(axum::middleware::from_fn_with_state(ctx, deliver_published)),
+        None => router,
+    };
     let router = match site {
         Some(site) => router.fallback_service(site),
         None => router.fallback(not_found),
     };
     with_common_layers(router, max_body, metrics)
+}
+
+async fn deliver_published(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    crate::realtime::push::delivering(&ctx, next.run(request)).await
 }
 
 /// One family's router, as a serverless function serves it.

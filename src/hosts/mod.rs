@@ -323,6 +323,21 @@ pub async fn run_lambda_sqs_worker() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// A Lambda function behind API Gateway's WebSocket API: each connection's
+/// `$connect`, `$disconnect` and messages.
+pub async fn run_lambda_websocket() -> Result<(), lambda_http::Error> {
+    use aws_lambda_events::event::apigw::ApiGatewayWebsocketProxyRequest;
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let sockets = ctx.sockets.clone().ok_or("SOCKET_GATEWAY_URL must be set for the WebSocket function")?;
+    let (ctx, sockets) = (&ctx, sockets.as_ref());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+        Ok::<_, lambda_http::Error>(crate::realtime::gateway::handle(ctx, sockets, event.payload).await)
+    }))
+    .await
+}
+
 /// A Lambda function on an EventBridge schedule that recomputes the curated
 /// feed and purges search queries past their retention.
 pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
@@ -345,7 +360,8 @@ pub async fn run_lambda_commerce_timers() -> Result<(), lambda_http::Error> {
     let ctx = AppContext::from_env().await?;
     let ctx = &ctx;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
-        let report = crate::commerce::timers::run(ctx, chrono::Utc::now()).await?;
+        let report =
+            crate::realtime::push::delivering(ctx, crate::commerce::timers::run(ctx, chrono::Utc::now())).await?;
         Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
     }))
     .await

@@ -9,10 +9,13 @@
 //! (channel, offset) it has already seen. Within the history that is
 //! at-least-once delivery, and exactly-once after the client's deduplication.
 
+mod access;
 mod channel;
 pub mod fanout;
+pub mod gateway;
 mod hub;
 pub mod notifications;
+pub mod push;
 mod session;
 mod sse;
 pub mod store;
@@ -68,5 +71,7 @@ impl From<store::EventRow> for Event {
 /// Publishes an event on the caller's transaction: it exists, and is
 /// delivered, only if that transaction commits. Answers its offset.
 pub async fn publish(conn: &mut PgConnection, channel: Channel, kind: &str, data: &Value) -> sqlx::Result<i64> {
-    store::append(conn, channel, kind, data).await
+    let offset = store::append(conn, channel, kind, data).await?;
+    push::published(channel);
+    Ok(offset)
 }

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio_stream::{StreamMap, wrappers::BroadcastStream, wrappers::errors::BroadcastStreamRecvError};
 use uuid::Uuid;
 
-use super::{Channel, Event, HISTORY, hub::Frame, store, wire};
+use super::{Channel, Event, HISTORY, access, hub::Frame, store, wire};
 use crate::{app::AppContext, auth::Principal, platform::http::error::ApiError};
 
 /// At most this many channels per connection.
@@ -76,7 +76,7 @@ impl Session {
         if since.is_some_and(|s| s < 0) {
             return Err(ApiError::field("since", "an offset is 0 or more"));
         }
-        self.authorise(channel).await?;
+        access::authorise(&self.ctx, self.who.as_ref(), channel).await?;
         // Subscribed before reading the table, so an event committed in
         // between is in the table, the stream, or both (and deduplicated).
         let receiver = self.ctx.realtime.subscribe(channel).await;
@@ -85,13 +85,13 @@ impl Session {
         let name = channel.to_string();
         let current = store::last_offsets(&mut conn, std::slice::from_ref(&name)).await?.first().map_or(0, |(_, o)| *o);
         let mut out = Vec::new();
-        let start = match since {
-            None => current,
-            Some(since) if since > current || current - since > HISTORY => {
+        let start = match access::start(since, current) {
+            access::Start::Live => current,
+            access::Start::Reload => {
                 out.push(Out::at(channel, current, wire::reload(channel, current)));
                 current
             }
-            Some(since) => {
+            access::Start::After(since) => {
                 let rows = store::events_after(&mut conn, &name, since, HISTORY).await?;
                 let mut last = since;
                 for row in rows {
@@ -110,32 +110,6 @@ impl Session {
         self.streams.remove(&channel);
         self.last.remove(&channel);
         self.ctx.realtime.release(channel);
-    }
-
-    async fn authorise(&self, channel: Channel) -> Result<(), ApiError> {
-        let refused = || ApiError::Forbidden(format!("you may not listen to {channel}"));
-        match channel {
-            Channel::User(id) => match &self.who {
-                Some(who) if who.user_id == id => Ok(()),
-                Some(_) => Err(refused()),
-                None => Err(ApiError::Unauthorized("sign in to listen to a user channel".to_owned())),
-            },
-            Channel::Conversation(id) => {
-                let Some(who) = &self.who else {
-                    return Err(ApiError::Unauthorized("sign in to listen to a conversation".to_owned()));
-                };
-                let mut conn = self.ctx.db.acquire().await?;
-                if crate::messaging::can_read(&mut conn, id, who).await? { Ok(()) } else { Err(refused()) }
-            }
-            Channel::Artwork(id) => {
-                let mut conn = self.ctx.db.acquire().await?;
-                if crate::catalog::artworks::store::is_publicly_visible(&mut conn, id).await? {
-                    Ok(())
-                } else {
-                    Err(refused())
-                }
-            }
-        }
     }
 
     /// Waits for the next frame on any channel. Pending forever while there

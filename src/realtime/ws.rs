@@ -197,7 +197,7 @@ async fn handle(session: &mut Session, text: &str, typed: &mut Vec<(Channel, Ins
 }
 
 /// A channel name as echoed in an error: never more than a valid one.
-fn short(name: &str) -> &str {
+pub(super) fn short(name: &str) -> &str {
     let end = name.char_indices().nth(60).map_or(name.len(), |(i, _)| i);
     &name[..end]
 }
