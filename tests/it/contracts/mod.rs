@@ -1,7 +1,7 @@
 //! The ports' contracts, each run against every adapter: the relational store, key-value stores,
 //! job queues, object stores, vector indexes and payments (embedded,
 //! PostgreSQL, the AWS ones and Stripe on local stand-ins, and Stripe's wire
-//! contract where no stand-in has the feature), the Lambda SQS batch helper,
+//! contract where no stand-in has the feature), the Lambda SQS batch helper, the live connections' registry,
 //! and the stand-ins themselves.
 
 mod db;
@@ -10,6 +10,7 @@ mod lambda_sqs;
 pub mod objects;
 mod payments;
 mod queue;
+mod sockets;
 pub mod standins;
 mod stripe_wire;
 mod vectors;

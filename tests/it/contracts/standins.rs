@@ -133,3 +133,35 @@ pub async fn moto_kv_table(client: &aws_sdk_dynamodb::Client) -> String {
         .unwrap();
     table
 }
+
+/// A table shaped like template.yaml's SocketsTable: `pk` and `sk`, TTL on
+/// `expires_at`.
+pub async fn moto_socket_table(client: &aws_sdk_dynamodb::Client) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    };
+    let table = unique("sockets");
+    let attribute =
+        |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
+    client
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(attribute("pk").unwrap())
+        .attribute_definitions(attribute("sk").unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_time_to_live()
+        .table_name(&table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name("expires_at").enabled(true).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    table
+}

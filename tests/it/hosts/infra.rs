@@ -14,8 +14,8 @@ use std::{
 use atelier::{
     app::{AppContext, Family, family_router},
     platform::config::{
-        Config, EmbedderBackend, Environment, KvBackend, PaymentsBackend, QueueBackend, StorageConfig,
-        VectorIndexConfig,
+        Config, EmbedderBackend, Environment, KvBackend, PaymentsBackend, QueueBackend, SocketRegistryBackend,
+        StorageConfig, VectorIndexConfig,
     },
 };
 use axum::{
@@ -564,6 +564,8 @@ fn environment_value(template: &Yaml, value: &Yaml) -> String {
         return match (tag.as_str(), default) {
             ("Ref", Yaml::String(s)) => s.clone(),
             ("Ref", Yaml::Number(n)) => n.to_string(),
+            // The text with its ${...} left in: what it is shaped like.
+            ("Sub", _) => target,
             _ => format!("<{tag} {target}>"),
         };
     }
@@ -603,9 +605,10 @@ fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters(
         other => panic!("the object store is not S3 on AWS: {other:?}"),
     }
     match &config.queue.backend {
-        QueueBackend::Sqs { media_queue_url, embed_queue_url, endpoint_url: None } => {
+        QueueBackend::Sqs { media_queue_url, embed_queue_url, realtime_queue_url, endpoint_url: None } => {
             assert_eq!(media_queue_url, "<Ref MediaQueue>");
             assert_eq!(embed_queue_url, "<Ref EmbedQueue>");
+            assert_eq!(realtime_queue_url, "<Ref RealtimeQueue>");
         }
         other => panic!("the job queue is not SQS on AWS: {other:?}"),
     }
@@ -613,6 +616,12 @@ fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters(
         matches!(&config.kv, KvBackend::DynamoDb { table, endpoint_url: None } if table == "<Ref KvTable>"),
         "the key-value port is not the DynamoDB table: {:?}",
         config.kv
+    );
+    let sockets = config.sockets.as_ref().expect("live connections are held by the WebSocket API on AWS");
+    assert!(
+        matches!(&sockets.registry, SocketRegistryBackend::DynamoDb { table, endpoint_url: None } if table == "<Ref SocketsTable>"),
+        "the sockets registry is not the sockets table: {:?}",
+        sockets.registry
     );
     assert!(matches!(config.vectors, VectorIndexConfig::Qdrant { .. }), "the vector index is not Qdrant");
     assert!(matches!(config.embedder.backend, EmbedderBackend::OpenAi(_)), "the embedder is not the API one");
@@ -651,11 +660,13 @@ fn workers_consume_their_queues_with_partial_batch_failures_and_dead_letters() {
         Some((tag, id)) if tag == "Ref" => id,
         _ => panic!("{variable} is not a !Ref to a queue"),
     };
-    // Jobs go to a queue by kind prefix (media. / embed.); each worker
+    // Jobs go to a queue by kind prefix (media. / embed. / notify. and
+    // realtime.); each worker
     // consumes the queue its jobs are sent to.
     let expected: BTreeMap<&str, String> = BTreeMap::from([
         ("media-worker", queue_of_variable("SQS_MEDIA_QUEUE_URL")),
         ("embed-worker", queue_of_variable("SQS_EMBED_QUEUE_URL")),
+        ("realtime-worker", queue_of_variable("SQS_REALTIME_QUEUE_URL")),
     ]);
     let mut problems = Vec::new();
     let mut consumers = BTreeMap::new();
@@ -742,6 +753,96 @@ fn workers_consume_their_queues_with_partial_batch_failures_and_dead_letters() {
         problems.push("curate-feed has no Schedule or ScheduleV2 event".to_owned());
     }
     assert_no_problems("the workers' wiring", &problems);
+}
+
+/// The statements a function's permissions hold: its own policies, its role's
+/// inline and managed policies, and the template's managed policies either
+/// names with `!Ref`.
+fn function_statements(template: &Yaml, function: &Yaml) -> Vec<Yaml> {
+    let managed = |value: &Yaml| match intrinsic(value) {
+        Some((tag, id)) if tag == "Ref" => {
+            template["Resources"][id.as_str()]["Properties"]["PolicyDocument"]["Statement"]
+                .as_sequence()
+                .cloned()
+                .unwrap_or_default()
+        }
+        _ => value["Statement"].as_sequence().cloned().unwrap_or_default(),
+    };
+    let mut statements: Vec<Yaml> =
+        function["Properties"]["Policies"].as_sequence().into_iter().flatten().flat_map(managed).collect();
+    if let Some((_, role)) = intrinsic(&function["Properties"]["Role"]) {
+        let role = &template["Resources"][role.trim_end_matches(".Arn")]["Properties"];
+        statements.extend(role["ManagedPolicyArns"].as_sequence().into_iter().flatten().flat_map(managed));
+        for policy in role["Policies"].as_sequence().into_iter().flatten() {
+            statements.extend(policy["PolicyDocument"]["Statement"].as_sequence().cloned().unwrap_or_default());
+        }
+    }
+    statements
+}
+
+/// API Gateway's WebSocket API hands every connection event to the socket
+/// function, the management endpoint the functions post to is that API's
+/// stage, and what posts may post.
+#[test]
+fn the_websocket_api_sends_every_connection_event_to_the_socket_function() {
+    let template = template();
+    let binaries = template_binaries(&template);
+    let mut problems = Vec::new();
+    let apis = resources_of_type(&template, "AWS::ApiGatewayV2::Api");
+    assert_eq!(apis.len(), 1, "one WebSocket API");
+    let (api_id, api) = &apis[0];
+    assert_eq!(api["Properties"]["ProtocolType"].as_str(), Some("WEBSOCKET"));
+    let socket_function = binaries.iter().find(|(_, b)| *b == "realtime-socket").map(|(id, _)| id.clone());
+    let socket_function = socket_function.expect("a function builds realtime-socket");
+    let mut keys = BTreeSet::new();
+    for (id, route) in resources_of_type(&template, "AWS::ApiGatewayV2::Route") {
+        let properties = &route["Properties"];
+        keys.insert(properties["RouteKey"].as_str().unwrap_or_default().to_owned());
+        let target = listed(&properties["Target"]).concat();
+        let integration = target.strip_prefix("integrations/${").and_then(|t| t.strip_suffix('}')).unwrap_or_default();
+        let integration = &template["Resources"][integration]["Properties"];
+        let uri = listed(&integration["IntegrationUri"]).concat();
+        if integration["IntegrationType"].as_str() != Some("AWS_PROXY")
+            || !uri.contains(&format!("${{{socket_function}.Arn}}"))
+        {
+            problems.push(format!("{id} ({target}) does not invoke {socket_function} as a proxy"));
+        }
+    }
+    assert_eq!(keys, BTreeSet::from(["$connect", "$default", "$disconnect"].map(str::to_owned)), "routes");
+    let invokable = resources_of_type(&template, "AWS::Lambda::Permission").into_iter().any(|(_, p)| {
+        let p = &p["Properties"];
+        intrinsic(&p["FunctionName"]).is_some_and(|(_, f)| f == socket_function)
+            && p["Principal"].as_str() == Some("apigateway.amazonaws.com")
+            && listed(&p["SourceArn"]).concat().contains(&format!("${{{api_id}}}"))
+    });
+    if !invokable {
+        problems.push(format!("API Gateway may not invoke {socket_function}: no Lambda permission for {api_id}"));
+    }
+    let stages = resources_of_type(&template, "AWS::ApiGatewayV2::Stage");
+    let stage = stages.iter().find_map(|(_, s)| s["Properties"]["StageName"].as_str()).expect("a stage");
+    let gateway = listed(&template["Globals"]["Function"]["Environment"]["Variables"]["SOCKET_GATEWAY_URL"]).concat();
+    if !gateway.contains(&format!("${{{api_id}}}")) || !gateway.ends_with(&format!("/{stage}")) {
+        problems.push(format!("SOCKET_GATEWAY_URL {gateway:?} is not the management endpoint of {api_id}/{stage}"));
+    }
+    for binary in ["realtime-socket", "realtime-worker"] {
+        let (id, _) = binaries.iter().find(|(_, b)| *b == binary).expect("a function per binary");
+        let statements = Yaml::Sequence(function_statements(&template, &template["Resources"][id.as_str()]));
+        if !allows(&statements, "execute-api:ManageConnections", &format!("${{{api_id}}}/{stage}/POST/@connections/*"))
+        {
+            problems.push(format!("{binary} posts to connections but may not execute-api:ManageConnections"));
+        }
+    }
+    let table = &template["Resources"]["SocketsTable"]["Properties"];
+    let keys: Vec<(&str, &str)> = table["KeySchema"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| Some((k["AttributeName"].as_str()?, k["KeyType"].as_str()?)))
+        .collect();
+    if keys != [("pk", "HASH"), ("sk", "RANGE")] || table["TimeToLiveSpecification"]["AttributeName"] != "expires_at" {
+        problems.push("the sockets table is not keyed pk/sk with TTL on expires_at, as its adapter writes".to_owned());
+    }
+    assert_no_problems("the WebSocket API's wiring", &problems);
 }
 
 /// Whether some statement allows `action` on a resource ending in `suffix`.

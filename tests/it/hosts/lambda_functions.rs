@@ -1,8 +1,11 @@
 //! The Lambda functions as Lambda runs them: the real function binaries polling
 //! cargo-lambda's Runtime API emulator (`cargo lambda watch --only-lambda-apis`),
 //! invoked with `cargo lambda invoke` and events that `sam local generate-event`
-//! produces at test time, edited to carry real requests and real jobs. The
-//! cloud functions talk to S3 and SQS on moto, as they would to AWS.
+//! produces at test time, edited to carry real requests and real jobs (API
+//! Gateway's WebSocket events, which SAM does not generate, are written as
+//! AWS documents them). The cloud functions talk to S3, SQS and DynamoDB on
+//! moto, as they would to AWS, and to a stand-in of API Gateway's
+//! management API.
 
 use std::{
     fs::File,
@@ -20,10 +23,15 @@ use uuid::Uuid;
 
 use crate::{
     contracts::standins::{
-        LOCALSTRIPE_SECRET_KEY, localstripe_settings, localstripe_url, moto_config, moto_queue, moto_url, unique,
+        LOCALSTRIPE_SECRET_KEY, localstripe_settings, localstripe_url, moto_config, moto_queue, moto_socket_table,
+        moto_url, unique,
     },
     journeys::uploads::dataset,
-    support::{Artist, Killed, TestApp, free_port, spawn_app, spawn_app_with},
+    support::{
+        Artist, Killed, TestApp, free_port,
+        socket_gateway::{SocketGateway, connection_id, socket_event},
+        spawn_app, spawn_app_with,
+    },
 };
 
 fn tool(variable: &str) -> String {
@@ -312,6 +320,7 @@ struct Cloud {
     bucket: String,
     media_queue: String,
     embed_queue: String,
+    realtime_queue: String,
     s3: aws_sdk_s3::Client,
     sqs: aws_sdk_sqs::Client,
 }
@@ -321,13 +330,14 @@ impl Cloud {
         let moto = moto_url();
         let config = moto_config().await;
         let sqs = atelier::platform::queue::sqs::sqs_client(&config, Some(&moto));
-        let (media_queue, embed_queue) = (moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await);
+        let (media_queue, embed_queue, realtime_queue) =
+            (moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await);
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config).endpoint_url(&moto).force_path_style(true).build(),
         );
         let bucket = unique("media");
         s3.create_bucket().bucket(&bucket).send().await.unwrap();
-        Self { bucket, media_queue, embed_queue, s3, sqs }
+        Self { bucket, media_queue, embed_queue, realtime_queue, s3, sqs }
     }
 
     fn settings(&self) -> Vec<(&'static str, String)> {
@@ -340,12 +350,18 @@ impl Cloud {
             ("QUEUE_BACKEND", "sqs".to_owned()),
             ("SQS_MEDIA_QUEUE_URL", self.media_queue.clone()),
             ("SQS_EMBED_QUEUE_URL", self.embed_queue.clone()),
+            ("SQS_REALTIME_QUEUE_URL", self.realtime_queue.clone()),
             ("SQS_ENDPOINT_URL", moto),
         ]
     }
 
     async fn app(&self) -> TestApp {
-        let settings = self.settings();
+        self.app_with(&[]).await
+    }
+
+    async fn app_with(&self, extra: &[(&'static str, String)]) -> TestApp {
+        let mut settings = self.settings();
+        settings.extend_from_slice(extra);
         let borrowed: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
         spawn_app_with(&borrowed).await
     }
@@ -387,6 +403,34 @@ impl Cloud {
             }
         }
         assert_eq!(messages.len(), expected, "messages on {queue_url}: {messages:?}");
+        self.sqs_event(queue_url, &messages)
+    }
+
+    /// Every message the queue has now, as one SQS event.
+    async fn receive_all(&self, queue_url: &str) -> (Value, Vec<String>) {
+        let mut messages = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .visibility_timeout(600)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            match received.messages {
+                Some(batch) if !batch.is_empty() => messages.extend(batch),
+                _ => break,
+            }
+        }
+        assert!(!messages.is_empty() && messages.len() <= 10, "messages on {queue_url}: {messages:?}");
+        self.sqs_event(queue_url, &messages)
+    }
+
+    fn sqs_event(&self, queue_url: &str, messages: &[aws_sdk_sqs::types::Message]) -> (Value, Vec<String>) {
         let queue_name = queue_url.rsplit('/').next().unwrap();
         let mut event = sam_event(&["sqs", "receive-message", "--queue-name", queue_name, "--region", "us-east-1"]);
         let template = event["Records"][0].clone();
@@ -673,4 +717,83 @@ async fn the_commerce_function_takes_a_checkout_and_the_timers_function_expires_
     assert_eq!(localstripe_intent(&payment_id).await["status"], "canceled", "the expired hold's payment is voided");
     let again = lambda.invoke("commerce-timers", &tick).await;
     assert_eq!(again["holds_expired"], 0, "a second run finds nothing due: {again}");
+}
+
+/// API Gateway's WebSocket API as deployed: realtime-socket takes the
+/// connection events (the ticket on `$connect`, a subscription, `$disconnect`)
+/// and records connections in DynamoDB on moto; the requests that publish
+/// queue deliveries on SQS, which realtime-worker posts through the
+/// management API (a stand-in checking its wire contract), in order, nothing
+/// twice when a message comes again, and forgetting a connection that
+/// answers 410.
+#[tokio::test]
+async fn the_socket_and_realtime_functions_hold_live_connections_through_api_gateway() {
+    let cloud = Cloud::new().await;
+    let gateway = SocketGateway::start().await;
+    let dynamodb = atelier::platform::kv::dynamodb::dynamodb_client(&moto_config().await, Some(&moto_url()));
+    let sockets = vec![
+        ("SOCKET_GATEWAY_URL", gateway.url.clone()),
+        ("SOCKET_REGISTRY", "dynamodb".to_owned()),
+        ("SOCKET_TABLE", moto_socket_table(&dynamodb).await),
+        ("DYNAMODB_ENDPOINT_URL", moto_url()),
+    ];
+    let app = cloud.app_with(&sockets).await;
+    let artist = app.artist("socket-lambda").await;
+    let work = artist.artwork(json!({})).await;
+    let collector = app.collector("socket-lambda@example.com").await;
+    let conversation = crate::realtime::live::inquire(&collector, &work.id, "Is it signed?").await;
+    let channel = format!("conversation:{conversation}");
+    cloud.sqs.purge_queue().queue_url(&cloud.realtime_queue).send().await.unwrap();
+
+    let mut lambda = Emulator::start().await;
+    let mut config = cloud.function_config(&app);
+    config.extend(sockets);
+    lambda.run("realtime-socket", env!("CARGO_BIN_EXE_realtime-socket"), &config);
+    lambda.run("realtime-worker", env!("CARGO_BIN_EXE_realtime-worker"), &config);
+
+    let id = connection_id();
+    let ticket = crate::realtime::live::ticket(&app, collector.access_token()).await;
+    let opened = lambda.invoke("realtime-socket", &socket_event("$connect", &id, Some(&ticket), None)).await;
+    assert_eq!(opened["statusCode"], 200, "{opened} {}", lambda.diagnostics("realtime-socket"));
+    let reused =
+        lambda.invoke("realtime-socket", &socket_event("$connect", &connection_id(), Some(&ticket), None)).await;
+    assert_eq!(reused["statusCode"], 401, "a ticket works once: {reused}");
+    let subscribe = json!({"type": "subscribe", "channel": channel, "since": 0}).to_string();
+    let answer = lambda.invoke("realtime-socket", &socket_event("$default", &id, None, Some(&subscribe))).await;
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let replay = gateway.take(&id);
+    assert_eq!(replay.len(), 2, "{replay:?} {}", lambda.diagnostics("realtime-socket"));
+    assert_eq!((&replay[0]["offset"], &replay[0]["data"]["body"]), (&json!(1), &json!("Is it signed?")));
+    assert_eq!(replay[1], json!({"type": "subscribed", "channel": channel, "offset": 1}));
+
+    crate::realtime::live::write(&artist, &conversation, "Yes, on the back.").await;
+    crate::realtime::live::write(&artist, &conversation, "And dated.").await;
+    let (event, _) = cloud.receive_all(&cloud.realtime_queue).await;
+    let response = lambda.invoke("realtime-worker", &event).await;
+    assert_eq!(batch_failures(&response), Vec::<String>::new(), "{}", lambda.diagnostics("realtime-worker"));
+    let live = gateway.take(&id);
+    let offsets: Vec<&Value> = live.iter().map(|m| &m["offset"]).collect();
+    assert_eq!(offsets, [&json!(2), &json!(3)], "{live:?}");
+    assert_eq!(live[1]["data"]["body"], "And dated.");
+
+    let again = lambda.invoke("realtime-worker", &event).await;
+    assert_eq!(batch_failures(&again), Vec::<String>::new());
+    assert_eq!(gateway.take(&id), Vec::<Value>::new(), "a redelivered batch posts nothing twice");
+
+    gateway.close(&id);
+    crate::realtime::live::write(&artist, &conversation, "Still there?").await;
+    let (event, _) = cloud.receive_all(&cloud.realtime_queue).await;
+    let response = lambda.invoke("realtime-worker", &event).await;
+    assert_eq!(batch_failures(&response), Vec::<String>::new(), "{}", lambda.diagnostics("realtime-worker"));
+    let registry = &app.ctx.sockets.as_deref().unwrap().registry;
+    assert_eq!(registry.connection(&id).await.unwrap(), None, "410 Gone forgets the connection");
+
+    let other = connection_id();
+    let opened = lambda.invoke("realtime-socket", &socket_event("$connect", &other, None, None)).await;
+    assert_eq!(opened["statusCode"], 200, "an anonymous connection may listen to works");
+    assert!(registry.connection(&other).await.unwrap().is_some());
+    let closed = lambda.invoke("realtime-socket", &socket_event("$disconnect", &other, None, None)).await;
+    assert_eq!(closed["statusCode"], 200);
+    assert_eq!(registry.connection(&other).await.unwrap(), None);
+    gateway.assert_nothing_refused();
 }

@@ -28,7 +28,8 @@ async fn object_store_s3_and_queue_backend_sqs_build_the_cloud_adapters() {
     );
     let moto = moto_url();
     let sqs = sqs_client(&moto_config().await, Some(&moto));
-    let (media, embed) = (moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await);
+    let (media, embed, realtime) =
+        (moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await, moto_queue(&sqs, 3, false).await);
     let bucket = unique("art");
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&moto_config().await).endpoint_url(&moto).force_path_style(true).build(),
@@ -46,6 +47,7 @@ async fn object_store_s3_and_queue_backend_sqs_build_the_cloud_adapters() {
         ("QUEUE_BACKEND", "sqs"),
         ("SQS_MEDIA_QUEUE_URL", &media),
         ("SQS_EMBED_QUEUE_URL", &embed),
+        ("SQS_REALTIME_QUEUE_URL", &realtime),
         ("SQS_ENDPOINT_URL", &moto),
     ];
     let lookup = |without: &str| {
@@ -53,7 +55,7 @@ async fn object_store_s3_and_queue_backend_sqs_build_the_cloud_adapters() {
         let without = without.to_owned();
         move |key: &str| settings.iter().find(|(k, _)| k == key && *k != without).map(|(_, v)| v.clone())
     };
-    for required in ["S3_BUCKET", "SQS_MEDIA_QUEUE_URL", "SQS_EMBED_QUEUE_URL"] {
+    for required in ["S3_BUCKET", "SQS_MEDIA_QUEUE_URL", "SQS_EMBED_QUEUE_URL", "SQS_REALTIME_QUEUE_URL"] {
         let error = Config::from_lookup(lookup(required)).unwrap_err();
         assert!(error.to_string().contains(required), "{error}");
     }

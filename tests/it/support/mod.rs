@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod app;
+pub mod socket_gateway;
 pub mod views;
 
 pub use actors::*;
