@@ -740,7 +740,7 @@ async fn the_socket_and_realtime_functions_hold_live_connections_through_api_gat
     let app = cloud.app_with(&sockets).await;
     let artist = app.artist("socket-lambda").await;
     let work = artist.artwork(json!({})).await;
-    let collector = app.collector("socket-lambda@example.com").await;
+    let collector = app.collector("socket-asker@lambda.example").await;
     let conversation = crate::realtime::live::inquire(&collector, &work.id, "Is it signed?").await;
     let channel = format!("conversation:{conversation}");
     cloud.sqs.purge_queue().queue_url(&cloud.realtime_queue).send().await.unwrap();
