@@ -94,8 +94,12 @@ pub struct Delivered {
 /// what was posted before the failure is not posted again.
 pub async fn deliver(ctx: &AppContext, sockets: &Sockets, channel: Channel) -> anyhow::Result<Delivered> {
     let name = channel.to_string();
-    let mut conn = ctx.db.acquire().await?;
-    let current = store::last_offsets(&mut conn, std::slice::from_ref(&name)).await?.first().map_or(0, |(_, o)| *o);
+    // Connections are taken per read and never held while posting: a
+    // function has two, and the PostgreSQL registry needs one too.
+    let current = store::last_offsets(&mut *ctx.db.acquire().await?, std::slice::from_ref(&name))
+        .await?
+        .first()
+        .map_or(0, |(_, o)| *o);
     let (mut delivered, mut failed, mut after) = (Delivered::default(), 0usize, None::<String>);
     // The events after each offset some subscriber stands at, read once.
     let mut backlog: HashMap<i64, Vec<Event>> = HashMap::new();
@@ -106,7 +110,7 @@ pub async fn deliver(ctx: &AppContext, sockets: &Sockets, channel: Channel) -> a
                 continue;
             }
             if let Start::After(offset) = access::start(Some(subscription.offset), current) {
-                let rows = store::events_after(&mut conn, &name, offset, HISTORY).await?;
+                let rows = store::events_after(&mut *ctx.db.acquire().await?, &name, offset, HISTORY).await?;
                 backlog.insert(offset, rows.into_iter().map(Event::from).collect());
             }
         }
