@@ -7,8 +7,9 @@
 //! Vercel, whose headers are fixed in vercel.json, and the hashes of every page
 //! into [`MANIFEST`] beside the pages, from which the local server sends the
 //! policy as a header too. Media are allowed from the object store's own
-//! origins, never a wildcard, and Stripe.js only when payments go through
-//! Stripe.
+//! origins, never a wildcard, Stripe.js only when payments go through
+//! Stripe, and a WebSocket elsewhere only at the origin the site was built to
+//! connect to (`NEXT_PUBLIC_REALTIME_SOCKET_URL`: AWS's WebSocket API).
 
 use std::{
     path::{Path, PathBuf},
@@ -47,16 +48,24 @@ impl Payments {
 
 /// The policy of pages whose inline scripts have these hashes (`sha256-…`,
 /// unquoted), loading media from these origins, taking payments as
-/// `payments` says. `web/scripts/csp.ts` writes the same text into the pages;
+/// `payments` says, and holding their live connection at one of
+/// `socket_origins` when it is not their own origin's. `web/scripts/csp.ts`
+/// writes the same text into the pages;
 /// tests/data/site-policy.json holds both to it. Styles are 'self' only: the
 /// pages have no `<style>` elements or `style` attributes, and React and
 /// framer-motion set styles through the CSSOM, which no policy governs. A
 /// meta element cannot carry `frame-ancestors`, so that is in
 /// [`super::SITE_HEADERS`].
-pub fn page_policy(script_hashes: &[String], media_origins: &[String], payments: Payments) -> String {
+pub fn page_policy(
+    script_hashes: &[String],
+    media_origins: &[String],
+    payments: Payments,
+    socket_origins: &[String],
+) -> String {
     let stripe = payments == Payments::Stripe;
     let scripts: String = script_hashes.iter().map(|hash| format!(" '{hash}'")).collect();
     let media: String = media_origins.iter().map(|origin| format!(" {origin}")).collect();
+    let sockets: String = socket_origins.iter().map(|origin| format!(" {origin}")).collect();
     let (stripe_script, stripe_connect, frames) = if stripe {
         (
             " https://js.stripe.com",
@@ -68,7 +77,7 @@ pub fn page_policy(script_hashes: &[String], media_origins: &[String], payments:
     };
     format!(
         "default-src 'self'; script-src 'self'{scripts}{stripe_script}; style-src 'self'; img-src 'self'{media}; \
-         connect-src 'self'{media}{stripe_connect};{frames} form-action 'self'{media}; object-src 'none'; base-uri 'self'"
+         connect-src 'self'{media}{sockets}{stripe_connect};{frames} form-action 'self'{media}; object-src 'none'; base-uri 'self'"
     )
 }
 
@@ -112,6 +121,10 @@ struct Manifest {
     script_hashes: Vec<String>,
     /// What the pages' own policies allow; they refuse anything else.
     media_origins: Vec<String>,
+    /// The WebSocket API the pages connect to, which the header must allow as
+    /// theirs do. Absent from the manifests of builds that predate it.
+    #[serde(default)]
+    socket_origins: Vec<String>,
 }
 
 /// The page policy header of a built site. The manifest is read again when
@@ -142,20 +155,22 @@ impl SitePolicy {
         {
             return header.clone();
         }
-        let script_hashes = match self.read_manifest().await {
-            Ok(hashes) => hashes,
+        let (script_hashes, socket_origins) = match self.read_manifest().await {
+            Ok(built) => built,
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "the site's inline scripts will be refused: rebuild it with `npm run build`");
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
-        let header = HeaderValue::try_from(page_policy(&script_hashes, &self.media_origins, self.payments))
-            .expect("checked hashes and serialised origins are visible ASCII");
+        let policy = page_policy(&script_hashes, &self.media_origins, self.payments, &socket_origins);
+        let header = HeaderValue::try_from(policy).expect("checked hashes and serialised origins are visible ASCII");
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, header.clone()));
         header
     }
 
-    async fn read_manifest(&self) -> anyhow::Result<Vec<String>> {
+    /// The build's script hashes and socket origins, each checked to be what
+    /// it says, since they go into the header as they are.
+    async fn read_manifest(&self) -> anyhow::Result<(Vec<String>, Vec<String>)> {
         let path = &self.manifest;
         let bytes = tokio::fs::read(path).await.with_context(|| format!("reading {}", path.display()))?;
         let manifest: Manifest =
@@ -165,6 +180,18 @@ impl SitePolicy {
             anyhow::ensure!(
                 digest.is_some_and(|d| d.len() == 32),
                 "{} has {hash:?}, not a SHA-256 hash",
+                path.display()
+            );
+        }
+        for origin in &manifest.socket_origins {
+            let serialised = url::Url::parse(origin)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "ws" | "wss"))
+                .map(|url| url.origin().ascii_serialization());
+            // URLs allow `*` in a host name, where a policy reads it as a wildcard.
+            anyhow::ensure!(
+                serialised.as_ref() == Some(origin) && !origin.contains('*'),
+                "{} has {origin:?}, not a WebSocket origin",
                 path.display()
             );
         }
@@ -180,6 +207,6 @@ impl SitePolicy {
                  images and uploads until it is rebuilt with this server's environment"
             );
         }
-        Ok(manifest.script_hashes)
+        Ok((manifest.script_hashes, manifest.socket_origins))
     }
 }

@@ -184,7 +184,8 @@ pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 /// (a directory by its `index.html`), then the dynamic pages' rewrites, then
 /// `404.html` with a 404, all with vercel.json's headers, and the pages'
 /// policy allowing their scripts and media from `media_origins` (as
-/// [`csp::media_origins`] gives them) and what `payments` needs. Without a
+/// [`csp::media_origins`] gives them), what `payments` needs and the
+/// WebSocket API the site was built to connect to. Without a
 /// built site, a page saying how to build it.
 pub fn static_site(dir: &Path, media_origins: &[String], payments: csp::Payments) -> Router {
     if !dir.join("index.html").is_file() {

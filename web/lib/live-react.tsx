@@ -8,9 +8,17 @@ import { currentAccessToken, refreshSession, useSession } from "./session";
 
 const LiveContext = createContext<LiveHub | null>(null);
 
+/**
+ * The WebSocket API the site was built for (the AWS stack's
+ * `RealtimeSocketUrl`; next.config.ts refuses anything but a ws(s) address).
+ * Unset, the socket is the site's own.
+ */
+const SOCKET_URL = process.env.NEXT_PUBLIC_REALTIME_SOCKET_URL || undefined;
+
 function browserConnection(): LiveConnection {
   return new LiveConnection({
     origin: () => window.location.origin,
+    socketUrl: SOCKET_URL === undefined ? undefined : () => SOCKET_URL,
     fetch: (input, init) => fetch(input, init),
     openSocket: typeof WebSocket === "function" ? (url) => new WebSocket(url) as unknown as SocketLike : undefined,
     token: currentAccessToken,

@@ -263,6 +263,22 @@ describe("the live connection over a WebSocket", () => {
     expect(tickets).not.toHaveBeenCalled();
   });
 
+  it("connects to the WebSocket API the site was built for, with the ticket as at its own origin", async () => {
+    const gateway = "wss://abc123.execute-api.eu-west-2.amazonaws.com/live";
+    const { connection, listen } = setup({ socketUrl: () => gateway });
+    listen(userChannel);
+    connection.setIdentity(ME);
+    await settle();
+    expect(latest().url).toBe(`${gateway}?ticket=ticket-1`);
+    latest().open();
+    expect(latest().sent).toEqual([{ type: "subscribe", channel: userChannel }]);
+
+    connection.setIdentity(null);
+    listen(workChannel);
+    await settle();
+    expect(latest().url).toBe(gateway);
+  });
+
   it("reconnects with backoff after a drop, resumes each channel from its last offset and drops the replay's repeats", async () => {
     const { connection, listen, heard } = setup();
     connection.setIdentity(ME);

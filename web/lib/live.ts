@@ -4,8 +4,9 @@
  * open conversation, the availability of the works on screen).
  *
  * It speaks the API's live protocol (the realtime section of the README):
- * a WebSocket to `/api/realtime` where the host upgrades one, authenticated
- * by a single-use ticket, and Server-Sent Events from `/api/realtime/events`
+ * a WebSocket to `/api/realtime` where the host upgrades one, or to the
+ * separate WebSocket API the site was built for (AWS), authenticated by a
+ * single-use ticket, and Server-Sent Events from `/api/realtime/events`
  * otherwise (Vercel), read with `fetch` so that the access token travels in
  * a header rather than the address. Either way the client keeps the last
  * offset it saw on each channel, asks for what came after it whenever it
@@ -235,6 +236,11 @@ export interface SocketLike {
 export type LiveOptions = {
   /** The page's origin, `http(s)://host`. */
   origin: () => string;
+  /**
+   * Where the WebSocket connects, `ws(s)://…` without its ticket, when that is
+   * not the page's own `/api/realtime`: API Gateway holds the sockets on AWS.
+   */
+  socketUrl?: () => string;
   fetch: (input: string, init: RequestInit) => Promise<Response>;
   /** Makes a WebSocket; absent where there is none, which means Server-Sent Events. */
   openSocket?: (url: string) => SocketLike;
@@ -491,7 +497,7 @@ export class LiveConnection implements LiveHub {
   }
 
   private async openSocket(generation: number) {
-    let url = `${this.options.origin().replace(/^http/, "ws")}/api/realtime`;
+    let url = this.options.socketUrl?.() ?? `${this.options.origin().replace(/^http/, "ws")}/api/realtime`;
     if (this.identity) {
       try {
         url += `?ticket=${encodeURIComponent(await this.options.ticket())}`;

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { MANIFEST, mediaOrigins, pagePolicy, paymentsOf, scriptHash, withPolicy, writePolicies } from "./csp";
+import { MANIFEST, mediaOrigins, pagePolicy, paymentsOf, scriptHash, socketOrigins, withPolicy, writePolicies } from "./csp";
 import shared from "../../tests/data/site-policy.json" with { type: "json" };
 
 // The same cases hold the server's policy (tests/it/hosts/site.rs), so the
@@ -16,6 +16,11 @@ describe("the policy agrees with the server's", () => {
   test("for a site paid through Stripe", () => {
     const { scriptHashes, mediaOrigins: origins, expected } = shared.stripePolicy;
     expect(pagePolicy(scriptHashes, origins, "stripe")).toBe(expected);
+  });
+
+  test("for a site whose live connection is AWS's WebSocket API", () => {
+    const { scriptHashes, mediaOrigins: origins, socketOrigins: sockets, payments, expected } = shared.socketPolicy;
+    expect(pagePolicy(scriptHashes, origins, paymentsOf({ PAYMENTS: payments }), sockets)).toBe(expected);
   });
 
   test.each(shared.mediaOrigins)("media origins of $env", ({ env, origins }) => {
@@ -38,6 +43,33 @@ test("Stripe is allowed only where Stripe.js needs it, and only in a build for S
     expect(stripe[name], name).toEqual(sandbox[name]);
   }
   expect(() => paymentsOf({ PAYMENTS: "paypal" })).toThrow(/PAYMENTS/);
+});
+
+test("a site built for a WebSocket API may connect to its origin, and nothing else is allowed more", () => {
+  expect(socketOrigins({})).toEqual([]);
+  expect(socketOrigins({ NEXT_PUBLIC_REALTIME_SOCKET_URL: "" })).toEqual([]);
+  const gateway = { NEXT_PUBLIC_REALTIME_SOCKET_URL: "wss://abc123.execute-api.eu-west-2.amazonaws.com/live" };
+  expect(socketOrigins(gateway)).toEqual(["wss://abc123.execute-api.eu-west-2.amazonaws.com"]);
+  expect(socketOrigins({ NEXT_PUBLIC_REALTIME_SOCKET_URL: "ws://127.0.0.1:3001/live" })).toEqual(["ws://127.0.0.1:3001"]);
+
+  const directives = (policy: string) =>
+    Object.fromEntries(policy.split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1)]));
+  const own = directives(pagePolicy(["sha256-x"], [], "sandbox"));
+  const aws = directives(pagePolicy(["sha256-x"], [], "sandbox", socketOrigins(gateway)));
+  expect(aws["connect-src"]).toEqual(["'self'", "wss://abc123.execute-api.eu-west-2.amazonaws.com"]);
+  expect({ ...aws, "connect-src": own["connect-src"] }).toEqual(own);
+});
+
+test("a live socket address that is not one WebSocket's, or has a query, fails the build", () => {
+  for (const value of [
+    "https://abc123.execute-api.eu-west-2.amazonaws.com/live",
+    "abc123.execute-api.eu-west-2.amazonaws.com/live",
+    "wss://abc123.execute-api.eu-west-2.amazonaws.com/live?ticket=x",
+    "wss://abc123.execute-api.eu-west-2.amazonaws.com/live#x",
+    "wss://*.execute-api.eu-west-2.amazonaws.com/live",
+  ]) {
+    expect(() => socketOrigins({ NEXT_PUBLIC_REALTIME_SOCKET_URL: value }), value).toThrow(/NEXT_PUBLIC_REALTIME_SOCKET_URL/);
+  }
 });
 
 test("an S3 store without a region or endpoint, or a bad setting, fails the build", () => {
@@ -95,7 +127,7 @@ test("every page of the export gets its policy, and the manifest has all their h
   const manifest = await writePolicies(dir, { PUBLIC_BASE_URL: "http://127.0.0.1:8080" });
 
   const expected = [scriptHash("alert(1)"), scriptHash("b()")].sort();
-  expect(manifest).toEqual({ scriptHashes: expected, mediaOrigins: ["http://127.0.0.1:8080"] });
+  expect(manifest).toEqual({ scriptHashes: expected, mediaOrigins: ["http://127.0.0.1:8080"], socketOrigins: [] });
   expect(JSON.parse(await readFile(path.join(dir, MANIFEST), "utf8"))).toEqual(manifest);
   const search = await readFile(path.join(dir, "search", "index.html"), "utf8");
   expect(search).toContain(`content="${pagePolicy([scriptHash("b()")], ["http://127.0.0.1:8080"])}"`);
@@ -108,4 +140,14 @@ test("every page of the export gets its policy, and the manifest has all their h
   await writePolicies(stripeDir, { PAYMENTS: "stripe" });
   const home = await readFile(path.join(stripeDir, "index.html"), "utf8");
   expect(home).toContain(`content="${pagePolicy([scriptHash("alert(1)")], [], "stripe")}"`);
+
+  // Built for AWS's WebSocket API, every page may reach it, and the manifest
+  // tells `atelier serve` to allow it too.
+  const socketDir = await mkdtemp(path.join(tmpdir(), "csp-"));
+  await writeFile(path.join(socketDir, "index.html"), "<html><head></head><body><script>alert(1)</script></body></html>");
+  const gateway = "wss://abc123.execute-api.eu-west-2.amazonaws.com";
+  const built = await writePolicies(socketDir, { NEXT_PUBLIC_REALTIME_SOCKET_URL: `${gateway}/live` });
+  expect(built.socketOrigins).toEqual([gateway]);
+  const live = await readFile(path.join(socketDir, "index.html"), "utf8");
+  expect(live).toContain(`content="${pagePolicy([scriptHash("alert(1)")], [], "sandbox", [gateway])}"`);
 });

@@ -5,8 +5,9 @@
 // scripts by their SHA-256 hashes. Vercel serves the pages with vercel.json's
 // fixed headers, which cannot know a build's hashes or a deployment's bucket,
 // so each page carries its own policy in a <meta http-equiv> element at the
-// top of its head. The hashes of all pages go to out/csp.json, from which
-// `atelier serve` sends the same policy as a header (src/hosts/csp.rs).
+// top of its head. The hashes of all pages go to out/csp.json, with the origins
+// they were built for, from which `atelier serve` sends the same policy as a
+// header (src/hosts/csp.rs).
 //
 // Media (images, upload forms) are allowed from the object store's origin,
 // derived from the variables the server reads (.env.example), so build the
@@ -14,7 +15,9 @@
 // PAYMENTS=stripe the pages may load Stripe.js and its frames from
 // js.stripe.com, frame the bank's 3-D Secure challenge from hooks.stripe.com
 // and reach api.stripe.com, which its Payment Element needs;
-// with the sandbox (the default) they reach no other origin.
+// with the sandbox (the default) they reach none of Stripe's. Built with
+// NEXT_PUBLIC_REALTIME_SOCKET_URL (AWS's WebSocket API), the pages may open
+// their live connection at that socket's origin.
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -24,10 +27,10 @@ import { parse, type DefaultTreeAdapterTypes } from "parse5";
 type Element = DefaultTreeAdapterTypes.Element;
 type ParentNode = DefaultTreeAdapterTypes.ParentNode;
 
-/** Where `atelier serve` reads the site's hashes and the media origins the pages were built for. */
+/** Where `atelier serve` reads the site's hashes and the origins the pages were built for. */
 export const MANIFEST = "csp.json";
 
-export type Manifest = { scriptHashes: string[]; mediaOrigins: string[] };
+export type Manifest = { scriptHashes: string[]; mediaOrigins: string[]; socketOrigins: string[] };
 
 /** The payments provider the API runs with (`PAYMENTS`): the sandbox's card form is this site's own. */
 export type Payments = "sandbox" | "stripe";
@@ -40,7 +43,9 @@ export const STRIPE_SOURCES = {
 };
 
 /**
- * The policy of a page whose inline scripts have these hashes. src/hosts/csp.rs
+ * The policy of a page whose inline scripts have these hashes, whose media
+ * come from `mediaOrigins` and whose live connection may be a WebSocket at
+ * one of `socketOrigins`. src/hosts/csp.rs
  * builds the same text (tests/data/site-policy.json holds both to it).
  * Styles are 'self' only: the pages have no <style> elements or style
  * attributes, and React and framer-motion set styles through the CSSOM,
@@ -51,16 +56,18 @@ export function pagePolicy(
   scriptHashes: readonly string[],
   mediaOrigins: readonly string[],
   payments: Payments = "sandbox",
+  socketOrigins: readonly string[] = [],
 ): string {
   const stripe = payments === "stripe";
   const scripts = scriptHashes.map((hash) => ` '${hash}'`).join("") + (stripe ? ` ${STRIPE_SOURCES.script}` : "");
   const media = mediaOrigins.map((origin) => ` ${origin}`).join("");
+  const sockets = socketOrigins.map((origin) => ` ${origin}`).join("");
   return [
     "default-src 'self'",
     `script-src 'self'${scripts}`,
     "style-src 'self'",
     `img-src 'self'${media}`,
-    `connect-src 'self'${media}${stripe ? ` ${STRIPE_SOURCES.connect}` : ""}`,
+    `connect-src 'self'${media}${sockets}${stripe ? ` ${STRIPE_SOURCES.connect}` : ""}`,
     ...(stripe ? [`frame-src 'self' ${STRIPE_SOURCES.frame}`] : []),
     `form-action 'self'${media}`,
     "object-src 'none'",
@@ -75,6 +82,28 @@ export function paymentsOf(env: Env): Payments {
     throw new Error(`PAYMENTS must be sandbox or stripe, not ${JSON.stringify(provider)}`);
   }
   return provider;
+}
+
+/**
+ * The origin of the WebSocket API the pages connect to instead of their own
+ * `/api/realtime` (`NEXT_PUBLIC_REALTIME_SOCKET_URL`, the AWS stack's
+ * RealtimeSocketUrl), none when it is unset. next.config.ts refuses the same
+ * values, before the build has spent minutes on them.
+ */
+export function socketOrigins(env: Env): string[] {
+  const value = env.NEXT_PUBLIC_REALTIME_SOCKET_URL;
+  if (!value) return [];
+  const url = URL.parse(value);
+  if (!url || (url.protocol !== "ws:" && url.protocol !== "wss:") || url.search || url.hash) {
+    throw new Error(
+      `NEXT_PUBLIC_REALTIME_SOCKET_URL must be a ws:// or wss:// address without a query, not ${JSON.stringify(value)}`,
+    );
+  }
+  // URLs allow `*` in a host name, where a policy reads it as a wildcard.
+  if (url.hostname.includes("*")) {
+    throw new Error(`NEXT_PUBLIC_REALTIME_SOCKET_URL names no one host: ${JSON.stringify(value)}`);
+  }
+  return [url.origin];
 }
 
 /** A CSP hash source (without its quotes) of a script's text as the browser has it. */
@@ -145,6 +174,7 @@ export function withPolicy(
   html: string,
   mediaOrigins: readonly string[],
   payments: Payments = "sandbox",
+  socketOrigins: readonly string[] = [],
 ): { html: string; scriptHashes: string[] } {
   const document = parse(html, { sourceCodeLocationInfo: true });
   const all = [...elements(document)];
@@ -164,7 +194,7 @@ export function withPolicy(
   const first = head.childNodes.find(isElement);
   const charset = first?.tagName === "meta" && attribute(first, "charset") !== undefined ? first : undefined;
   const at = charset?.sourceCodeLocation?.endOffset ?? headStart;
-  const policy = pagePolicy(scriptHashes, mediaOrigins, payments).replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  const policy = pagePolicy(scriptHashes, mediaOrigins, payments, socketOrigins).replaceAll("&", "&amp;").replaceAll('"', "&quot;");
   const meta = `<meta http-equiv="Content-Security-Policy" content="${policy}"/>`;
   return { html: html.slice(0, at) + meta + html.slice(at), scriptHashes };
 }
@@ -173,19 +203,20 @@ export function withPolicy(
 export async function writePolicies(dir: string, env: Env): Promise<Manifest> {
   const origins = mediaOrigins(env);
   const payments = paymentsOf(env);
+  const sockets = socketOrigins(env);
   const hashes = new Set<string>();
   const files = await readdir(dir, { recursive: true });
   for (const file of files.filter((f) => f.endsWith(".html")).sort()) {
     const page = path.join(dir, file);
     try {
-      const { html, scriptHashes } = withPolicy(await readFile(page, "utf8"), origins, payments);
+      const { html, scriptHashes } = withPolicy(await readFile(page, "utf8"), origins, payments, sockets);
       await writeFile(page, html);
       scriptHashes.forEach((hash) => hashes.add(hash));
     } catch (error) {
       throw new Error(`${page}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
-  const manifest: Manifest = { scriptHashes: [...hashes].sort(), mediaOrigins: origins };
+  const manifest: Manifest = { scriptHashes: [...hashes].sort(), mediaOrigins: origins, socketOrigins: sockets };
   await writeFile(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
@@ -195,5 +226,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const manifest = await writePolicies(out, process.env);
   const media = manifest.mediaOrigins.join(", ") || "this origin";
   const payments = paymentsOf(process.env) === "stripe" ? "; Stripe.js allowed" : "";
-  console.log(`Content-Security-Policy: ${manifest.scriptHashes.length} inline script hashes; media from ${media}${payments}`);
+  const socket = manifest.socketOrigins.map((origin) => `; live socket at ${origin}`).join("");
+  console.log(
+    `Content-Security-Policy: ${manifest.scriptHashes.length} inline script hashes; media from ${media}${payments}${socket}`,
+  );
 }

@@ -1,6 +1,7 @@
 //! The web site's Content-Security-Policy as the local server sends it: the
 //! pages' inline scripts by the hashes the web build wrote beside them, media
-//! only from the object store's own origins, and the same policy the build
+//! only from the object store's own origins, a WebSocket elsewhere only where
+//! the build said the pages connect, and the same policy the build
 //! puts in every page, which is all Vercel has (tests/data/site-policy.json
 //! holds web/scripts/csp.ts to the same cases).
 
@@ -169,13 +170,67 @@ async fn pages_allow_their_inline_scripts_by_hash_and_media_only_from_the_config
 fn the_policy_is_the_one_the_web_build_writes_into_the_pages() {
     let case = &shared_cases()["policy"];
     let policy =
-        csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]), csp::Payments::Sandbox);
+        csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]), csp::Payments::Sandbox, &[]);
     assert_eq!(policy, case["expected"].as_str().unwrap());
     let case = &shared_cases()["stripePolicy"];
     assert_eq!(case["payments"], "stripe");
     let policy =
-        csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]), csp::Payments::Stripe);
+        csp::page_policy(&strings(&case["scriptHashes"]), &strings(&case["mediaOrigins"]), csp::Payments::Stripe, &[]);
     assert_eq!(policy, case["expected"].as_str().unwrap());
+    let case = &shared_cases()["socketPolicy"];
+    let policy = csp::page_policy(
+        &strings(&case["scriptHashes"]),
+        &strings(&case["mediaOrigins"]),
+        csp::Payments::of(case["payments"].as_str().unwrap()),
+        &strings(&case["socketOrigins"]),
+    );
+    assert_eq!(policy, case["expected"].as_str().unwrap());
+}
+
+/// A site built to hold its live connection at AWS's WebSocket API lists the
+/// socket's origin in its manifest, and the header allows it as the pages'
+/// own policy does; a manifest naming anything but a WebSocket origin there
+/// is refused whole, as one with a non-hash is.
+#[tokio::test]
+async fn pages_built_for_a_websocket_api_may_connect_to_its_origin_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "index.html", "<script>one()</script>");
+    let site = static_site(dir.path(), &[], csp::Payments::Sandbox);
+    let hash = format!("'{}'", script_hash("one()"));
+    let mut built_at = SystemTime::now();
+    let mut build = |socket_origins: &[&str]| {
+        let manifest =
+            json!({ "scriptHashes": [script_hash("one()")], "mediaOrigins": [], "socketOrigins": socket_origins });
+        write(dir.path(), MANIFEST, &manifest.to_string());
+        built_at += Duration::from_secs(10);
+        std::fs::File::options().write(true).open(dir.path().join(MANIFEST)).unwrap().set_modified(built_at).unwrap();
+    };
+
+    let gateway = "wss://abc123.execute-api.eu-west-2.amazonaws.com";
+    build(&[gateway]);
+    let answered = policies(&site, "/").await;
+    let page = page_policy(&answered);
+    assert_eq!(page["connect-src"], ["'self'", gateway]);
+    assert_eq!(page["script-src"], ["'self'", hash.as_str()]);
+    for directive in ["img-src", "form-action", "default-src"] {
+        assert_eq!(page[directive], ["'self'"], "{directive}");
+    }
+
+    build(&[]);
+    assert_eq!(page_policy(&policies(&site, "/").await)["connect-src"], ["'self'"]);
+
+    for bad in [
+        "https://abc123.execute-api.eu-west-2.amazonaws.com",
+        "wss://abc123.execute-api.eu-west-2.amazonaws.com/live",
+        "wss://*.amazonaws.com",
+        "wss://abc123.example.com; script-src *",
+    ] {
+        build(&[bad]);
+        let answered = policies(&site, "/").await;
+        let page = page_policy(&answered);
+        assert_eq!(page["connect-src"], ["'self'"], "{bad}");
+        assert_eq!(page["script-src"], ["'self'"], "{bad}: the manifest is refused whole");
+    }
 }
 
 /// A server paid through Stripe lets its pages load Stripe.js, its frames and
