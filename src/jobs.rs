@@ -87,12 +87,11 @@ impl Jobs {
                 Ok(())
             }
             crate::realtime::push::DELIVER => {
-                let crate::realtime::push::Deliver { channel } = payload(job)?;
-                let channel: crate::realtime::Channel = channel.parse()?;
+                let crate::realtime::push::Deliver { channels } = payload(job)?;
                 let sockets =
                     self.ctx.sockets.as_deref().context("no socket gateway is configured (SOCKET_GATEWAY_URL)")?;
-                let delivered = crate::realtime::push::deliver(&self.ctx, sockets, channel).await?;
-                tracing::debug!(%channel, ?delivered, "live events posted");
+                let delivered = crate::realtime::push::deliver_all(&self.ctx, sockets, &channels).await?;
+                tracing::debug!(channels = channels.len(), ?delivered, "live events posted");
                 Ok(())
             }
             other => anyhow::bail!("no handler for job kind {other:?}"),

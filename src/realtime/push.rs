@@ -39,10 +39,15 @@ pub const DELIVER: &str = "realtime.deliver";
 const PAGE: u32 = 500;
 /// Connections posted to at once.
 const CONCURRENCY: usize = 32;
+/// Channels per delivery job. A fan-out to 50,000 followers publishes on
+/// 50,000 user channels; one job each would be as many queue messages.
+pub const CHANNELS_PER_JOB: usize = 100;
+/// Channels of one job delivered at once.
+const CHANNEL_CONCURRENCY: usize = 8;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Deliver {
-    pub channel: String,
+    pub channels: Vec<String>,
 }
 
 tokio::task_local! {
@@ -68,16 +73,47 @@ pub async fn delivering<F: Future>(ctx: &AppContext, work: F) -> F::Output {
             (output, PUBLISHED.with(|channels| channels.take()))
         })
         .await;
-    for channel in channels {
-        let payload = serde_json::json!({ "channel": channel.to_string() });
+    let channels: Vec<String> = channels.iter().map(Channel::to_string).collect();
+    for batch in channels.chunks(CHANNELS_PER_JOB) {
+        let payload = serde_json::json!({ "channels": batch });
         let job = NewJob { kind: DELIVER, payload, dedup_key: None, delay: Duration::ZERO };
         if let Err(e) = ctx.queue.send(job).await {
             // The events are stored: subscribers get them with the channel's
             // next delivery, or when they resubscribe from their offsets.
-            tracing::warn!(error = %format!("{e:#}"), %channel, "queueing real-time delivery failed");
+            tracing::warn!(error = %format!("{e:#}"), channels = batch.len(), "queueing real-time delivery failed");
         }
     }
     output
+}
+
+/// The job: delivers each channel, several at once. Fails when any channel
+/// failed; the retry finds the others up to date and posts them nothing.
+pub async fn deliver_all(ctx: &AppContext, sockets: &Sockets, channels: &[String]) -> anyhow::Result<Delivered> {
+    if channels.len() > CHANNELS_PER_JOB {
+        anyhow::bail!("a delivery names at most {CHANNELS_PER_JOB} channels, not {}", channels.len());
+    }
+    let mut runs = Vec::new();
+    for name in channels {
+        let channel: Channel = name.parse()?;
+        runs.push(deliver(ctx, sockets, channel));
+    }
+    let outcomes: Vec<anyhow::Result<Delivered>> =
+        futures::stream::iter(runs).buffer_unordered(CHANNEL_CONCURRENCY).collect().await;
+    let mut total = Delivered::default();
+    let mut failed = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(delivered) => {
+                total.posted += delivered.posted;
+                total.gone += delivered.gone;
+            }
+            Err(e) => failed.push(format!("{e:#}")),
+        }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("{} of {} channels failed: {}", failed.len(), channels.len(), failed.join("; "));
+    }
+    Ok(total)
 }
 
 /// What one delivery did.
@@ -89,7 +125,7 @@ pub struct Delivered {
     pub gone: usize,
 }
 
-/// The job: brings every subscriber of `channel` up to date. Fails (to be
+/// Brings every subscriber of `channel` up to date. Fails (to be
 /// retried) when a post failed for a reason other than a closed connection;
 /// what was posted before the failure is not posted again.
 pub async fn deliver(ctx: &AppContext, sockets: &Sockets, channel: Channel) -> anyhow::Result<Delivered> {

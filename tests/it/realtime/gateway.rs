@@ -54,13 +54,13 @@ fn offsets(messages: &[Value]) -> Vec<i64> {
 }
 
 /// Runs the queued jobs, as the real-time worker would; answers the channels
-/// delivered.
+/// delivered, once per job that named them.
 async fn deliver(app: &TestApp) -> Vec<String> {
     app.run_jobs()
         .await
         .into_iter()
         .filter(|(kind, _)| kind == push::DELIVER)
-        .map(|(_, payload)| payload["channel"].as_str().unwrap().to_owned())
+        .flat_map(|(_, payload)| serde_json::from_value::<push::Deliver>(payload).unwrap().channels)
         .collect()
 }
 
@@ -69,7 +69,7 @@ async fn deliver_again(app: &TestApp, channel: &str) -> anyhow::Result<()> {
     let job = Job {
         id: Uuid::now_v7().to_string(),
         kind: push::DELIVER.to_owned(),
-        payload: json!({"channel": channel}),
+        payload: json!({"channels": [channel]}),
         receive_count: 2,
         receipt: String::new(),
     };
@@ -301,4 +301,36 @@ async fn the_management_api_refuses_a_post_signed_with_the_wrong_secret() {
     let posted = atelier::platform::sockets::SocketPusher::post(&pusher, &id, br#"{"type":"ping"}"#).await.unwrap();
     assert_eq!(posted, atelier::platform::sockets::Posted::Delivered);
     assert_eq!(gateway.take(&id), [json!({"type": "ping"})]);
+}
+
+/// A job that publishes on many channels (a fan-out to every follower) queues
+/// one delivery per hundred channels, not one per channel, and each delivers
+/// them all.
+#[tokio::test]
+async fn deliveries_are_queued_a_hundred_channels_a_job() {
+    let (app, gateway) = setup().await;
+    let channels: Vec<Channel> = (0..250).map(|_| Channel::User(Uuid::now_v7())).collect();
+    let listener = channels[180];
+    let id = connection_id();
+    let sockets = app.ctx.sockets.as_deref().unwrap();
+    sockets.registry.open(&id, Some(listener.id()), None).await.unwrap();
+    assert!(sockets.registry.subscribe(&id, &listener.to_string(), 0).await.unwrap());
+
+    push::delivering(&app.ctx, async {
+        let mut tx = app.ctx.db.begin().await.unwrap();
+        for channel in &channels {
+            realtime::publish(&mut tx, *channel, "notification", &json!({"kind": "new_work"})).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    })
+    .await;
+    let jobs: Vec<(String, Value)> = app.run_jobs().await;
+    let sizes: Vec<usize> = jobs
+        .iter()
+        .filter(|(kind, _)| kind == push::DELIVER)
+        .map(|(_, payload)| payload["channels"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 250);
+    assert_eq!(sizes.len(), 3, "{sizes:?}");
+    assert_eq!(offsets(&gateway.take(&id)), [1], "the one listener among them got its event");
 }
