@@ -603,7 +603,7 @@ fn the_template_environment_is_a_production_configuration_of_the_cloud_adapters(
         other => panic!("the object store is not S3 on AWS: {other:?}"),
     }
     match &config.queue.backend {
-        QueueBackend::Sqs { media_queue_url, embed_queue_url, endpoint_url: None } => {
+        QueueBackend::Sqs { media_queue_url, embed_queue_url, endpoint_url: None, .. } => {
             assert_eq!(media_queue_url, "<Ref MediaQueue>");
             assert_eq!(embed_queue_url, "<Ref EmbedQueue>");
         }
