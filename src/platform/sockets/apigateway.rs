@@ -23,8 +23,7 @@ impl ApiGatewayPusher {
 #[async_trait]
 impl SocketPusher for ApiGatewayPusher {
     async fn post(&self, connection_id: &str, message: &[u8]) -> anyhow::Result<Posted> {
-        let sent =
-            self.client.post_to_connection().connection_id(connection_id).data(Blob::new(message)).send().await;
+        let sent = self.client.post_to_connection().connection_id(connection_id).data(Blob::new(message)).send().await;
         match sent {
             Ok(_) => Ok(Posted::Delivered),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_gone_exception()) => Ok(Posted::Gone),
