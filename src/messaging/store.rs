@@ -100,13 +100,21 @@ pub struct ConversationRow {
 }
 
 /// The conversation columns as `viewer` sees them ($1 is the viewer).
+///
+/// Both reads of `messages` are ranges of `messages_thread_idx`
+/// (conversation_id, id), whatever the statistics say. The newest message is
+/// the entry just below (c.id, the greatest id): the row comparison keeps
+/// the planner from walking the primary key backwards and filtering on the
+/// conversation, which reads the whole table for a conversation whose
+/// messages are not the newest, or that has none yet. The unread count is
+/// the range after the viewer's read mark.
 const VIEW: &str = "
     SELECT c.id, c.artwork_id, a.title AS artwork_title, c.collector_id, cu.display_name AS collector_name,
            c.artist_user_id, ar.name AS artist_name, ar.slug AS artist_slug, c.created_at, c.last_message_at,
            (SELECT count(*) FROM messages m
-            WHERE m.conversation_id = c.id AND m.sender_id <> $1
-              AND m.id > coalesce((SELECT r.last_read_id FROM conversation_reads r
-                                   WHERE r.conversation_id = c.id AND r.user_id = $1), '00000000-0000-0000-0000-000000000000'))
+            WHERE m.conversation_id = c.id
+              AND m.id > coalesce(mine.last_read_id, '00000000-0000-0000-0000-000000000000')
+              AND m.sender_id <> $1)
                AS unread,
            (SELECT r.last_read_id FROM conversation_reads r
             WHERE r.conversation_id = c.id AND r.user_id <> $1 AND r.user_id IN (c.collector_id, c.artist_user_id))
@@ -120,8 +128,10 @@ const VIEW: &str = "
     JOIN artworks a ON a.id = c.artwork_id
     JOIN users cu ON cu.id = c.collector_id
     LEFT JOIN artists ar ON ar.user_id = c.artist_user_id
-    LEFT JOIN LATERAL (SELECT m.body, m.sender_id FROM messages m
-                       WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) last ON true";
+    LEFT JOIN conversation_reads mine ON mine.conversation_id = c.id AND mine.user_id = $1
+    LEFT JOIN LATERAL (SELECT m.conversation_id, m.body, m.sender_id FROM messages m
+                       WHERE (m.conversation_id, m.id) <= (c.id, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
+                       ORDER BY m.conversation_id DESC, m.id DESC LIMIT 1) last ON last.conversation_id = c.id";
 
 pub async fn conversation(conn: &mut PgConnection, viewer: Uuid, id: Uuid) -> sqlx::Result<Option<ConversationRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{VIEW} WHERE c.id = $2")))

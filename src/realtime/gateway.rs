@@ -22,7 +22,7 @@ use super::{
     Channel, Event, HISTORY,
     access::{self, Start},
     session::MAX_CHANNELS,
-    store, ticket, wire,
+    store, ticket, unbroken, wire,
 };
 use crate::{
     app::AppContext,
@@ -209,16 +209,20 @@ async fn subscribe(
     if !sockets.registry.subscribe(id, &name, from).await.map_err(ApiError::Internal)? {
         return Err(ApiError::Unavailable("this connection has expired; reconnect and resume".to_owned()));
     }
+    let rows = store::events_after(&mut conn, &name, from, HISTORY).await?;
+    drop(conn);
     let mut messages = Vec::new();
-    if reload {
-        messages.push(wire::reload(channel, current));
-    }
     let mut last = from;
-    for row in store::events_after(&mut conn, &name, from, HISTORY).await? {
+    // Trimmed between the two reads: what the client missed is gone.
+    if reload || !unbroken(from, &rows) || from + (rows.len() as i64) < current {
+        messages.push(wire::reload(channel, current));
+        last = current;
+    }
+    let replayed_from = last;
+    for row in rows.into_iter().filter(|row| row.seq > replayed_from) {
         last = row.seq;
         messages.push(wire::event(&Event::from(row)));
     }
-    drop(conn);
     messages.push(wire::subscribed(channel, last));
     for text in &messages {
         if post(sockets, id, text).await.map_err(ApiError::Internal)? == Posted::Gone {

@@ -5,8 +5,9 @@
 //!
 //! Delivery follows one rule everywhere: a client says the last offset it saw
 //! on each channel; it is sent what came after (at most [`HISTORY`] events,
-//! else told to reload over REST) and then everything new, and it drops any
-//! (channel, offset) it has already seen. Within the history that is
+//! else told to reload over REST) and then everything new (or a reload, where
+//! events were trimmed before they could be delivered: never a silent gap),
+//! and it drops any (channel, offset) it has already seen. Within the history that is
 //! at-least-once delivery, and exactly-once after the client's deduplication.
 
 mod access;
@@ -66,6 +67,13 @@ impl From<store::EventRow> for Event {
     fn from(row: store::EventRow) -> Self {
         Self { channel: row.channel, offset: row.seq, kind: row.kind, data: row.data, at: row.created_at }
     }
+}
+
+/// Whether `rows`, one channel's events oldest first, carry on from `after`
+/// with no offset missing. The table keeps a channel's newest events with no
+/// gaps, so a first row further on means older ones were trimmed.
+fn unbroken(after: i64, rows: &[store::EventRow]) -> bool {
+    rows.iter().zip(after + 1..).all(|(row, want)| row.seq == want)
 }
 
 /// Publishes an event on the caller's transaction: it exists, and is

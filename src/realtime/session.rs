@@ -9,7 +9,11 @@ use futures::StreamExt;
 use tokio_stream::{StreamMap, wrappers::BroadcastStream, wrappers::errors::BroadcastStreamRecvError};
 use uuid::Uuid;
 
-use super::{Channel, Event, HISTORY, access, hub::Frame, store, wire};
+use super::{
+    Channel, Event, HISTORY, access,
+    hub::{Frame, FrameKind},
+    store, unbroken, wire,
+};
 use crate::{app::AppContext, auth::Principal, platform::http::error::ApiError};
 
 /// At most this many channels per connection.
@@ -93,12 +97,18 @@ impl Session {
             }
             access::Start::After(since) => {
                 let rows = store::events_after(&mut conn, &name, since, HISTORY).await?;
-                let mut last = since;
-                for row in rows {
-                    last = row.seq;
-                    out.push(Out::at(channel, last, wire::event(&Event::from(row))));
+                // Trimmed between the two reads: what the client missed is gone.
+                if !unbroken(since, &rows) || since + (rows.len() as i64) < current {
+                    out.push(Out::at(channel, current, wire::reload(channel, current)));
+                    current
+                } else {
+                    let mut last = since;
+                    for row in rows {
+                        last = row.seq;
+                        out.push(Out::at(channel, last, wire::event(&Event::from(row))));
+                    }
+                    last
                 }
-                last
             }
         };
         self.last.insert(channel, start);
@@ -124,20 +134,30 @@ impl Session {
             Err(BroadcastStreamRecvError::Lagged(_)) => return Next::TooSlow,
         };
         let Some(&last) = self.last.get(&channel) else { return Next::Send(Vec::new()) };
-        if frame.offset == 0 {
-            let own = frame.typist.is_some() && frame.typist == self.user_id();
-            return Next::Send(if own { Vec::new() } else { vec![Out { text: frame.text.clone(), position: None }] });
+        let offset = match frame.kind {
+            FrameKind::Typing(typist) => {
+                let own = Some(typist) == self.user_id();
+                return Next::Send(if own {
+                    Vec::new()
+                } else {
+                    vec![Out { text: frame.text.clone(), position: None }]
+                });
+            }
+            FrameKind::Event(offset) | FrameKind::Reload(offset) if offset <= last => return Next::Send(Vec::new()),
+            FrameKind::Reload(offset) => {
+                self.last.insert(channel, offset);
+                return Next::Send(vec![Out::at(channel, offset, frame.text.clone())]);
+            }
+            FrameKind::Event(offset) => offset,
+        };
+        if offset == last + 1 {
+            self.last.insert(channel, offset);
+            return Next::Send(vec![Out::at(channel, offset, frame.text.clone())]);
         }
-        if frame.offset <= last {
-            return Next::Send(Vec::new());
-        }
-        if frame.offset == last + 1 {
-            self.last.insert(channel, frame.offset);
-            return Next::Send(vec![Out::at(channel, frame.offset, frame.text.clone())]);
-        }
-        // A gap (the publisher caught up after a lost notice): the table has
-        // what is missing.
-        match self.fill(channel, last, frame.offset).await {
+        // A gap (the publisher started on this channel after the client did,
+        // and a notice between was lost): the table has what is missing, or
+        // the client reloads.
+        match self.fill(channel, last, offset).await {
             Ok(out) => Next::Send(out),
             Err(e) => {
                 tracing::warn!(error = %e, %channel, "filling a real-time gap failed");
@@ -148,13 +168,12 @@ impl Session {
 
     async fn fill(&mut self, channel: Channel, last: i64, upto: i64) -> sqlx::Result<Vec<Out>> {
         let mut conn = self.ctx.db.acquire().await?;
-        let rows = store::events_after(&mut conn, &channel.to_string(), last, (upto - last).min(HISTORY)).await?;
-        let mut out = Vec::new();
-        for row in rows {
-            self.last.insert(channel, row.seq);
-            out.push(Out::at(channel, row.seq, wire::event(&Event::from(row))));
+        let rows = store::events_after(&mut conn, &channel.to_string(), last, upto - last).await?;
+        self.last.insert(channel, upto);
+        if !unbroken(last, &rows) || last + (rows.len() as i64) < upto {
+            return Ok(vec![Out::at(channel, upto, wire::reload(channel, upto))]);
         }
-        Ok(out)
+        Ok(rows.into_iter().map(|row| Out::at(channel, row.seq, wire::event(&Event::from(row)))).collect())
     }
 }
 

@@ -85,17 +85,26 @@ pub async fn events_after(
     .await
 }
 
-/// The events the notices named, in one round trip.
-pub async fn events(conn: &mut PgConnection, keys: &[(String, i64)]) -> sqlx::Result<Vec<EventRow>> {
-    let (channels, seqs): (Vec<&str>, Vec<i64>) = keys.iter().map(|(c, s)| (c.as_str(), *s)).unzip();
+/// Each channel's events after its `after` and up to its `upto`, oldest first
+/// within a channel, in one round trip.
+pub async fn events_in(conn: &mut PgConnection, ranges: &[(String, i64, i64)]) -> sqlx::Result<Vec<EventRow>> {
+    let mut channels = Vec::with_capacity(ranges.len());
+    let mut afters = Vec::with_capacity(ranges.len());
+    let mut uptos = Vec::with_capacity(ranges.len());
+    for (channel, after, upto) in ranges {
+        channels.push(channel.as_str());
+        afters.push(*after);
+        uptos.push(*upto);
+    }
     sqlx::query_as(
         "SELECT e.channel, e.seq, e.kind, e.data, e.created_at
-         FROM unnest($1::text[], $2::int8[]) AS k(channel, seq)
-         JOIN realtime_events e ON e.channel = k.channel AND e.seq = k.seq
+         FROM unnest($1::text[], $2::int8[], $3::int8[]) AS k(channel, after, upto)
+         JOIN realtime_events e ON e.channel = k.channel AND e.seq > k.after AND e.seq <= k.upto
          ORDER BY e.channel, e.seq",
     )
     .bind(channels)
-    .bind(seqs)
+    .bind(afters)
+    .bind(uptos)
     .fetch_all(conn)
     .await
 }

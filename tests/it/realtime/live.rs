@@ -73,6 +73,20 @@ impl Live {
         }
     }
 
+    /// The next protocol message, or how the connection ended; panics after
+    /// 10 s of silence.
+    pub async fn next_message(&mut self) -> Result<Value, Ended> {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), self.ws.next()).await.expect("nothing arrived");
+            match next {
+                Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text).unwrap()),
+                Some(Ok(Message::Close(frame))) => return Err(Ended::Closed(frame.map(|f| f.code))),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Err(Ended::Dropped),
+            }
+        }
+    }
+
     /// Subscribes and answers every message up to `subscribed` (or the error).
     pub async fn subscribe(&mut self, channel: &str, since: Option<i64>) -> Vec<Value> {
         let mut request = json!({"type": "subscribe", "channel": channel});

@@ -8,6 +8,7 @@ use std::{collections::BTreeMap, time::Duration};
 use atelier::realtime::{self, Channel, HISTORY};
 use futures::StreamExt;
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use uuid::Uuid;
 
@@ -268,4 +269,150 @@ async fn server_sent_events_resume_from_last_event_id() {
     assert_eq!(response.status(), 200);
     let again = client.get(&with_ticket).send().await.unwrap();
     assert_eq!(again.status(), 401, "the ticket was spent");
+}
+
+/// A client as the protocol asks it to behave: an event already seen is
+/// dropped, a `reload` moves it to the offset given, and anything further
+/// ahead than the next offset is a loss nobody was told about.
+#[derive(Default)]
+struct Follower {
+    at: i64,
+    events: usize,
+    reloads: Vec<i64>,
+}
+
+impl Follower {
+    fn take(&mut self, message: &Value, via: &str) {
+        let offset = message["offset"].as_i64();
+        match (message["type"].as_str(), offset) {
+            (Some("event"), Some(offset)) => {
+                assert!(
+                    offset <= self.at + 1,
+                    "{via}: offset {offset} came after {}, and the {} between were lost without a reload",
+                    self.at,
+                    offset - self.at - 1
+                );
+                if offset == self.at + 1 {
+                    self.at = offset;
+                    self.events += 1;
+                }
+            }
+            (Some("reload"), Some(offset)) => {
+                assert!(offset >= self.at, "{via}: a reload back to {offset} from {}", self.at);
+                self.at = offset;
+                self.reloads.push(offset);
+            }
+            (Some("subscribed"), Some(offset)) => assert_eq!(offset, self.at, "{via}: subscribed where it stood"),
+            _ => panic!("{via}: unexpected message {message}"),
+        }
+    }
+}
+
+/// Follows a channel over WebSocket up to `total`, resuming from where it
+/// stood whenever it is let go for falling behind; says when it first
+/// subscribed.
+async fn follow_ws(base: String, channel: String, total: i64, ready: oneshot::Sender<()>) -> (Follower, usize) {
+    let mut follower = Follower::default();
+    let mut resumed = 0;
+    let mut live = Live::connect(&base, None).await.unwrap();
+    for message in live.subscribe(&channel, None).await {
+        follower.take(&message, "websocket");
+    }
+    ready.send(()).unwrap();
+    while follower.at < total {
+        match live.next_message().await {
+            Ok(message) => follower.take(&message, "websocket"),
+            Err(ended) => {
+                assert_eq!(ended, Ended::Closed(Some(CloseCode::Again)), "the connection ended otherwise");
+                resumed += 1;
+                live = Live::connect(&base, None).await.unwrap();
+                for message in live.subscribe(&channel, Some(follower.at)).await {
+                    follower.take(&message, "websocket");
+                }
+            }
+        }
+    }
+    (follower, resumed)
+}
+
+/// The same over Server-Sent Events: a stream that ends is opened again from
+/// the offset reached.
+async fn follow_sse(base: String, channel: String, total: i64, ready: oneshot::Sender<()>) -> (Follower, usize) {
+    let client = reqwest::Client::new();
+    let mut follower = Follower::default();
+    let mut ready = Some(ready);
+    let mut opened = 0;
+    while follower.at < total {
+        let since = if opened == 0 { String::new() } else { format!("={}", follower.at) };
+        let response =
+            client.get(format!("{base}/api/realtime/events?channels={channel}{since}")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        opened += 1;
+        let mut stream = response.bytes_stream();
+        let mut buffer = String::new();
+        while follower.at < total {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("nothing arrived");
+            let Some(Ok(chunk)) = chunk else { break };
+            buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or(l.strip_prefix("data:"))) {
+                    let message: Value = serde_json::from_str(data).unwrap();
+                    follower.take(&message, "server-sent events");
+                    if message["type"] == "subscribed" {
+                        ready.take().map(|ready| ready.send(()));
+                    }
+                }
+            }
+        }
+    }
+    (follower, opened - 1)
+}
+
+#[tokio::test]
+async fn under_many_writers_every_event_arrives_in_order_once_or_a_reload_says_so() {
+    let app = spawn_app().await;
+    let base = serve(&app).await;
+    let artist = app.artist("crowded-painter").await;
+    let work = artist.artwork(json!({})).await;
+    let channel = Channel::Artwork(work.id.parse().unwrap());
+    let name = channel.to_string();
+    // More writers than the pool has connections, as when requests queue:
+    // the publisher must keep up all the same. Four times the history, so a
+    // publisher that falls behind sees events trimmed before it reads them.
+    const WRITERS: i64 = 16;
+    const EACH: i64 = HISTORY / 4;
+    const TOTAL: i64 = WRITERS * EACH;
+
+    let (ws_ready, ws_subscribed) = oneshot::channel();
+    let (sse_ready, sse_subscribed) = oneshot::channel();
+    let ws = tokio::spawn(follow_ws(base.clone(), name.clone(), TOTAL, ws_ready));
+    let sse = tokio::spawn(follow_sse(base.clone(), name.clone(), TOTAL, sse_ready));
+    ws_subscribed.await.unwrap();
+    sse_subscribed.await.unwrap();
+
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let db = app.ctx.db.clone();
+            tokio::spawn(async move {
+                for n in 0..EACH {
+                    let mut tx = db.begin().await.unwrap();
+                    realtime::publish(&mut tx, channel, "availability", &json!({"writer": w, "n": n})).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    for (via, follower) in [("websocket", ws), ("server-sent events", sse)] {
+        let (follower, resumed) =
+            tokio::time::timeout(Duration::from_secs(60), follower).await.expect("the client reached the end").unwrap();
+        assert_eq!(follower.at, TOTAL, "{via}");
+        // Within the history the publisher keeps up: nothing to reload.
+        assert!(follower.reloads.is_empty(), "{via} was told to reload at {:?}", follower.reloads);
+        assert_eq!(follower.events as i64, TOTAL, "{via}: every event once ({resumed} resumptions)");
+    }
 }
