@@ -88,9 +88,7 @@ struct Args {
     /// the conversation out.
     #[arg(long, default_value_t = 10)]
     message_seconds: u64,
-    /// Requests each side of the conversation has in flight at once. With the
-    /// server's default pool of 10 connections, more than 4 a side starves the
-    /// publisher's reads and the live copies fall behind (see the README).
+    /// Requests each side of the conversation has in flight at once.
     #[arg(long, default_value_t = 4)]
     writers: usize,
 }

@@ -252,11 +252,16 @@ impl Hub {
     /// noticed, or to the end of the table when notices may have been lost.
     fn ranges(&self, pending: &Pending) -> Vec<Range> {
         let channels = self.channels.lock().expect("hub lock");
+        // Only the channels noticed, unless notices may have been lost: a
+        // process can hold many quiet channels.
+        let wanted: Vec<Channel> = if pending.everything {
+            channels.keys().copied().collect()
+        } else {
+            pending.noticed.keys().copied().collect()
+        };
         let mut ranges = Vec::new();
-        for (&channel, slot) in channels.iter() {
-            if slot.sender.receiver_count() == 0 {
-                continue;
-            }
+        for channel in wanted {
+            let Some(slot) = channels.get(&channel).filter(|slot| slot.sender.receiver_count() > 0) else { continue };
             let noticed = pending.noticed.get(&channel).copied();
             let range = match (slot.last, noticed) {
                 (Some(last), _) if pending.everything => Range { channel, after: last, upto: None },

@@ -157,7 +157,9 @@ impl Session {
         // A gap (the publisher started on this channel after the client did,
         // and a notice between was lost): the table has what is missing, or
         // the client reloads.
-        match self.fill(channel, last, offset).await {
+        // Boxed, as rare: inline, the read would be carried by every idle
+        // connection's task.
+        match Box::pin(self.fill(channel, last, offset)).await {
             Ok(out) => Next::Send(out),
             Err(e) => {
                 tracing::warn!(error = %e, %channel, "filling a real-time gap failed");

@@ -113,7 +113,9 @@ async fn run(mut socket: WebSocket, mut session: Session) {
                     close(&mut socket, 1008, "too many messages").await;
                     return;
                 }
-                for reply in handle(&mut session, &text, &mut typed).await {
+                // Boxed: a subscription's reads are a large future that an
+                // idle connection would otherwise carry in its task.
+                for reply in Box::pin(handle(&mut session, &text, &mut typed)).await {
                     if !send(&mut socket, reply).await { return }
                 }
             }

@@ -416,3 +416,39 @@ async fn under_many_writers_every_event_arrives_in_order_once_or_a_reload_says_s
         assert_eq!(follower.events as i64, TOTAL, "{via}: every event once ({resumed} resumptions)");
     }
 }
+
+#[tokio::test]
+async fn events_trimmed_before_they_reach_a_subscriber_are_answered_with_reload() {
+    let app = spawn_app().await;
+    let base = serve(&app).await;
+    let artist = app.artist("hasty-painter").await;
+    let work = artist.artwork(json!({})).await;
+    let channel = Channel::Artwork(work.id.parse().unwrap());
+    let name = channel.to_string();
+    let mut live = Live::connect(&base, None).await.unwrap();
+    assert_eq!(live.subscribe(&name, None).await, [json!({"type": "subscribed", "channel": name, "offset": 0})]);
+    let (sse_ready, sse_subscribed) = oneshot::channel();
+    let sse = tokio::spawn(follow_sse(base.clone(), name.clone(), HISTORY * 2 + 6, sse_ready));
+    sse_subscribed.await.unwrap();
+
+    // One commit writes more than the history keeps: by the time the notices
+    // arrive, the first events are gone from the table.
+    let written = HISTORY * 2 + 5;
+    let mut tx = app.ctx.db.begin().await.unwrap();
+    for n in 0..written {
+        realtime::publish(&mut tx, channel, "availability", &json!({"n": n})).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(live.recv().await, json!({"type": "reload", "channel": name, "offset": written}));
+
+    // Then live again from there.
+    let mut tx = app.ctx.db.begin().await.unwrap();
+    realtime::publish(&mut tx, channel, "availability", &json!({"n": written})).await.unwrap();
+    tx.commit().await.unwrap();
+    let next = live.recv().await;
+    assert_eq!((next["type"].as_str(), next["offset"].as_i64()), (Some("event"), Some(written + 1)));
+
+    let (follower, resumed) =
+        tokio::time::timeout(Duration::from_secs(30), sse).await.expect("the stream reached the end").unwrap();
+    assert_eq!((follower.reloads, follower.events, resumed), (vec![written], 1, 0), "over server-sent events");
+}
