@@ -513,6 +513,7 @@ async fn create_checkout(
             currency: &currency,
             transfer_group: &transfer_group,
             description: "Atelier checkout",
+            off_session: None,
             idempotency_key: &key,
         })
         .await

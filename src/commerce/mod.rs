@@ -1,6 +1,6 @@
 //! Commerce: carts, checkout with stock holds, one payment per checkout and
 //! one order per artist, the order process and its timers, refunds, disputes
-//! and artists' payouts, on the payments port and the catalog's stock API.
+//! artists' payouts and buyers' saved cards, on the payments port and the catalog's stock API.
 
 pub mod checkout;
 pub mod domain;
@@ -11,6 +11,7 @@ pub mod seed;
 pub mod store;
 pub mod timers;
 pub mod views;
+pub mod wallet;
 pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -25,4 +26,5 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .merge(payouts::router())
         .merge(webhooks::router())
         .merge(timers::router())
+        .merge(wallet::router())
 }

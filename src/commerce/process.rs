@@ -60,6 +60,10 @@ impl Later {
 pub fn provider_error(e: PaymentsError) -> ApiError {
     match e {
         PaymentsError::Refused(message) => ApiError::Conflict(format!("the payment provider refused: {message}")),
+        PaymentsError::Declined(decline) => ApiError::Conflict(format!("the card was declined: {}", decline.message)),
+        PaymentsError::AuthenticationRequired => {
+            ApiError::Conflict("the card's bank asks the buyer to authenticate this payment".to_owned())
+        }
         PaymentsError::Other(e) => ApiError::Unavailable(format!("the payment provider did not answer: {e:#}")),
     }
 }

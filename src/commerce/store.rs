@@ -843,3 +843,137 @@ pub async fn artist_contact(conn: &mut PgConnection, artist_id: Uuid) -> sqlx::R
     .fetch_one(conn)
     .await
 }
+
+// ----- saved payment methods -----
+
+pub async fn user_email(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(conn).await
+}
+
+pub async fn buyer_customer(conn: &mut PgConnection, user_id: Uuid, provider: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT customer_id FROM buyer_customers WHERE user_id = $1 AND provider = $2")
+        .bind(user_id)
+        .bind(provider)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Keeps the first customer recorded: two requests racing got the same one
+/// from the provider, whose key is the buyer's.
+pub async fn insert_buyer_customer(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    provider: &str,
+    customer_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO buyer_customers (user_id, provider, customer_id) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, provider) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(provider)
+    .bind(customer_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_payment_setup(
+    conn: &mut PgConnection,
+    setup_id: &str,
+    user_id: Uuid,
+    provider: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO payment_setups (setup_id, user_id, provider) VALUES ($1, $2, $3) ON CONFLICT (setup_id) DO NOTHING",
+    )
+    .bind(setup_id)
+    .bind(user_id)
+    .bind(provider)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `setup_id` was started by `user_id` with `provider`.
+pub async fn owns_payment_setup(
+    conn: &mut PgConnection,
+    setup_id: &str,
+    user_id: Uuid,
+    provider: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM payment_setups WHERE setup_id = $1 AND user_id = $2 AND provider = $3)",
+    )
+    .bind(setup_id)
+    .bind(user_id)
+    .bind(provider)
+    .fetch_one(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SavedMethodRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub provider: String,
+    pub customer_id: String,
+    pub payment_method_id: String,
+    pub brand: Option<String>,
+    pub last4: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn saved_method(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    provider: &str,
+) -> sqlx::Result<Option<SavedMethodRow>> {
+    sqlx::query_as("SELECT * FROM saved_payment_methods WHERE user_id = $1 AND provider = $2")
+        .bind(user_id)
+        .bind(provider)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Records the buyer's card, replacing the one they had: answers the
+/// record and the replaced one, whose card the provider should forget.
+pub async fn replace_saved_method(
+    conn: &mut PgConnection,
+    new: &SavedMethodRow,
+) -> sqlx::Result<(SavedMethodRow, Option<SavedMethodRow>)> {
+    let replaced: Option<SavedMethodRow> =
+        sqlx::query_as("DELETE FROM saved_payment_methods WHERE user_id = $1 AND payment_method_id <> $2 RETURNING *")
+            .bind(new.user_id)
+            .bind(&new.payment_method_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let saved = sqlx::query_as(
+        "INSERT INTO saved_payment_methods (id, user_id, provider, customer_id, payment_method_id, brand, last4)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (user_id) DO UPDATE SET brand = EXCLUDED.brand, last4 = EXCLUDED.last4
+         RETURNING *",
+    )
+    .bind(new.id)
+    .bind(new.user_id)
+    .bind(&new.provider)
+    .bind(&new.customer_id)
+    .bind(&new.payment_method_id)
+    .bind(&new.brand)
+    .bind(&new.last4)
+    .fetch_one(conn)
+    .await?;
+    Ok((saved, replaced))
+}
+
+pub async fn delete_saved_method(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Option<SavedMethodRow>> {
+    sqlx::query_as("DELETE FROM saved_payment_methods WHERE id = $1 AND user_id = $2 RETURNING *")
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}

@@ -92,7 +92,62 @@ pub struct NewPayment<'a> {
     /// Groups the payment with the transfers it pays for (the checkout's id).
     pub transfer_group: &'a str,
     pub description: &'a str,
+    /// With a saved card, the payment is confirmed at once without the buyer
+    /// present, and answers authorised or fails with
+    /// [`PaymentsError::Declined`] or [`PaymentsError::AuthenticationRequired`];
+    /// without one, it waits for the buyer's browser to confirm it.
+    pub off_session: Option<&'a SavedMethod>,
     pub idempotency_key: &'a IdempotencyKey,
+}
+
+/// The provider's record of a buyer, which saved cards belong to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Customer {
+    pub id: String,
+}
+
+/// A card saved for payments without its holder present: only ever both
+/// halves, since a provider charges a saved card only through its customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedMethod {
+    pub customer_id: String,
+    pub payment_method_id: String,
+}
+
+/// What the buyer can recognise a saved card by, where the provider says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardSummary {
+    /// e.g. `visa`, `mastercard`.
+    pub brand: String,
+    pub last4: String,
+}
+
+/// A card being saved for later, in Stripe's SetupIntent terms, confirmed in
+/// the buyer's browser with `client_secret`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    pub id: String,
+    pub client_secret: String,
+    pub state: SetupState,
+    /// Why the last card was refused, as the provider words it for the buyer.
+    pub last_decline: Option<Decline>,
+}
+
+/// Where a setup stands. Only a succeeded one has a saved card, so a card
+/// cannot be taken from a setup that has not saved one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupState {
+    /// Waiting for a card, or for another one after a refusal.
+    RequiresPaymentMethod,
+    RequiresConfirmation,
+    /// The card's bank asks the buyer to authenticate.
+    RequiresAction,
+    Processing,
+    Canceled,
+    Succeeded {
+        method: SavedMethod,
+        card: Option<CardSummary>,
+    },
 }
 
 /// A transfer of an artist's net to their connected account.
@@ -131,6 +186,14 @@ pub enum PaymentsError {
     /// (capturing a voided payment, refunding more than captured).
     #[error("the payment provider refused: {0}")]
     Refused(String),
+    /// A saved card charged without its holder was declined; no money is
+    /// held, and another card or the buyer's presence is needed.
+    #[error("the card was declined: {}", .0.message)]
+    Declined(Decline),
+    /// The card's bank asks its holder to authenticate the payment, which
+    /// they cannot do while absent: the buyer has to pay in person.
+    #[error("the card's bank asks its holder to authenticate the payment")]
+    AuthenticationRequired,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -144,6 +207,14 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// The publishable key the browser needs, for adapters with one.
     fn publishable_key(&self) -> Option<&str>;
     async fn create_payment(&self, new: &NewPayment<'_>) -> PaymentsResult<Payment>;
+    /// The buyer's record at the provider; `key` is the buyer's own, so a
+    /// buyer has one customer however often this is repeated.
+    async fn create_customer(&self, email: &str, key: &IdempotencyKey) -> PaymentsResult<Customer>;
+    /// Starts saving a card of `customer_id` for payments without the buyer.
+    async fn create_setup(&self, customer_id: &str, key: &IdempotencyKey) -> PaymentsResult<Setup>;
+    async fn setup(&self, id: &str) -> PaymentsResult<Setup>;
+    /// Forgets a saved card: it cannot be charged any more.
+    async fn forget_method(&self, payment_method_id: &str, key: &IdempotencyKey) -> PaymentsResult<()>;
     async fn payment(&self, id: &str) -> PaymentsResult<Payment>;
     /// Captures `amount_minor` of the authorisation; the rest is released.
     async fn capture(&self, id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<Payment>;

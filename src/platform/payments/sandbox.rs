@@ -4,9 +4,9 @@
 //! which [`SandboxPayments::deliver_pending`] signs and posts to the webhook
 //! route like Stripe would. Nothing leaves the machine.
 //!
-//! Its card form is two routes ([`routes`]) standing in for what Stripe.js
-//! does in the browser: confirm a payment with a card number, and complete
-//! the bank's authentication step.
+//! Its card form is four routes ([`routes`]) standing in for what Stripe.js
+//! does in the browser: confirm a payment, or a setup saving a card, with a
+//! card number, and complete the bank's authentication step of either.
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,8 +22,9 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
-    ConnectedAccount, Decline, IdempotencyKey, NewPayment, NewTransfer, Payment, PaymentProvider, PaymentState,
-    PaymentsError, PaymentsResult, Refund, Transfer, webhook,
+    CardSummary, ConnectedAccount, Customer, Decline, IdempotencyKey, NewPayment, NewTransfer, Payment,
+    PaymentProvider, PaymentState, PaymentsError, PaymentsResult, Refund, SavedMethod, Setup, SetupState, Transfer,
+    webhook,
 };
 use crate::platform::{
     config::Secret,
@@ -44,13 +45,23 @@ enum CardBehaviour {
     Declines(&'static str, &'static str),
 }
 
+const DECLINED: &str = "Your card was declined.";
+
+/// Stripe's test card that is saved without complaint and declined whenever
+/// it is charged ("decline after attaching").
+const DECLINES_WHEN_CHARGED: &str = "4000000000000341";
+
+/// Stripe's test card that asks for authentication only when its holder is
+/// present: once saved through an authenticated setup, payments without
+/// them go through.
+const AUTHENTICATES_ONCE: &str = "4000002500003155";
+
 /// Stripe's test card numbers and what they do (stripe.com/docs/testing).
 fn card_behaviour(number: &str) -> CardBehaviour {
-    const DECLINED: &str = "Your card was declined.";
     match number {
         "4242424242424242" | "5555555555554444" | "4000056655665556" => CardBehaviour::Authorises,
-        "4000002500003155" | "4000002760003184" => CardBehaviour::RequiresAuthentication,
-        "4000000000000002" => CardBehaviour::Declines("card_declined", DECLINED),
+        AUTHENTICATES_ONCE | "4000002760003184" => CardBehaviour::RequiresAuthentication,
+        "4000000000000002" | DECLINES_WHEN_CHARGED => CardBehaviour::Declines("card_declined", DECLINED),
         "4000000000009995" => CardBehaviour::Declines("insufficient_funds", "Your card has insufficient funds."),
         "4000000000009987" => CardBehaviour::Declines("lost_card", DECLINED),
         "4000000000000069" => CardBehaviour::Declines("expired_card", "Your card has expired."),
@@ -59,6 +70,40 @@ fn card_behaviour(number: &str) -> CardBehaviour {
         // Test mode refuses real card numbers.
         _ => CardBehaviour::Declines("card_declined", "Your card was declined. Use one of the test cards."),
     }
+}
+
+/// What a test card does when a setup saves it: Stripe checks it with its
+/// bank as it would a payment, and only the card made to fail later passes.
+fn saving_behaviour(number: &str) -> CardBehaviour {
+    match number {
+        DECLINES_WHEN_CHARGED => CardBehaviour::Authorises,
+        number => card_behaviour(number),
+    }
+}
+
+/// What a saved card does when charged without its holder; here
+/// `RequiresAuthentication` is Stripe's `authentication_required` decline,
+/// since nobody is there to authenticate. 4000002760003184 asks for it on
+/// every payment, however the card was saved.
+fn off_session_behaviour(number: &str) -> CardBehaviour {
+    match number {
+        AUTHENTICATES_ONCE => CardBehaviour::Authorises,
+        number => card_behaviour(number),
+    }
+}
+
+/// The card network a test number belongs to, by its first digit.
+fn brand_of(number: &str) -> &'static str {
+    match number.as_bytes().first() {
+        Some(b'4') => "visa",
+        Some(b'2' | b'5') => "mastercard",
+        Some(b'3') => "amex",
+        _ => "unknown",
+    }
+}
+
+fn digits_of(card_number: &str) -> String {
+    card_number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
 }
 
 fn luhn_valid(number: &str) -> bool {
@@ -86,6 +131,7 @@ struct IntentRow {
     amount_refunded: i64,
     client_secret: String,
     last_error: Option<Value>,
+    payment_method_id: Option<String>,
 }
 
 fn state_of(status: &str) -> anyhow::Result<PaymentState> {
@@ -110,6 +156,19 @@ impl IntentRow {
         })
     }
 
+    /// A payment charged to a saved card answers its failure as an error, as
+    /// Stripe answers it, every time its idempotency key is repeated too.
+    fn off_session_answer(&self) -> PaymentsResult<Payment> {
+        let payment = self.payment()?;
+        match (payment.state, payment.last_decline) {
+            (PaymentState::RequiresPaymentMethod, Some(decline)) if decline.code == AUTHENTICATION_REQUIRED => {
+                Err(PaymentsError::AuthenticationRequired)
+            }
+            (PaymentState::RequiresPaymentMethod, Some(decline)) => Err(PaymentsError::Declined(decline)),
+            (state, last_decline) => Ok(Payment { state, last_decline, ..payment }),
+        }
+    }
+
     /// The PaymentIntent as Stripe's events carry it.
     fn object(&self) -> Value {
         json!({
@@ -122,6 +181,57 @@ impl IntentRow {
             "currency": self.currency.trim().to_ascii_lowercase(),
             "status": self.status,
             "last_payment_error": self.last_error,
+        })
+    }
+}
+
+const AUTHENTICATION_REQUIRED: &str = "authentication_required";
+
+#[derive(sqlx::FromRow)]
+struct SetupRow {
+    id: String,
+    customer_id: String,
+    status: String,
+    client_secret: String,
+    card_number: Option<String>,
+    payment_method_id: Option<String>,
+    last_error: Option<Value>,
+    brand: Option<String>,
+    last4: Option<String>,
+}
+
+/// A setup with its saved card's brand and last digits, by id.
+macro_rules! setup_query {
+    () => {
+        "SELECT s.id, s.customer_id, s.status, s.client_secret, s.card_number,
+         s.payment_method_id, s.last_error, m.brand, right(m.card_number, 4) AS last4
+     FROM sandbox_setups s LEFT JOIN sandbox_payment_methods m ON m.id = s.payment_method_id
+     WHERE s.id = $1"
+    };
+}
+
+impl SetupRow {
+    fn setup(&self) -> anyhow::Result<Setup> {
+        let state = match (self.status.as_str(), &self.payment_method_id) {
+            ("requires_payment_method", _) => SetupState::RequiresPaymentMethod,
+            ("requires_confirmation", _) => SetupState::RequiresConfirmation,
+            ("requires_action", _) => SetupState::RequiresAction,
+            ("processing", _) => SetupState::Processing,
+            ("canceled", _) => SetupState::Canceled,
+            ("succeeded", Some(payment_method_id)) => SetupState::Succeeded {
+                method: SavedMethod {
+                    customer_id: self.customer_id.clone(),
+                    payment_method_id: payment_method_id.clone(),
+                },
+                card: self.brand.clone().zip(self.last4.clone()).map(|(brand, last4)| CardSummary { brand, last4 }),
+            },
+            (status, _) => anyhow::bail!("a sandbox setup in status {status} with no card"),
+        };
+        Ok(Setup {
+            id: self.id.clone(),
+            client_secret: self.client_secret.clone(),
+            state,
+            last_decline: self.last_error.clone().and_then(|e| serde_json::from_value(e).ok()),
         })
     }
 }
@@ -206,7 +316,7 @@ impl SandboxPayments {
     async fn save_intent(conn: &mut PgConnection, row: &IntentRow) -> PaymentsResult<()> {
         sqlx::query(
             "UPDATE sandbox_intents SET status = $2, amount_capturable = $3, amount_received = $4,
-                 amount_refunded = $5, last_error = $6
+                 amount_refunded = $5, last_error = $6, payment_method_id = $7
              WHERE id = $1",
         )
         .bind(&row.id)
@@ -215,6 +325,7 @@ impl SandboxPayments {
         .bind(row.amount_received)
         .bind(row.amount_refunded)
         .bind(&row.last_error)
+        .bind(&row.payment_method_id)
         .execute(conn)
         .await
         .map_err(db_error)?;
@@ -232,8 +343,7 @@ impl SandboxPayments {
         if !matches!(row.status.as_str(), "requires_payment_method" | "requires_confirmation") {
             return Err(refused(format!("a payment in status {} cannot be confirmed", row.status)));
         }
-        let digits: String = card_number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-        let event = match card_behaviour(&digits) {
+        let event = match card_behaviour(&digits_of(card_number)) {
             CardBehaviour::Authorises => {
                 row.status = status_name(PaymentState::RequiresCapture);
                 row.amount_capturable = row.amount;
@@ -283,6 +393,145 @@ impl SandboxPayments {
         Self::emit(&mut tx, event, row.object()).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(row.payment()?)
+    }
+
+    async fn lock_setup(conn: &mut PgConnection, id: &str) -> PaymentsResult<SetupRow> {
+        sqlx::query_as(concat!(setup_query!(), " FOR UPDATE OF s"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| refused(format!("no such setup: {id}")))
+    }
+
+    /// Saves `card_number` to the setup's customer and marks the setup done.
+    async fn save_card(conn: &mut PgConnection, setup: &SetupRow, card_number: &str) -> PaymentsResult<()> {
+        let method_id = new_id("pm");
+        sqlx::query(
+            "INSERT INTO sandbox_payment_methods (id, customer_id, card_number, brand) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&method_id)
+        .bind(&setup.customer_id)
+        .bind(card_number)
+        .bind(brand_of(card_number))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "UPDATE sandbox_setups SET status = 'succeeded', payment_method_id = $2, card_number = NULL,
+                 last_error = NULL
+             WHERE id = $1",
+        )
+        .bind(&setup.id)
+        .bind(&method_id)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn set_setup(
+        conn: &mut PgConnection,
+        id: &str,
+        status: &str,
+        card_number: Option<&str>,
+        last_error: Option<Value>,
+    ) -> PaymentsResult<()> {
+        sqlx::query("UPDATE sandbox_setups SET status = $2, card_number = $3, last_error = $4 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .bind(card_number)
+            .bind(last_error)
+            .execute(conn)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// What Stripe.js does when the buyer saves a card for later: confirms
+    /// the setup with it. Answers the setup as it then stands.
+    pub async fn confirm_setup(&self, id: &str, client_secret: &str, card_number: &str) -> PaymentsResult<Setup> {
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let row = Self::lock_setup(&mut tx, id).await?;
+        if row.client_secret != client_secret {
+            return Err(refused("the client secret does not match the setup"));
+        }
+        if !matches!(row.status.as_str(), "requires_payment_method" | "requires_confirmation") {
+            return Err(refused(format!("a setup in status {} cannot be confirmed", row.status)));
+        }
+        let digits = digits_of(card_number);
+        match saving_behaviour(&digits) {
+            CardBehaviour::Authorises => Self::save_card(&mut tx, &row, &digits).await?,
+            CardBehaviour::RequiresAuthentication => {
+                Self::set_setup(&mut tx, id, "requires_action", Some(&digits), None).await?
+            }
+            CardBehaviour::Declines(code, message) => {
+                let decline = json!(Decline { code: code.to_owned(), message: message.to_owned() });
+                Self::set_setup(&mut tx, id, "requires_payment_method", None, Some(decline)).await?
+            }
+        }
+        let row = Self::lock_setup(&mut tx, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(row.setup()?)
+    }
+
+    /// The buyer completes (or fails) the bank's authentication of a card
+    /// being saved.
+    pub async fn authenticate_setup(&self, id: &str, client_secret: &str, succeed: bool) -> PaymentsResult<Setup> {
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let row = Self::lock_setup(&mut tx, id).await?;
+        if row.client_secret != client_secret {
+            return Err(refused("the client secret does not match the setup"));
+        }
+        match (&row.card_number, row.status.as_str()) {
+            (Some(card_number), "requires_action") if succeed => Self::save_card(&mut tx, &row, card_number).await?,
+            (Some(_), "requires_action") => {
+                let decline = json!(Decline {
+                    code: "setup_intent_authentication_failure".to_owned(),
+                    message: "The card's bank could not authenticate this card.".to_owned(),
+                });
+                Self::set_setup(&mut tx, id, "requires_payment_method", None, Some(decline)).await?
+            }
+            _ => return Err(refused(format!("a setup in status {} needs no authentication", row.status))),
+        }
+        let row = Self::lock_setup(&mut tx, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(row.setup()?)
+    }
+
+    /// Confirms a new payment with a saved card, its holder absent.
+    async fn charge_saved(conn: &mut PgConnection, mut row: IntentRow, saved: &SavedMethod) -> PaymentsResult<()> {
+        let card_number: String =
+            sqlx::query_scalar("SELECT card_number FROM sandbox_payment_methods WHERE id = $1 AND customer_id = $2")
+                .bind(&saved.payment_method_id)
+                .bind(&saved.customer_id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?
+                .ok_or_else(|| {
+                    refused(format!("no payment method {} saved for {}", saved.payment_method_id, saved.customer_id))
+                })?;
+        row.payment_method_id = Some(saved.payment_method_id.clone());
+        let event = match off_session_behaviour(&card_number) {
+            CardBehaviour::Authorises => {
+                row.status = status_name(PaymentState::RequiresCapture);
+                row.amount_capturable = row.amount;
+                "payment_intent.amount_capturable_updated"
+            }
+            CardBehaviour::RequiresAuthentication => {
+                row.last_error = Some(json!(Decline {
+                    code: AUTHENTICATION_REQUIRED.to_owned(),
+                    message: "Your card's bank requires authentication for this payment.".to_owned(),
+                }));
+                "payment_intent.payment_failed"
+            }
+            CardBehaviour::Declines(code, message) => {
+                row.last_error = Some(json!(Decline { code: code.to_owned(), message: message.to_owned() }));
+                "payment_intent.payment_failed"
+            }
+        };
+        Self::save_intent(&mut *conn, &row).await?;
+        Self::emit(conn, event, row.object()).await
     }
 
     /// A refund made by someone at the provider's dashboard, not through
@@ -429,12 +678,18 @@ impl PaymentProvider for SandboxPayments {
                 Self::remember(&mut tx, new.idempotency_key, &id).await?;
                 let row = Self::lock_intent(&mut tx, &id).await?;
                 Self::emit(&mut tx, "payment_intent.created", row.object()).await?;
+                if let Some(saved) = new.off_session {
+                    Self::charge_saved(&mut tx, row, saved).await?;
+                }
                 id
             }
         };
         let row = Self::lock_intent(&mut tx, &id).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(row.payment()?)
+        match new.off_session {
+            Some(_) => row.off_session_answer(),
+            None => Ok(row.payment()?),
+        }
     }
 
     async fn payment(&self, id: &str) -> PaymentsResult<Payment> {
@@ -445,6 +700,89 @@ impl PaymentProvider for SandboxPayments {
             .map_err(db_error)?
             .ok_or_else(|| refused(format!("no such payment: {id}")))?;
         Ok(row.payment()?)
+    }
+
+    async fn create_customer(&self, email: &str, key: &IdempotencyKey) -> PaymentsResult<Customer> {
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let id = match Self::remembered(&mut tx, key).await? {
+            Some(id) => id,
+            None => {
+                let id = new_id("cus");
+                sqlx::query("INSERT INTO sandbox_customers (id, email) VALUES ($1, $2)")
+                    .bind(&id)
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                Self::remember(&mut tx, key, &id).await?;
+                id
+            }
+        };
+        tx.commit().await.map_err(db_error)?;
+        Ok(Customer { id })
+    }
+
+    async fn create_setup(&self, customer_id: &str, key: &IdempotencyKey) -> PaymentsResult<Setup> {
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        let id = match Self::remembered(&mut tx, key).await? {
+            Some(id) => id,
+            None => {
+                let known: Option<String> = sqlx::query_scalar("SELECT id FROM sandbox_customers WHERE id = $1")
+                    .bind(customer_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                if known.is_none() {
+                    return Err(refused(format!("no such customer: {customer_id}")));
+                }
+                let id = new_id("seti");
+                let secret = format!("{id}_secret_{}", Uuid::new_v4().simple());
+                sqlx::query(
+                    "INSERT INTO sandbox_setups (id, customer_id, status, client_secret)
+                     VALUES ($1, $2, 'requires_payment_method', $3)",
+                )
+                .bind(&id)
+                .bind(customer_id)
+                .bind(&secret)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                Self::remember(&mut tx, key, &id).await?;
+                id
+            }
+        };
+        let row = Self::lock_setup(&mut tx, &id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(row.setup()?)
+    }
+
+    async fn setup(&self, id: &str) -> PaymentsResult<Setup> {
+        let row: SetupRow = sqlx::query_as(setup_query!())
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| refused(format!("no such setup: {id}")))?;
+        Ok(row.setup()?)
+    }
+
+    async fn forget_method(&self, payment_method_id: &str, key: &IdempotencyKey) -> PaymentsResult<()> {
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        if Self::remembered(&mut tx, key).await?.is_none() {
+            let detached = sqlx::query(
+                "UPDATE sandbox_payment_methods SET customer_id = NULL WHERE id = $1 AND customer_id IS NOT NULL",
+            )
+            .bind(payment_method_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if detached.rows_affected() == 0 {
+                return Err(refused(format!("payment method {payment_method_id} is not saved to a customer")));
+            }
+            Self::remember(&mut tx, key, payment_method_id).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(())
     }
 
     async fn capture(&self, id: &str, amount_minor: i64, key: &IdempotencyKey) -> PaymentsResult<Payment> {
@@ -647,6 +985,34 @@ struct AuthenticateRequest {
     succeed: bool,
 }
 
+/// Where the setup form's routes live: saving a card for later.
+pub const SETUP_FORM_PATH: &str = "/api/payments/sandbox/setups/{id}";
+
+/// What the browser learns of its setup, as Stripe.js tells it.
+#[derive(Serialize)]
+struct SetupAnswer {
+    status: &'static str,
+    decline: Option<Decline>,
+}
+
+fn setup_status(state: &SetupState) -> &'static str {
+    match state {
+        SetupState::RequiresPaymentMethod => "requires_payment_method",
+        SetupState::RequiresConfirmation => "requires_confirmation",
+        SetupState::RequiresAction => "requires_action",
+        SetupState::Processing => "processing",
+        SetupState::Canceled => "canceled",
+        SetupState::Succeeded { .. } => "succeeded",
+    }
+}
+
+fn setup_answer(result: PaymentsResult<Setup>) -> Result<Json<SetupAnswer>, ApiError> {
+    match result {
+        Ok(setup) => Ok(Json(SetupAnswer { status: setup_status(&setup.state), decline: setup.last_decline })),
+        Err(e) => Err(provider_error(e)),
+    }
+}
+
 /// What the browser learns of its payment, as Stripe.js tells it.
 #[derive(Serialize)]
 struct ConfirmAnswer {
@@ -660,11 +1026,18 @@ fn sandbox_or_404(sandbox: Option<Arc<SandboxPayments>>) -> Result<Arc<SandboxPa
     sandbox.ok_or_else(|| ApiError::NotFound("no such route".to_owned()))
 }
 
+fn provider_error(e: PaymentsError) -> ApiError {
+    match e {
+        PaymentsError::Other(e) => ApiError::Internal(e),
+        refusal => ApiError::Conflict(refusal.to_string()),
+    }
+}
+
 fn answer(result: PaymentsResult<Payment>) -> Result<Json<ConfirmAnswer>, ApiError> {
     match result {
         Ok(payment) => Ok(Json(ConfirmAnswer { status: payment.state, decline: payment.last_decline })),
         Err(PaymentsError::Refused(message)) => Err(ApiError::Conflict(message)),
-        Err(PaymentsError::Other(e)) => Err(ApiError::Internal(e)),
+        Err(e) => Err(provider_error(e)),
     }
 }
 
@@ -696,11 +1069,34 @@ async fn authenticate(
     answer(sandbox.authenticate(&id, &request.client_secret, request.succeed).await)
 }
 
+async fn confirm_setup(
+    State(sandbox): Sandbox,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ConfirmRequest>,
+) -> Result<Json<SetupAnswer>, ApiError> {
+    let sandbox = sandbox_or_404(sandbox)?;
+    bounded("client_secret", &request.client_secret, 200)?;
+    bounded("card_number", &request.card_number, 40)?;
+    setup_answer(sandbox.confirm_setup(&id, &request.client_secret, &request.card_number).await)
+}
+
+async fn authenticate_setup(
+    State(sandbox): Sandbox,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AuthenticateRequest>,
+) -> Result<Json<SetupAnswer>, ApiError> {
+    let sandbox = sandbox_or_404(sandbox)?;
+    bounded("client_secret", &request.client_secret, 200)?;
+    setup_answer(sandbox.authenticate_setup(&id, &request.client_secret, request.succeed).await)
+}
+
 /// The card form's routes; 404 when another provider is configured.
 pub fn routes<S: Clone + Send + Sync + 'static>(sandbox: Option<Arc<SandboxPayments>>) -> Router<S> {
     Router::new()
         .route(&format!("{CARD_FORM_PATH}/confirm"), post(confirm))
         .route(&format!("{CARD_FORM_PATH}/authenticate"), post(authenticate))
+        .route(&format!("{SETUP_FORM_PATH}/confirm"), post(confirm_setup))
+        .route(&format!("{SETUP_FORM_PATH}/authenticate"), post(authenticate_setup))
         .with_state(sandbox)
 }
 
@@ -717,5 +1113,15 @@ mod tests {
         assert!(matches!(card_behaviour("4242424242424241"), CardBehaviour::Declines("incorrect_number", _)));
         assert!(matches!(card_behaviour("4111111111111111"), CardBehaviour::Declines("card_declined", _)));
         assert!(matches!(card_behaviour(""), CardBehaviour::Declines("incorrect_number", _)));
+    }
+
+    #[test]
+    fn saved_test_cards_behave_off_session_as_documented() {
+        assert_eq!(saving_behaviour(DECLINES_WHEN_CHARGED), CardBehaviour::Authorises);
+        assert!(matches!(off_session_behaviour(DECLINES_WHEN_CHARGED), CardBehaviour::Declines("card_declined", _)));
+        assert_eq!(saving_behaviour("4000002760003184"), CardBehaviour::RequiresAuthentication);
+        assert_eq!(off_session_behaviour("4000002760003184"), CardBehaviour::RequiresAuthentication);
+        assert_eq!(off_session_behaviour(AUTHENTICATES_ONCE), CardBehaviour::Authorises);
+        assert!(matches!(saving_behaviour("4000000000009995"), CardBehaviour::Declines("insufficient_funds", _)));
     }
 }

@@ -18,8 +18,8 @@ use serde::{Deserialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use super::{
-    ConnectedAccount, Decline, IdempotencyKey, NewPayment, NewTransfer, Payment, PaymentProvider, PaymentState,
-    PaymentsError, PaymentsResult, Refund, Transfer,
+    CardSummary, ConnectedAccount, Customer, Decline, IdempotencyKey, NewPayment, NewTransfer, Payment,
+    PaymentProvider, PaymentState, PaymentsError, PaymentsResult, Refund, SavedMethod, Setup, SetupState, Transfer,
 };
 use crate::platform::config::{Secret, StripeConfig};
 
@@ -27,7 +27,10 @@ use crate::platform::config::{Secret, StripeConfig};
 /// keep the shape read here whatever the account's default version becomes.
 /// Before changing it, check the changelog for the fields this file reads:
 /// a PaymentIntent's amounts, status, `client_secret` and
-/// `last_payment_error`; a refund's amount and status; an account's
+/// `last_payment_error`, and the card error a payment confirmed without
+/// its holder is refused with (`code`, `decline_code`); a SetupIntent's
+/// status, `client_secret`, `customer`, `last_setup_error` and expanded
+/// `payment_method` (`card.brand`, `card.last4`); a refund's amount and status; an account's
 /// `payouts_enabled` and `requirements.currently_due`; an account link's
 /// `url`; a transfer's amount.
 pub const API_VERSION: &str = "2025-09-30.clover";
@@ -77,11 +80,30 @@ impl StripePayments {
         form: &[(&str, &str)],
         key: &IdempotencyKey,
     ) -> PaymentsResult<T> {
+        self.post_reading_errors(path, form, key, error_of).await
+    }
+
+    async fn post_reading_errors<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        key: &IdempotencyKey,
+        error_of: ErrorReader,
+    ) -> PaymentsResult<T> {
         let request = self.http.post(self.url(path)).header("Idempotency-Key", key.as_str()).form(form);
-        self.send(request, path).await
+        self.send_reading_errors(request, path, error_of).await
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder, path: &str) -> PaymentsResult<T> {
+        self.send_reading_errors(request, path, error_of).await
+    }
+
+    async fn send_reading_errors<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+        path: &str,
+        error_of: ErrorReader,
+    ) -> PaymentsResult<T> {
         let response = request
             .bearer_auth(self.secret_key.expose())
             .header("Stripe-Version", API_VERSION)
@@ -102,6 +124,8 @@ impl StripePayments {
     }
 }
 
+type ErrorReader = fn(StatusCode, &[u8], &str) -> PaymentsError;
+
 /// `{"error": {"type", "code", "message", ...}}`, Stripe's error answer.
 #[derive(Deserialize)]
 struct ErrorAnswer {
@@ -113,7 +137,37 @@ struct StripeError {
     #[serde(rename = "type")]
     kind: String,
     code: Option<String>,
+    /// The bank's reason, where `code` is only `card_declined`.
+    #[serde(default)]
+    decline_code: Option<String>,
     message: Option<String>,
+}
+
+/// The code a decline is reported with: the bank's reason where Stripe
+/// gives one. `generic_decline` says no more than `card_declined`, the code
+/// the sandbox gives for the same test card.
+fn decline_code_of(code: Option<String>, decline_code: Option<String>) -> String {
+    decline_code.filter(|reason| reason != "generic_decline").or(code).unwrap_or_else(|| "card_declined".to_owned())
+}
+
+/// A payment confirmed with a saved card, its holder absent, that the card
+/// refuses is answered `402`: `authentication_required` when its bank wants
+/// the holder, otherwise a decline (Stripe types it `card_error`; any
+/// `402` is read as one, since the request itself was accepted).
+fn charge_error_of(status: StatusCode, body: &[u8], path: &str) -> PaymentsError {
+    if status != StatusCode::PAYMENT_REQUIRED {
+        return error_of(status, body, path);
+    }
+    let Ok(ErrorAnswer { error }) = serde_json::from_slice::<ErrorAnswer>(body) else {
+        return PaymentsError::Other(anyhow!("Stripe answered {status} from {path}"));
+    };
+    if error.code.as_deref() == Some("authentication_required") {
+        return PaymentsError::AuthenticationRequired;
+    }
+    PaymentsError::Declined(Decline {
+        message: error.message.unwrap_or_else(|| "Your card was declined.".to_owned()),
+        code: decline_code_of(error.code, error.decline_code),
+    })
 }
 
 /// A card refused, or a request invalid for the object it names (no such
@@ -172,6 +226,96 @@ struct PaymentError {
     message: Option<String>,
 }
 
+impl PaymentError {
+    fn decline(self) -> Decline {
+        Decline {
+            code: if self.code.is_none() && self.decline_code.is_none() {
+                "payment_failed".to_owned()
+            } else {
+                decline_code_of(self.code, self.decline_code)
+            },
+            message: self.message.unwrap_or_else(|| "The payment failed.".to_owned()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct StripeCustomer {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct SetupIntent {
+    id: String,
+    status: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    customer: Option<String>,
+    #[serde(default)]
+    payment_method: Option<Expandable>,
+    #[serde(default)]
+    last_setup_error: Option<PaymentError>,
+}
+
+/// A field Stripe answers with an id, or with the object when expanded.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Expandable {
+    Id(String),
+    Method(PaymentMethod),
+}
+
+#[derive(Deserialize)]
+struct PaymentMethod {
+    id: String,
+    #[serde(default)]
+    card: Option<Card>,
+}
+
+#[derive(Deserialize)]
+struct Card {
+    brand: String,
+    last4: String,
+}
+
+impl TryFrom<SetupIntent> for Setup {
+    type Error = PaymentsError;
+
+    fn try_from(intent: SetupIntent) -> PaymentsResult<Self> {
+        let state = match intent.status.as_str() {
+            "requires_payment_method" => SetupState::RequiresPaymentMethod,
+            "requires_confirmation" => SetupState::RequiresConfirmation,
+            "requires_action" => SetupState::RequiresAction,
+            "processing" => SetupState::Processing,
+            "canceled" => SetupState::Canceled,
+            "succeeded" => {
+                let (payment_method_id, card) = match intent.payment_method {
+                    Some(Expandable::Id(id)) => (id, None),
+                    Some(Expandable::Method(method)) => {
+                        (method.id, method.card.map(|card| CardSummary { brand: card.brand, last4: card.last4 }))
+                    }
+                    None => return Err(PaymentsError::Other(anyhow!("Stripe's setup {} saved no card", intent.id))),
+                };
+                let customer_id = intent.customer.ok_or_else(|| {
+                    PaymentsError::Other(anyhow!("Stripe's setup {} belongs to no customer", intent.id))
+                })?;
+                SetupState::Succeeded { method: SavedMethod { customer_id, payment_method_id }, card }
+            }
+            other => return Err(PaymentsError::Other(anyhow!("Stripe's setup {} is {other}", intent.id))),
+        };
+        Ok(Setup {
+            id: intent.id,
+            client_secret: intent.client_secret.unwrap_or_default(),
+            state,
+            last_decline: intent.last_setup_error.map(PaymentError::decline),
+        })
+    }
+}
+
+/// A detached payment method's answer: only its arrival matters.
+#[derive(Deserialize)]
+struct Detached {}
+
 impl From<PaymentIntent> for Payment {
     fn from(intent: PaymentIntent) -> Self {
         Payment {
@@ -182,16 +326,7 @@ impl From<PaymentIntent> for Payment {
             amount_capturable: intent.amount_capturable,
             amount_received: intent.amount_received,
             client_secret: intent.client_secret.unwrap_or_default(),
-            last_decline: intent.last_payment_error.map(|e| Decline {
-                // `generic_decline` says no more than `card_declined`, the
-                // code the sandbox gives for the same test card.
-                code: e
-                    .decline_code
-                    .filter(|reason| reason != "generic_decline")
-                    .or(e.code)
-                    .unwrap_or_else(|| "payment_failed".to_owned()),
-                message: e.message.unwrap_or_else(|| "The payment failed.".to_owned()),
-            }),
+            last_decline: intent.last_payment_error.map(PaymentError::decline),
         }
     }
 }
@@ -268,7 +403,7 @@ impl PaymentProvider for StripePayments {
     async fn create_payment(&self, new: &NewPayment<'_>) -> PaymentsResult<Payment> {
         let amount = new.amount_minor.to_string();
         let currency = new.currency.to_ascii_lowercase();
-        let form = [
+        let mut form = vec![
             ("amount", amount.as_str()),
             ("currency", &currency),
             // Authorised at checkout, captured once the artists have accepted.
@@ -279,8 +414,50 @@ impl PaymentProvider for StripePayments {
             ("transfer_group", new.transfer_group),
             ("description", new.description),
         ];
-        let intent: PaymentIntent = self.post("/v1/payment_intents", &form, new.idempotency_key).await?;
+        let Some(saved) = new.off_session else {
+            let intent: PaymentIntent = self.post("/v1/payment_intents", &form, new.idempotency_key).await?;
+            return Ok(intent.into());
+        };
+        form.extend([
+            ("customer", checked_id("customer", &saved.customer_id)?),
+            ("payment_method", checked_id("payment_method", &saved.payment_method_id)?),
+            // Confirmed now, the buyer absent: the bank is told so, and
+            // answers at once instead of asking them to authenticate.
+            ("off_session", "true"),
+            ("confirm", "true"),
+        ]);
+        let intent: PaymentIntent =
+            self.post_reading_errors("/v1/payment_intents", &form, new.idempotency_key, charge_error_of).await?;
         Ok(intent.into())
+    }
+
+    async fn create_customer(&self, email: &str, key: &IdempotencyKey) -> PaymentsResult<Customer> {
+        let customer: StripeCustomer = self.post("/v1/customers", &[("email", email)], key).await?;
+        Ok(Customer { id: customer.id })
+    }
+
+    async fn create_setup(&self, customer_id: &str, key: &IdempotencyKey) -> PaymentsResult<Setup> {
+        let form = [
+            ("customer", checked_id("customer", customer_id)?),
+            // Saved to be charged while the buyer is away.
+            ("usage", "off_session"),
+            ("payment_method_types[0]", "card"),
+        ];
+        let intent: SetupIntent = self.post("/v1/setup_intents", &form, key).await?;
+        intent.try_into()
+    }
+
+    async fn setup(&self, id: &str) -> PaymentsResult<Setup> {
+        let path = format!("/v1/setup_intents/{}", checked_id("setup_intent", id)?);
+        // Expanded for the card's brand and last digits.
+        let intent: SetupIntent = self.get(&path, &[("expand[]", "payment_method")]).await?;
+        intent.try_into()
+    }
+
+    async fn forget_method(&self, payment_method_id: &str, key: &IdempotencyKey) -> PaymentsResult<()> {
+        let path = format!("/v1/payment_methods/{}/detach", checked_id("payment_method", payment_method_id)?);
+        let _: Detached = self.post(&path, &[], key).await?;
+        Ok(())
     }
 
     async fn payment(&self, id: &str) -> PaymentsResult<Payment> {
@@ -401,7 +578,7 @@ mod tests {
     fn refused(status: u16, body: &str) -> Option<String> {
         match error_of(StatusCode::from_u16(status).unwrap(), body.as_bytes(), "/v1/x") {
             PaymentsError::Refused(message) => Some(message),
-            PaymentsError::Other(_) => None,
+            _ => None,
         }
     }
 
@@ -426,5 +603,19 @@ mod tests {
         ] {
             assert_eq!(refused(status, body), None, "{status} {body}");
         }
+    }
+
+    #[test]
+    fn a_saved_card_refused_without_its_holder_is_a_decline_or_a_want_of_authentication() {
+        let charge = |body: &str| charge_error_of(StatusCode::PAYMENT_REQUIRED, body.as_bytes(), "/v1/payment_intents");
+        let declined = r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds."}}"#;
+        assert!(matches!(charge(declined), PaymentsError::Declined(d) if d.code == "insufficient_funds"));
+        let generic = r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline","message":"Your card was declined."}}"#;
+        assert!(matches!(charge(generic), PaymentsError::Declined(d) if d.code == "card_declined"));
+        let authenticate = r#"{"error":{"type":"card_error","code":"authentication_required","decline_code":"authentication_required","message":"This transaction requires authentication."}}"#;
+        assert!(matches!(charge(authenticate), PaymentsError::AuthenticationRequired));
+        let invalid = r#"{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: 'cus_1'"}}"#;
+        let missing = charge_error_of(StatusCode::NOT_FOUND, invalid.as_bytes(), "/v1/payment_intents");
+        assert!(matches!(missing, PaymentsError::Refused(_)));
     }
 }

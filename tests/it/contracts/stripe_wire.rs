@@ -102,8 +102,32 @@ struct Refund {
     amount: i64,
 }
 
+/// What a saved test card does when charged without its holder.
+#[derive(Clone, Copy)]
+pub(super) enum OffSession {
+    Authorises,
+    /// Declined with the bank's `decline_code`.
+    Declines(&'static str),
+    /// Its bank asks for authentication on every payment.
+    AsksForAuthentication,
+}
+
+struct SetupIntent {
+    customer: String,
+    status: &'static str,
+    payment_method: Option<String>,
+}
+
+struct PaymentMethod {
+    customer: Option<String>,
+    off_session: OffSession,
+}
+
 #[derive(Default)]
 struct Stripe {
+    customers: HashMap<String, String>,
+    setups: HashMap<String, SetupIntent>,
+    methods: HashMap<String, PaymentMethod>,
     requests: Vec<Recorded>,
     violations: Vec<String>,
     accounts: HashMap<String, Account>,
@@ -273,6 +297,29 @@ impl Stripe {
             "amount_received": i.received, "capture_method": "manual", "currency": i.currency,
             "client_secret": format!("{id}_secret_standin"), "last_payment_error": i.last_payment_error,
             "payment_method_types": ["card"], "status": i.status, "transfer_group": i.transfer_group,
+            "created": now(), "livemode": false, "metadata": {},
+        })
+    }
+
+    fn method_object(&self, id: &str) -> Value {
+        json!({
+            "id": id, "object": "payment_method", "type": "card", "customer": self.methods[id].customer,
+            "card": { "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2034, "funding": "credit" },
+            "created": now(), "livemode": false, "metadata": {},
+        })
+    }
+
+    /// `expanded`: with the payment method's object in place of its id.
+    fn setup_object(&self, id: &str, expanded: bool) -> Value {
+        let setup = &self.setups[id];
+        let method = match &setup.payment_method {
+            Some(method) if expanded => self.method_object(method),
+            other => json!(other),
+        };
+        json!({
+            "id": id, "object": "setup_intent", "customer": setup.customer, "status": setup.status,
+            "client_secret": format!("{id}_secret_standin"), "usage": "off_session", "payment_method": method,
+            "payment_method_types": ["card"], "last_setup_error": null, "next_action": null,
             "created": now(), "livemode": false, "metadata": {},
         })
     }
@@ -451,11 +498,14 @@ async fn reverse_transfer(State(s): State<Shared>, Path(id): Path<String>, Exten
     })))
 }
 
-async fn create_intent(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
+async fn create_intent(State(s): State<Shared>, Extension(form): Extension<Form>) -> Result<Json<Value>, Response> {
     let mut s = s.lock().unwrap();
     let path = "/v1/payment_intents";
-    let fields = ["amount", "currency", "capture_method", "payment_method_types[0]", "transfer_group", "description"];
-    s.expect_fields(path, &form, &fields)?;
+    let on_session =
+        ["amount", "currency", "capture_method", "payment_method_types[0]", "transfer_group", "description"];
+    let off_session = [&on_session[..], &["customer", "payment_method", "off_session", "confirm"]].concat();
+    let saved = form.contains_key("payment_method");
+    s.expect_fields(path, &form, if saved { &off_session } else { &on_session })?;
     if form["capture_method"] != "manual" || form["payment_method_types[0]"] != "card" {
         return Err(s.refuse(format!("{path}: a card payment captured later, not {form:?}")));
     }
@@ -472,8 +522,88 @@ async fn create_intent(State(s): State<Shared>, Extension(form): Extension<Form>
         received: 0,
         last_payment_error: None,
     };
-    s.intents.insert(id.clone(), intent);
-    Ok(Json(s.intent_object(&id)))
+    if !saved {
+        s.intents.insert(id.clone(), intent);
+        return Ok(Json(s.intent_object(&id)));
+    }
+    if form["off_session"] != "true" || form["confirm"] != "true" {
+        return Err(s.refuse(format!("{path}: a saved card charged without its holder, not {form:?}")));
+    }
+    let method = form["payment_method"].clone();
+    let Some(card) = s.methods.get(&method) else { return Err(no_such("payment_method", &method)) };
+    if card.customer.as_deref() != Some(form["customer"].as_str()) {
+        let message = format!("The provided PaymentMethod {method} is not attached to the customer.");
+        return Err(error(StatusCode::BAD_REQUEST, None, &message, Some("payment_method")));
+    }
+    // Stripe answers a refused off-session confirmation with a card error
+    // carrying the PaymentIntent, left waiting for another payment method.
+    let refusal = match card.off_session {
+        OffSession::Authorises => None,
+        OffSession::Declines(decline_code) => Some(json!({
+            "type": "card_error", "code": "card_declined", "decline_code": decline_code,
+            "message": "Your card was declined.",
+        })),
+        OffSession::AsksForAuthentication => Some(json!({
+            "type": "card_error", "code": "authentication_required", "decline_code": "authentication_required",
+            "message": "Your card was declined. This transaction requires authentication.",
+        })),
+    };
+    let Some(mut refusal) = refusal else {
+        s.intents.insert(id.clone(), Intent { status: "requires_capture", capturable: amount, ..intent });
+        return Ok(Json(s.intent_object(&id)));
+    };
+    s.intents.insert(id.clone(), Intent { last_payment_error: Some(refusal.clone()), ..intent });
+    refusal["payment_intent"] = s.intent_object(&id);
+    Err((StatusCode::PAYMENT_REQUIRED, Json(json!({ "error": refusal }))).into_response())
+}
+
+async fn create_customer(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
+    let mut s = s.lock().unwrap();
+    s.expect_fields("/v1/customers", &form, &["email"])?;
+    let id = new_id("cus");
+    s.customers.insert(id.clone(), form["email"].clone());
+    Ok(Json(json!({ "id": id, "object": "customer", "email": form["email"], "created": now(), "metadata": {} })))
+}
+
+async fn create_setup(State(s): State<Shared>, Extension(form): Extension<Form>) -> Answer {
+    let mut s = s.lock().unwrap();
+    let path = "/v1/setup_intents";
+    s.expect_fields(path, &form, &["customer", "usage", "payment_method_types[0]"])?;
+    if form["usage"] != "off_session" || form["payment_method_types[0]"] != "card" {
+        return Err(s.refuse(format!("{path}: a card saved for payments without its holder, not {form:?}")));
+    }
+    if !s.customers.contains_key(&form["customer"]) {
+        return Err(no_such("customer", &form["customer"]));
+    }
+    let id = new_id("seti");
+    let setup =
+        SetupIntent { customer: form["customer"].clone(), status: "requires_payment_method", payment_method: None };
+    s.setups.insert(id.clone(), setup);
+    Ok(Json(s.setup_object(&id, false)))
+}
+
+async fn retrieve_setup(State(s): State<Shared>, Path(id): Path<String>, Extension(query): Extension<Form>) -> Answer {
+    let mut s = s.lock().unwrap();
+    let path = format!("/v1/setup_intents/{id}");
+    let expanded = query.get("expand[]").map(String::as_str) == Some("payment_method");
+    if !query.is_empty() && !expanded {
+        return Err(s.refuse(format!("{path}: expands {query:?}, not the payment method")));
+    }
+    if !s.setups.contains_key(&id) {
+        return Err(no_such("setup_intent", &id));
+    }
+    Ok(Json(s.setup_object(&id, expanded)))
+}
+
+async fn detach_method(State(s): State<Shared>, Path(id): Path<String>, Extension(form): Extension<Form>) -> Answer {
+    let mut s = s.lock().unwrap();
+    s.expect_fields(&format!("/v1/payment_methods/{id}/detach"), &form, &[])?;
+    let Some(method) = s.methods.get_mut(&id) else { return Err(no_such("payment_method", &id)) };
+    if method.customer.take().is_none() {
+        let message = "The payment method you provided is not attached to a customer so detachment is impossible.";
+        return Err(error(StatusCode::BAD_REQUEST, None, message, None));
+    }
+    Ok(Json(s.method_object(&id)))
 }
 
 async fn retrieve_intent(State(s): State<Shared>, Path(id): Path<String>, Extension(query): Extension<Form>) -> Answer {
@@ -587,6 +717,10 @@ impl StandIn {
             .route("/v1/payment_intents/{id}/capture", post(capture_intent))
             .route("/v1/payment_intents/{id}/cancel", post(cancel_intent))
             .route("/v1/refunds", post(create_refund).get(list_refunds))
+            .route("/v1/customers", post(create_customer))
+            .route("/v1/setup_intents", post(create_setup))
+            .route("/v1/setup_intents/{id}", get(retrieve_setup))
+            .route("/v1/payment_methods/{id}/detach", post(detach_method))
             .fallback(unknown_endpoint)
             .layer(middleware::from_fn_with_state(state.clone(), gate))
             .with_state(state.clone());
@@ -626,6 +760,19 @@ impl StandIn {
             "payment_method": { "id": "pm_standin", "object": "payment_method", "type": "card" },
         });
         self.set_intent(payment_id, "requires_payment_method", Some(error));
+    }
+
+    /// The buyer saves a card through the setup, in Stripe.js, passing any
+    /// authentication its bank asks for; the card is then the customer's.
+    pub(super) fn save_card(&self, setup_id: &str, off_session: OffSession) -> String {
+        let mut state = self.state.lock().unwrap();
+        let method = new_id("pm");
+        let customer = state.setups[setup_id].customer.clone();
+        state.methods.insert(method.clone(), PaymentMethod { customer: Some(customer), off_session });
+        let setup = state.setups.get_mut(setup_id).unwrap();
+        setup.status = "succeeded";
+        setup.payment_method = Some(method.clone());
+        method
     }
 
     /// The buyer's bank asks for 3-D Secure.
@@ -796,6 +943,7 @@ async fn every_post_carries_the_callers_idempotency_key() {
         currency: "USD",
         transfer_group: "checkout-2",
         description: "A print",
+        off_session: None,
         idempotency_key: &create,
     };
     let payment = adapter.create_payment(&new).await.unwrap();
@@ -860,6 +1008,7 @@ async fn stripes_refusal_of_a_refund_beyond_the_captured_amount_is_a_refusal() {
         currency: "GBP",
         transfer_group: "checkout-3",
         description: "A drawing",
+        off_session: None,
         idempotency_key: &key_create,
     };
     let payment = adapter.create_payment(&new).await.unwrap();
@@ -884,6 +1033,7 @@ async fn refunds_are_read_across_pages_oldest_first() {
         currency: "EUR",
         transfer_group: "checkout-4",
         description: "Three etchings",
+        off_session: None,
         idempotency_key: &key_create,
     };
     let payment = adapter.create_payment(&new).await.unwrap();
@@ -937,6 +1087,7 @@ async fn a_key_reused_for_another_request_is_refused_by_stripe_and_changes_nothi
         currency: "EUR",
         transfer_group: "checkout-5",
         description: "A lithograph",
+        off_session: None,
         idempotency_key: &create,
     };
     let payment = adapter.create_payment(&new).await.unwrap();
@@ -1000,6 +1151,7 @@ async fn a_declines_reason_is_the_banks_where_stripe_gives_one() {
         currency: "GBP",
         transfer_group: "checkout-6",
         description: "A woodcut",
+        off_session: None,
         idempotency_key: &create,
     };
     let payment = adapter.create_payment(&new).await.unwrap();

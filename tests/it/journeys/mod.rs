@@ -14,6 +14,7 @@ mod hostile;
 mod idempotency;
 mod interactions;
 mod rate_limits;
+mod saved_cards;
 mod seed;
 mod taxonomy;
 pub mod uploads;
