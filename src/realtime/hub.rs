@@ -24,7 +24,8 @@ use std::{
 
 use axum::extract::ws::Utf8Bytes;
 use sqlx::{
-    PgPool,
+    PgPool, Postgres,
+    pool::PoolConnection,
     postgres::{PgListener, PgPoolOptions},
 };
 use tokio::sync::{Notify, OnceCell, broadcast};
@@ -222,6 +223,9 @@ impl Hub {
     /// Reads what the pending notices name, one read per wake, for as long as
     /// the process runs.
     async fn read(self: Arc<Self>) {
+        // Kept between reads: taken from the pool each time, it would be
+        // pinged before every read.
+        let mut conn: Option<PoolConnection<Postgres>> = None;
         loop {
             self.wake.notified().await;
             let pending = std::mem::take(&mut *self.pending.lock().expect("hub lock"));
@@ -229,10 +233,13 @@ impl Hub {
             if ranges.is_empty() {
                 continue;
             }
-            match self.fetch(&ranges).await {
+            match self.fetch(&mut conn, &ranges).await {
                 Ok(rows) => self.deliver(&ranges, rows).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "reading real-time events failed; retrying");
+                    if let Some(mut broken) = conn.take() {
+                        broken.close_on_drop();
+                    }
                     {
                         let mut again = self.pending.lock().expect("hub lock");
                         for (channel, (first, last)) in pending.noticed {
@@ -276,11 +283,18 @@ impl Hub {
         ranges
     }
 
-    async fn fetch(&self, ranges: &[Range]) -> sqlx::Result<Vec<store::EventRow>> {
+    async fn fetch(
+        &self,
+        conn: &mut Option<PoolConnection<Postgres>>,
+        ranges: &[Range],
+    ) -> sqlx::Result<Vec<store::EventRow>> {
         let keys: Vec<(String, i64, i64)> =
             ranges.iter().map(|r| (r.channel.to_string(), r.after, r.upto.unwrap_or(i64::MAX))).collect();
-        let mut conn = self.own.acquire().await?;
-        store::events_in(&mut conn, &keys).await
+        let conn = match conn {
+            Some(conn) => conn,
+            None => conn.insert(self.own.acquire().await?),
+        };
+        store::events_in(conn, &keys).await
     }
 
     /// Broadcasts each channel's events, or a reload where the table no
