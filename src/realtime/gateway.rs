@@ -200,7 +200,7 @@ async fn subscribe(
     access::authorise(ctx, who, channel).await?;
     let id = connection.id.as_str();
     let mut conn = ctx.db.acquire().await?;
-    let current = store::last_offsets(&mut conn, std::slice::from_ref(&name)).await?.first().map_or(0, |(_, o)| *o);
+    let current = store::last_offset(&mut conn, &name).await?;
     let (from, reload) = match access::start(since, current) {
         Start::Live => (current, false),
         Start::After(since) => (since, false),

@@ -132,10 +132,7 @@ pub async fn deliver(ctx: &AppContext, sockets: &Sockets, channel: Channel) -> a
     let name = channel.to_string();
     // Connections are taken per read and never held while posting: a
     // function has two, and the PostgreSQL registry needs one too.
-    let current = store::last_offsets(&mut *ctx.db.acquire().await?, std::slice::from_ref(&name))
-        .await?
-        .first()
-        .map_or(0, |(_, o)| *o);
+    let current = store::last_offset(&mut *ctx.db.acquire().await?, &name).await?;
     let (mut delivered, mut failed, mut after) = (Delivered::default(), 0usize, None::<String>);
     // The events after each offset some subscriber stands at, read once.
     let mut backlog: HashMap<i64, Vec<Event>> = HashMap::new();

@@ -87,7 +87,7 @@ impl Session {
         self.streams.insert(channel, BroadcastStream::new(receiver));
         let mut conn = self.ctx.db.acquire().await?;
         let name = channel.to_string();
-        let current = store::last_offsets(&mut conn, std::slice::from_ref(&name)).await?.first().map_or(0, |(_, o)| *o);
+        let current = store::last_offset(&mut conn, &name).await?;
         let mut out = Vec::new();
         let start = match access::start(since, current) {
             access::Start::Live => current,

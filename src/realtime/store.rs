@@ -56,15 +56,12 @@ pub async fn append(conn: &mut PgConnection, channel: Channel, kind: &str, data:
     Ok(seq)
 }
 
-/// The last offset given out on each channel (0 where nothing was ever written).
-pub async fn last_offsets(conn: &mut PgConnection, channels: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as(
-        "SELECT c.name, coalesce(rc.last_offset, 0)
-         FROM unnest($1::text[]) AS c(name) LEFT JOIN realtime_channels rc ON rc.channel = c.name",
-    )
-    .bind(channels)
-    .fetch_all(conn)
-    .await
+/// The last offset given out on a channel (0 where nothing was ever written).
+pub async fn last_offset(conn: &mut PgConnection, channel: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT coalesce((SELECT last_offset FROM realtime_channels WHERE channel = $1), 0)")
+        .bind(channel)
+        .fetch_one(conn)
+        .await
 }
 
 /// Events of one channel after `after`, oldest first, at most `limit`.
