@@ -23,6 +23,8 @@ export const KINDS: { kind: NotificationKind; label: string; who: "collector" | 
   { kind: "upload_processed", label: "Your images are ready", who: "artist" },
   { kind: "upload_rejected", label: "Your images were refused", who: "artist" },
   { kind: "duplicate_flagged", label: "Your images are held for review", who: "artist" },
+  { kind: "offer", label: "Offers: made, countered, accepted, declined or expired", who: "everyone" },
+  { kind: "review", label: "Reviews you can write, and reviews of you", who: "everyone" },
 ];
 
 type Data = Record<string, unknown>;

@@ -38,10 +38,14 @@ pub enum Kind {
     UploadRejected,
     /// An image you uploaded looks like another artist's work and is held for review.
     DuplicateFlagged,
+    /// An offer on a work: made, countered, accepted, declined or expired.
+    Offer,
+    /// A review: one you can write now, or one written about you.
+    Review,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::OrderUpdate,
         Kind::Sale,
         Kind::Message,
@@ -52,6 +56,8 @@ impl Kind {
         Kind::UploadProcessed,
         Kind::UploadRejected,
         Kind::DuplicateFlagged,
+        Kind::Offer,
+        Kind::Review,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +72,8 @@ impl Kind {
             Kind::UploadProcessed => "upload_processed",
             Kind::UploadRejected => "upload_rejected",
             Kind::DuplicateFlagged => "duplicate_flagged",
+            Kind::Offer => "offer",
+            Kind::Review => "review",
         }
     }
 

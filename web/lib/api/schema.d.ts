@@ -1962,7 +1962,7 @@ export interface components {
          * @description What a notification is about. Each kind can be turned off in the app.
          * @enum {string}
          */
-        Kind: "order_update" | "sale" | "message" | "new_work" | "saved_reserved" | "saved_sold" | "saved_price_drop" | "upload_processed" | "upload_rejected" | "duplicate_flagged";
+        Kind: "order_update" | "sale" | "message" | "new_work" | "saved_reserved" | "saved_sold" | "saved_price_drop" | "upload_processed" | "upload_rejected" | "duplicate_flagged" | "offer" | "review";
         LastMessage: {
             /** @description The message's start, at most 140 characters. */
             excerpt: string;
