@@ -29,6 +29,12 @@ CREATE TABLE negotiations (
                      CHECK (status IN ('open', 'accepted', 'declined', 'expired', 'withdrawn')),
     -- The checkout (and so the order) an accepted offer became.
     checkout_id      uuid REFERENCES checkouts (id) ON DELETE SET NULL,
+    -- False when the first offer was below the floor: the artist never hears
+    -- of the negotiation.
+    reached_artist   boolean NOT NULL DEFAULT true,
+    -- Charges tried on acceptance and refused: each retry after the buyer
+    -- changed their card is a new payment, not a replay of the refusal.
+    failed_charges   integer NOT NULL DEFAULT 0,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now()
 );

@@ -85,6 +85,7 @@ impl Family {
         (name = "recommendations", description = "Personal recommendations and taste preferences"),
         (name = "moderation", description = "Review of possible copies of other artists' work"),
         (name = "commerce", description = "Cart, checkout, orders, refunds and payouts"),
+        (name = "offers", description = "Offers and counter-offers on works, charged to a saved card when accepted"),
         (name = "conversations", description = "Collectors asking artists about works, and reports to moderators"),
         (name = "notifications", description = "What you are told about, and which kinds you want"),
         (name = "realtime", description = "Live delivery: WebSocket, Server-Sent Events and their tickets"),

@@ -27,7 +27,7 @@ use crate::{
     auth::{Permission, Principal},
     catalog::{
         artists::artist_of_user,
-        artworks::stock::{self, Offer, Unavailable},
+        artworks::stock::{self, Offer, Terms, Unavailable},
         domain::{EditionKind, Price},
     },
     platform::{
@@ -349,7 +349,7 @@ struct Part<'a> {
 }
 
 /// What delivering an artist's works to `country` costs.
-fn shipping_cost(
+pub(super) fn shipping_cost(
     profile: Option<&ShippingRow>,
     artist_name: &str,
     collect: bool,
@@ -498,7 +498,7 @@ async fn create_checkout(
     // any payment exists.
     for part in parts.values() {
         for (offer, quantity) in &part.lines {
-            match stock::hold(&mut tx, offer.artwork_id, *quantity, &offer.price).await? {
+            match stock::hold(&mut tx, offer.artwork_id, *quantity, Terms::Listed(&offer.price)).await? {
                 Ok(held) => later.extend(Later::from(held.after_commit)),
                 Err(why) => return Err(ApiError::Conflict(unavailable_message(&offer.title, &why))),
             }

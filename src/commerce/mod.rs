@@ -1,9 +1,10 @@
 //! Commerce: carts, checkout with stock holds, one payment per checkout and
 //! one order per artist, the order process and its timers, refunds, disputes
-//! artists' payouts and buyers' saved cards, on the payments port and the catalog's stock API.
+//! artists' payouts, buyers' saved cards and offers, on the payments port and the catalog's stock API.
 
 pub mod checkout;
 pub mod domain;
+pub mod offers;
 pub mod orders;
 pub mod payouts;
 pub mod process;
@@ -27,4 +28,5 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .merge(webhooks::router())
         .merge(timers::router())
         .merge(wallet::router())
+        .merge(offers::router())
 }

@@ -230,6 +230,7 @@ pub async fn apply_payment(
                         .await?
                     {
                         later.add(stock::sell(conn, hold.artwork_id).await?);
+                        super::offers::work_sold(conn, hold.artwork_id, now).await?;
                     }
                 }
             }

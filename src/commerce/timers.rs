@@ -1,6 +1,6 @@
 //! The order process's timers: unpaid holds expire, unanswered orders lapse,
 //! unshipped ones are refunded, shipped ones count as received, received ones
-//! complete, and completed ones are paid out. The local scheduler and a
+//! complete, completed ones are paid out, and offers nobody answered expire. The local scheduler and a
 //! scheduled function run [`run`] with the time to act as of; each step
 //! re-reads its order under the lock and acts only if it is still due, so a
 //! second or late run changes nothing.
@@ -45,6 +45,7 @@ pub struct TimerReport {
     pub auto_received: usize,
     pub completed: usize,
     pub paid_out: usize,
+    pub offers_expired: usize,
 }
 
 /// Why an unpaid checkout closes.
@@ -218,6 +219,7 @@ pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<TimerRe
             }
         }
     }
+    report.offers_expired = super::offers::expire_due(ctx, now).await?;
     let mut conn = ctx.db.acquire().await?;
     let payouts = store::payouts_due(&mut conn).await?;
     drop(conn);

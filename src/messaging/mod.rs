@@ -1,11 +1,12 @@
 //! Conversations between collectors and artists about a work: inquiries,
-//! plain-text messages, read receipts, blocks and reports to moderators.
+//! plain-text messages, the steps of offers on the work, read receipts, blocks
+//! and reports to moderators.
 
 pub mod domain;
 mod routes;
 pub mod store;
 
-pub use routes::router;
+pub use routes::{OfferLine, post_offer_line, router};
 
 use sqlx::PgConnection;
 use uuid::Uuid;

@@ -111,6 +111,9 @@ pub struct MessageView {
     pub conversation_id: Uuid,
     pub sender_id: Uuid,
     pub body: String,
+    /// Set when the message is a step in a negotiation: the offer it tells
+    /// of (`GET /api/offers/{negotiation}` has them all).
+    pub offer_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -121,6 +124,7 @@ impl From<MessageRow> for MessageView {
             conversation_id: row.conversation_id,
             sender_id: row.sender_id,
             body: row.body,
+            offer_id: row.offer_id,
             created_at: row.created_at,
         }
     }
@@ -163,7 +167,7 @@ async fn write(
     sender_name: &str,
     text: &MessageBody,
 ) -> ApiResult<MessageView> {
-    let message = MessageView::from(store::insert_message(conn, conversation.id, sender, text.as_str()).await?);
+    let message = MessageView::from(store::insert_message(conn, conversation.id, sender, text.as_str(), None).await?);
     let event = serde_json::to_value(&message).expect("a message serialises");
     realtime::publish(conn, Channel::Conversation(conversation.id), "message", &event).await?;
     notifications::notify(
@@ -504,4 +508,30 @@ async fn resolve_conversation_report(
         .await?
         .ok_or_else(|| ApiError::NotFound("no such open report".to_owned()))?;
     Ok(Json(report))
+}
+
+/// A step in a negotiation over a work, for its conversation.
+pub struct OfferLine<'a> {
+    pub artwork_id: Uuid,
+    pub collector_id: Uuid,
+    pub artist_user_id: Uuid,
+    /// Who took the step (for a step nobody took, such as an expiry, the
+    /// author of the offer it ends).
+    pub sender_id: Uuid,
+    pub offer_id: Uuid,
+    pub body: &'a str,
+}
+
+/// Tells a step in a negotiation in the work's conversation between the
+/// collector and the artist, started if need be, live to both. Negotiations
+/// notify the parties themselves, so it adds no message notification.
+pub async fn post_offer_line(conn: &mut sqlx::PgConnection, line: &OfferLine<'_>) -> sqlx::Result<Uuid> {
+    let (conversation_id, _) =
+        store::open_conversation(conn, line.artwork_id, line.collector_id, line.artist_user_id).await?;
+    let message = MessageView::from(
+        store::insert_message(conn, conversation_id, line.sender_id, line.body, Some(line.offer_id)).await?,
+    );
+    let event = serde_json::to_value(&message).expect("a message serialises");
+    realtime::publish(conn, Channel::Conversation(conversation_id), "message", &event).await?;
+    Ok(conversation_id)
 }

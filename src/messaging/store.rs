@@ -168,6 +168,8 @@ pub struct MessageRow {
     pub conversation_id: Uuid,
     pub sender_id: Uuid,
     pub body: String,
+    /// The offer the message tells of, when it is a step in a negotiation.
+    pub offer_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -176,15 +178,17 @@ pub async fn insert_message(
     conversation_id: Uuid,
     sender_id: Uuid,
     body: &str,
+    offer_id: Option<Uuid>,
 ) -> sqlx::Result<MessageRow> {
     let row: MessageRow = sqlx::query_as(
-        "INSERT INTO messages (id, conversation_id, sender_id, body) VALUES ($1, $2, $3, $4)
-         RETURNING id, conversation_id, sender_id, body, created_at",
+        "INSERT INTO messages (id, conversation_id, sender_id, body, offer_id) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, conversation_id, sender_id, body, offer_id, created_at",
     )
     .bind(Uuid::now_v7())
     .bind(conversation_id)
     .bind(sender_id)
     .bind(body)
+    .bind(offer_id)
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("UPDATE conversations SET last_message_at = $2 WHERE id = $1")
@@ -203,7 +207,7 @@ pub async fn messages(
     limit: i64,
 ) -> sqlx::Result<Vec<MessageRow>> {
     sqlx::query_as(
-        "SELECT id, conversation_id, sender_id, body, created_at FROM messages
+        "SELECT id, conversation_id, sender_id, body, offer_id, created_at FROM messages
          WHERE conversation_id = $1 AND ($2::uuid IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
     )
     .bind(conversation_id)

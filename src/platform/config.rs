@@ -161,6 +161,8 @@ pub struct CommerceConfig {
     /// How long a received order waits before it completes and the artist is paid:
     /// the buyer's window to report a problem.
     pub payout_hold: Duration,
+    /// How long an offer (or counter-offer) stands before it expires.
+    pub offer_expires_after: Duration,
     /// How often the local server runs the order timers.
     pub timer_interval: Duration,
     /// The site's own address, for the links a provider sends people back to.
@@ -233,6 +235,7 @@ impl CommerceConfig {
             ship_within: Duration::from_secs(parse_or::<u64>(get, "ORDER_SHIP_DAYS", 14)? * DAY),
             auto_receive_after: Duration::from_secs(parse_or::<u64>(get, "ORDER_AUTO_RECEIVE_DAYS", 14)? * DAY),
             payout_hold: Duration::from_secs(parse_or::<u64>(get, "PAYOUT_HOLD_HOURS", 48)? * HOUR),
+            offer_expires_after: Duration::from_secs(parse_or::<u64>(get, "OFFER_EXPIRES_HOURS", 72)?.max(1) * HOUR),
             timer_interval: Duration::from_secs(parse_or(get, "COMMERCE_TIMER_INTERVAL_SECS", 60)?),
             site_url: get("SITE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
         })

@@ -90,21 +90,35 @@ pub struct Held {
     pub after_commit: AfterCommit,
 }
 
-/// Holds `quantity` of the work at `expected` price in the caller's
-/// transaction. The row lock makes concurrent holds of one work wait for each
-/// other, so of many buyers of a unique work exactly one holds it.
+/// The price a hold is for.
+#[derive(Clone, Copy, Debug)]
+pub enum Terms<'a> {
+    /// The listed price, as the buyer saw it: held only while it still is.
+    Listed(&'a Price),
+    /// A price the artist and the buyer agreed in an offer, in the work's
+    /// currency (held only while it still is), whatever the listed price now.
+    Agreed { currency: &'a str },
+}
+
+/// Holds `quantity` of the work on `terms` in the caller's transaction. The
+/// row lock makes concurrent holds of one work wait for each other, so of
+/// many buyers of a unique work exactly one holds it.
 pub async fn hold(
     conn: &mut PgConnection,
     artwork_id: Uuid,
     quantity: i32,
-    expected: &Price,
+    terms: Terms<'_>,
 ) -> sqlx::Result<Result<Held, Unavailable>> {
     let Some(row) = store::lock_for_sale(conn, artwork_id).await? else { return Ok(Err(Unavailable::NotForSale)) };
     if row.held_for_review || !row.status.is_public() {
         return Ok(Err(Unavailable::NotForSale));
     }
     let price = Price { amount_minor: row.price_minor, currency: row.currency.clone() };
-    if price != *expected {
+    let as_agreed = match terms {
+        Terms::Listed(expected) => price == *expected,
+        Terms::Agreed { currency } => price.currency == currency,
+    };
+    if !as_agreed {
         return Ok(Err(Unavailable::PriceChanged { price }));
     }
     let unavailable = match (row.edition_kind, row.status) {
@@ -158,4 +172,12 @@ pub async fn release(conn: &mut PgConnection, artwork_id: Uuid, quantity: i32) -
     };
     let changed = changes::apply(conn, artwork_id, change, ChangedBy::system()).await?;
     Ok(changed.map(|c| c.after_commit).unwrap_or_default())
+}
+
+/// Takes the work's row lock without changing it, for a caller about to
+/// lock rows of its own about the work (offers): taking the work's first
+/// keeps every caller's locks in the order a sale takes them. Answers
+/// whether the work exists.
+pub async fn lock(conn: &mut PgConnection, artwork_id: Uuid) -> sqlx::Result<bool> {
+    Ok(store::lock_for_sale(conn, artwork_id).await?.is_some())
 }

@@ -2,8 +2,8 @@
 //! they get back: signing up and in, artist profiles, listing and editing
 //! artworks, the category tree, uploads and their processing, search and
 //! recommendations, likes and saves, and the cross-cutting rules every
-//! request meets (idempotency keys, rate limits, hostile input). `seed`
-//! loads the real datasets the discovery journeys search.
+//! request meets (idempotency keys, rate limits, hostile input), buying and
+//! making offers. `seed` loads the real datasets the discovery journeys search.
 
 mod artists;
 mod artworks;
@@ -13,6 +13,7 @@ mod discovery;
 mod hostile;
 mod idempotency;
 mod interactions;
+mod offers;
 mod rate_limits;
 mod saved_cards;
 mod seed;
