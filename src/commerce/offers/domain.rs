@@ -8,6 +8,7 @@ use crate::{messaging::domain::MessageBody, platform::http::error::ApiError};
 
 /// Who made an offer, or whose turn it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[schema(as = OfferParty)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Party {

@@ -335,7 +335,7 @@ pub struct NegotiationQuery {
     /// `buyer` (default): offers you made; `artist`: offers on your works.
     #[serde(default)]
     #[param(inline)]
-    pub role: Role,
+    pub role: NegotiationRole,
     /// Only negotiations still open.
     #[serde(default)]
     pub open: bool,
@@ -345,7 +345,7 @@ pub struct NegotiationQuery {
 
 #[derive(Deserialize, ToSchema, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum NegotiationRole {
     #[default]
     Buyer,
     Artist,
@@ -373,8 +373,8 @@ async fn list_negotiations(
     principal.require(Permission::Interact)?;
     let mut conn = ctx.db.acquire().await?;
     let side = match query.role {
-        Role::Buyer => Side::Buyer(principal.user_id),
-        Role::Artist => {
+        NegotiationRole::Buyer => Side::Buyer(principal.user_id),
+        NegotiationRole::Artist => {
             principal.require(Permission::SellArtworks)?;
             let artist = artist_of_user(&mut conn, principal.user_id)
                 .await?

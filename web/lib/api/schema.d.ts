@@ -2250,7 +2250,7 @@ export interface components {
             /** Format: uuid */
             artwork_id: string;
             artwork_title: string;
-            awaiting?: null | components["schemas"]["Party"];
+            awaiting?: null | components["schemas"]["OfferParty"];
             /** @description The collector, by display name. */
             buyer_name: string;
             /** Format: date-time */
@@ -2275,7 +2275,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             /** @description The viewer's side. */
-            you_are: components["schemas"]["Party"];
+            you_are: components["schemas"]["OfferParty"];
         };
         /** @description One notification. */
         Notification: {
@@ -2307,6 +2307,11 @@ export interface components {
          * @enum {string}
          */
         OfferAction: "accept" | "decline" | "counter" | "revise" | "withdraw";
+        /**
+         * @description Who made an offer, or whose turn it is.
+         * @enum {string}
+         */
+        OfferParty: "buyer" | "artist";
         /**
          * @description Where one offer stands. Only `pending` can change, and only the latest
          *     offer of a negotiation can be pending.
@@ -2350,7 +2355,7 @@ export interface components {
             id: string;
             note?: string | null;
             /** @description Who made it. */
-            party: components["schemas"]["Party"];
+            party: components["schemas"]["OfferParty"];
             /** @description Why it ended, where a reason was given. */
             reason?: string | null;
             status: components["schemas"]["OfferStatus"];
@@ -2411,11 +2416,14 @@ export interface components {
             total: components["schemas"]["Money"];
             tracking_number?: string | null;
         };
-        /**
-         * @description Who made an offer, or whose turn it is.
-         * @enum {string}
-         */
-        Party: "buyer" | "artist";
+        /** @description The other side of a conversation, by name only. */
+        Party: {
+            /** @description The artist's profile, for the artist side. */
+            artist_slug?: string | null;
+            name: string;
+            /** Format: uuid */
+            user_id: string;
+        };
         PaymentMethodView: {
             /** @description e.g. `visa`, where the provider says. */
             brand?: string | null;
