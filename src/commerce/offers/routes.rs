@@ -290,7 +290,7 @@ pub struct MakeOfferRequest {
     #[schema(minimum = 1)]
     pub amount_minor: i64,
     /// For the artist, up to 1,000 characters of plain text.
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub note: Option<String>,
     /// Where the work goes if the offer is accepted.
     pub shipping_address: Address,
@@ -440,7 +440,7 @@ pub struct CounterRequest {
     pub offer_id: Uuid,
     #[schema(minimum = 1)]
     pub amount_minor: i64,
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub note: Option<String>,
 }
 
@@ -472,7 +472,7 @@ async fn counter_offer(
 pub struct DeclineRequest {
     pub offer_id: Uuid,
     /// Told to the other party, up to 1,000 characters.
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub reason: Option<String>,
 }
 
