@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
+import { type AddressDraft, emptyAddress } from "@/components/AddressFields";
 import { PageSkeleton } from "@/components/PageSkeleton";
 import { RequireSession } from "@/components/RequireSession";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
@@ -15,7 +16,7 @@ import { formatMoney } from "@/lib/money";
 import { pluralise } from "@/lib/format";
 import { useSession } from "@/lib/session";
 
-import { type AddressDraft, CheckoutForm, emptyAddress } from "./CheckoutForm";
+import { CheckoutForm } from "./CheckoutForm";
 
 type Group = Schemas["CartGroup"];
 type Line = Schemas["CartLineView"];
