@@ -1,6 +1,6 @@
 import { api, call } from "@/lib/api/client";
-import { ApiError, OFFLINE_PROBLEM, problemFrom } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
+import { sandbox } from "@/lib/sandbox";
 
 export type CheckoutView = Schemas["CheckoutView"];
 export type PaymentState = Schemas["PaymentState"];
@@ -16,34 +16,12 @@ export function authorised(state: PaymentState): boolean {
   return state === "requires_capture" || state === "succeeded";
 }
 
-/**
- * The local payments sandbox's card form, standing in for Stripe.js: it
- * answers like Stripe's test mode for Stripe's test cards. Its routes are
- * the provider's, not the API's, so they are not in the API's document.
- */
-async function sandbox(paymentId: string, action: "confirm" | "authenticate", body: object): Promise<CardOutcome> {
-  let response: Response;
-  try {
-    response = await fetch(`/api/payments/sandbox/payments/${encodeURIComponent(paymentId)}/${action}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, OFFLINE_PROBLEM);
-  }
-  const answer: unknown = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, problemFrom(response.status, answer));
-  return answer as CardOutcome;
-}
-
 export function confirmCard(payment: Schemas["PaymentView"], cardNumber: string): Promise<CardOutcome> {
-  return sandbox(payment.payment_id, "confirm", { client_secret: payment.client_secret, card_number: cardNumber });
+  return sandbox("payments", payment.payment_id, "confirm", { client_secret: payment.client_secret, card_number: cardNumber });
 }
 
 export function authenticate(payment: Schemas["PaymentView"], succeed: boolean): Promise<CardOutcome> {
-  return sandbox(payment.payment_id, "authenticate", { client_secret: payment.client_secret, succeed });
+  return sandbox("payments", payment.payment_id, "authenticate", { client_secret: payment.client_secret, succeed });
 }
 
 /** Brings the checkout in line with the payment now, rather than waiting for the provider's event. */
