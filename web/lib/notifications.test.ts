@@ -59,6 +59,43 @@ describe("notifications in words", () => {
     );
   });
 
+  it("tell each party of an offer what became of it, and lead to its thread", () => {
+    const NEGOTIATION = "0190c4f6-0ff0-7000-8000-000000000001";
+    const offer = (status: string) =>
+      describeNotification({
+        kind: "offer",
+        data: {
+          negotiation_id: NEGOTIATION,
+          offer_id: "0190c4f6-0ff1-7000-8000-000000000001",
+          conversation_id: TALK,
+          artwork_id: WORK,
+          artwork_title: "Wave at Dawn",
+          status,
+          amount: { amount_minor: 90000, currency: "GBP", exponent: 2 },
+          message: "Offered GBP 900.00.",
+        },
+      });
+    expect(offer("pending")).toEqual({ text: "An offer of £900.00 on “Wave at Dawn” awaits your answer.", href: `/offers/?id=${NEGOTIATION}` });
+    expect(offer("accepted").text).toBe("An offer of £900.00 on “Wave at Dawn” was accepted: the order is placed and paid.");
+    expect(offer("declined").text).toBe("An offer of £900.00 on “Wave at Dawn” was declined.");
+    expect(offer("withdrawn").text).toBe("An offer of £900.00 on “Wave at Dawn” was withdrawn.");
+    expect(offer("expired").text).toBe("An offer of £900.00 on “Wave at Dawn” expired without an answer.");
+    // A refused card comes with what the collector should do about it.
+    const refused = describeNotification({
+      kind: "offer",
+      data: { negotiation_id: NEGOTIATION, artwork_title: "Wave at Dawn", status: "card_refused", message: "Your offer was accepted, but your saved card could not be charged." },
+    });
+    expect(refused).toEqual({ text: "Your offer was accepted, but your saved card could not be charged.", href: `/offers/?id=${NEGOTIATION}` });
+    expect(describeNotification({ kind: "offer", data: {} })).toEqual({ text: "There is news about an offer on a work.", href: "/offers/" });
+  });
+
+  it("say a review has news, and lead to the work", () => {
+    expect(describeNotification({ kind: "review", data: { artwork_id: WORK, artwork_title: "Low Tide" } })).toEqual({
+      text: "There is news about a review of “Low Tide”.",
+      href: `/artworks/${WORK}`,
+    });
+  });
+
   it("read as a sentence whatever the data lacks", () => {
     for (const { kind } of KINDS) {
       const { text } = describeNotification({ kind, data: null });

@@ -1,5 +1,7 @@
 import type { Schemas } from "./api/types";
 import { formatPrice } from "./format";
+import { formatMoney } from "./money";
+import { offerHref } from "./offers";
 
 export type Notification = Schemas["Notification"];
 export type NotificationKind = Schemas["Kind"];
@@ -48,6 +50,28 @@ function price(data: Data, key: string): string | null {
     return null;
   }
 }
+
+/** An amount the API sent with its exponent (`Money`), as people read it. */
+function money(data: Data, key: string): string | null {
+  const value = data[key];
+  if (typeof value !== "object" || value === null) return null;
+  const { amount_minor, currency, exponent } = value as Record<string, unknown>;
+  if (typeof amount_minor !== "number" || typeof currency !== "string" || typeof exponent !== "number") return price(data, key);
+  try {
+    return formatMoney({ amount_minor, currency, exponent });
+  } catch {
+    return null;
+  }
+}
+
+/** What became of an offer, told to the party who did not take the step. */
+const OFFER_STATUS: Record<string, (offer: string) => string> = {
+  pending: (offer) => `${capital(offer)} awaits your answer.`,
+  accepted: (offer) => `${capital(offer)} was accepted: the order is placed and paid.`,
+  declined: (offer) => `${capital(offer)} was declined.`,
+  withdrawn: (offer) => `${capital(offer)} was withdrawn.`,
+  expired: (offer) => `${capital(offer)} expired without an answer.`,
+};
 
 const ORDER_STATUS: Record<string, string> = {
   pending_payment: "is awaiting payment",
@@ -128,6 +152,20 @@ export function describeNotification(notification: Pick<Notification, "kind" | "
         text: `Your image for ${work} looks like another artist's work and is held for review.`,
         href: editHref(artworkId),
       };
+    case "offer": {
+      const negotiation = text(data, "negotiation_id");
+      const amount = money(data, "amount");
+      const offer = `${amount ? `an offer of ${amount}` : "an offer"} on ${work}`;
+      // A refused card says in full what the collector should do.
+      const said = status === "card_refused" ? text(data, "message") : null;
+      const tell = status ? OFFER_STATUS[status] : undefined;
+      return {
+        text: said ?? (tell ? tell(offer) : `There is news about ${offer}.`),
+        href: negotiation ? offerHref(negotiation) : "/offers/",
+      };
+    }
+    case "review":
+      return { text: title ? `There is news about a review of ${work}.` : "There is news about a review.", href: artworkHref };
     default:
       return { text: "Something new happened.", href: null };
   }

@@ -108,3 +108,50 @@ export function checkoutView(overrides: Partial<Schemas["CheckoutView"]> = {}): 
     ...overrides,
   };
 }
+
+export const NEGOTIATION = "0190c4f6-0ff0-7000-8000-000000000001";
+export const FIRST_OFFER = "0190c4f6-0ff1-7000-8000-000000000001";
+export const COUNTER_OFFER = "0190c4f6-0ff1-7000-8000-000000000002";
+
+export function offerView(overrides: Partial<Schemas["OfferView"]> = {}): Schemas["OfferView"] {
+  return {
+    id: FIRST_OFFER,
+    party: "buyer",
+    amount: gbp(90000),
+    note: null,
+    status: "pending",
+    expires_at: "2026-12-06T10:00:00Z",
+    created_at: "2026-12-03T10:00:00Z",
+    decided_at: null,
+    reason: null,
+    ...overrides,
+  };
+}
+
+/**
+ * Iris's offer of £900 on Hana's "Wave at Dawn" (listed at £1,250), as Iris
+ * sees it: pending, awaiting the artist.
+ */
+export function negotiationView(overrides: Partial<Schemas["NegotiationView"]> = {}): Schemas["NegotiationView"] {
+  const offers = overrides.offers ?? [offerView()];
+  return {
+    id: NEGOTIATION,
+    artwork_id: WAVE,
+    artwork_title: "Wave at Dawn",
+    artist_id: ARTIST_A,
+    artist_name: "Hana Okabe",
+    artist_slug: "hana-okabe",
+    buyer_name: "Iris Collector",
+    status: "open",
+    you_are: "buyer",
+    awaiting: "artist",
+    expires_at: offers.at(-1)!.status === "pending" ? offers.at(-1)!.expires_at : null,
+    actions: ["revise", "withdraw"],
+    latest: offers.at(-1)!,
+    offers,
+    order_id: null,
+    created_at: "2026-12-03T10:00:00Z",
+    updated_at: "2026-12-03T10:00:00Z",
+    ...overrides,
+  };
+}
