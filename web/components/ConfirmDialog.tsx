@@ -13,6 +13,8 @@ type Props = {
   pending?: boolean;
   /** Shown inside the dialog when the action failed. */
   error?: string | null;
+  /** "danger" (the default) for what is lost, "go" for what is agreed (accepting an offer). */
+  tone?: "danger" | "go";
   onConfirm: () => void;
   onCancel: () => void;
 };
@@ -22,7 +24,7 @@ type Props = {
  * dialog keeps focus inside, closes on Escape and makes the page behind it
  * inert.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, pending, error, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({ open, title, children, confirmLabel, pending, error, tone = "danger", onConfirm, onCancel }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
@@ -66,7 +68,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, pending, er
               </button>
               <button
                 type="button"
-                className="btn-primary bg-red-800 hover:bg-red-700"
+                className={tone === "danger" ? "btn-primary bg-red-800 hover:bg-red-700" : "btn-primary"}
                 onClick={onConfirm}
                 disabled={pending}
               >
