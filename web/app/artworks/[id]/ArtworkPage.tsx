@@ -23,6 +23,7 @@ import { useSession } from "@/lib/session";
 import { useArtworkActions, useRecordView } from "./actions";
 import { AskArtist } from "./AskArtist";
 import { BuyBox } from "./BuyBox";
+import { MakeOffer } from "./MakeOffer";
 
 type Artwork = Schemas["ArtworkView"];
 
@@ -119,6 +120,7 @@ function ArtworkDetail({ artwork, justSold }: { artwork: Artwork; justSold: bool
               </p>
             </div>
             <BuyBox artwork={artwork} />
+            <MakeOffer artwork={artwork} />
           </div>
 
           <div>
