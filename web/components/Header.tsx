@@ -28,6 +28,7 @@ export function Header() {
     { href: "/studio/", label: "Studio", show: user?.role === "artist" || user?.role === "admin" },
     { href: "/collection/", label: "Collection", show: Boolean(user) },
     { href: "/orders/", label: "Orders", show: Boolean(user) },
+    { href: "/offers/", label: "Offers", show: Boolean(user) },
     { href: "/messages/", label: "Messages", show: Boolean(user) },
     { href: "/operations/", label: "Operations", show: user?.role === "moderator" || user?.role === "admin" },
     { href: "/cart/", label: inCart > 0 ? `Cart (${inCart})` : "Cart", show: Boolean(user) },
