@@ -15,6 +15,7 @@ import { ApiError, describeError } from "@/lib/api/problem";
 import type { Schemas } from "@/lib/api/types";
 
 import { NeedsProfile, StudioGate } from "../StudioGate";
+import { OfferTerms } from "./OfferTerms";
 
 type Loaded = { artwork: Schemas["ArtworkView"]; etag: string | null };
 
@@ -155,6 +156,7 @@ function Editor({ id }: { id: string }) {
             }}
             onStale={() => void reloadStale()}
           />
+          <OfferTerms artwork={artwork} />
           {(artwork.status === "draft" || artwork.status === "published") && (
             <section aria-labelledby="archive-heading" className="mt-12 rounded-md border border-stone-200 bg-white p-5">
               <h2 id="archive-heading" className="font-medium">
