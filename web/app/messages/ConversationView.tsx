@@ -5,6 +5,8 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type UseInfini
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 
 import { Field, FormAlert, fieldMessages, formMessage } from "@/components/Field";
+import { useNegotiations } from "@/components/OfferList";
+import { OfferStatusBadge } from "@/components/OfferParts";
 import { PageSkeleton } from "@/components/PageSkeleton";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
@@ -24,7 +26,9 @@ import {
   type Message,
   type MessagePages,
 } from "@/lib/messages";
+import { formatMoney } from "@/lib/money";
 import { notificationKeys } from "@/lib/notifications";
+import { type Negotiation, type Offer, type OfferRole, offerHref, offerKeys } from "@/lib/offers";
 import { formatDateTime } from "@/lib/orders";
 
 /** How long "… is typing" shows after the last sign of it. */
@@ -111,6 +115,8 @@ export function ConversationView({ id, user }: { id: string; user: User }) {
         ?.pages.some((page) => page.items.some((item) => item.id === arrived.id));
       if (known) return;
       addMessage(arrived);
+      // A step in a negotiation: the offers it tells of have changed.
+      if (arrived.offer_id) void queryClient.invalidateQueries({ queryKey: offerKeys.all });
       setConversation((old) => ({ ...old, last_message_at: arrived.created_at }));
       if (arrived.sender_id !== user.id) {
         setTypingUntil(null);
@@ -165,6 +171,7 @@ export function ConversationView({ id, user }: { id: string; user: User }) {
   const data = conversation.data;
   const other = otherParty(data, user.id);
   const participant = data.collector.user_id === user.id || data.artist.user_id === user.id;
+  const role: OfferRole | null = data.collector.user_id === user.id ? "buyer" : data.artist.user_id === user.id ? "artist" : null;
   return (
     <div className="mx-auto flex max-w-3xl flex-col gap-6">
       <div>
@@ -190,6 +197,7 @@ export function ConversationView({ id, user }: { id: string; user: User }) {
 
       <Thread
         me={user.id}
+        role={role}
         otherName={other.name}
         theirLastRead={data.their_last_read_id ?? null}
         messages={messages}
@@ -225,14 +233,17 @@ export function ConversationView({ id, user }: { id: string; user: User }) {
 
 type ThreadProps = {
   me: string;
+  /** The viewer's side in the offers the conversation tells of; null for someone reading it who is neither. */
+  role: OfferRole | null;
   otherName: string;
   theirLastRead: string | null;
   messages: UseInfiniteQueryResult<MessagePages>;
   typing: boolean;
 };
 
-function Thread({ me, otherName, theirLastRead, messages, typing }: ThreadProps) {
+function Thread({ me, role, otherName, theirLastRead, messages, typing }: ThreadProps) {
   const list = chronological(messages.data);
+  const steps = useOfferSteps(role, list.flatMap((message) => (message.offer_id ? [message.offer_id] : [])));
   const scroller = useRef<HTMLDivElement>(null);
   // Whether the reader is at the newest message: then new ones scroll into view.
   const atEnd = useRef(true);
@@ -293,6 +304,16 @@ function Thread({ me, otherName, theirLastRead, messages, typing }: ThreadProps)
           <ol aria-label="Messages" className="flex flex-col gap-3">
             {list.map((message) => {
               const mine = message.sender_id === me;
+              if (message.offer_id) {
+                return (
+                  <li key={message.id} className={`flex flex-col ${mine ? "items-end" : "items-start"}`}>
+                    <OfferCard message={message} who={mine ? "You" : otherName} step={steps.get(message.offer_id)} role={role} />
+                    <p className="mt-1 text-xs text-stone-600">
+                      <time dateTime={message.created_at}>{formatDateTime(message.created_at)}</time>
+                    </p>
+                  </li>
+                );
+              }
               return (
                 <li key={message.id} className={`flex flex-col ${mine ? "items-end" : "items-start"}`}>
                   <div
@@ -316,6 +337,69 @@ function Thread({ me, otherName, theirLastRead, messages, typing }: ThreadProps)
         {typing ? `${otherName} is typing…` : ""}
       </p>
     </section>
+  );
+}
+
+/** The pages of negotiations the viewer's side holds that a conversation's offers are looked up in, at most. */
+const STEP_PAGES = 4;
+
+/**
+ * The negotiation and offer each step in the conversation tells of, by
+ * offer id. Messages name only the offer, so they are found among the
+ * viewer's negotiations (most recently active first), reading further pages
+ * while some are missing.
+ */
+function useOfferSteps(role: OfferRole | null, offerIds: string[]): Map<string, { negotiation: Negotiation; offer: Offer }> {
+  const negotiations = useNegotiations(role ?? "buyer", role !== null && offerIds.length > 0);
+  const found = new Map<string, { negotiation: Negotiation; offer: Offer }>();
+  for (const negotiation of negotiations.data?.pages.flatMap((page) => page.items) ?? []) {
+    for (const offer of negotiation.offers) found.set(offer.id, { negotiation, offer });
+  }
+  const missing = offerIds.some((id) => !found.has(id));
+  const pages = negotiations.data?.pages.length ?? 0;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = negotiations;
+  useEffect(() => {
+    if (missing && hasNextPage && !isFetchingNextPage && pages < STEP_PAGES) void fetchNextPage();
+  }, [missing, hasNextPage, isFetchingNextPage, pages, fetchNextPage]);
+  return found;
+}
+
+/** A step in a negotiation, told in the conversation: the offer's amount and where it stands, and the way to its thread. */
+function OfferCard({
+  message,
+  who,
+  step,
+  role,
+}: {
+  message: Message;
+  who: string;
+  step: { negotiation: Negotiation; offer: Offer } | undefined;
+  role: OfferRole | null;
+}) {
+  return (
+    <div className="w-full max-w-[85%] rounded-2xl border border-amber-300 bg-amber-50 px-4 py-3 text-stone-900 sm:w-auto sm:min-w-72">
+      <span className="sr-only">{who}: </span>
+      <p className="text-xs font-medium tracking-wide text-amber-900 uppercase">Offer</p>
+      {step && (
+        <p className="mt-1 flex flex-wrap items-center gap-2">
+          <span className="text-lg font-semibold tabular-nums">{formatMoney(step.offer.amount)}</span>
+          <OfferStatusBadge status={step.offer.status} />
+        </p>
+      )}
+      {/* Plain text, never markup, as every message. */}
+      <p className="mt-1 break-words whitespace-pre-wrap">{message.body}</p>
+      <p className="mt-2 text-sm">
+        {step ? (
+          <Link href={offerHref(step.negotiation.id)} className="font-medium underline underline-offset-2">
+            View the offer
+          </Link>
+        ) : (
+          <Link href={role === "artist" ? "/studio/offers/" : "/offers/"} className="font-medium underline underline-offset-2">
+            All your offers
+          </Link>
+        )}
+      </p>
+    </div>
   );
 }
 

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
 import { useSession } from "@/lib/session";
+import { COUNTER_OFFER, FIRST_OFFER, NEGOTIATION, gbp, negotiationView, offerView } from "@/test/commerce";
 import { fakeLive, renderWithLive } from "@/test/live";
 import { json, problem, requests, route } from "@/test/network";
 
@@ -177,6 +178,32 @@ describe("a conversation", () => {
     expect(await screen.findByText("Your message must be at most 4000 characters.")).toBeInTheDocument();
     expect(box).toHaveAttribute("aria-invalid", "true");
     expect(box).toHaveValue("Far too long");
+  });
+
+  it("shows the steps of an offer as cards with the offer's amount and status, leading to its thread", async () => {
+    const first = offerView({ status: "countered" });
+    const counter = offerView({ id: COUNTER_OFFER, party: "artist", amount: gbp(110000) });
+    let negotiations = [negotiationView({ offers: [first, counter], awaiting: "buyer", actions: ["accept", "counter", "decline"] })];
+    route({ "GET /api/offers": () => json({ items: negotiations, next_before: null }) });
+    const live = open({
+      messages: [
+        { ...message(2, HANA, "Countered with GBP 1100.00.\n\nIt took me a year."), offer_id: COUNTER_OFFER },
+        { ...message(1, ME, "Offered GBP 900.00."), offer_id: FIRST_OFFER },
+      ],
+    });
+    const list = await screen.findByRole("list", { name: "Messages" });
+    await waitFor(() => expect(within(list).getAllByRole("link", { name: "View the offer" })).toHaveLength(2));
+    const [mine, theirs] = within(list).getAllByRole("listitem");
+    expect(mine).toHaveTextContent("You: Offer£900.00CounteredOffered GBP 900.00.");
+    expect(theirs).toHaveTextContent("Hana Okabe: Offer£1,100.00Awaiting an answerCountered with GBP 1100.00.");
+    expect(within(theirs!).getByRole("link", { name: "View the offer" })).toHaveAttribute("href", expect.stringMatching(new RegExp(`^/offers/?\\?id=${NEGOTIATION}$`)));
+    expect(requests.find((r) => r.url.includes("/api/offers"))!.url).toMatch(/role=buyer/);
+
+    // The collector accepts elsewhere; the step arrives and the cards follow.
+    negotiations = [negotiationView({ status: "accepted", awaiting: null, actions: [], offers: [first, { ...counter, status: "accepted" }] })];
+    live.event(`conversation:${TALK}`, "message", { ...message(3, ME, "Accepted the offer of GBP 1100.00. The order is placed and paid."), offer_id: COUNTER_OFFER });
+    await waitFor(() => expect(within(list).getAllByRole("listitem")).toHaveLength(3));
+    await waitFor(() => expect(within(list).getAllByText("Accepted")).toHaveLength(2));
   });
 
   it("loads older messages above the others", async () => {
