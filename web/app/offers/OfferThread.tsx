@@ -37,7 +37,7 @@ function useStepConversations(negotiation: Negotiation | undefined) {
   const conversations = useQuery({
     queryKey: ["conversations", "about", negotiation?.artwork_id],
     queryFn: ({ signal }) => call(() => api.GET("/api/conversations", { signal })),
-    enabled: negotiation !== undefined && negotiation.status !== "declined",
+    enabled: negotiation !== undefined,
   });
   if (!negotiation) return [];
   const other = otherSide(negotiation);
