@@ -36,10 +36,11 @@ function Inbox({ user }: { user: User }) {
     getNextPageParam: (page) => page.next_cursor ?? null,
     staleTime: 0,
   });
-  // A message in any conversation arrives as a notification on the person's channel.
+  // A message in any conversation arrives as a notification on the person's
+  // channel; so does a step in an offer, which is told in the conversation too.
   useLiveChannel(`user:${user.id}`, (message) => {
     const kind = message.type === "event" ? (message.data as { kind?: string } | null)?.kind : null;
-    if (message.type === "reload" || kind === "message") void queryClient.invalidateQueries({ queryKey: conversationKeys.inbox });
+    if (message.type === "reload" || kind === "message" || kind === "offer") void queryClient.invalidateQueries({ queryKey: conversationKeys.inbox });
   });
   const items = inbox.data?.pages.flatMap((page) => page.items) ?? [];
 
