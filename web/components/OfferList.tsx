@@ -11,7 +11,7 @@ import { ErrorState, StateMessage } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import { useLiveChannel } from "@/lib/live-react";
 import { formatMoney } from "@/lib/money";
-import { type Negotiation, type OfferRole, awaitingFirst, awaitsYou, offerHref, offerKeys, otherSide } from "@/lib/offers";
+import { type Negotiation, type OfferRole, awaitingFirst, awaitsYou, offerHref, offerKeys } from "@/lib/offers";
 import { formatDate, formatDateTime, relativeTo } from "@/lib/orders";
 
 /** The viewer's negotiations on one side, pages of them, most recently active first. */
@@ -121,7 +121,7 @@ function NegotiationRow({ negotiation }: { negotiation: Negotiation }) {
           </Link>
         </h3>
         <p className="text-sm text-stone-600">
-          {who} · {yours ? "your" : `${otherSide(negotiation)}'s`} {negotiation.offers.length > 1 ? "latest offer" : "offer"}{" "}
+          {who} · {yours ? "your" : "their"} {negotiation.offers.length > 1 ? "latest offer" : "offer"}{" "}
           <span className="tabular-nums text-stone-900">{formatMoney(latest.amount)}</span> · since{" "}
           <time dateTime={negotiation.created_at}>{formatDate(negotiation.created_at)}</time>
         </p>

@@ -228,7 +228,7 @@ describe("the collector's offers", () => {
     const awaiting = await screen.findByRole("list", { name: "Awaiting your answer" });
     const [row] = within(awaiting).getAllByRole("listitem");
     expect(within(row!).getByRole("link", { name: "Wave at Dawn" })).toHaveAttribute("href", expect.stringMatching(new RegExp(`^/offers/?\\?id=${NEGOTIATION}$`)));
-    expect(row).toHaveTextContent("with Hana Okabe · Hana Okabe's latest offer £1,100.00");
+    expect(row).toHaveTextContent("with Hana Okabe · their latest offer £1,100.00");
     expect(row).toHaveTextContent(/Answer by .* \(in 2 days\)/);
     const others = within(screen.getByRole("list", { name: "All other offers" })).getAllByRole("listitem");
     expect(others.map((li) => within(li).getByRole("link").textContent)).toEqual(["Low Tide", "Salt Marsh"]);

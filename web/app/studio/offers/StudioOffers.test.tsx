@@ -41,7 +41,7 @@ describe("the artist's offers", () => {
     live.event(`user:${HANA}`, "notification", { id: "n1", kind: "offer", data: { negotiation_id: NEGOTIATION, status: "pending" }, created_at: new Date().toISOString() });
     const awaiting = await screen.findByRole("list", { name: "Awaiting your answer" });
     const row = within(awaiting).getByRole("listitem");
-    expect(row).toHaveTextContent("from Iris Collector · Iris Collector's offer £900.00");
+    expect(row).toHaveTextContent("from Iris Collector · their offer £900.00");
     expect(row).toHaveTextContent(/Answer by .* \(in 24 hours\)/);
     await waitFor(() => expect(within(screen.getByRole("list", { name: "All other offers" })).getByRole("link", { name: "Low Tide" })).toBeInTheDocument());
   });
