@@ -151,8 +151,10 @@ describe("making an offer", () => {
 
     expect(await screen.findByRole("heading", { name: "Your offer was declined" })).toHaveFocus();
     expect(screen.getByText(reason)).toBeInTheDocument();
+    // Offering again starts from what was typed.
     await userEvent.click(screen.getByRole("button", { name: "Make another offer" }));
-    expect(await screen.findByLabelText("Your offer (GBP)")).toBeInTheDocument();
+    expect(await screen.findByLabelText("Your offer (GBP)")).toHaveValue("100");
+    expect(screen.getByLabelText("Town or city")).toHaveValue("Bristol");
   });
 
   it("puts the API's refusals under their fields, and the rest above the button", async () => {

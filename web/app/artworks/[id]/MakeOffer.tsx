@@ -90,6 +90,8 @@ export function MakeOffer({ artwork }: { artwork: Artwork }) {
 function OfferFlow({ artwork, currency, userId }: { artwork: Artwork; currency: string; userId: string }) {
   const saved = useSavedCard(userId);
   const [made, setMade] = useState<Negotiation | null>(null);
+  // Kept here, so that offering again after a refusal starts from what was typed.
+  const [draft, setDraft] = useState<Draft>({ amount: "", note: "", collect: false, address: emptyAddress });
 
   if (made) return <Outcome negotiation={made} onAgain={() => setMade(null)} />;
   if (saved.isError) {
@@ -116,7 +118,7 @@ function OfferFlow({ artwork, currency, userId }: { artwork: Artwork; currency: 
       </div>
     );
   }
-  return <OfferForm artwork={artwork} currency={currency} card={cardLabel(saved.card)} onMade={setMade} />;
+  return <OfferForm artwork={artwork} currency={currency} card={cardLabel(saved.card)} draft={draft} onDraft={setDraft} onMade={setMade} />;
 }
 
 type Draft = { amount: string; note: string; collect: boolean; address: AddressDraft };
@@ -125,15 +127,18 @@ function OfferForm({
   artwork,
   currency,
   card,
+  draft,
+  onDraft: setDraft,
   onMade,
 }: {
   artwork: Artwork;
   currency: string;
   card: string;
+  draft: Draft;
+  onDraft: (change: (old: Draft) => Draft) => void;
   onMade: (negotiation: Negotiation) => void;
 }) {
   const queryClient = useQueryClient();
-  const [draft, setDraft] = useState<Draft>({ amount: "", note: "", collect: false, address: emptyAddress });
   const [local, setLocal] = useState<{ amount?: string; note?: string }>({});
   const sent = useRef<{ body: string; key: string } | null>(null);
   const amountInput = useRef<HTMLDivElement>(null);
@@ -228,7 +233,7 @@ function OfferForm({
       </div>
       <fieldset className="flex flex-col gap-4">
         <legend className="font-serif text-lg">{draft.collect ? "Your address" : "Shipping address"}</legend>
-        <p className="-mt-2 text-sm text-stone-600">Where the work goes if your offer is accepted, and the billing name for collections.</p>
+        <p className="text-sm text-stone-600">Where the work goes if your offer is accepted, and the billing name for collections.</p>
         <AddressFields address={draft.address} onAddress={(address) => set("address", address)} errors={addressErrors(make.error)} />
       </fieldset>
       <FormAlert message={alert} />
