@@ -27,14 +27,14 @@ export function useSavedCard(userId: string | null) {
  * sandbox's, or Stripe's Payment Element), then kept as the collector's one
  * saved card.
  */
-export function SaveCard({ userId, onSaved }: { userId: string; onSaved: (card: SavedCard) => void }) {
+export function SaveCard({ userId, onSaved }: { userId: string; onSaved?: (card: SavedCard) => void }) {
   const queryClient = useQueryClient();
   const setup = useMutation({ mutationFn: startSetup });
   const save = useMutation({
     mutationFn: saveCard,
     onSuccess: (card) => {
       queryClient.setQueryData<SavedCard[]>(savedCardsKey(userId), [card]);
-      onSaved(card);
+      onSaved?.(card);
     },
   });
   // One setup per form shown, even when an effect runs twice.

@@ -14,7 +14,7 @@ import { ErrorState, StateMessage } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import { ApiError, describeError } from "@/lib/api/problem";
 import type { User } from "@/lib/api/types";
-import { allSavedCards, cardLabel } from "@/lib/cards";
+import { cardLabel } from "@/lib/cards";
 import { newIdempotencyKey } from "@/lib/checkout";
 import { useLiveChannels } from "@/lib/live-react";
 import { formatMoney, moneyOf } from "@/lib/money";
@@ -50,6 +50,8 @@ function useStepConversations(negotiation: Negotiation | undefined) {
 
 export function OfferThread({ id, user }: { id: string; user: User }) {
   const queryClient = useQueryClient();
+  // Why the viewer's last answer was refused, when the negotiation had moved on.
+  const [refusal, setRefusal] = useState<string | null>(null);
   const negotiation = useQuery({
     queryKey: offerKeys.one(id),
     queryFn: ({ signal }) => call(() => api.GET("/api/offers/{id}", { params: { path: { id } }, signal })),
@@ -133,6 +135,9 @@ export function OfferThread({ id, user }: { id: string; user: User }) {
         <p role="status" className="mt-3 text-stone-800">
           {standing(data)}
         </p>
+        <div className="has-[p]:mt-3">
+          <FormAlert message={refusal} />
+        </div>
         {data.status === "accepted" && data.order_id && (
           <Link href={buyer ? `/orders/?id=${data.order_id}` : `/studio/sales/?id=${data.order_id}`} className="btn-primary mt-4 inline-block">
             {buyer ? "See your order" : "See the sale"}
@@ -140,7 +145,7 @@ export function OfferThread({ id, user }: { id: string; user: User }) {
         )}
       </div>
 
-      {data.actions.length > 0 && <Answer key={data.latest.id} negotiation={data} />}
+      {data.actions.length > 0 && <Answer key={data.latest.id} negotiation={data} onRefused={setRefusal} />}
       {buyer && data.status === "open" && <YourCard userId={user.id} />}
 
       <section aria-labelledby="history-heading">
@@ -156,7 +161,7 @@ export function OfferThread({ id, user }: { id: string; user: User }) {
 type Panel = "counter" | "revise" | null;
 
 /** What the viewer may do with the pending offer: answer it, or change or withdraw their own. */
-function Answer({ negotiation }: { negotiation: Negotiation }) {
+function Answer({ negotiation, onRefused }: { negotiation: Negotiation; onRefused: (message: string | null) => void }) {
   const queryClient = useQueryClient();
   const latest = negotiation.latest;
   const offerId = latest.id;
@@ -170,12 +175,20 @@ function Answer({ negotiation }: { negotiation: Negotiation }) {
   const acceptKey = useRef(newIdempotencyKey());
 
   const changed = (next: Negotiation) => {
+    onRefused(null);
     queryClient.setQueryData(offerKeys.one(id), next);
     void queryClient.invalidateQueries({ predicate: offerKeys.lists });
   };
   const stale = (error: unknown) => {
-    // Someone else's step got there first, or the card was refused: show what is true now.
-    if (error instanceof ApiError && error.status === 409) void queryClient.invalidateQueries({ queryKey: offerKeys.one(id) });
+    // The other side's step got there first, the work sold, or the card was
+    // refused: the answer is closed, the reason said above it, and the
+    // negotiation shown as it now stands (another pending offer, perhaps,
+    // which this answer would not have been to).
+    if (!(error instanceof ApiError && error.status === 409)) return;
+    setConfirming(null);
+    setPanel(null);
+    onRefused(describeError(error));
+    void queryClient.invalidateQueries({ queryKey: offerKeys.one(id) });
   };
   const close = () => {
     setConfirming(null);
@@ -387,7 +400,6 @@ function CounterForm({
 
 /** The collector's saved card, which an accepted offer is charged to, and a way to replace it. */
 function YourCard({ userId }: { userId: string }) {
-  const queryClient = useQueryClient();
   const saved = useSavedCard(userId);
   const [replacing, setReplacing] = useState(false);
   const [done, setDone] = useState(false);
@@ -409,7 +421,6 @@ function YourCard({ userId }: { userId: string }) {
             onSaved={() => {
               setReplacing(false);
               setDone(true);
-              void queryClient.invalidateQueries({ queryKey: allSavedCards });
             }}
           />
           <button type="button" className="btn-secondary self-start" onClick={() => setReplacing(false)}>

@@ -164,8 +164,9 @@ describe("an offer's thread", () => {
     });
     await userEvent.click(screen.getByRole("button", { name: "Accept £1,100.00" }));
     await userEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Accept and pay £1,100.00" }));
-    expect(await within(screen.getByRole("dialog")).findByRole("alert")).toHaveTextContent("that offer was superseded");
     expect(await screen.findByRole("button", { name: "Accept £1,050.00" })).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("That offer was superseded: only the latest offer of an open negotiation can be answered.");
   });
 
   it("follows the other side's steps as they arrive", async () => {

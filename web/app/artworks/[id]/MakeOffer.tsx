@@ -114,7 +114,8 @@ function OfferFlow({ artwork, currency, userId }: { artwork: Artwork; currency: 
           First, save a card. Offers are binding: if the artist accepts yours, the agreed price and shipping are charged to
           this card at once, and the work is yours.
         </p>
-        <SaveCard userId={userId} onSaved={() => undefined} />
+        {/* Once saved, the card is the collector's and the offer form follows. */}
+        <SaveCard userId={userId} />
       </div>
     );
   }
@@ -141,7 +142,7 @@ function OfferForm({
   const queryClient = useQueryClient();
   const [local, setLocal] = useState<{ amount?: string; note?: string }>({});
   const sent = useRef<{ body: string; key: string } | null>(null);
-  const amountInput = useRef<HTMLDivElement>(null);
+  const offerFields = useRef<HTMLDivElement>(null);
 
   const make = useMutation({
     mutationFn: (body: Schemas["MakeOfferRequest"]) => {
@@ -159,8 +160,12 @@ function OfferForm({
       onMade(negotiation);
     },
     onError: (error) => {
-      // The saved card may have been forgotten meanwhile: the dialog asks for one again if so.
-      if (error instanceof ApiError && error.status === 409) void queryClient.invalidateQueries({ queryKey: allSavedCards });
+      if (!(error instanceof ApiError && error.status === 409)) return;
+      // The saved card may have been forgotten meanwhile (the dialog asks for
+      // one again if so), or an offer made elsewhere is still open (the page
+      // leads to it).
+      void queryClient.invalidateQueries({ queryKey: allSavedCards });
+      void queryClient.invalidateQueries({ predicate: offerKeys.lists });
     },
   });
 
@@ -184,7 +189,7 @@ function OfferForm({
     setLocal(problems);
     if (!amount.ok || problems.note) {
       make.reset();
-      amountInput.current?.querySelector<HTMLElement>(problems.amount ? "input" : "textarea")?.focus();
+      offerFields.current?.querySelector<HTMLElement>(problems.amount ? "input" : "textarea")?.focus();
       return;
     }
     const note = noteOf(draft.note);
@@ -205,7 +210,7 @@ function OfferForm({
         Listed at {formatPrice(artwork.price)}. The artist may accept, counter or decline; an offer nobody answers expires.
         If it is accepted, the price and shipping are charged to your {card} at once.
       </p>
-      <div ref={amountInput} className="flex flex-col gap-4">
+      <div ref={offerFields} className="flex flex-col gap-4">
         <AmountField
           label="Your offer"
           currency={currency}
