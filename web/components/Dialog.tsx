@@ -1,7 +1,7 @@
 "use client";
 
 import { m } from "framer-motion";
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode, type RefObject } from "react";
 
 import { Motion } from "./Motion";
 
@@ -10,15 +10,18 @@ type Props = {
   title: string;
   children: ReactNode;
   onClose: () => void;
+  /** Where focus goes on closing when what opened the dialog is gone (the task changed the page). */
+  fallbackFocus?: RefObject<HTMLElement | null>;
 };
 
 /**
  * A modal for a task of its own (making an offer). The native dialog keeps
  * focus inside, closes on Escape and makes the page behind it inert; focus
  * starts on the heading, so the task is read from its title, and goes back
- * to whatever opened the dialog when it closes.
+ * to whatever opened the dialog when it closes (or, if the task replaced
+ * it, to `fallbackFocus`).
  */
-export function Dialog({ open, title, children, onClose }: Props) {
+export function Dialog({ open, title, children, onClose, fallbackFocus }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const opener = useRef<Element | null>(null);
@@ -36,9 +39,10 @@ export function Dialog({ open, title, children, onClose }: Props) {
       if (typeof node.close === "function") node.close();
       else node.removeAttribute("open");
       if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
+      else fallbackFocus?.current?.focus();
       opener.current = null;
     }
-  }, [open]);
+  }, [open, fallbackFocus]);
 
   return (
     <dialog

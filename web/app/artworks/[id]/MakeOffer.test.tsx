@@ -116,6 +116,7 @@ describe("making an offer", () => {
     const note = within(dialog).getByLabelText("Note for the artist (optional)");
     await userEvent.type(note, "  I have loved it since the summer show.  ");
     expect(note).toHaveAccessibleDescription(/^38 \/ 1,000 characters$/);
+    route({ "GET /api/offers": json({ items: [made], next_before: null }) });
     await userEvent.click(within(dialog).getByRole("button", { name: "Send offer of £7,000.50" }));
 
     expect(await within(dialog).findByRole("heading", { name: "Your offer is sent" })).toHaveFocus();
@@ -129,9 +130,13 @@ describe("making an offer", () => {
     expect(dialog).toHaveTextContent("Your offer of £7,000.50 awaits Hana Okabe's answer.");
     expect(within(dialog).getByRole("link", { name: "View your offer" })).toHaveAttribute("href", expect.stringMatching(new RegExp(`^/offers/?\\?id=${made.id}$`)));
 
+    // Behind the dialog the page now leads to the offer, in place of the button that opened it.
+    await waitFor(() => expect(opener).not.toBeInTheDocument());
     await userEvent.click(within(dialog).getByRole("button", { name: "Close" }));
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
-    expect(opener).toHaveFocus();
+    const section = screen.getByRole("region", { name: "Make an offer" });
+    expect(section).toHaveFocus();
+    expect(within(section).getByRole("link", { name: "View your offer" })).toBeInTheDocument();
   });
 
   it("shows the artist's polite refusal of an offer below their floor", async () => {

@@ -36,6 +36,8 @@ export function MakeOffer({ artwork }: { artwork: Artwork }) {
   const own = user?.artist_id != null && user.artist_id === artwork.artist.id;
   const { buyable } = availability(artwork);
   const [open, setOpen] = useState(false);
+  // Once an offer is made, the button that opened the dialog gives way to the link to it.
+  const section = useRef<HTMLElement>(null);
 
   const terms = useQuery({
     queryKey: offerKeys.terms(artwork.id, userId),
@@ -53,7 +55,7 @@ export function MakeOffer({ artwork }: { artwork: Artwork }) {
   if (own || !buyable || !terms.data?.accepts_offers) return null;
 
   return (
-    <section aria-labelledby="offer-heading" className="flex flex-col gap-2">
+    <section ref={section} tabIndex={-1} aria-labelledby="offer-heading" className="flex flex-col gap-2 focus:outline-none">
       <h2 id="offer-heading" className="sr-only">
         Make an offer
       </h2>
@@ -79,7 +81,7 @@ export function MakeOffer({ artwork }: { artwork: Artwork }) {
         </>
       )}
       {userId && (
-        <Dialog open={open} title={`Make an offer on “${artwork.title}”`} onClose={() => setOpen(false)}>
+        <Dialog open={open} title={`Make an offer on “${artwork.title}”`} onClose={() => setOpen(false)} fallbackFocus={section}>
           <OfferFlow artwork={artwork} currency={terms.data.currency} userId={userId} />
         </Dialog>
       )}
