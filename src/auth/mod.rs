@@ -12,3 +12,16 @@ pub mod tokens;
 
 pub use domain::{Permission, Role};
 pub use principal::{Callers, MaybePrincipal, Principal};
+
+/// How other capabilities name people they show (a collection's owner): the
+/// display name, never the e-mail address. Accounts that no longer exist are
+/// absent.
+pub async fn display_names(
+    conn: &mut sqlx::PgConnection,
+    ids: &[uuid::Uuid],
+) -> sqlx::Result<std::collections::HashMap<uuid::Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(store::display_names(conn, ids).await?.into_iter().collect())
+}

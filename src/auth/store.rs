@@ -246,3 +246,8 @@ pub async fn live_session_role(pool: &PgPool, session_id: Uuid, user_id: Uuid) -
     .await?;
     Ok(role.map(|(role,)| role))
 }
+
+/// The display names of the accounts among `ids` that exist.
+pub async fn display_names(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<(Uuid, String)>> {
+    sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)").bind(ids).fetch_all(conn).await
+}

@@ -16,7 +16,7 @@ use crate::{
     platform::objects::ObjectStore,
 };
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct ArtworkCard {
     pub id: Uuid,
     pub title: String,

@@ -379,7 +379,7 @@ pub struct ArtworkView {
     pub images: Vec<crate::media::images::ImageView>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct ArtistRef {
     pub id: uuid::Uuid,
     pub slug: String,

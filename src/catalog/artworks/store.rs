@@ -3,7 +3,7 @@
 //! SQL, and the writes behind `changes` with the version snapshots they leave.
 //! Only `changes` (and the seed, through it) writes artworks.
 
-use std::sync::LazyLock;
+use std::{collections::HashSet, sync::LazyLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -523,6 +523,17 @@ pub fn publicly_visible_sql() -> &'static str {
         format!("a.status IN ({}) AND NOT a.held_for_review", statuses.join(", "))
     });
     &SQL
+}
+
+/// Which of `ids` anyone may see: for capabilities that keep lists of works
+/// (collections) and must leave out those that have since been hidden.
+pub async fn publicly_visible_among(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!("SELECT a.id FROM artworks a WHERE a.id = ANY($1) AND {}", publicly_visible_sql());
+    let visible: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(conn).await?;
+    Ok(visible.into_iter().collect())
 }
 
 /// Whether anyone may see the work: what other capabilities ask before they
