@@ -7,7 +7,9 @@ in the request exists, that a price or year range is not upside down, that a
 year is not past next year, that a password is hard to guess, that an
 idempotency key is new, that an `If-Match` names the current version, that a
 country code is one ISO 3166 assigns, that a cart holds what is checked out,
-that a refund is within what was captured. Nor can the fuzzer sign a payment
+that a refund is within what was captured, that a collection's new order
+names its works, that only editorial collections have a slug and that those
+are never private. Nor can the fuzzer sign a payment
 provider's webhook: only the provider holds the secret. And a plain HTTP
 client cannot open a WebSocket: the handshake route refuses it with 400.
 `positive_data_acceptance_in_context` is that check with exactly those rules
@@ -49,6 +51,9 @@ RULES_BEYOND_THE_SCHEMA = [
     ("carrier", "is required for a delivery"),
     ("tracking_number", "is required for a delivery"),
     ("amount_minor", "must be between 1 and"),
+    ("artwork_ids", "must name every work of the collection on view"),
+    ("slug", "only editorial collections have a slug"),
+    ("visibility", "editorial collections are on view once published"),
 ]
 
 IDEMPOTENCY_KEY_REUSED = "/problems/idempotency-key-reused"

@@ -19,6 +19,7 @@ use crate::{
     app::AppContext,
     auth::MaybePrincipal,
     catalog::{artists, artworks::store as artwork_store, domain::Slug},
+    collections::{self, views::CollectionSummary},
     platform::{
         http::ApiQuery,
         http::error::{ApiError, ApiResult, FieldErrors},
@@ -33,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppContext> {
 /// Each side contributes at most this many candidates; results and facets are
 /// computed over their union.
 const CANDIDATES_PER_SIDE: i64 = 200;
+/// Collections shown with the first page of works.
+const COLLECTIONS: usize = 5;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -114,10 +117,30 @@ pub struct Facets {
     pub prices: Vec<PriceBucket>,
 }
 
+/// What kind of thing a result other than a work is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    Collection,
+}
+
+/// A public collection whose title matches the query.
+#[derive(Serialize, ToSchema)]
+pub struct CollectionHit {
+    /// Always `collection`.
+    pub kind: ResultKind,
+    pub collection: CollectionSummary,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SearchPage {
     pub mode: SearchMode,
     pub items: Vec<SearchHit>,
+    /// On the first page only, when any match: up to five public collections
+    /// whose title matches the query (editorial ones first), each with works
+    /// on view. Filters apply to works, not to these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<CollectionHit>,
     /// Matches across all pages (up to the candidate limit of each side).
     pub total: usize,
     pub facets: Facets,
@@ -235,7 +258,8 @@ async fn semantic_ranking(ctx: &AppContext, text: &str, filter: &SearchFilter) -
 }
 
 /// Search the catalogue by words, by meaning, or both (the default). Filters
-/// apply to both sides; facets count the whole filtered result set.
+/// apply to both sides; facets count the whole filtered result set. The
+/// first page also names public collections whose title matches.
 #[utoipa::path(get, path = "/api/search", tag = "search", security((), ("bearer" = [])), params(SearchQuery),
     responses(
         (status = 200, body = SearchPage),
@@ -271,8 +295,18 @@ async fn search(
         .collect();
     let total = visible_ids.len();
     let next_offset = parsed.offset + items.len();
+    let collections = if parsed.offset == 0 {
+        collections::search_public(&mut conn, ctx.objects.as_ref(), &parsed.text, principal.as_ref(), COLLECTIONS)
+            .await?
+            .into_iter()
+            .map(|collection| CollectionHit { kind: ResultKind::Collection, collection })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = SearchPage {
         mode: parsed.mode,
+        collections,
         next_cursor: (next_offset < total).then(|| encode_cursor(next_offset)),
         items,
         total,

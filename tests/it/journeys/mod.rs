@@ -8,6 +8,7 @@
 mod artists;
 mod artworks;
 mod auth;
+mod collections;
 pub mod commerce;
 mod discovery;
 mod hostile;
