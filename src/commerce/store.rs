@@ -469,6 +469,56 @@ pub async fn list_orders(
         .await
 }
 
+/// What other capabilities may know of an order (reviews ask it): its
+/// parties and status, when it first completed, and the works' titles as
+/// bought.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OrderFacts {
+    pub id: Uuid,
+    pub buyer_id: Uuid,
+    pub artist_id: Uuid,
+    pub status: OrderStatus,
+    /// When it first became `completed`; a later dispute or refund does not
+    /// move it.
+    pub completed_at: Option<DateTime<Utc>>,
+    pub titles: Vec<String>,
+}
+
+const FACTS: &str = "SELECT o.id, o.buyer_id, o.artist_id, o.status, done.completed_at,
+           ARRAY(SELECT l.title FROM order_lines l WHERE l.order_id = o.id ORDER BY l.title, l.artwork_id) AS titles
+    FROM orders o
+    CROSS JOIN LATERAL (SELECT min(t.created_at) AS completed_at FROM order_transitions t
+                        WHERE t.order_id = o.id AND t.to_status = 'completed') done";
+
+pub async fn order_facts(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<OrderFacts>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{FACTS} WHERE o.id = ANY($1) ORDER BY o.id")))
+        .bind(ids)
+        .fetch_all(conn)
+        .await
+}
+
+/// The orders `buyer` bought or `artist` sold that first completed at or
+/// after `since`, the earliest first, at most `limit`.
+pub async fn completed_since(
+    conn: &mut PgConnection,
+    buyer: Uuid,
+    artist: Option<Uuid>,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderFacts>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{FACTS} WHERE (o.buyer_id = $1 OR o.artist_id = $2)
+           AND o.status IN ('completed', 'disputed', 'refunded') AND done.completed_at >= $3
+         ORDER BY done.completed_at, o.id LIMIT $4"
+    )))
+    .bind(buyer)
+    .bind(artist)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// The deadlines a status starts; the others are kept.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Deadlines {
