@@ -165,6 +165,9 @@ pub struct CommerceConfig {
     pub offer_expires_after: Duration,
     /// How often the local server runs the order timers.
     pub timer_interval: Duration,
+    /// How long after an order completes its buyer and artist may review
+    /// each other; what either wrote is published when it ends, if not before.
+    pub review_window: Duration,
     /// The site's own address, for the links a provider sends people back to.
     pub site_url: String,
 }
@@ -227,6 +230,10 @@ impl CommerceConfig {
         if accept_within > Duration::from_secs(6 * DAY) {
             bail!("ORDER_ACCEPT_HOURS must be at most 144: a card authorisation lasts seven days");
         }
+        let review_days: u64 = parse_or(get, "REVIEW_WINDOW_DAYS", 14)?;
+        if !(1..=365).contains(&review_days) {
+            bail!("REVIEW_WINDOW_DAYS must be between 1 and 365, not {review_days}");
+        }
         Ok(Self {
             commission_bps,
             fee_bps,
@@ -237,6 +244,7 @@ impl CommerceConfig {
             payout_hold: Duration::from_secs(parse_or::<u64>(get, "PAYOUT_HOLD_HOURS", 48)? * HOUR),
             offer_expires_after: Duration::from_secs(parse_or::<u64>(get, "OFFER_EXPIRES_HOURS", 72)?.max(1) * HOUR),
             timer_interval: Duration::from_secs(parse_or(get, "COMMERCE_TIMER_INTERVAL_SECS", 60)?),
+            review_window: Duration::from_secs(review_days * DAY),
             site_url: get("SITE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
         })
     }
@@ -705,6 +713,17 @@ mod tests {
         let ftp = [STRIPE.as_slice(), &[("STRIPE_API_BASE", "ftp://stripe")]].concat();
         assert!(error(&ftp).contains("STRIPE_API_BASE"));
         assert!(error(&[("PAYMENTS", "paypal")]).contains("sandbox or stripe"));
+    }
+
+    #[test]
+    fn the_review_window_is_whole_days_up_to_a_year() {
+        const DAY: u64 = 86_400;
+        assert_eq!(config(&[]).unwrap().commerce.review_window, Duration::from_secs(14 * DAY));
+        let month = config(&[("REVIEW_WINDOW_DAYS", "30")]).unwrap();
+        assert_eq!(month.commerce.review_window, Duration::from_secs(30 * DAY));
+        for refused in ["0", "366", "two weeks", "-1"] {
+            assert!(error(&[("REVIEW_WINDOW_DAYS", refused)]).contains("REVIEW_WINDOW_DAYS"), "{refused}");
+        }
     }
 
     #[test]
