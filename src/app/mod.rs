@@ -60,7 +60,8 @@ impl Family {
             Family::Interactions => crate::feed::router().merge(crate::collections::router()),
             Family::Media => crate::media::router(),
             Family::Search => crate::search::router(),
-            Family::Commerce => crate::commerce::router(),
+            // Reviews are about orders and need no function of their own.
+            Family::Commerce => crate::commerce::router().merge(crate::reviews::router()),
             Family::Realtime => crate::realtime::router(),
             Family::System => crate::system::router(),
         }
@@ -87,6 +88,7 @@ impl Family {
         (name = "moderation", description = "Review of possible copies of other artists' work"),
         (name = "commerce", description = "Cart, checkout, orders, refunds and payouts"),
         (name = "offers", description = "Offers and counter-offers on works, charged to a saved card when accepted"),
+        (name = "reviews", description = "Double-blind reviews between an order's buyer and artist, reports and their moderation"),
         (name = "conversations", description = "Collectors asking artists about works, and reports to moderators"),
         (name = "notifications", description = "What you are told about, and which kinds you want"),
         (name = "realtime", description = "Live delivery: WebSocket, Server-Sent Events and their tickets"),

@@ -137,6 +137,9 @@ pub async fn transition(
     )
     .await?;
     notify_parties(conn, order, &step).await?;
+    if step.to == OrderStatus::Completed {
+        crate::reviews::invite(conn, order.id, config.review_window).await?;
+    }
     order.status = step.to;
     Ok(())
 }

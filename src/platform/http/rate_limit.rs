@@ -43,7 +43,7 @@ pub enum Limit {
     Interactions,
     /// The personalised feed and recommendations.
     Feed,
-    /// Starting conversations, sending messages, reporting them.
+    /// Starting conversations, sending messages, reporting them or reviews.
     Messages,
 }
 

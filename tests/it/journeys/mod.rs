@@ -2,8 +2,9 @@
 //! they get back: signing up and in, artist profiles, listing and editing
 //! artworks, the category tree, uploads and their processing, search and
 //! recommendations, likes and saves, and the cross-cutting rules every
-//! request meets (idempotency keys, rate limits, hostile input), buying and
-//! making offers. `seed` loads the real datasets the discovery journeys search.
+//! request meets (idempotency keys, rate limits, hostile input), buying,
+//! making offers and reviewing a purchase. `seed` loads the real datasets the
+//! discovery journeys search.
 
 mod artists;
 mod artworks;
@@ -16,6 +17,7 @@ mod idempotency;
 mod interactions;
 mod offers;
 mod rate_limits;
+mod reviews;
 mod saved_cards;
 mod seed;
 mod taxonomy;
