@@ -160,6 +160,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/artists/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What buyers said of an artist: published reviews that no moderator hid,
+         *     the latest first, 20 a page, each from a verified purchase, with the
+         *     average rating and count of them all.
+         */
+        get: operations["artist_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/artworks": {
         parameters: {
             query?: never;
@@ -1287,6 +1308,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/reviews/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orders you bought or sold that you may still review, the soonest to
+         *     close first (at most 50).
+         */
+        get: operations["pending_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/sales": {
         parameters: {
             query?: never;
@@ -1622,6 +1663,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's reviews as you, its buyer or its artist, see them: the window,
+         *     yours, and the other party's once it is published (or where it stands).
+         */
+        get: operations["order_reviews"];
+        put?: never;
+        /**
+         * Review the other party to an order you bought or sold: its artist if you
+         *     bought it, its buyer if you sold it. You may from the moment the order
+         *     completes until the window closes (`window.closes_at`, 14 days later by
+         *     default), once; a review cannot be edited or withdrawn. Reviews are
+         *     double-blind: the other party and the public read yours only once they
+         *     have written theirs or the window has closed, and the second review
+         *     publishes both at once.
+         */
+        post: operations["write_order_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -1694,6 +1764,110 @@ export interface paths {
         put?: never;
         /** A ticket for your next live connection. */
         post: operations["issue_realtime_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Moderators: open reports on reviews, oldest first (100 at most), each
+         *     with the review.
+         */
+        get: operations["review_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review-reports/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moderators: close a report and keep the review as it is. To take the
+         *     review out of view instead, hide it (which closes its reports).
+         */
+        post: operations["resolve_review_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One review: its author and moderators always see it (with why it was
+         *     hidden, if it was), the other party to the order once it is published
+         *     and not hidden.
+         */
+        get: operations["get_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/hidden": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Moderators: take a review out of view, saying why. It leaves every list
+         *     and summary and the other party's view; its author sees that it was
+         *     hidden and why. Its open reports close as `hidden`. Hiding it again
+         *     replaces the reason.
+         */
+        put: operations["hide_review"];
+        post?: never;
+        /** Moderators: show a hidden review again. */
+        delete: operations["unhide_review"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a published review to the moderators. Reporting again while your
+         *     report is open changes nothing.
+         */
+        post: operations["report_review"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1814,6 +1988,27 @@ export interface paths {
          *     changed first. An unknown person has none.
          */
         get: operations["user_collections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What artists said of a collector they sold to, as the artist list does
+         *     (an id that names nobody has none). Collectors have no public profile:
+         *     signed-in people only, such as an artist deciding on an order.
+         */
+        get: operations["collector_reviews"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2381,6 +2576,20 @@ export interface components {
             status: string;
             version: string;
         };
+        /** @description A moderator took the review out of view. */
+        HiddenView: {
+            /** Format: date-time */
+            at: string;
+            reason: string;
+        };
+        HideReviewRequest: {
+            /**
+             * @description Why: shown to the review's author and to moderators. Up to 1,000
+             *     characters, line breaks and tabs but no other control characters,
+             *     something besides white space.
+             */
+            reason: string;
+        };
         ImageView: {
             /** @description Channels and bit depth of the original, e.g. `Rgb8`. */
             color_type: string;
@@ -2682,6 +2891,25 @@ export interface components {
             /** Format: uuid */
             next_cursor?: string | null;
         };
+        /** @description An order's reviews as one of its parties sees them. */
+        OrderReviews: {
+            /**
+             * @description Whether you may write your review now: the window is open and you
+             *     have not written one.
+             */
+            can_write: boolean;
+            mine?: null | components["schemas"]["ReviewView"];
+            /** Format: uuid */
+            order_id: string;
+            other_party: components["schemas"]["Person"];
+            their_review: components["schemas"]["TheirReview"];
+            theirs?: null | components["schemas"]["ReviewView"];
+            window: components["schemas"]["WindowView"];
+            /** @description The works of the order, as bought. */
+            works: string[];
+            /** @description Your side of the order. */
+            you_are: components["schemas"]["ReviewParty"];
+        };
         /**
          * @description Where an order is in its process.
          * @enum {string}
@@ -2781,6 +3009,22 @@ export interface components {
             /** @description Why money waits, when it does. */
             notice?: string | null;
         };
+        /**
+         * @description Someone named in a review: an artist by their profile, a collector by
+         *     their display name.
+         */
+        Person: {
+            /** @description The artist's profile, when the person is the artist. */
+            artist_slug?: string | null;
+            /**
+             * Format: uuid
+             * @description The collector's account, when the person is the buyer and the reader
+             *     may follow it to their reviews (the order's artist, moderators);
+             *     never in public lists.
+             */
+            collector_id?: string | null;
+            name: string;
+        };
         /** @description Whether one kind of notification is shown in the app. */
         Preference: {
             in_app: boolean;
@@ -2851,12 +3095,47 @@ export interface components {
             title: string;
             type: string;
         };
+        /**
+         * @description A review on a public list: an artist's (written by buyers) or a
+         *     collector's (written by artists). `body` is plain text.
+         */
+        PublicReview: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            published_at: string;
+            /** Format: int32 */
+            rating: number;
+            reviewer: components["schemas"]["Person"];
+            /**
+             * @description Written about a completed order between the two: always true, as
+             *     nothing else can be reviewed.
+             */
+            verified_purchase: boolean;
+            /** @description The works of the order reviewed, as bought. */
+            works: string[];
+        };
         PutItem: {
             /**
              * @description Up to 500 characters of plain text about the work here. Leave it out
              *     to keep the note as it is; `null` or empty removes it.
              */
             note?: string | null;
+        };
+        /** @description The published, unhidden reviews a list counts. */
+        RatingSummary: {
+            /**
+             * Format: double
+             * @description The mean rating to one decimal (4.7); absent without reviews.
+             */
+            average?: number | null;
+            /** Format: int64 */
+            count: number;
+            /** @description How many reviews gave one, two, three, four and five stars, in that order. */
+            stars: number[];
         };
         ReadMark: {
             /**
@@ -2916,6 +3195,16 @@ export interface components {
             /** @description Every work of the collection on view, each once, in the new order. */
             artwork_ids: string[];
         };
+        /** @description An open report with the review it is about, for moderators. */
+        ReportedReview: {
+            report: components["schemas"]["ReviewReportView"];
+            review: components["schemas"]["ReviewView"];
+        };
+        /**
+         * @description How a report was closed.
+         * @enum {string}
+         */
+        ReportOutcome: "hidden" | "kept";
         ReportRequest: {
             /**
              * @description What is wrong: up to 1,000 characters, line breaks and tabs but no
@@ -2964,6 +3253,93 @@ export interface components {
          * @enum {string}
          */
         ResultKind: "collection";
+        /**
+         * @description A page of reviews, the latest published first, with the summary of all
+         *     of them.
+         */
+        ReviewPage: {
+            items: components["schemas"]["PublicReview"][];
+            next_cursor?: string | null;
+            summary: components["schemas"]["RatingSummary"];
+        };
+        /**
+         * @description A side of an order: the buyer reviews the artist, the artist the buyer.
+         * @enum {string}
+         */
+        ReviewParty: "buyer" | "artist";
+        ReviewReportRequest: {
+            /**
+             * @description What is wrong: up to 1,000 characters, line breaks and tabs but no
+             *     other control characters, something besides white space.
+             */
+            reason: string;
+        };
+        /** @description A report on a review, as moderators and its reporter see it. */
+        ReviewReportView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            outcome?: null | components["schemas"]["ReportOutcome"];
+            reason: string;
+            /** Format: uuid */
+            reporter_id: string;
+            reporter_name: string;
+            /** @description The moderator's note: why the review was hidden, or kept. */
+            resolution?: string | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            /** Format: uuid */
+            review_id: string;
+        };
+        ReviewRequest: {
+            /**
+             * @description Plain text of up to 2,000 characters: line breaks and tabs, no other
+             *     control characters, something besides white space.
+             */
+            body: string;
+            /**
+             * Format: int64
+             * @description Whole stars, 1 to 5.
+             */
+            rating: number;
+        };
+        ReviewResolveRequest: {
+            /**
+             * @description Why the review stays: up to 1,000 characters, line breaks and tabs
+             *     but no other control characters, something besides white space.
+             */
+            resolution: string;
+        };
+        /**
+         * @description A review as the order's parties and moderators see it. `body` is plain
+         *     text: show it as text, never as markup.
+         */
+        ReviewView: {
+            /** @description Which side wrote it: the buyer (about the artist) or the artist (about the buyer). */
+            author_party: components["schemas"]["ReviewParty"];
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            hidden?: null | components["schemas"]["HiddenView"];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            order_id: string;
+            /**
+             * Format: date-time
+             * @description From when the other party and the public can read it; absent while it
+             *     is sealed (the other party has not written and the window is open).
+             */
+            published_at?: string | null;
+            /** Format: int32 */
+            rating: number;
+            reviewer: components["schemas"]["Person"];
+            /** @description Who the review is about. */
+            subject: components["schemas"]["Person"];
+            /** @description The works of the order, as bought. */
+            works: string[];
+        };
         /** @enum {string} */
         Role: "collector" | "artist" | "moderator" | "admin";
         SavePaymentMethodRequest: {
@@ -3080,6 +3456,11 @@ export interface components {
             name: string;
             slug: string;
         };
+        /**
+         * @description What the other party's review is to you.
+         * @enum {string}
+         */
+        TheirReview: "not_written" | "sealed" | "published" | "hidden";
         Ticket: {
             /**
              * Format: int64
@@ -3236,6 +3617,25 @@ export interface components {
         };
         /** @enum {string} */
         Visibility: "public" | "private";
+        /**
+         * @description Where a window is at a given time.
+         * @enum {string}
+         */
+        WindowState: "not_open" | "open" | "closed";
+        /** @description The time the order's parties have to review each other. */
+        WindowView: {
+            /**
+             * Format: date-time
+             * @description The last moment to write; what was written is published then.
+             */
+            closes_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the order first completed; absent until it has.
+             */
+            opens_at?: string | null;
+            state: components["schemas"]["WindowState"];
+        };
     };
     responses: never;
     parameters: never;
@@ -4136,6 +4536,76 @@ export interface operations {
             };
             /** @description The resource does not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    artist_reviews: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Artist id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9713,6 +10183,43 @@ export interface operations {
             };
         };
     };
+    pending_reviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderReviews"][];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     my_sales: {
         parameters: {
             query?: {
@@ -11219,6 +11726,172 @@ export interface operations {
             };
         };
     };
+    order_reviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderReviews"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such order of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    write_order_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Written; the order's reviews as you now see them */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderReviews"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such order of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have reviewed it already, the order has not completed, or the window has closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     stripe_webhook: {
         parameters: {
             query?: never;
@@ -11468,6 +12141,486 @@ export interface operations {
             /** @description Authentication is required */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportedReview"][];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_review_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewReportView"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such open report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hide_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HideReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unhide_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReportRequest"];
+            };
+        };
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewReportView"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You are not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such published review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your own review */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11931,6 +13084,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CollectionPage"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    collector_reviews: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The collector's account */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
                 };
             };
             /** @description The request is malformed */
