@@ -54,7 +54,7 @@ impl Family {
     fn routes(self) -> OpenApiRouter<AppContext> {
         match self {
             Family::Auth => crate::auth::routes::router(),
-            Family::Artists => crate::catalog::artists::router(),
+            Family::Artists => crate::catalog::artists::router().merge(crate::insights::router()),
             Family::Artworks => crate::catalog::artworks::routes::router(),
             Family::Taxonomy => crate::catalog::taxonomy::router(),
             Family::Interactions => crate::feed::router(),
@@ -85,6 +85,7 @@ impl Family {
         (name = "recommendations", description = "Personal recommendations and taste preferences"),
         (name = "moderation", description = "Review of possible copies of other artists' work"),
         (name = "commerce", description = "Cart, checkout, orders, refunds and payouts"),
+        (name = "insights", description = "Artists' numbers: views, saves, search, offers, orders and revenue per work and day"),
         (name = "conversations", description = "Collectors asking artists about works, and reports to moderators"),
         (name = "notifications", description = "What you are told about, and which kinds you want"),
         (name = "realtime", description = "Live delivery: WebSocket, Server-Sent Events and their tickets"),
