@@ -1,7 +1,7 @@
 //! One capability each, told as what people do through the HTTP API and what
 //! they get back: signing up and in, artist profiles, listing and editing
 //! artworks, the category tree, uploads and their processing, search and
-//! recommendations, likes and saves, and the cross-cutting rules every
+//! recommendations, likes and saves, artists' insights, and the cross-cutting rules every
 //! request meets (idempotency keys, rate limits, hostile input). `seed`
 //! loads the real datasets the discovery journeys search.
 
@@ -12,6 +12,7 @@ pub mod commerce;
 mod discovery;
 mod hostile;
 mod idempotency;
+mod insights;
 mod interactions;
 mod rate_limits;
 mod saved_cards;
