@@ -9,7 +9,7 @@
 //! | layer | modules | what it holds |
 //! |---|---|---|
 //! | platform | [`platform`] | configuration, secrets, the database pool, audit trail, telemetry, HTTP plumbing (extractors, the one error type, layers, idempotency keys, rate limits, metrics), and the ports: `kv`, `queue`, `objects`, `vectors`, `embedder`, each a folder with its trait, embedded default, cloud adapter(s) and `from_config` |
-//! | capabilities | [`auth`], [`catalog`], [`media`], [`search`], [`feed`], [`collections`], [`commerce`], [`reviews`], [`realtime`], [`system`] | one folder each: routes, domain types, store (the SQL) and jobs side by side |
+//! | capabilities | [`auth`], [`catalog`], [`media`], [`search`], [`feed`], [`collections`], [`commerce`], [`reviews`], [`insights`], [`realtime`], [`system`] | one folder each: routes, domain types, store (the SQL) and jobs side by side |
 //! | application | [`app`], [`jobs`] | the context every handler receives (one adapter per port), the route families and the OpenAPI document, the job dispatcher |
 //! | hosts | [`hosts`] | the local server and worker, the Vercel and Lambda runtimes, the scheduler |
 //!
@@ -34,6 +34,7 @@ pub mod collections;
 pub mod commerce;
 pub mod feed;
 pub mod hosts;
+pub mod insights;
 pub mod jobs;
 pub mod media;
 pub mod messaging;

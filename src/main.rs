@@ -28,6 +28,18 @@ enum Command {
     Migrate,
     /// Bring every artwork's vector up to date (only changed texts are embedded).
     Reindex,
+    /// Roll up artist insights: today, yesterday and the days since the last
+    /// run, plus the days given (to backfill or correct them).
+    RollupInsights {
+        /// Days (UTC) to roll up as well, `YYYY-MM-DD`.
+        days: Vec<chrono::NaiveDate>,
+        /// With --to: every day from this one.
+        #[arg(long, requires = "to")]
+        from: Option<chrono::NaiveDate>,
+        /// With --from: every day through this one.
+        #[arg(long, requires = "from")]
+        to: Option<chrono::NaiveDate>,
+    },
     /// Score keyword, semantic and hybrid search on a judged query set.
     EvalSearch {
         #[arg(long, default_value = "infra/eval/search-queries.json")]
@@ -88,6 +100,23 @@ async fn main() -> anyhow::Result<()> {
             let ctx = AppContext::from_config(config).await?;
             db::migrate(&ctx.db).await?;
             reindex(&ctx).await?;
+        }
+        Command::RollupInsights { mut days, from, to } => {
+            if let (Some(from), Some(to)) = (from, to) {
+                let limit = atelier::insights::rollup::MAX_DAYS_PER_RUN + 1;
+                days.extend(from.iter_days().take_while(|day| *day <= to).take(limit));
+            }
+            let config = Config::from_env()?;
+            let ctx = AppContext::from_config(config).await?;
+            db::migrate(&ctx.db).await?;
+            let report = atelier::insights::rollup::run(&ctx, chrono::Utc::now(), &days).await?;
+            eprintln!(
+                "rolled up {} days: {} work-days, {} artist-days, {} works changed",
+                report.days.len(),
+                report.work_days,
+                report.artist_days,
+                report.changed_works
+            );
         }
         Command::EvalSearch { queries, judgments } => {
             let config = Config::from_env()?;

@@ -54,7 +54,7 @@ impl Family {
     fn routes(self) -> OpenApiRouter<AppContext> {
         match self {
             Family::Auth => crate::auth::routes::router(),
-            Family::Artists => crate::catalog::artists::router(),
+            Family::Artists => crate::catalog::artists::router().merge(crate::insights::router()),
             Family::Artworks => crate::catalog::artworks::routes::router(),
             Family::Taxonomy => crate::catalog::taxonomy::router(),
             Family::Interactions => crate::feed::router().merge(crate::collections::router()),
@@ -89,6 +89,7 @@ impl Family {
         (name = "commerce", description = "Cart, checkout, orders, refunds and payouts"),
         (name = "offers", description = "Offers and counter-offers on works, charged to a saved card when accepted"),
         (name = "reviews", description = "Double-blind reviews between an order's buyer and artist, reports and their moderation"),
+        (name = "insights", description = "Artists' numbers: views, saves, search, offers, orders and revenue per work and day"),
         (name = "conversations", description = "Collectors asking artists about works, and reports to moderators"),
         (name = "notifications", description = "What you are told about, and which kinds you want"),
         (name = "realtime", description = "Live delivery: WebSocket, Server-Sent Events and their tickets"),

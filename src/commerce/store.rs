@@ -1027,3 +1027,71 @@ pub async fn delete_saved_method(
         .fetch_optional(conn)
         .await
 }
+
+// ----- what artist insights read -----
+
+/// Negotiations started on each work in `[start, end)`: each is a first offer
+/// made to the artist.
+pub async fn offers_started(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    sqlx::query_as(
+        "SELECT artwork_id, count(*) FROM negotiations WHERE created_at >= $1 AND created_at < $2 GROUP BY artwork_id",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(conn)
+    .await
+}
+
+/// A line of an order paid in a span of time, as the order stands now.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaidLine {
+    pub order_id: Uuid,
+    pub artist_id: Uuid,
+    pub artwork_id: Uuid,
+    /// The order's status now.
+    pub status: OrderStatus,
+    pub currency: String,
+    /// The line's price times its quantity, in minor units of `currency`:
+    /// the order's lines add up to its subtotal.
+    pub amount_minor: i64,
+}
+
+/// The lines of the orders paid in `[start, end)`: orders whose payment was
+/// authorised then, whatever became of them since.
+pub async fn paid_lines(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<Vec<PaidLine>> {
+    sqlx::query_as(
+        "SELECT o.id AS order_id, o.artist_id, l.artwork_id, o.status, o.currency,
+                l.unit_price_minor * l.quantity AS amount_minor
+         FROM order_transitions t JOIN orders o ON o.id = t.order_id JOIN order_lines l ON l.order_id = o.id
+         WHERE t.to_status = 'paid' AND t.created_at >= $1 AND t.created_at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(conn)
+    .await
+}
+
+/// When each order that changed status at or after `since` (other than by
+/// being paid) was paid: the days whose revenue may have changed since.
+pub async fn paid_times_of_orders_changed_since(
+    conn: &mut PgConnection,
+    since: DateTime<Utc>,
+) -> sqlx::Result<Vec<DateTime<Utc>>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT paid.created_at
+         FROM order_transitions changed
+         JOIN order_transitions paid ON paid.order_id = changed.order_id AND paid.to_status = 'paid'
+         WHERE changed.created_at >= $1 AND changed.to_status <> 'paid'",
+    )
+    .bind(since)
+    .fetch_all(conn)
+    .await
+}

@@ -332,3 +332,27 @@ pub async fn freshest_public_works(pool: &PgPool) -> sqlx::Result<Vec<Uuid>> {
     .fetch_all(pool)
     .await
 }
+
+// What insights reads.
+
+/// Views, likes, saves and shares of each work recorded in `[start, end)`.
+pub async fn interaction_counts(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<Vec<super::InteractionCounts>> {
+    sqlx::query_as(
+        "SELECT artwork_id,
+                count(*) FILTER (WHERE kind = 'view') AS views,
+                count(*) FILTER (WHERE kind = 'like') AS likes,
+                count(*) FILTER (WHERE kind = 'save') AS saves,
+                count(*) FILTER (WHERE kind = 'share') AS shares
+         FROM interactions
+         WHERE created_at >= $1 AND created_at < $2 AND kind IN ('view', 'like', 'save', 'share')
+         GROUP BY artwork_id",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(conn)
+    .await
+}

@@ -50,6 +50,8 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     });
     let scheduler = tokio::spawn(run_scheduler(ctx.clone(), stopped.clone()));
     let timers = tokio::spawn(run_commerce_timers(ctx.clone(), stopped.clone()));
+    let insights = (!ctx.config.insights_rollup_interval.is_zero())
+        .then(|| tokio::spawn(run_insights_rollup(ctx.clone(), stopped.clone())));
     let sandbox_events =
         ctx.sandbox_payments.clone().map(|sandbox| tokio::spawn(deliver_sandbox_events(sandbox, bind, stopped)));
     let mut app = app::full_router_with_site(ctx, site);
@@ -67,6 +69,9 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     }
     let _ = scheduler.await;
     let _ = timers.await;
+    if let Some(insights) = insights {
+        let _ = insights.await;
+    }
     if let Some(delivery) = sandbox_events {
         let _ = delivery.await;
     }
@@ -127,6 +132,20 @@ async fn run_commerce_timers(ctx: AppContext, mut stopped: tokio::sync::watch::R
         }
         tokio::select! {
             () = tokio::time::sleep(ctx.config.commerce.timer_interval) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// The local stand-in for the scheduled insights rollup.
+async fn run_insights_rollup(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        match crate::insights::rollup::run(&ctx, chrono::Utc::now(), &[]).await {
+            Ok(report) => tracing::debug!(?report, "artist insights rolled up"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "rolling up artist insights failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(ctx.config.insights_rollup_interval) => {}
             _ = stopped.changed() => {}
         }
     }
@@ -363,6 +382,28 @@ pub async fn run_lambda_commerce_timers() -> Result<(), lambda_http::Error> {
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
         let report =
             crate::realtime::push::delivering(ctx, crate::commerce::timers::run(ctx, chrono::Utc::now())).await?;
+        Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}
+
+/// Lambda function on a schedule: the artist insights rollup. An event with
+/// `{"days": ["YYYY-MM-DD", ...]}` (an operator's invocation) rolls up those
+/// days as well.
+pub async fn run_lambda_insights_rollup() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    /// EventBridge's scheduled events carry fields of their own; only `days` matters.
+    #[derive(serde::Deserialize)]
+    struct RollupEvent {
+        #[serde(default)]
+        days: Vec<chrono::NaiveDate>,
+    }
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let ctx = &ctx;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        let RollupEvent { days } = serde_json::from_value(event.payload)?;
+        let report = crate::insights::rollup::run(ctx, chrono::Utc::now(), &days).await?;
         Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
     }))
     .await

@@ -36,6 +36,9 @@ pub struct Config {
     pub cron_secret: Option<Secret>,
     /// How often the local server recomputes the curated feed.
     pub curate_interval: Duration,
+    /// How often the local server rolls up artist insights; zero where
+    /// something else runs the rollup.
+    pub insights_rollup_interval: Duration,
     /// Weight of the keyword side in hybrid search, the semantic side weighing 1.
     pub search_keyword_weight: f32,
     /// How long search queries (with who asked them) are kept.
@@ -548,6 +551,7 @@ impl Config {
             metrics_export: MetricsExport::from_lookup(get)?,
             metrics_token: get("METRICS_TOKEN").map(Secret::new),
             curate_interval: Duration::from_secs(parse_or(&get, "FEED_CURATE_INTERVAL_SECS", 900)?),
+            insights_rollup_interval: Duration::from_secs(parse_or(&get, "INSIGHTS_ROLLUP_INTERVAL_SECS", 900)?),
             search_keyword_weight: parse_or(&get, "SEARCH_KEYWORD_WEIGHT", 0.5)?,
             search_history_retention: Duration::from_secs(
                 parse_or::<u64>(&get, "SEARCH_HISTORY_RETENTION_DAYS", 90)? * 24 * 3600,

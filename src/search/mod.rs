@@ -1,6 +1,7 @@
 //! Discovery by words and by meaning: hybrid search over the catalogue.
 
 pub mod cards;
+pub mod clicks;
 pub mod eval;
 pub mod fusion;
 pub mod indexing;
@@ -10,11 +11,37 @@ pub mod similar;
 mod store;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppContext> {
-    routes::router().merge(similar::router())
+    routes::router().merge(similar::router()).merge(clicks::router())
+}
+
+/// One work's showing in search over a span of time.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ImpressionCounts {
+    pub artwork_id: uuid::Uuid,
+    /// Search answers that showed it.
+    pub impressions: i64,
+    /// Of those, the ones whose searcher opened it.
+    pub clicks: i64,
+    /// The sum of its positions in them (1 is first): over `impressions`, its
+    /// average position.
+    pub position_sum: i64,
+}
+
+/// Each work's impressions, clicks and positions among the searches made in
+/// `[start, end)`, for works any search showed: what artist insights roll up.
+/// A click counts with its search, whenever it came (within
+/// [`clicks::CLICK_WINDOW`]).
+pub async fn impression_counts(
+    conn: &mut sqlx::PgConnection,
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<Vec<ImpressionCounts>> {
+    store::impression_counts(conn, start, end).await
 }
 
 /// Query analytics name who searched for what, so they are kept no longer
-/// than `SEARCH_HISTORY_RETENTION_DAYS`; scheduled runs call this.
+/// than `SEARCH_HISTORY_RETENTION_DAYS`, and so are the impressions of the
+/// searches (the rollups keep their counts); scheduled runs call this.
 pub async fn purge_old_queries(ctx: &crate::app::AppContext) -> anyhow::Result<u64> {
     Ok(store::purge_queries_before(&ctx.db, ctx.config.search_history_retention).await?)
 }

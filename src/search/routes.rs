@@ -134,6 +134,9 @@ pub struct CollectionHit {
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchPage {
+    /// This answer's id: send it with the result the searcher opens
+    /// (`POST /api/search/clicks`).
+    pub search_id: Uuid,
     pub mode: SearchMode,
     pub items: Vec<SearchHit>,
     /// On the first page only, when any match: up to five public collections
@@ -272,6 +275,7 @@ async fn search(
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<SearchPage>> {
     let started = std::time::Instant::now();
+    let search_id = Uuid::now_v7();
     let parsed = parse(&ctx, query).await?;
     let fused = rank(&ctx, &parsed.text, parsed.mode, &parsed.filter).await?;
     let mut conn = ctx.db.acquire().await?;
@@ -295,6 +299,7 @@ async fn search(
         .collect();
     let total = visible_ids.len();
     let next_offset = parsed.offset + items.len();
+    let shown: Vec<Uuid> = items.iter().map(|hit| hit.card.id).collect();
     let collections = if parsed.offset == 0 {
         collections::search_public(&mut conn, ctx.objects.as_ref(), &parsed.text, principal.as_ref(), COLLECTIONS)
             .await?
@@ -305,6 +310,7 @@ async fn search(
         Vec::new()
     };
     let page = SearchPage {
+        search_id,
         mode: parsed.mode,
         collections,
         next_cursor: (next_offset < total).then(|| encode_cursor(next_offset)),
@@ -312,7 +318,8 @@ async fn search(
         total,
         facets,
     };
-    log_query(&ctx, principal.map(|p| p.user_id), &parsed, total, started.elapsed()).await;
+    let logged = Logged { search_id, user_id: principal.map(|p| p.user_id), results: total, shown: &shown };
+    log_query(&ctx, &parsed, logged, started.elapsed()).await;
     Ok(Json(page))
 }
 
@@ -345,14 +352,17 @@ async fn facets(conn: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<Fac
     })
 }
 
-/// Query analytics. A failure to log never fails the search.
-async fn log_query(
-    ctx: &AppContext,
+/// What one answer showed, for the query log.
+struct Logged<'a> {
+    search_id: Uuid,
     user_id: Option<Uuid>,
-    parsed: &Parsed,
     results: usize,
-    latency: std::time::Duration,
-) {
+    shown: &'a [Uuid],
+}
+
+/// Query analytics, and the impressions of the page answered. A failure to
+/// log never fails the search.
+async fn log_query(ctx: &AppContext, parsed: &Parsed, logged: Logged<'_>, latency: std::time::Duration) {
     let filter = &parsed.filter;
     let filters = serde_json::json!({
         "category": filter.category.as_ref().map(Slug::as_str),
@@ -364,19 +374,23 @@ async fn log_query(
         "year_to": filter.year_to,
     });
     let mode = serde_json::to_value(parsed.mode).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let logged = store::log_query(
+    let written = store::log_query(
         &ctx.db,
         LoggedQuery {
-            user_id,
+            id: logged.search_id,
+            user_id: logged.user_id,
             query: &parsed.text,
             mode,
             filters,
-            result_count: results as i32,
+            result_count: logged.results as i32,
             latency_ms: latency.as_millis() as i32,
+            shown: logged.shown,
+            // Cursors are offsets of at most 10,000.
+            first_position: parsed.offset as i32 + 1,
         },
     )
     .await;
-    if let Err(e) = logged {
+    if let Err(e) = written {
         tracing::warn!(error = %e, "logging a search query failed");
     }
 }

@@ -672,6 +672,27 @@ pub async fn list(conn: &mut PgConnection, filter: &ListFilter) -> sqlx::Result<
     Ok(Page { rows, next_cursor })
 }
 
+/// The artist of each of `ids` that exists.
+pub async fn artists_of(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<(Uuid, Uuid)>> {
+    sqlx::query_as("SELECT id, artist_id FROM artworks WHERE id = ANY($1)").bind(ids).fetch_all(conn).await
+}
+
+/// One of an artist's works, as their own lists name it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct WorkSummary {
+    pub id: Uuid,
+    pub title: String,
+    pub status: ArtworkStatus,
+}
+
+/// Every work of the artist, whatever its status, newest first.
+pub async fn works_of_artist(conn: &mut PgConnection, artist_id: Uuid) -> sqlx::Result<Vec<WorkSummary>> {
+    sqlx::query_as("SELECT id, title, status FROM artworks WHERE artist_id = $1 ORDER BY id DESC")
+        .bind(artist_id)
+        .fetch_all(conn)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

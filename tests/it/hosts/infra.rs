@@ -741,16 +741,18 @@ fn workers_consume_their_queues_with_partial_batch_failures_and_dead_letters() {
             }
         }
     }
-    let scheduled = resources_of_type(&template, "AWS::Serverless::Function").into_iter().any(|(id, f)| {
-        binaries.get(&id).map(String::as_str) == Some("curate-feed")
-            && f["Properties"]["Events"]
-                .as_mapping()
-                .into_iter()
-                .flatten()
-                .any(|(_, e)| matches!(e["Type"].as_str(), Some("Schedule" | "ScheduleV2")))
-    });
-    if !scheduled {
-        problems.push("curate-feed has no Schedule or ScheduleV2 event".to_owned());
+    for binary in ["curate-feed", "commerce-timers", "insights-rollup"] {
+        let scheduled = resources_of_type(&template, "AWS::Serverless::Function").into_iter().any(|(id, f)| {
+            binaries.get(&id).map(String::as_str) == Some(binary)
+                && f["Properties"]["Events"]
+                    .as_mapping()
+                    .into_iter()
+                    .flatten()
+                    .any(|(_, e)| matches!(e["Type"].as_str(), Some("Schedule" | "ScheduleV2")))
+        });
+        if !scheduled {
+            problems.push(format!("{binary} has no Schedule or ScheduleV2 event"));
+        }
     }
     assert_no_problems("the workers' wiring", &problems);
 }

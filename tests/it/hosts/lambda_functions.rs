@@ -672,6 +672,39 @@ async fn curate_feed_stores_the_curated_pages_on_a_scheduled_event() {
 }
 
 #[tokio::test]
+async fn insights_rollup_rolls_up_on_a_scheduled_event_and_the_days_an_operator_names() {
+    let app = spawn_app().await;
+    let artist = app.artist("rolled-up").await;
+    let work = artist.artwork(json!({"title": "Counted Tide"})).await;
+    let collector = app.collector("rollup-viewer@example.com").await;
+    let viewed = collector.post("/api/interactions", json!({"artwork_id": work.id, "kind": "view"})).await;
+    assert_eq!(viewed.status, 201, "{}", viewed.body);
+
+    let mut lambda = Emulator::start().await;
+    lambda.run("insights-rollup", env!("CARGO_BIN_EXE_insights-rollup"), &base_config(&app));
+    let mut event =
+        sam_event(&["cloudwatch", "scheduled-event", "--rule", "atelier-insights-rollup", "--region", "us-east-1"]);
+    event["id"] = json!(Uuid::new_v4().to_string());
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Days::new(1);
+    let report = lambda.invoke("insights-rollup", &event).await;
+    assert_eq!(report["days"], json!([yesterday, today]), "{report} {}", lambda.diagnostics("insights-rollup"));
+    assert_eq!((report["work_days"].as_i64(), report["changed_works"].as_i64()), (Some(1), Some(1)), "{report}");
+    let insights = artist.get("/api/me/insights").await;
+    assert_eq!(insights.body["totals"]["views"], 1, "{}", insights.body);
+
+    let long_ago = today - chrono::Days::new(40);
+    let backfill = lambda.invoke("insights-rollup", &json!({"days": [long_ago]})).await;
+    assert_eq!(
+        backfill["days"],
+        json!([long_ago, yesterday, today]),
+        "{backfill} {}",
+        lambda.diagnostics("insights-rollup")
+    );
+    assert_eq!(backfill["changed_works"], 0, "nothing happened since: {backfill}");
+}
+
+#[tokio::test]
 async fn the_commerce_function_takes_a_checkout_and_the_timers_function_expires_its_hold() {
     // Holds that expire at once, so the scheduled run finds one due.
     let app = spawn_app_with(&[("CHECKOUT_HOLD_MINUTES", "0")]).await;

@@ -1,10 +1,10 @@
 //! One capability each, told as what people do through the HTTP API and what
 //! they get back: signing up and in, artist profiles, listing and editing
 //! artworks, the category tree, uploads and their processing, search and
-//! recommendations, likes and saves, and the cross-cutting rules every
-//! request meets (idempotency keys, rate limits, hostile input), buying,
-//! making offers and reviewing a purchase. `seed` loads the real datasets the
-//! discovery journeys search.
+//! recommendations, likes and saves, artists' insights, and the cross-cutting
+//! rules every request meets (idempotency keys, rate limits, hostile input),
+//! buying, making offers and reviewing a purchase. `seed` loads the real
+//! datasets the discovery journeys search.
 
 mod artists;
 mod artworks;
@@ -14,6 +14,7 @@ pub mod commerce;
 mod discovery;
 mod hostile;
 mod idempotency;
+mod insights;
 mod interactions;
 mod offers;
 mod rate_limits;

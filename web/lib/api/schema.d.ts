@@ -870,6 +870,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cron/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roll up artist insights for today and the days since the last run (Vercel
+         *     Cron). Requires `Authorization: Bearer <CRON_SECRET>`; without a configured
+         *     secret the route does not exist.
+         */
+        get: operations["cron_insights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/feed": {
         parameters: {
             query?: never;
@@ -962,6 +983,67 @@ export interface paths {
          *     recently changed first, private ones included.
          */
         get: operations["my_collections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your insights as an artist over a period: totals, a daily series of every
+         *     number, conversion from view to save to order, and your most viewed works.
+         *     Counts come from daily rollups refreshed every few minutes; days are UTC.
+         */
+        get: operations["my_insights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/insights/works": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every one of your works with its numbers over a period, ordered by one
+         *     of them: the dashboard's table.
+         */
+        get: operations["my_work_insights_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/insights/works/{artwork_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your works over a period: totals, a daily series of every number
+         *     and its conversion.
+         */
+        get: operations["my_work_insights"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1895,6 +1977,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/search/clicks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record that the searcher opened one of a search answer's results. Opening
+         *     it again is the same click.
+         */
+        post: operations["record_search_click"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tags": {
         parameters: {
             query?: never;
@@ -2044,6 +2146,32 @@ export interface components {
             /** Format: uuid */
             offer_id: string;
         };
+        /** @description The signed-in artist's dashboard. */
+        ArtistInsights: {
+            /**
+             * Format: date-time
+             * @description When the numbers were last rolled up (they are refreshed every few
+             *     minutes); null if none of the period's days ever were.
+             */
+            as_of?: string | null;
+            conversion: components["schemas"]["Conversion"];
+            /** @description Every day of the period, in order. */
+            daily: components["schemas"]["DayMetrics"][];
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /**
+             * @description The works most viewed in the period, at most ten; the whole list is
+             *     `GET /api/me/insights/works`.
+             */
+            top_works: components["schemas"]["WorkInsights"][];
+            /**
+             * @description All the artist's works over the whole period. `orders` counts each
+             *     order once, however many works it holds.
+             */
+            totals: components["schemas"]["Metrics"];
+        };
         ArtistRef: {
             /** Format: uuid */
             id: string;
@@ -2091,6 +2219,23 @@ export interface components {
             title: string;
             /** Format: int32 */
             year?: number | null;
+        };
+        /** @description One work's dashboard. */
+        ArtworkInsights: {
+            /** Format: uuid */
+            artwork_id: string;
+            /** Format: date-time */
+            as_of?: string | null;
+            conversion: components["schemas"]["Conversion"];
+            /** @description Every day of the period, in order. */
+            daily: components["schemas"]["DayMetrics"][];
+            /** Format: date */
+            from: string;
+            status: components["schemas"]["ArtworkStatus"];
+            title: string;
+            /** Format: date */
+            to: string;
+            totals: components["schemas"]["Metrics"];
         };
         ArtworkPage: {
             items: components["schemas"]["ArtworkView"][];
@@ -2352,6 +2497,24 @@ export interface components {
              */
             unread: number;
         };
+        /** @description How often one step led to the next; null where the first step never happened. */
+        Conversion: {
+            /**
+             * Format: double
+             * @description `orders / saves`.
+             */
+            save_to_order?: number | null;
+            /**
+             * Format: double
+             * @description `orders / views`.
+             */
+            view_to_order?: number | null;
+            /**
+             * Format: double
+             * @description `saves / views`.
+             */
+            view_to_save?: number | null;
+        };
         CounterRequest: {
             /** Format: int64 */
             amount_minor: number;
@@ -2453,6 +2616,11 @@ export interface components {
          * @enum {string}
          */
         CurrencyCode: "AED" | "AFN" | "ALL" | "AMD" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SLL" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XAG" | "XAU" | "XBA" | "XBB" | "XBC" | "XBD" | "XCD" | "XCG" | "XDR" | "XOF" | "XPD" | "XPF" | "XPT" | "XSU" | "XTS" | "XUA" | "XXX" | "YER" | "ZAR" | "ZMW" | "ZWG" | "ZWL";
+        /** @description One day of a series; days without activity are there, with zeros. */
+        DayMetrics: components["schemas"]["Metrics"] & {
+            /** Format: date */
+            day: string;
+        };
         Deadlines: {
             /**
              * Format: date-time
@@ -2723,6 +2891,54 @@ export interface components {
             offer_id?: string | null;
             /** Format: uuid */
             sender_id: string;
+        };
+        /** @description The counts of a work or an artist over some days, as the dashboard shows them. */
+        Metrics: {
+            /**
+             * Format: double
+             * @description The mean position in those answers, 1 being the first result; null
+             *     without impressions.
+             */
+            average_position?: number | null;
+            /**
+             * Format: double
+             * @description `search_clicks / search_impressions`; null without impressions.
+             */
+            click_through_rate?: number | null;
+            /** Format: int64 */
+            likes: number;
+            /**
+             * Format: int64
+             * @description First offers made (negotiations started).
+             */
+            offers: number;
+            /**
+             * Format: int64
+             * @description Orders paid, whatever became of them since.
+             */
+            orders: number;
+            /**
+             * @description What the works of the orders paid (not shipping), in each currency
+             *     sold in, leaving out orders that ended without the sale (declined,
+             *     lapsed, cancelled, refunded). Empty without sales.
+             */
+            revenue: components["schemas"]["Money"][];
+            /** Format: int64 */
+            saves: number;
+            /**
+             * Format: int64
+             * @description Of those, how many the searcher opened it from.
+             */
+            search_clicks: number;
+            /**
+             * Format: int64
+             * @description Search answers that showed the work (for an artist: any of their works).
+             */
+            search_impressions: number;
+            /** Format: int64 */
+            shares: number;
+            /** Format: int64 */
+            views: number;
         };
         /**
          * @description An amount as the API shows it: integer minor units, the currency, and how
@@ -3342,9 +3558,32 @@ export interface components {
         };
         /** @enum {string} */
         Role: "collector" | "artist" | "moderator" | "admin";
+        /** @description What one run did. */
+        RollupReport: {
+            /** @description Rows of artists with activity on those days. */
+            artist_days: number;
+            /** @description Works whose numbers changed: none when nothing happened since the last run. */
+            changed_works: number;
+            /** @description The days recomputed, in order. */
+            days: string[];
+            /** @description Rows of works with activity on those days. */
+            work_days: number;
+        };
         SavePaymentMethodRequest: {
             /** @description The setup the browser confirmed the card with. */
             setup_id: string;
+        };
+        SearchClick: {
+            /**
+             * Format: uuid
+             * @description The work opened; one of that answer's `items`.
+             */
+            artwork_id: string;
+            /**
+             * Format: uuid
+             * @description The `search_id` of the search answer that showed the work.
+             */
+            search_id: string;
         };
         SearchHit: components["schemas"]["ArtworkCard"] & {
             /** @description Which sides found it: `keyword`, `semantic` or both. */
@@ -3368,6 +3607,12 @@ export interface components {
             items: components["schemas"]["SearchHit"][];
             mode: components["schemas"]["SearchMode"];
             next_cursor?: string | null;
+            /**
+             * Format: uuid
+             * @description This answer's id: send it with the result the searcher opens
+             *     (`POST /api/search/clicks`).
+             */
+            search_id: string;
             /** @description Matches across all pages (up to the candidate limit of each side). */
             total: number;
         };
@@ -3636,6 +3881,33 @@ export interface components {
             opens_at?: string | null;
             state: components["schemas"]["WindowState"];
         };
+        /** @description One work's numbers over the period. */
+        WorkInsights: components["schemas"]["Metrics"] & {
+            /** Format: uuid */
+            artwork_id: string;
+            conversion: components["schemas"]["Conversion"];
+            status: components["schemas"]["ArtworkStatus"];
+            title: string;
+        };
+        /** @description Every one of the artist's works, whatever its status, with its numbers. */
+        WorkInsightsPage: {
+            /** Format: date-time */
+            as_of?: string | null;
+            /** Format: date */
+            from: string;
+            items: components["schemas"]["WorkInsights"][];
+            next_cursor?: string | null;
+            sort: components["schemas"]["WorkSort"];
+            /** Format: date */
+            to: string;
+            /** @description How many works the artist has. */
+            total: number;
+        };
+        /**
+         * @description Which number a list of works is ordered by, largest first.
+         * @enum {string}
+         */
+        WorkSort: "views" | "likes" | "saves" | "shares" | "search_impressions" | "search_clicks" | "offers" | "orders";
     };
     responses: never;
     parameters: never;
@@ -8457,6 +8729,52 @@ export interface operations {
             };
         };
     };
+    cron_insights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollupReport"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     feed: {
         parameters: {
             query?: {
@@ -8838,6 +9156,212 @@ export interface operations {
                 };
             };
             /** @description The request contains invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_insights: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), `YYYY-MM-DD`; defaults to 29 days before `to`. */
+                from?: string;
+                /** @description Last day (UTC), included; defaults to today. At most 366 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtistInsights"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `from` after `to`, or a period longer than 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_work_insights_page: {
+        parameters: {
+            query?: {
+                /** @description The previous page's `next_cursor`. */
+                cursor?: string;
+                /** @description First day (UTC), `YYYY-MM-DD`; defaults to 29 days before `to`. */
+                from?: string;
+                /** @description 1–100, default 50. */
+                limit?: number;
+                /** @description What to order by, largest first (default `views`); ties by work. */
+                sort?: "views" | "likes" | "saves" | "shares" | "search_impressions" | "search_clicks" | "offers" | "orders";
+                /** @description Last day (UTC), included; defaults to today. At most 366 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkInsightsPage"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad period, limit or cursor */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_work_insights: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), `YYYY-MM-DD`; defaults to 29 days before `to`. */
+                from?: string;
+                /** @description Last day (UTC), included; defaults to today. At most 366 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                artwork_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtworkInsights"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an artist account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such work of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `from` after `to`, or a period longer than 366 days */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12711,6 +13235,93 @@ export interface operations {
             /** @description Semantic search is unavailable */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_search_click: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchClick"];
+            };
+        };
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Counted (also when it was counted before) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description That search did not show the work, or is more than an hour old */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
