@@ -1030,15 +1030,18 @@ pub async fn delete_saved_method(
 
 // ----- what artist insights read -----
 
-/// Negotiations started on each work in `[start, end)`: each is a first offer
-/// made to the artist.
+/// Negotiations started on each work in `[start, end)` that reached its
+/// artist: each is a first offer made to them. A first offer below the
+/// work's floor is declined without the artist hearing of it, so it is not
+/// theirs to count either.
 pub async fn offers_started(
     conn: &mut PgConnection,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(Uuid, i64)>> {
     sqlx::query_as(
-        "SELECT artwork_id, count(*) FROM negotiations WHERE created_at >= $1 AND created_at < $2 GROUP BY artwork_id",
+        "SELECT artwork_id, count(*) FROM negotiations
+         WHERE created_at >= $1 AND created_at < $2 AND reached_artist GROUP BY artwork_id",
     )
     .bind(start)
     .bind(end)

@@ -39,7 +39,8 @@ pub struct Counts {
     pub clicks: i64,
     /// Sum of the impressions' positions (1 is first), for their average.
     pub position_sum: i64,
-    /// Negotiations started: first offers made on the work.
+    /// Negotiations started: first offers made on the work that reached the
+    /// artist (not those below the work's floor, declined unseen).
     pub offers: i64,
     /// Orders paid that day, whatever became of them since. For a work, the
     /// orders holding it; for an artist, their orders, each once.
@@ -157,7 +158,8 @@ pub struct Metrics {
     pub average_position: Option<f64>,
     /// `search_clicks / search_impressions`; null without impressions.
     pub click_through_rate: Option<f64>,
-    /// First offers made (negotiations started).
+    /// First offers made (negotiations started), leaving out those below
+    /// the work's floor, which were declined without reaching the artist.
     pub offers: i64,
     /// Orders paid, whatever became of them since.
     pub orders: i64,

@@ -4,9 +4,6 @@
 //! artist's dashboard reads. The rollup is checked against the raw events,
 //! counted here independently in SQL; the dashboard against the rollup;
 //! running the job again changes nothing; and only the artist reads their own.
-//!
-//! Offers are counted from the `negotiations` table; the offers API is not
-//! there yet, so these journeys start negotiations the way it will, with a row.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +14,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    journeys::commerce::{add, checkout, deliver_events, pay, shipping_artist},
+    journeys::{
+        commerce::{add, checkout, deliver_events, pay, shipping_artist},
+        offers::{collector_with_card, offer},
+    },
     support::{Caller, TestApp, User, assert_problem, field_errors, spawn_app, spawn_app_with},
 };
 
@@ -34,7 +34,7 @@ const RAW_EVENTS: &str = "
         UNION ALL
         SELECT artwork_id, shown_at, 'impression', position, clicked_at IS NOT NULL, NULL FROM search_impressions
         UNION ALL
-        SELECT artwork_id, created_at, 'offer', NULL, false, NULL FROM negotiations
+        SELECT artwork_id, created_at, 'offer', NULL, false, NULL FROM negotiations WHERE reached_artist
         UNION ALL
         SELECT l.artwork_id, t.created_at, 'order', NULL, false, t.order_id
         FROM order_transitions t JOIN order_lines l ON l.order_id = t.order_id WHERE t.to_status = 'paid'
@@ -122,21 +122,6 @@ async fn click(who: &Caller<'_>, search_id: &str, artwork_id: &str) -> crate::su
     who.post("/api/search/clicks", json!({"search_id": search_id, "artwork_id": artwork_id})).await
 }
 
-/// A first offer on a work, as the offers API records one.
-async fn start_negotiation(app: &TestApp, artwork_id: &str, artist_id: &str, buyer: Uuid) {
-    sqlx::query(
-        "INSERT INTO negotiations (id, artwork_id, artist_id, buyer_id, currency, shipping_address)
-         VALUES ($1, $2::uuid, $3::uuid, $4, 'GBP', '{}')",
-    )
-    .bind(Uuid::now_v7())
-    .bind(artwork_id)
-    .bind(artist_id)
-    .bind(buyer)
-    .execute(&app.ctx.db)
-    .await
-    .unwrap();
-}
-
 /// `buyer` buys `quantity` of the work, pays with the sandbox's test card and
 /// the provider's events arrive: the order is paid. Answers its id.
 async fn buy(app: &TestApp, buyer: &User<'_>, artwork_id: &str, quantity: i32) -> String {
@@ -196,8 +181,8 @@ async fn an_artist_sees_what_became_of_their_works_counted_from_the_raw_events()
     let bo = shipping_artist(&app, "bodil", "GBP").await;
     let lights = bo.artwork(json!({"title": "Harbour Lights"})).await;
     let cleo = app.collector("cleo@example.com").await;
-    let dan = app.collector("dan@example.com").await;
-    let eve = app.collector("eve@example.com").await;
+    let dan = collector_with_card(&app, "dan@example.com").await;
+    let eve = collector_with_card(&app, "eve@example.com").await;
 
     for (who, work, kind) in [
         (&cleo, &harbour, "view"),
@@ -238,8 +223,16 @@ async fn an_artist_sees_what_became_of_their_works_counted_from_the_raw_events()
     let expected: Vec<(Uuid, i32)> = shown.iter().zip(1..).map(|(id, n)| (id.parse().unwrap(), n)).collect();
     assert_eq!(positions, expected, "each shown work at its place on the page");
 
-    start_negotiation(&app, &gulls.id, &ada.artist_id, dan.id).await;
-    start_negotiation(&app, &harbour.id, &ada.artist_id, eve.id).await;
+    // Offers: Dan's on the gulls reaches Ada; Eve's on the harbour is below
+    // its floor, declined without Ada hearing of it, so not hers to count.
+    for (work, floor) in [(&gulls, Value::Null), (&harbour, json!(100_000))] {
+        let terms = ada.put(&format!("/api/artworks/{}/offer-terms", work.id), json!({"floor_minor": floor})).await;
+        assert_eq!(terms.status, StatusCode::OK, "{}", terms.body);
+    }
+    let open = offer(&dan, &gulls.id, 25_000, None).await;
+    assert_eq!((open.status, &open.body["status"]), (StatusCode::CREATED, &json!("open")), "{}", open.body);
+    let unseen = offer(&eve, &harbour.id, 50_000, None).await;
+    assert_eq!((unseen.status, &unseen.body["status"]), (StatusCode::CREATED, &json!("declined")), "{}", unseen.body);
     // Cleo buys the harbour; Eve two of the gulls, which Ada declines: a paid
     // order all the same, but no revenue.
     let harbour_order = buy(&app, &cleo, &harbour.id, 1).await;
@@ -272,7 +265,7 @@ async fn an_artist_sees_what_became_of_their_works_counted_from_the_raw_events()
     assert_eq!(counts_of(&body["totals"]), sum_of(&raw_artists, ada_id));
     assert_eq!(body["totals"]["views"], 4);
     assert_eq!(body["totals"]["orders"], 2, "both paid orders, the declined one too");
-    assert_eq!(body["totals"]["offers"], 2);
+    assert_eq!(body["totals"]["offers"], 1, "only the offer that reached her");
     assert_eq!(body["totals"]["revenue"], json!([{"amount_minor": 120000, "currency": "GBP", "exponent": 2}]));
     assert_eq!(body["conversion"]["view_to_save"], 0.5);
     assert_eq!(body["conversion"]["view_to_order"], 0.5);

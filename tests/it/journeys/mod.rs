@@ -16,7 +16,7 @@ mod hostile;
 mod idempotency;
 mod insights;
 mod interactions;
-mod offers;
+pub mod offers;
 mod rate_limits;
 mod reviews;
 mod saved_cards;

@@ -33,7 +33,7 @@ async fn save_card(app: &TestApp, buyer: &User<'_>, card: &str) {
 }
 
 /// A collector with a good card saved.
-async fn collector_with_card<'a>(app: &'a TestApp, email: &str) -> User<'a> {
+pub async fn collector_with_card<'a>(app: &'a TestApp, email: &str) -> User<'a> {
     let buyer = app.collector(email).await;
     save_card(app, &buyer, "4242424242424242").await;
     buyer
@@ -47,7 +47,7 @@ async fn work_open_to_offers(artist: &Artist<'_>, floor: Option<i64>) -> String 
     work.id
 }
 
-async fn offer(buyer: &User<'_>, work: &str, amount_minor: i64, note: Option<&str>) -> TestResponse {
+pub async fn offer(buyer: &User<'_>, work: &str, amount_minor: i64, note: Option<&str>) -> TestResponse {
     buyer
         .post(
             &format!("/api/artworks/{work}/offers"),

@@ -2909,7 +2909,8 @@ export interface components {
             likes: number;
             /**
              * Format: int64
-             * @description First offers made (negotiations started).
+             * @description First offers made (negotiations started), leaving out those below
+             *     the work's floor, which were declined without reaching the artist.
              */
             offers: number;
             /**
