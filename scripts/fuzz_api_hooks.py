@@ -9,7 +9,8 @@ idempotency key is new, that an `If-Match` names the current version, that a
 country code is one ISO 3166 assigns, that a cart holds what is checked out,
 that a refund is within what was captured, that a collection's new order
 names its works, that only editorial collections have a slug and that those
-are never private. Nor can the fuzzer sign a payment
+are never private, that a clicked work was among its search's results within
+the hour, that an insights period is the right way round and at most a year. Nor can the fuzzer sign a payment
 provider's webhook: only the provider holds the secret. And a plain HTTP
 client cannot open a WebSocket: the handshake route refuses it with 400.
 `positive_data_acceptance_in_context` is that check with exactly those rules
@@ -54,6 +55,11 @@ RULES_BEYOND_THE_SCHEMA = [
     ("artwork_ids", "must name every work of the collection on view"),
     ("slug", "only editorial collections have a slug"),
     ("visibility", "editorial collections are on view once published"),
+    ("artwork_id", "was not among that search's results"),
+    ("search_id", "clicks count within an hour of their search"),
+    ("from", "must not be after `to`"),
+    ("to", "a period is at most"),
+    ("to", "is too early"),
 ]
 
 IDEMPOTENCY_KEY_REUSED = "/problems/idempotency-key-reused"

@@ -52,7 +52,7 @@ const facets: Schemas["Facets"] = {
 };
 
 function page(items: Schemas["SearchHit"][], total = items.length): Schemas["SearchPage"] {
-  return { mode: "hybrid", items, total, facets, next_cursor: null };
+  return { search_id: "01900000-0000-7000-8000-000000000001", mode: "hybrid", items, total, facets, next_cursor: null };
 }
 
 beforeEach(() => openAt(""));
