@@ -134,15 +134,16 @@ async fn announce(
 }
 
 /// The pending offer of a locked negotiation, if `offer_id` names it and
-/// `party` may take it to `to` now.
+/// `party` may take it now to the status `to` picks for them (as its author
+/// or as the party it awaits); answers the offer and that status.
 async fn turn(
     conn: &mut PgConnection,
     negotiation: &NegotiationRow,
     party: Party,
     offer_id: Uuid,
-    to: OfferStatus,
+    to: impl FnOnce(By) -> OfferStatus,
     now: DateTime<Utc>,
-) -> ApiResult<(OfferRow, By)> {
+) -> ApiResult<(OfferRow, OfferStatus)> {
     let pending = store::pending_offer(conn, negotiation.id).await?;
     let Some(pending) = pending.filter(|p| p.id == offer_id) else {
         let status = match store::offer(conn, offer_id).await?.filter(|o| o.negotiation_id == negotiation.id) {
@@ -157,6 +158,7 @@ async fn turn(
         return Err(ApiError::Conflict("that offer has expired".to_owned()));
     }
     let by = if pending.party == party { By::Author } else { By::Awaited };
+    let to = to(by);
     if !allowed(pending.status, to, by) {
         let why = match (by, to) {
             (By::Author, OfferStatus::Accepted | OfferStatus::Declined) => {
@@ -167,7 +169,7 @@ async fn turn(
         };
         return Err(ApiError::Forbidden(why.to_owned()));
     }
-    Ok((pending, by))
+    Ok((pending, to))
 }
 
 /// Ends a locked negotiation's pending offer with `status`, and the
@@ -339,12 +341,8 @@ pub async fn counter(
 ) -> ApiResult<()> {
     let mut tx = ctx.db.begin().await?;
     let (negotiation, party) = locked(&mut tx, negotiation_id, user_id).await?;
-    let pending = store::pending_offer(&mut tx, negotiation_id).await?;
-    let to = match pending {
-        Some(p) if p.party == party => OfferStatus::Superseded,
-        _ => OfferStatus::Countered,
-    };
-    let (mut previous, _) = turn(&mut tx, &negotiation, party, replaces, to, now).await?;
+    let answer = |by| if by == By::Author { OfferStatus::Superseded } else { OfferStatus::Countered };
+    let (mut previous, to) = turn(&mut tx, &negotiation, party, replaces, answer, now).await?;
     let work = stock::offers(&mut tx, &[negotiation.artwork_id])
         .await?
         .into_iter()
@@ -388,7 +386,7 @@ pub async fn end(
 ) -> ApiResult<()> {
     let mut tx = ctx.db.begin().await?;
     let (negotiation, party) = locked(&mut tx, negotiation_id, user_id).await?;
-    let (mut offer, _) = turn(&mut tx, &negotiation, party, offer_id, to, now).await?;
+    let (mut offer, _) = turn(&mut tx, &negotiation, party, offer_id, |_| to, now).await?;
     let reason = reason.as_ref().map(Note::as_str);
     end_offer(&mut tx, &negotiation, &mut offer, to, reason, now).await?;
     let amount = shown(offer.amount_minor, negotiation.currency.trim());
@@ -475,7 +473,7 @@ async fn accept_in(
     // The work's lock before the negotiation's: the order a sale takes them in.
     stock::lock(tx, artwork_id).await?;
     let (negotiation, party) = locked(tx, negotiation_id, user_id).await?;
-    let (mut offer, _) = turn(tx, &negotiation, party, offer_id, OfferStatus::Accepted, now).await?;
+    let (mut offer, _) = turn(tx, &negotiation, party, offer_id, |_| OfferStatus::Accepted, now).await?;
     let currency = negotiation.currency.trim().to_owned();
     let buyer = negotiation.buyer_id;
     let artist_user = negotiation.artist_user_id.ok_or_else(gone)?;
