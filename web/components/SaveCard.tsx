@@ -5,10 +5,19 @@ import { useEffect, useRef } from "react";
 
 import { FormAlert } from "@/components/Field";
 import { describeError } from "@/lib/api/problem";
-import { type SavedCard, loadSavedCards, saveCard, savedCardsKey, startSetup } from "@/lib/cards";
+import {
+  SETUP_TEST_CARDS,
+  type SavedCard,
+  authenticateSetup,
+  confirmSetupCard,
+  loadSavedCards,
+  saveCard,
+  savedCardsKey,
+  startSetup,
+} from "@/lib/cards";
 
-import { SandboxSetupForm } from "./SandboxSetupForm";
-import { StripeSetupForm } from "./StripeSetupForm";
+import { SandboxCardForm } from "./SandboxCardForm";
+import { StripeCardForm } from "./StripeCardForm";
 
 /** The signed-in collector's saved card, or null when they have none (undefined while loading). */
 export function useSavedCard(userId: string | null) {
@@ -94,9 +103,36 @@ export function SaveCard({ userId, onSaved }: { userId: string; onSaved?: (card:
   return (
     <div className="flex flex-col gap-3">
       {view.provider === "stripe" && view.publishable_key ? (
-        <StripeSetupForm key={view.setup_id} setup={view} publishableKey={view.publishable_key} onSaved={saved} />
+        <StripeCardForm
+          key={view.setup_id}
+          clientSecret={view.client_secret}
+          publishableKey={view.publishable_key}
+          heading="Save a card"
+          submit="Save card"
+          busy="Saving…"
+          onDone={saved}
+          confirm={async (stripe, elements) => {
+            const result = await stripe.confirmSetup({ elements, redirect: "if_required", confirmParams: { return_url: window.location.href } });
+            if (result.error) return result.error.message ?? "Your card could not be saved.";
+            if (result.setupIntent?.status === "succeeded") return null;
+            return "Your card was not saved. Try again, or use another card.";
+          }}
+        />
       ) : view.provider === "sandbox" ? (
-        <SandboxSetupForm key={view.setup_id} setup={view} onSaved={saved} />
+        <SandboxCardForm
+          key={view.setup_id}
+          wording={{
+            heading: "Save a card",
+            authentication: "Your bank asks you to confirm this card",
+            submit: "Save card",
+            busy: "Saving…",
+            testCards: SETUP_TEST_CARDS,
+          }}
+          confirm={(cardNumber) => confirmSetupCard(view, cardNumber)}
+          authenticate={(succeed) => authenticateSetup(view, succeed)}
+          done={(status) => status === "succeeded"}
+          onDone={saved}
+        />
       ) : (
         <FormAlert message="Cards cannot be saved right now. Please try again later." />
       )}

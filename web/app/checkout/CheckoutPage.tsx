@@ -8,14 +8,14 @@ import { useEffect, useRef, useState } from "react";
 import { OrderLines, OrderMoney, OrderStatusBadge } from "@/components/OrderParts";
 import { PageSkeleton } from "@/components/PageSkeleton";
 import { RequireSession } from "@/components/RequireSession";
+import { SandboxCardForm } from "@/components/SandboxCardForm";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
+import { StripeCardForm } from "@/components/StripeCardForm";
 import { ApiError } from "@/lib/api/problem";
 import { formatMoney } from "@/lib/money";
 import { BUYER_MEANING, orderTitle, relativeTo } from "@/lib/orders";
 
-import { type CheckoutView, authorised, checkoutKey, confirmCheckout, loadCheckout } from "./payments";
-import { SandboxCardForm } from "./SandboxCardForm";
-import { StripePaymentForm } from "./StripePaymentForm";
+import { type CheckoutView, TEST_CARDS, authenticate, authorised, checkoutKey, confirmCard, confirmCheckout, loadCheckout } from "./payments";
 
 export function CheckoutPage() {
   const id = useSearchParams().get("id");
@@ -112,9 +112,47 @@ function Checkout({ id }: { id: string }) {
 function PaymentForm({ checkout, onAuthorised }: { checkout: CheckoutView; onAuthorised: () => void }) {
   const { payment } = checkout;
   const amount = formatMoney(checkout.total);
-  if (payment.provider === "sandbox") return <SandboxCardForm payment={payment} amount={amount} onAuthorised={onAuthorised} />;
+  if (payment.provider === "sandbox") {
+    return (
+      <SandboxCardForm
+        wording={{
+          heading: "Card",
+          authentication: "Your bank asks you to confirm this payment",
+          submit: `Pay ${amount}`,
+          busy: "Paying…",
+          testCards: TEST_CARDS,
+        }}
+        confirm={(cardNumber) => confirmCard(payment, cardNumber)}
+        authenticate={(succeed) => authenticate(payment, succeed)}
+        done={authorised}
+        onDone={onAuthorised}
+        initialDecline={payment.decline}
+        initiallyAuthenticating={payment.state === "requires_action"}
+      />
+    );
+  }
   if (payment.provider === "stripe" && payment.publishable_key) {
-    return <StripePaymentForm payment={payment} publishableKey={payment.publishable_key} amount={amount} onAuthorised={onAuthorised} />;
+    return (
+      <StripeCardForm
+        clientSecret={payment.client_secret}
+        publishableKey={payment.publishable_key}
+        heading="Payment"
+        submit={`Pay ${amount}`}
+        busy="Paying…"
+        initialMessage={payment.decline?.message}
+        onDone={onAuthorised}
+        confirm={async (stripe, elements) => {
+          // A payment the bank holds for authentication resumes where it stopped.
+          const result =
+            payment.state === "requires_action"
+              ? await stripe.handleNextAction({ clientSecret: payment.client_secret })
+              : await stripe.confirmPayment({ elements, redirect: "if_required", confirmParams: { return_url: window.location.href } });
+          if (result.error) return result.error.message ?? "Your payment could not be completed.";
+          if (result.paymentIntent && authorised(result.paymentIntent.status)) return null;
+          return "Your payment was not completed. Try again, or use another card.";
+        }}
+      />
+    );
   }
   return (
     <div role="alert">
