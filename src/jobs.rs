@@ -94,6 +94,14 @@ impl Jobs {
                 tracing::debug!(channels = channels.len(), ?delivered, "live events posted");
                 Ok(())
             }
+            crate::auth::recovery::SEND_PASSWORD_RESET => {
+                let crate::auth::recovery::PasswordResetPayload { email } = payload(job)?;
+                crate::auth::recovery::send_password_reset(&self.ctx, &email).await
+            }
+            crate::mail::SEND => {
+                let crate::mail::SendPayload { message_id } = payload(job)?;
+                crate::mail::send(&self.ctx, message_id).await
+            }
             other => anyhow::bail!("no handler for job kind {other:?}"),
         }
     }

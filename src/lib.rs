@@ -36,6 +36,7 @@ pub mod feed;
 pub mod hosts;
 pub mod insights;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod messaging;
 pub mod platform;

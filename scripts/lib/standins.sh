@@ -1,6 +1,7 @@
 # Local stand-ins for the services the cloud adapters talk to: moto (S3, SQS,
-# DynamoDB), s3s-fs (an S3 server that checks signatures, which moto does not)
-# and localstripe (Stripe's PaymentIntents, refunds and signed webhooks). All
+# DynamoDB, SES), s3s-fs (an S3 server that checks signatures, which moto does
+# not), localstripe (Stripe's PaymentIntents, refunds and signed webhooks) and
+# an SMTP server on aiosmtpd that keeps what it receives in a Maildir. All
 # are installed from their registries into ~/.cache/atelier-tools on first
 # use. Source it; the entry point is standins_start.
 # shellcheck shell=bash
@@ -10,6 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 MOTO_VERSION=5.2.5
 LOCALSTRIPE_VERSION=1.15.10
+AIOSMTPD_VERSION=1.4.6
 # 0.14 is the newest release that builds on stable Rust here.
 S3S_FS_VERSION=0.14.1
 STANDINS_DIR=""
@@ -25,6 +27,12 @@ standins_install_localstripe() {
   local venv="$ATELIER_TOOLS_DIR/localstripe-$LOCALSTRIPE_VERSION"
   tools_venv "$venv" "localstripe==$LOCALSTRIPE_VERSION"
   LOCALSTRIPE_PYTHON="$venv/bin/python3"
+}
+
+standins_install_aiosmtpd() {
+  local venv="$ATELIER_TOOLS_DIR/aiosmtpd-$AIOSMTPD_VERSION"
+  tools_venv "$venv" "aiosmtpd==$AIOSMTPD_VERSION"
+  AIOSMTPD_PYTHON="$venv/bin/python3"
 }
 
 standins_install_s3s() {
@@ -71,9 +79,10 @@ standins_stop() {
 }
 
 # Entry point: leaves ATELIER_TEST_MOTO_URL, ATELIER_TEST_S3S_URL, the s3s-fs
-# key pair, dummy AWS credentials and ATELIER_TEST_LOCALSTRIPE_URL exported,
-# and stops the servers it started on exit. Stand-ins already named in the
-# environment are used as they are: the AWS pair, or localstripe.
+# key pair, dummy AWS credentials, ATELIER_TEST_LOCALSTRIPE_URL and the SMTP
+# server's ATELIER_TEST_SMTP_URL and ATELIER_TEST_SMTP_MAILDIR exported, and
+# stops the servers it started on exit. Stand-ins already named in the
+# environment are used as they are: the AWS pair, localstripe, or the SMTP server.
 standins_start() {
   # Adapters built from configuration resolve credentials through the AWS
   # default chain: in tests it must yield the stand-ins' dummy account, never
@@ -89,6 +98,11 @@ standins_start() {
     log "using the localstripe named in the environment; not starting one"
   else
     standins_start_localstripe
+  fi
+  if [[ -n "${ATELIER_TEST_SMTP_URL:-}" && -n "${ATELIER_TEST_SMTP_MAILDIR:-}" ]]; then
+    log "using the SMTP server named in the environment; not starting one"
+  else
+    standins_start_smtp
   fi
 }
 
@@ -143,4 +157,20 @@ standins_start_localstripe() {
   STANDINS_PIDS+=("$!")
   standins_wait_port localstripe "$!" "$port" "$STANDINS_DIR/localstripe.log"
   export ATELIER_TEST_LOCALSTRIPE_URL="http://127.0.0.1:$port"
+}
+
+# The SMTP server the mail adapter's tests send to: it accepts everything but
+# the domain refused.test, and writes what it accepts to a Maildir the tests read.
+standins_start_smtp() {
+  local port
+  standins_install_aiosmtpd
+  standins_dir
+  port="$(free_port)"
+  log "starting an SMTP server on 127.0.0.1:$port (log: $STANDINS_DIR/smtp.log)"
+  "$AIOSMTPD_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/smtp_server.py" --port "$port" \
+    --maildir "$STANDINS_DIR/maildir" >"$STANDINS_DIR/smtp.log" 2>&1 </dev/null &
+  STANDINS_PIDS+=("$!")
+  standins_wait_port smtp "$!" "$port" "$STANDINS_DIR/smtp.log"
+  export ATELIER_TEST_SMTP_URL="smtp://127.0.0.1:$port"
+  export ATELIER_TEST_SMTP_MAILDIR="$STANDINS_DIR/maildir"
 }

@@ -14,6 +14,7 @@ use crate::{
         embedder::{self, Embedder},
         http::{RouteGuards, metrics::RequestMetrics},
         kv::{self, KeyValueStore},
+        mail::{self, LocalMailbox, MailTransport},
         objects::{self, LocalObjectStore, ObjectStore},
         payments::{self, PaymentProvider, SandboxPayments},
         queue::{self, JobQueue},
@@ -33,6 +34,9 @@ pub struct AppContext {
     /// answers its signed upload and download URLs.
     pub local_objects: Option<Arc<LocalObjectStore>>,
     pub queue: Arc<dyn JobQueue>,
+    pub mail: Arc<dyn MailTransport>,
+    /// Set when mail stays in the embedded mailbox: the development mail page reads it.
+    pub local_mailbox: Option<Arc<LocalMailbox>>,
     pub payments: Arc<dyn PaymentProvider>,
     /// Set when the embedded payments provider is in use: the local server
     /// then answers its card form and delivers its events.
@@ -76,7 +80,10 @@ impl AppContext {
             EmbedderBackend::OpenAi(openai) => openai.dimensions as u64,
         };
         let payments = payments::from_config(&config.payments, &config.database_url).await?;
+        let mail = mail::from_config(&config.mail, &pool, &aws).await?;
         Ok(Self {
+            mail: mail.transport,
+            local_mailbox: mail.local,
             payments: payments.provider,
             sandbox_payments: payments.sandbox,
             tokens: Arc::new(TokenKeys::from_config(&config.auth)?),

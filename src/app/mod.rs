@@ -63,7 +63,8 @@ impl Family {
             // Reviews are about orders and need no function of their own.
             Family::Commerce => crate::commerce::router().merge(crate::reviews::router()),
             Family::Realtime => crate::realtime::router(),
-            Family::System => crate::system::router(),
+            // Operators' and developers' views of mail, not a surface of its own.
+            Family::System => crate::system::router().merge(crate::mail::router()),
         }
     }
 }
@@ -93,6 +94,7 @@ impl Family {
         (name = "conversations", description = "Collectors asking artists about works, and reports to moderators"),
         (name = "notifications", description = "What you are told about, and which kinds you want"),
         (name = "realtime", description = "Live delivery: WebSocket, Server-Sent Events and their tickets"),
+        (name = "mail", description = "Mail the marketplace sends: what operators need to see, and the development mailbox"),
         (name = "system", description = "Health and API description"),
     )
 )]

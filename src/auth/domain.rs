@@ -19,6 +19,8 @@ pub enum Role {
 pub enum Permission {
     /// Record views, likes and saves; follow artists.
     Interact,
+    /// Buy, make offers, save a card and message artists.
+    Transact,
     /// Edit one's own account.
     EditAccount,
     /// Create an artist profile and list works under it.
@@ -29,13 +31,24 @@ pub enum Permission {
     ManageTaxonomy,
 }
 
+impl Permission {
+    /// Whether the account must have confirmed its e-mail address first:
+    /// whatever moves money or reaches another person does; browsing and
+    /// saving do not.
+    pub fn needs_verified_email(self) -> bool {
+        matches!(self, Permission::Transact | Permission::SellArtworks)
+    }
+}
+
 impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Collector => matches!(permission, Interact | EditAccount),
-            Role::Artist => matches!(permission, Interact | EditAccount | SellArtworks),
-            Role::Moderator => matches!(permission, Interact | EditAccount | ModerateCatalog | ManageTaxonomy),
+            Role::Collector => matches!(permission, Interact | Transact | EditAccount),
+            Role::Artist => matches!(permission, Interact | Transact | EditAccount | SellArtworks),
+            Role::Moderator => {
+                matches!(permission, Interact | Transact | EditAccount | ModerateCatalog | ManageTaxonomy)
+            }
             Role::Admin => true,
         }
     }

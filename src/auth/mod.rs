@@ -5,6 +5,7 @@
 pub mod domain;
 pub mod password;
 pub mod principal;
+pub mod recovery;
 pub mod routes;
 mod store;
 mod throttle;

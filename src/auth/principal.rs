@@ -23,14 +23,17 @@ pub struct Principal {
     pub user_id: Uuid,
     pub role: Role,
     pub session_id: Uuid,
+    pub email_verified: bool,
 }
 
 impl Principal {
     pub fn require(&self, permission: Permission) -> ApiResult<()> {
-        if self.role.allows(permission) {
-            Ok(())
-        } else {
+        if !self.role.allows(permission) {
             Err(ApiError::Forbidden(format!("a {} account cannot do this", self.role.as_str())))
+        } else if permission.needs_verified_email() && !self.email_verified {
+            Err(ApiError::EmailUnverified)
+        } else {
+            Ok(())
         }
     }
 
@@ -63,19 +66,19 @@ async fn authenticate(ctx: &AppContext, token: &str) -> ApiResult<Principal> {
         .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired".to_owned()))?;
     // The session is checked on every request so that logout and reuse detection
     // take effect at once, and the role is read fresh so a demotion does too.
-    let role = store::live_session_role(&ctx.db, claims.sid, claims.sub)
+    let (role, email_verified) = store::live_session_role(&ctx.db, claims.sid, claims.sub)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".to_owned()))?;
-    Ok(Principal { user_id: claims.sub, role, session_id: claims.sid })
+    Ok(Principal { user_id: claims.sub, role, session_id: claims.sid, email_verified })
 }
 
 /// The caller a session names, if the session is still live: for credentials
 /// other than an access token that stand for one (a live connection's ticket).
 pub async fn session_principal(ctx: &AppContext, user_id: Uuid, session_id: Uuid) -> ApiResult<Principal> {
-    let role = store::live_session_role(&ctx.db, session_id, user_id)
+    let (role, email_verified) = store::live_session_role(&ctx.db, session_id, user_id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the session has ended; sign in again".to_owned()))?;
-    Ok(Principal { user_id, role, session_id })
+    Ok(Principal { user_id, role, session_id, email_verified })
 }
 
 /// The user a validly signed, unexpired access token names, without the

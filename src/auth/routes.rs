@@ -18,7 +18,7 @@ use super::{
     password::{self, Password},
     store::{self, ClientInfo, Rotation, SessionLifetimes, UserRow},
     throttle,
-    tokens::hash_refresh_token,
+    tokens::hash_opaque_token,
 };
 use crate::{
     app::AppContext,
@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(routes!(get_me))
         .routes(rate_limit::limited(Limit::Account, routes!(update_me)))
         .routes(routes!(jwks))
+        .merge(super::recovery::router())
 }
 
 const REFRESH_COOKIE: &str = "refresh_token";
@@ -51,6 +52,9 @@ pub struct UserView {
     pub role: Role,
     /// The artist profile of this account, once created.
     pub artist_id: Option<Uuid>,
+    /// Whether the owner has opened the link mailed to the address. Until
+    /// then the account can browse and save, but not buy, sell or message.
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -62,6 +66,7 @@ impl From<UserRow> for UserView {
             display_name: row.display_name,
             role: row.role,
             artist_id: row.artist_id,
+            email_verified: row.email_verified_at.is_some(),
             created_at: row.created_at,
         }
     }
@@ -189,20 +194,20 @@ fn session_response(
     Ok(response)
 }
 
-async fn hash_password(password: Password) -> ApiResult<String> {
+pub(super) async fn hash_password(password: Password) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || password::hash(&password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(ApiError::Internal)
 }
 
-async fn verify_password(candidate: String, stored: String) -> ApiResult<bool> {
+pub(super) async fn verify_password(candidate: String, stored: String) -> ApiResult<bool> {
     tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
         .await
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
-/// Create an account and sign it in.
+/// Create an account and sign it in, and mail a link to confirm the address.
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created and signed in", body = SessionView),
@@ -232,6 +237,7 @@ async fn register(
         })?;
     let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
     let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
+    let verification = super::recovery::post_verification(&ctx, &mut tx, &user, &email).await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -245,6 +251,7 @@ async fn register(
     )
     .await?;
     tx.commit().await?;
+    verification.dispatch(&ctx).await;
     session_response(
         &ctx,
         StatusCode::CREATED,
@@ -371,7 +378,7 @@ async fn refresh(
 ) -> ApiResult<Response> {
     let (presented, delivery) = presented_refresh_token(&headers, &body)?
         .ok_or_else(|| ApiError::Unauthorized("no refresh token was presented".to_owned()))?;
-    match store::rotate(&ctx.db, &hash_refresh_token(&presented), ctx.config.auth.refresh_idle_ttl).await? {
+    match store::rotate(&ctx.db, &hash_opaque_token(&presented), ctx.config.auth.refresh_idle_ttl).await? {
         Rotation::Rotated { user_id, session_id, token } => {
             let mut conn = ctx.db.acquire().await?;
             let user = store::user_by_id(&mut conn, user_id)
@@ -416,7 +423,7 @@ async fn logout(
     body: Bytes,
 ) -> ApiResult<Response> {
     let from_token = match presented_refresh_token(&headers, &body)? {
-        Some((token, _)) => store::session_of_token(&ctx.db, &hash_refresh_token(&token)).await?,
+        Some((token, _)) => store::session_of_token(&ctx.db, &hash_opaque_token(&token)).await?,
         None => None,
     };
     let session = from_token.or(principal.0.map(|p| (p.session_id, p.user_id)));
@@ -514,9 +521,12 @@ async fn update_me(
 
     let mut tx = ctx.db.begin().await?;
     store::update_user(&mut tx, principal.user_id, display_name.as_ref(), new_hash.as_deref()).await?;
-    if new_hash.is_some() {
+    let notice = if new_hash.is_some() {
         store::revoke_other_sessions(&mut tx, principal.user_id, principal.session_id, "password changed").await?;
-    }
+        Some(super::recovery::post_password_changed(&ctx, &mut tx, &current).await?)
+    } else {
+        None
+    };
     audit::record(
         &mut tx,
         AuditEntry {
@@ -536,6 +546,9 @@ async fn update_me(
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user vanished inside its own update")))?;
     tx.commit().await?;
+    if let Some(notice) = notice {
+        notice.dispatch(&ctx).await;
+    }
     Ok(Json(user.into()))
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{
     Role,
     domain::{DisplayName, Email},
-    tokens::RefreshToken,
+    tokens::OpaqueToken,
 };
 
 #[derive(Debug, sqlx::FromRow)]
@@ -21,10 +21,12 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub password_hash: String,
     pub artist_id: Option<Uuid>,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub language: String,
 }
 
 const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.created_at, u.password_hash,
-    (SELECT a.id FROM artists a WHERE a.user_id = u.id) AS artist_id";
+    (SELECT a.id FROM artists a WHERE a.user_id = u.id) AS artist_id, u.email_verified_at, u.language";
 
 pub async fn insert_user(
     conn: &mut PgConnection,
@@ -101,7 +103,7 @@ pub async fn create_session(
     user_id: Uuid,
     lifetimes: &SessionLifetimes,
     client: &ClientInfo<'_>,
-) -> sqlx::Result<(Uuid, RefreshToken)> {
+) -> sqlx::Result<(Uuid, OpaqueToken)> {
     let session_id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO auth_sessions (id, user_id, absolute_expires_at, user_agent, ip)
@@ -118,8 +120,8 @@ pub async fn create_session(
     Ok((session_id, token))
 }
 
-async fn insert_refresh_token(conn: &mut PgConnection, session_id: Uuid, idle: Duration) -> sqlx::Result<RefreshToken> {
-    let token = RefreshToken::generate();
+async fn insert_refresh_token(conn: &mut PgConnection, session_id: Uuid, idle: Duration) -> sqlx::Result<OpaqueToken> {
+    let token = OpaqueToken::generate();
     // A token never outlives its session's absolute deadline.
     sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
@@ -138,7 +140,7 @@ pub enum Rotation {
     Rotated {
         user_id: Uuid,
         session_id: Uuid,
-        token: RefreshToken,
+        token: OpaqueToken,
     },
     /// The token had already been exchanged: someone holds a copy. The whole
     /// family has been revoked.
@@ -233,21 +235,133 @@ pub async fn session_of_token(pool: &PgPool, presented_hash: &[u8]) -> sqlx::Res
     .await
 }
 
-/// The account's current role, while the session is live: not revoked, not
-/// past its absolute expiry, and the account's own.
-pub async fn live_session_role(pool: &PgPool, session_id: Uuid, user_id: Uuid) -> sqlx::Result<Option<Role>> {
-    let role: Option<(Role,)> = sqlx::query_as(
-        "SELECT u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
+/// The account's current role and whether its address is verified, while
+/// the session is live: not revoked, not past its absolute expiry, and the
+/// account's own.
+pub async fn live_session_role(pool: &PgPool, session_id: Uuid, user_id: Uuid) -> sqlx::Result<Option<(Role, bool)>> {
+    sqlx::query_as(
+        "SELECT u.role, u.email_verified_at IS NOT NULL FROM auth_sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.absolute_expires_at > now()",
     )
     .bind(session_id)
     .bind(user_id)
     .fetch_optional(pool)
-    .await?;
-    Ok(role.map(|(role,)| role))
+    .await
 }
 
 /// The display names of the accounts among `ids` that exist.
 pub async fn display_names(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<(Uuid, String)>> {
     sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)").bind(ids).fetch_all(conn).await
+}
+
+/// What a single-use link sent by mail is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// A new link for `purpose`; the account's earlier unused links for the same
+/// purpose stop working, so only the latest mail counts.
+pub async fn issue_token(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    purpose: TokenPurpose,
+    email: Option<&str>,
+    lifetime: Duration,
+) -> sqlx::Result<OpaqueToken> {
+    sqlx::query("UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let token = OpaqueToken::generate();
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+    )
+    .bind(token.hash())
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(email)
+    .bind(lifetime.as_secs_f64())
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+pub struct ClaimedToken {
+    pub user_id: Uuid,
+    /// The address a verification link proves.
+    pub email: Option<String>,
+}
+
+/// Uses up a live link: one statement, so of two concurrent uses only one
+/// gets the account.
+pub async fn claim_token(
+    conn: &mut PgConnection,
+    presented_hash: &[u8],
+    purpose: TokenPurpose,
+) -> sqlx::Result<Option<ClaimedToken>> {
+    let row: Option<(Uuid, Option<String>)> = sqlx::query_as(
+        "UPDATE account_tokens SET used_at = now()
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+         RETURNING user_id, email",
+    )
+    .bind(presented_hash)
+    .bind(purpose.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(user_id, email)| ClaimedToken { user_id, email }))
+}
+
+/// The account's user row, locked for a change of its address or password.
+pub async fn lock_user(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 FOR UPDATE")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Makes `email` the account's address, proven now.
+pub async fn set_verified_email(conn: &mut PgConnection, id: Uuid, email: &Email) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = $2, email_normalized = $3, email_verified_at = now(), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(email.as_str())
+    .bind(email.normalized())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether another account already uses the address.
+pub async fn email_taken(conn: &mut PgConnection, email: &Email, except: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email_normalized = $1 AND id <> $2)")
+        .bind(email.normalized())
+        .bind(except)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn revoke_all_sessions(conn: &mut PgConnection, user_id: Uuid, reason: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

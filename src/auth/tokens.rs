@@ -1,5 +1,6 @@
 //! Access tokens (EdDSA JWTs, verified against one algorithm and our audience)
-//! and opaque refresh tokens (256 random bits, stored only as a SHA-256).
+//! and opaque tokens for refresh and for links sent by mail (256 random bits,
+//! stored only as a SHA-256).
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use ed25519_dalek::{
@@ -127,10 +128,11 @@ fn hex_prefix(bytes: &[u8], len: usize) -> String {
     bytes.iter().take(len).map(|b| format!("{b:02x}")).collect()
 }
 
-/// An opaque refresh token as handed to the client.
-pub struct RefreshToken(String);
+/// An opaque token as handed to the client (a refresh token, or the token in
+/// a link sent by mail): 256 random bits, kept only as a SHA-256.
+pub struct OpaqueToken(String);
 
-impl RefreshToken {
+impl OpaqueToken {
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -142,10 +144,10 @@ impl RefreshToken {
     }
 
     pub fn hash(&self) -> Vec<u8> {
-        hash_refresh_token(&self.0)
+        hash_opaque_token(&self.0)
     }
 }
 
-pub fn hash_refresh_token(presented: &str) -> Vec<u8> {
+pub fn hash_opaque_token(presented: &str) -> Vec<u8> {
     Sha256::digest(presented.as_bytes()).to_vec()
 }

@@ -410,7 +410,7 @@ async fn create_checkout(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CheckoutRequest>,
 ) -> ApiResult<(StatusCode, Json<CheckoutView>)> {
-    principal.require(Permission::Interact)?;
+    principal.require(Permission::Transact)?;
     if !headers.contains_key(idempotency::IDEMPOTENCY_KEY) {
         return Err(ApiError::PreconditionRequired(
             "send an Idempotency-Key, so that a retried checkout cannot charge twice".to_owned(),

@@ -144,7 +144,7 @@ async fn connect_account(State(ctx): State<AppContext>, principal: Principal) ->
         }
     };
     drop(conn);
-    let site = ctx.config.commerce.site_url.trim_end_matches('/');
+    let site = ctx.config.site_url.trim_end_matches('/');
     let onboarding_url = ctx
         .payments
         .onboarding_link(

@@ -99,7 +99,7 @@ async fn start_payment_method_setup(
     State(ctx): State<AppContext>,
     principal: Principal,
 ) -> ApiResult<(StatusCode, Json<SetupView>)> {
-    principal.require(Permission::Interact)?;
+    principal.require(Permission::Transact)?;
     let customer_id = customer_of(&ctx, principal.user_id).await?;
     // Each request is a new setup; a repeat without an Idempotency-Key only
     // leaves an unused setup behind, which holds no money.
@@ -133,7 +133,7 @@ async fn save_payment_method(
     principal: Principal,
     ApiJson(request): ApiJson<SavePaymentMethodRequest>,
 ) -> ApiResult<(StatusCode, Json<PaymentMethodView>)> {
-    principal.require(Permission::Interact)?;
+    principal.require(Permission::Transact)?;
     if request.setup_id.len() > MAX_PROVIDER_ID {
         return Err(ApiError::field("setup_id", format!("must be at most {MAX_PROVIDER_ID} characters")));
     }

@@ -307,7 +307,7 @@ pub struct CurationRun {
     pub pages: usize,
 }
 
-/// Recompute the curated feed and purge old search queries (Vercel Cron). Requires `Authorization: Bearer
+/// Recompute the curated feed, purge old search queries and sweep stalled mail (Vercel Cron). Requires `Authorization: Bearer
 /// <CRON_SECRET>`; without a configured secret the route does not exist.
 #[utoipa::path(get, path = "/api/cron/curate", tag = "recommendations",
     responses(
@@ -323,9 +323,10 @@ async fn cron_curate(State(ctx): State<AppContext>, headers: HeaderMap) -> ApiRe
         return Err(ApiError::Unauthorized("the cron secret is missing or wrong".to_owned()));
     }
     let report = curate(&ctx).await?;
-    // The one scheduled run Vercel has: it keeps search analytics within
-    // their retention too.
+    // The one scheduled run of upkeep Vercel has: it keeps search analytics
+    // within their retention and queues stalled mail again too.
     crate::search::purge_old_queries(&ctx).await?;
+    crate::mail::sweep(&ctx).await?;
     Ok((StatusCode::OK, Json(CurationRun { works: report.works, pages: report.pages })))
 }
 

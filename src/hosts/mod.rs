@@ -94,8 +94,8 @@ pub async fn work_local(ctx: AppContext) -> anyhow::Result<()> {
 }
 
 /// The local stand-in for scheduled functions and the bucket's lifecycle
-/// rule: curates the feed, purges old search queries and expires abandoned
-/// uploads at start and then every `curate_interval`.
+/// rule: curates the feed, purges old search queries, sweeps stalled mail and
+/// expires abandoned uploads at start and then every `curate_interval`.
 async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let interval = ctx.config.curate_interval;
     let pending_for = Duration::from_secs(PENDING_UPLOADS_EXPIRE_AFTER_DAYS * 24 * 3600);
@@ -107,6 +107,11 @@ async fn run_scheduler(ctx: AppContext, mut stopped: tokio::sync::watch::Receive
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "deleted search queries past their retention"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "purging old search queries failed"),
+        }
+        match crate::mail::sweep(&ctx).await {
+            Ok(sweep) if sweep == crate::mail::Sweep::default() => {}
+            Ok(sweep) => tracing::info!(requeued = sweep.requeued, expired = sweep.expired, "swept stalled mail"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "sweeping stalled mail failed"),
         }
         if let Some(store) = &ctx.local_objects {
             match store.expire_pending(SystemTime::now() - pending_for).await {
@@ -359,7 +364,7 @@ pub async fn run_lambda_websocket() -> Result<(), lambda_http::Error> {
 }
 
 /// A Lambda function on an EventBridge schedule that recomputes the curated
-/// feed and purges search queries past their retention.
+/// feed, purges search queries past their retention and sweeps stalled mail.
 pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
     use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
     telemetry::init_from_env();
@@ -368,6 +373,7 @@ pub async fn run_lambda_curation() -> Result<(), lambda_http::Error> {
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
         let report = crate::feed::curation::curate(ctx).await?;
         crate::search::purge_old_queries(ctx).await?;
+        crate::mail::sweep(ctx).await?;
         Ok::<_, lambda_http::Error>(serde_json::json!({ "works": report.works, "pages": report.pages }))
     }))
     .await

@@ -232,7 +232,7 @@ async fn ask_artist(
     principal: Principal,
     ApiJson(request): ApiJson<InquiryRequest>,
 ) -> ApiResult<(StatusCode, Json<InquiryView>)> {
-    principal.require(Permission::Interact)?;
+    principal.require(Permission::Transact)?;
     let text = body(&request.body)?;
     let mut tx = ctx.db.begin().await?;
     let artist_user = match store::artwork_artist_account(&mut tx, request.artwork_id).await? {
@@ -363,6 +363,7 @@ async fn send_message(
     ApiJson(request): ApiJson<MessageRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
     let text = body(&request.body)?;
+    principal.require(Permission::Transact)?;
     let row = joined(&ctx, &principal, id).await?;
     let mut tx = ctx.db.begin().await?;
     if store::blocked_between(&mut tx, row.collector_id, row.artist_user_id).await? {

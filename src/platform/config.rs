@@ -58,6 +58,64 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     /// Set where API Gateway's WebSocket API holds the live connections.
     pub sockets: Option<SocketsConfig>,
+    /// The site's own address, for links in mail and the pages a payments
+    /// provider sends people back to.
+    pub site_url: String,
+    pub mail: MailConfig,
+}
+
+/// How mail leaves, and what it says it is from.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub backend: MailBackend,
+    /// The `From` mailbox, e.g. `Atelier <hello@atelier.example>`.
+    pub from: String,
+    /// The site's name as mail shows it.
+    pub site_name: String,
+    /// Signs the links in mail that act without signing in (one-click
+    /// unsubscribe), so they cannot be forged for someone else.
+    pub link_secret: Secret,
+}
+
+#[derive(Clone, Debug)]
+pub enum MailBackend {
+    /// The embedded mailbox: kept in the database, listed by the development mail page.
+    Local,
+    /// An SMTP relay; the URL may carry the password.
+    Smtp { url: Secret },
+    /// Amazon SES's v2 API.
+    Ses { endpoint_url: Option<String> },
+}
+
+impl MailConfig {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>, environment: Environment) -> anyhow::Result<Self> {
+        let backend = match get("MAIL").as_deref() {
+            None | Some("local") => MailBackend::Local,
+            Some("smtp") => {
+                MailBackend::Smtp { url: Secret::new(get("SMTP_URL").context("MAIL=smtp needs SMTP_URL")?) }
+            }
+            Some("ses") => MailBackend::Ses { endpoint_url: get("SES_ENDPOINT_URL") },
+            Some(other) => bail!("MAIL must be local, smtp or ses, not {other:?}"),
+        };
+        if environment == Environment::Production && matches!(backend, MailBackend::Local) {
+            // Nobody would receive their verification or reset mail.
+            bail!("MAIL=smtp or MAIL=ses is required in production: the local mailbox sends nothing");
+        }
+        let link_secret = match get("MAIL_LINK_SECRET") {
+            Some(secret) => Secret::new(secret),
+            None if environment == Environment::Production => {
+                bail!("MAIL_LINK_SECRET is required in production: it signs the unsubscribe links")
+            }
+            // Links signed by one development process work for that process.
+            None => Secret::new(format!("{:x}", rand::random::<u128>())),
+        };
+        Ok(Self {
+            backend,
+            from: get("MAIL_FROM").unwrap_or_else(|| "Atelier <mail@atelier.localhost>".to_owned()),
+            site_name: get("SITE_NAME").unwrap_or_else(|| "Atelier".to_owned()),
+            link_secret,
+        })
+    }
 }
 
 /// API Gateway's WebSocket API: where its connections are recorded and how to
@@ -171,8 +229,6 @@ pub struct CommerceConfig {
     /// How long after an order completes its buyer and artist may review
     /// each other; what either wrote is published when it ends, if not before.
     pub review_window: Duration,
-    /// The site's own address, for the links a provider sends people back to.
-    pub site_url: String,
 }
 
 impl PaymentsConfig {
@@ -248,7 +304,6 @@ impl CommerceConfig {
             offer_expires_after: Duration::from_secs(parse_or::<u64>(get, "OFFER_EXPIRES_HOURS", 72)?.max(1) * HOUR),
             timer_interval: Duration::from_secs(parse_or(get, "COMMERCE_TIMER_INTERVAL_SECS", 60)?),
             review_window: Duration::from_secs(review_days * DAY),
-            site_url: get("SITE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
         })
     }
 }
@@ -619,6 +674,11 @@ impl Config {
             commerce: CommerceConfig::from_lookup(&get)?,
             realtime: RealtimeConfig::from_lookup(&get)?,
             sockets: SocketsConfig::from_lookup(&get)?,
+            site_url: get("SITE_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            mail: MailConfig::from_lookup(&get, environment)?,
         })
     }
 }
@@ -650,6 +710,8 @@ mod tests {
             ("QDRANT_API_KEY", "qdrant-key-7"),
             ("PAYMENTS_WEBHOOK_SECRETS", "whsec_webhook-9"),
             ("STRIPE_SECRET_KEY", "sk_test_stripe-10"),
+            ("SMTP_URL", "smtps://mailer:smtp-password-11@smtp.example"),
+            ("MAIL_LINK_SECRET", "mail-link-secret-12"),
         ];
         let others = [
             ("PAYMENTS", "stripe"),
@@ -659,6 +721,7 @@ mod tests {
             ("EMBEDDING_MODEL", "m"),
             ("VECTOR_INDEX", "qdrant"),
             ("QDRANT_URL", "http://127.0.0.1:6334"),
+            ("MAIL", "smtp"),
         ];
         let config = Config::from_lookup(|name| {
             secrets.iter().chain(&others).find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
@@ -734,8 +797,26 @@ mod tests {
     fn production_refuses_the_sandbox() {
         assert!(error(&[("APP_ENV", "production")]).contains("PAYMENTS=stripe"));
         assert!(error(&[("APP_ENV", "production"), ("PAYMENTS", "sandbox")]).contains("PAYMENTS=stripe"));
-        let production = [STRIPE.as_slice(), &[("APP_ENV", "production")]].concat();
+        let production = [STRIPE.as_slice(), &MAIL_IN_PRODUCTION, &[("APP_ENV", "production")]].concat();
         assert!(matches!(config_backend(&production), PaymentsBackend::Stripe(_)));
         assert!(matches!(config_backend(&[]), PaymentsBackend::Sandbox), "development keeps the sandbox");
+    }
+
+    const MAIL_IN_PRODUCTION: [(&str, &str); 2] = [("MAIL", "ses"), ("MAIL_LINK_SECRET", "link-secret")];
+
+    #[test]
+    fn production_mail_leaves_the_machine_and_signs_its_links_with_a_kept_secret() {
+        let stripe = [STRIPE.as_slice(), &[("APP_ENV", "production")]].concat();
+        assert!(error(&stripe).contains("MAIL=smtp or MAIL=ses"), "{}", error(&stripe));
+        let unsigned = [stripe.as_slice(), &[("MAIL", "ses")]].concat();
+        assert!(error(&unsigned).contains("MAIL_LINK_SECRET"));
+        let production = config(&[stripe.as_slice(), &MAIL_IN_PRODUCTION].concat()).unwrap();
+        assert!(matches!(production.mail.backend, MailBackend::Ses { endpoint_url: None }));
+        assert_eq!(production.mail.link_secret.expose(), "link-secret");
+        assert!(error(&[("MAIL", "smtp")]).contains("SMTP_URL"));
+        assert!(error(&[("MAIL", "carrier-pigeon")]).contains("local, smtp or ses"));
+        let development = config(&[("SITE_URL", "https://atelier.example/")]).unwrap();
+        assert!(matches!(development.mail.backend, MailBackend::Local), "development keeps mail local");
+        assert_eq!(development.site_url, "https://atelier.example", "links are joined without a double slash");
     }
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod embedder;
 pub mod http;
 pub mod kv;
+pub mod mail;
 pub mod objects;
 pub mod payments;
 pub mod queue;

@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 
 import { Header } from "@/components/Header";
+import { VerifyEmailBanner } from "@/components/VerifyEmailBanner";
 
 import "./globals.css";
 import { Providers } from "./providers";
@@ -25,6 +26,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         </a>
         <Providers>
           <Header />
+          <VerifyEmailBanner />
           <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6">
             {children}
           </main>

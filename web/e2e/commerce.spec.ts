@@ -1,6 +1,6 @@
 import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
-import { PASSWORD, signIn, signUp, snap, test, uniqueEmail, watchPolicy } from "./support";
+import { PASSWORD, confirmEmailByApi, signIn, signUp, snap, test, uniqueEmail, watchPolicy } from "./support";
 
 // Buying art from two artists in one checkout, through the real server and
 // its payments sandbox: the artists list their works and set how they ship,
@@ -22,6 +22,7 @@ async function register(request: APIRequestContext, name: string, role: "artist"
   const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD, display_name: name, role } });
   expect(response.status(), await response.text()).toBe(201);
   const session = (await response.json()) as { access_token: string };
+  await confirmEmailByApi(request, email);
   return { email, token: session.access_token };
 }
 

@@ -51,7 +51,49 @@ export function uniqueEmail(kind: string): string {
 
 export const PASSWORD = "correct horse battery staple";
 
-export async function signUp(page: Page, account: { name: string; email: string; role: "Artist" | "Collector" }) {
+/**
+ * The address (path and query) of the newest link to the site's `pagePath`
+ * mailed to `email`, read from the development mailbox. The worker sends
+ * mail moments after it is written, so the mailbox is asked until it has it.
+ */
+export async function mailedLink(request: APIRequestContext, email: string, pagePath: string): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+${pagePath.replace(/[/.]/g, "\\$&")}\\?token=\\S+`);
+  let link = "";
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`/api/dev/mail?to=${encodeURIComponent(email)}`);
+        const mail = (await response.json()) as { text_body: string }[];
+        link = mail.map((message) => pattern.exec(message.text_body)?.[0]).find((found) => found !== undefined) ?? "";
+        return link;
+      },
+      { message: `a link to ${pagePath} mailed to ${email}` },
+    )
+    .not.toBe("");
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}
+
+/** Confirms `email` through the API with the link mailed to it, as accounts made through the API need. */
+export async function confirmEmailByApi(request: APIRequestContext, email: string): Promise<void> {
+  const link = await mailedLink(request, email, "/verify-email/");
+  const token = new URLSearchParams(link.split("?")[1]).get("token");
+  const response = await request.post("/api/auth/email-verification", { data: { token } });
+  expect(response.status(), await response.text()).toBe(204);
+}
+
+/** Opens the link mailed to `email` in the browser, which confirms the address. */
+export async function confirmEmail(page: Page, email: string): Promise<void> {
+  await page.goto(await mailedLink(page.request, email, "/verify-email/"));
+  await expect(page.getByRole("status")).toContainText("Your e-mail address is confirmed");
+}
+
+/** Signs up through the form and, unless told not to, confirms the address from the mailbox. */
+export async function signUp(
+  page: Page,
+  account: { name: string; email: string; role: "Artist" | "Collector" },
+  { confirm = true }: { confirm?: boolean } = {},
+) {
   await page.goto("/signup/");
   await page.getByLabel("Display name").fill(account.name);
   await page.getByLabel("Email").fill(account.email);
@@ -59,11 +101,13 @@ export async function signUp(page: Page, account: { name: string; email: string;
   await page.getByRole("radio", { name: account.role }).check();
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  if (account.role === "Artist") await expect(page).toHaveURL(/\/studio\/$/);
+  if (confirm) await confirmEmail(page, account.email);
 }
 
 export async function becomeArtist(page: Page, name: string) {
   await signUp(page, { name, email: uniqueEmail("artist"), role: "Artist" });
-  await expect(page).toHaveURL(/\/studio\/$/);
+  await page.goto("/studio/");
   await page.getByLabel("Artist name").fill(name);
   await page.getByLabel("Bio").fill("Prints and paintings of the sea, made in a small studio by the harbour.");
   await page.getByRole("button", { name: "Create profile" }).click();
@@ -97,6 +141,7 @@ export async function registerAccount(
   const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD, display_name: name, role } });
   expect(response.status(), await response.text()).toBe(201);
   const session = (await response.json()) as { access_token: string; user: { id: string } };
+  await confirmEmailByApi(request, email);
   return { email, name, token: session.access_token, userId: session.user.id };
 }
 

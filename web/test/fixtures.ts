@@ -229,6 +229,7 @@ export function sessionView(user: Partial<Schemas["UserView"]> = {}): Schemas["S
       display_name: "Ann Lee",
       role: "collector",
       artist_id: null,
+      email_verified: true,
       created_at: "2025-01-01T10:00:00Z",
       ...user,
     },

@@ -319,7 +319,7 @@ async fn make_offer(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(request): ApiJson<MakeOfferRequest>,
 ) -> ApiResult<(StatusCode, Json<NegotiationView>)> {
-    principal.require(Permission::Interact)?;
+    principal.require(Permission::Transact)?;
     let note = Note::parse("note", request.note.as_deref())?;
     let address = request.shipping_address.parse()?;
     let first =

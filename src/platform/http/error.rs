@@ -39,12 +39,18 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// Allowed once the account's e-mail address is confirmed.
+    #[error("e-mail address not verified")]
+    EmailUnverified,
     #[error("not found: {0}")]
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A single-use link that was used or has expired.
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
     #[error("payload too large: {0}")]
@@ -77,10 +83,11 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::EmailUnverified => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -97,9 +104,11 @@ impl ApiError {
             Self::BadRequest(_) => ("bad-request", "The request is malformed"),
             Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
             Self::Forbidden(_) => ("forbidden", "You are not allowed to do this"),
+            Self::EmailUnverified => ("email-unverified", "Confirm your e-mail address first"),
             Self::NotFound(_) => ("not-found", "The resource does not exist"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "The request conflicts with the current state"),
+            Self::Gone(_) => ("gone", "The link has expired or was already used"),
             Self::PreconditionFailed(_) => ("precondition-failed", "The resource has changed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
@@ -122,6 +131,7 @@ impl ApiError {
             | Self::Forbidden(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
+            | Self::Gone(d)
             | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
             | Self::UnsupportedMediaType(d)
@@ -129,6 +139,10 @@ impl ApiError {
             | Self::PreconditionRequired(d) => d.clone(),
             Self::Unavailable(_) => "a service we depend on is not answering; try again shortly".to_owned(),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
+            Self::EmailUnverified => {
+                "open the link we sent to your e-mail address to buy, sell or message; you can ask for it again"
+                    .to_owned()
+            }
             Self::Validation(errors) => format!("{} field(s) are invalid", errors.len()),
             Self::TooManyRequests { retry_after_secs } => {
                 format!("try again in {retry_after_secs} seconds")

@@ -77,6 +77,8 @@ pub async fn from_config(config: &QueueConfig, db: &PgPool, aws: &LazyAwsConfig)
                 ("embed.".to_owned(), embed_queue_url.clone()),
                 ("notify.".to_owned(), realtime_queue_url.clone()),
                 ("realtime.".to_owned(), realtime_queue_url.clone()),
+                // Mail is delivering to people too, on the same worker.
+                ("mail.".to_owned(), realtime_queue_url.clone()),
             ];
             // The in-process worker polls the media queue; embeddings are
             // consumed by their own function through its event source mapping.

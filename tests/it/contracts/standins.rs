@@ -38,6 +38,19 @@ pub fn localstripe_settings(webhook_secret: &str) -> Vec<(&'static str, String)>
     ]
 }
 
+/// What production requires beyond payments: mail that leaves the machine
+/// (SES, here on moto) and a kept secret for its links.
+pub fn production_settings(webhook_secret: &str) -> Vec<(&'static str, String)> {
+    let mut settings = localstripe_settings(webhook_secret);
+    settings.extend([
+        ("APP_ENV", "production".to_owned()),
+        ("MAIL", "ses".to_owned()),
+        ("SES_ENDPOINT_URL", moto_url()),
+        ("MAIL_LINK_SECRET", "mail-link-secret-for-tests".to_owned()),
+    ]);
+    settings
+}
+
 pub struct S3sFs {
     pub url: String,
     pub access_key: String,

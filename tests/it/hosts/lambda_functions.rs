@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 use crate::{
     contracts::standins::{
-        LOCALSTRIPE_SECRET_KEY, localstripe_settings, localstripe_url, moto_config, moto_queue, moto_socket_table,
-        moto_url, unique,
+        LOCALSTRIPE_SECRET_KEY, localstripe_url, moto_config, moto_queue, moto_socket_table, moto_url,
+        production_settings, unique,
     },
     journeys::uploads::dataset,
     support::{
@@ -231,14 +231,15 @@ async fn localstripe_intent(id: &str) -> Value {
 }
 
 /// Production settings, as deployed: payments go to Stripe (here on
-/// localstripe), since production refuses the sandbox.
+/// localstripe) and mail to SES (on moto), since production refuses the
+/// sandbox and the local mailbox.
 fn base_config(app: &TestApp) -> Vec<(&'static str, String)> {
     let mut config = vec![
         ("DATABASE_URL", app.database_url.clone()),
         ("JWT_SIGNING_KEY", app.signing_key_pem.clone()),
         ("DATABASE_MAX_CONNECTIONS", "2".to_owned()),
     ];
-    config.extend(localstripe_settings("whsec_lambda_functions"));
+    config.extend(production_settings("whsec_lambda_functions"));
     config
 }
 
@@ -266,6 +267,23 @@ async fn http_functions_answer_api_gateway_events_end_to_end() {
     let cookies = registered["cookies"].as_array().cloned().unwrap_or_default();
     assert!(cookies.iter().any(|c| c.as_str().is_some_and(|c| c.contains("HttpOnly"))), "{registered}");
     let token = account["access_token"].as_str().unwrap();
+
+    // Selling needs a confirmed address: the link in the queued mail (SES
+    // would deliver it) is opened through the auth function.
+    let mail: String =
+        sqlx::query_scalar("SELECT text_body FROM mail_messages WHERE to_address = 'lambda-painter@example.com'")
+            .fetch_one(&app.ctx.db)
+            .await
+            .unwrap();
+    let link =
+        mail.split_whitespace().find(|word| word.contains("/verify-email/?token=")).expect("a verification link");
+    let confirmation = json!({"token": link.split("token=").nth(1).unwrap()});
+    let (status, _) = http_answer(
+        &lambda
+            .invoke("http-auth", &http_api_event("POST", "/api/auth/email-verification", None, Some(&confirmation)))
+            .await,
+    );
+    assert_eq!(status, 204);
 
     let profile = json!({"slug": "lambda-painter", "bio": "Paints in the cloud."});
     let (status, artist) = http_answer(

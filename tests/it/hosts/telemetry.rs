@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    contracts::standins::localstripe_settings,
+    contracts::standins::production_settings,
     hosts::runtimes::{host_env, http_api_event, lambda_command, start_runtime_api},
     support::{Killed, assert_problem, spawn_app, spawn_app_with},
 };
@@ -64,9 +64,8 @@ async fn a_metrics_token_guards_the_scrape() {
 /// the endpoint rather than opening it.
 #[tokio::test]
 async fn production_requires_a_metrics_token() {
-    let production = localstripe_settings("whsec_telemetry");
+    let production = production_settings("whsec_telemetry");
     let mut settings: Vec<(&str, &str)> = production.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    settings.push(("APP_ENV", "production"));
     let app = spawn_app_with(&settings).await;
     assert_problem(&app.anonymous().get("/api/metrics").await, StatusCode::UNAUTHORIZED);
     assert_problem(&app.bearer("anything").get("/api/metrics").await, StatusCode::UNAUTHORIZED);

@@ -66,7 +66,7 @@ async fn register_login_refresh_reuse_logout() {
         .fetch_all(&app.ctx.db)
         .await
         .unwrap();
-    assert_eq!(audit, ["auth.register", "auth.login", "auth.refresh_reuse", "auth.logout"]);
+    assert_eq!(audit, ["auth.register", "account.email_verified", "auth.login", "auth.refresh_reuse", "auth.logout"]);
 }
 
 /// Scripts on the page never see a browser's refresh token: it travels only in

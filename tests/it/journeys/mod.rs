@@ -6,6 +6,7 @@
 //! buying, making offers and reviewing a purchase. `seed` loads the real
 //! datasets the discovery journeys search.
 
+mod accounts;
 mod artists;
 mod artworks;
 mod auth;

@@ -181,8 +181,19 @@ impl TestApp {
         Caller { app: self, token: Some(token.to_owned()), headers: Vec::new() }
     }
 
-    /// Registers an account with `role` and signs it in.
+    /// Registers an account with `role`, signs it in, and confirms its
+    /// address with the link mailed to it, as its owner would.
     pub async fn register(&self, email: &str, role: &str) -> User<'_> {
+        let user = self.register_unverified(email, role).await;
+        let token = self.mailed_token(email, "/verify-email/").await;
+        let verified = self.anonymous().post("/api/auth/email-verification", json!({"token": token})).await;
+        assert_eq!(verified.status, StatusCode::NO_CONTENT, "{}", verified.body);
+        user
+    }
+
+    /// Registers an account with `role` and signs it in, leaving its
+    /// address unconfirmed.
+    pub async fn register_unverified(&self, email: &str, role: &str) -> User<'_> {
         let response = self
             .anonymous()
             .post(
@@ -192,6 +203,41 @@ impl TestApp {
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         User::signed_in(self, &response)
+    }
+
+    /// Sends the mail waiting in the queue, as the worker's `mail.send` jobs
+    /// would, without running any other job.
+    pub async fn deliver_mail(&self) {
+        let waiting: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM mail_messages WHERE state = 'queued' ORDER BY id")
+            .fetch_all(&self.ctx.db)
+            .await
+            .unwrap();
+        for id in waiting {
+            atelier::mail::send(&self.ctx, id).await.unwrap();
+        }
+    }
+
+    /// What the development mailbox received for `to`, newest first, once
+    /// the waiting mail is delivered.
+    pub async fn mailbox(&self, to: &str) -> Vec<Value> {
+        self.deliver_mail().await;
+        let to = percent_encoding::utf8_percent_encode(to, percent_encoding::NON_ALPHANUMERIC);
+        let response = self.anonymous().get(&format!("/api/dev/mail?to={to}")).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        response.body.as_array().expect("the mailbox is a list").clone()
+    }
+
+    /// The token of the newest link to the site's `page` mailed to `to`.
+    pub async fn mailed_token(&self, to: &str, page: &str) -> String {
+        let mail = self.mailbox(to).await;
+        let marker = format!("{page}?token=");
+        mail.iter()
+            .filter_map(|message| message["text_body"].as_str())
+            .find_map(|text| {
+                let start = text.find(&marker)? + marker.len();
+                Some(text[start..].split_whitespace().next().unwrap_or_default().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no link to {page} was mailed to {to}: {mail:?}"))
     }
 
     /// A collector, signed in.

@@ -21,7 +21,7 @@ const ME = "0190c4f6-9999-7000-8000-000000000001";
 const HANA = "0190c4f6-aaaa-7000-8000-000000000001";
 const WORK = "0190c4f6-1111-7000-8000-00000000000a";
 const TALK = "0190c4f6-cccc-7000-8000-000000000001";
-const collector = { id: ME, email: "iris@example.com", display_name: "Iris", role: "collector", artist_id: null, created_at: "2026-11-01T00:00:00Z" } as const;
+const collector = { id: ME, email: "iris@example.com", display_name: "Iris", role: "collector", artist_id: null, email_verified: true, created_at: "2026-11-01T00:00:00Z" } as const;
 
 function conversation(overrides: Partial<Schemas["ConversationView"]> = {}): Schemas["ConversationView"] {
   return {

@@ -17,7 +17,7 @@ vi.mock("next/navigation", () => ({
 }));
 
 const ME = "0190c4f6-9999-7000-8000-000000000001";
-const collector: User = { id: ME, email: "iris@example.com", display_name: "Iris Collector", role: "collector", artist_id: null, created_at: "2026-01-05T10:00:00Z" };
+const collector: User = { id: ME, email: "iris@example.com", display_name: "Iris Collector", role: "collector", artist_id: null, email_verified: true, created_at: "2026-01-05T10:00:00Z" };
 const card: Schemas["PaymentMethodView"] = { id: "0190c4f6-ca4d-7000-8000-000000000001", brand: "visa", last4: "4242", created_at: "2026-12-01T10:00:00Z" };
 const inTwoDays = () => new Date(Date.now() + 2 * 86_400_000 + 60_000).toISOString();
 

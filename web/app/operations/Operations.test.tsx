@@ -16,7 +16,7 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams(window.location.search),
 }));
 
-const moderator: User = { id: "0190c4f6-7777-7000-8000-000000000001", email: "mo@example.com", display_name: "Mo", role: "moderator", artist_id: null, created_at: "2026-01-05T10:00:00Z" };
+const moderator: User = { id: "0190c4f6-7777-7000-8000-000000000001", email: "mo@example.com", display_name: "Mo", role: "moderator", artist_id: null, email_verified: true, created_at: "2026-01-05T10:00:00Z" };
 const disputed = orderView({ status: "disputed", payment_status: "captured", captured: gbp(129500), refunded: gbp(29500) });
 
 beforeEach(() => {

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 
@@ -34,6 +35,9 @@ export function SignInForm() {
     >
       <EmailField value={email} onChange={setEmail} error={form.errors.email} />
       <PasswordField value={password} onChange={setPassword} error={form.errors.password} />
+      <Link href="/forgot-password/" className="-mt-2 text-sm text-stone-700 underline underline-offset-2">
+        Forgot your password?
+      </Link>
     </AccountForm>
   );
 }

@@ -18,7 +18,7 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams(window.location.search),
 }));
 
-const collector: User = { id: "0190c4f6-9999-7000-8000-000000000001", email: "iris@example.com", display_name: "Iris", role: "collector", artist_id: null, created_at: "2026-01-05T10:00:00Z" };
+const collector: User = { id: "0190c4f6-9999-7000-8000-000000000001", email: "iris@example.com", display_name: "Iris", role: "collector", artist_id: null, email_verified: true, created_at: "2026-01-05T10:00:00Z" };
 const edition: Schemas["ArtworkView"] = { ...artworkView, edition: { kind: "limited", size: 25, available: 3 } };
 const emptyCart = { groups: [], unavailable: [], mixed_currencies: false };
 

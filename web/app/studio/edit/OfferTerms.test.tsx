@@ -12,7 +12,7 @@ import { OfferTerms } from "./OfferTerms";
 
 // Listed at £8,500.00.
 const work = artworkView;
-const artist: User = { id: "0190c4f6-9999-7000-8000-000000000002", email: "hans@example.com", display_name: "Hans", role: "artist", artist_id: work.artist.id, created_at: "2026-01-05T10:00:00Z" };
+const artist: User = { id: "0190c4f6-9999-7000-8000-000000000002", email: "hans@example.com", display_name: "Hans", role: "artist", artist_id: work.artist.id, email_verified: true, created_at: "2026-01-05T10:00:00Z" };
 const closed: Schemas["OfferTermsView"] = { artwork_id: work.id, accepts_offers: false, currency: "GBP", floor_minor: null };
 const path = `/api/artworks/${work.id}/offer-terms`;
 

@@ -16,7 +16,7 @@ vi.mock("next/navigation", () => ({
 }));
 
 const HANA = "0190c4f6-9999-7000-8000-000000000003";
-const artist: User = { id: HANA, email: "hana@example.com", display_name: "Hana Okabe", role: "artist", artist_id: "0190c4f6-aaaa-7000-8000-000000000001", created_at: "2026-01-05T10:00:00Z" };
+const artist: User = { id: HANA, email: "hana@example.com", display_name: "Hana Okabe", role: "artist", artist_id: "0190c4f6-aaaa-7000-8000-000000000001", email_verified: true, created_at: "2026-01-05T10:00:00Z" };
 const inOneDay = () => new Date(Date.now() + 86_400_000 + 60_000).toISOString();
 
 beforeEach(() => {
