@@ -5,13 +5,14 @@ import { usePathname } from "next/navigation";
 
 const SECTIONS = [
   { href: "/studio/", label: "Works" },
+  { href: "/studio/insights/", label: "Insights" },
   { href: "/studio/sales/", label: "Sales" },
   { href: "/studio/offers/", label: "Offers" },
   { href: "/studio/shipping/", label: "Shipping" },
   { href: "/studio/payouts/", label: "Payouts" },
 ] as const;
 
-/** The studio's sections: works, sales, offers, shipping terms and payouts. */
+/** The studio's sections: works, their insights, sales, offers, shipping terms and payouts. */
 export function StudioNav() {
   const pathname = usePathname();
   const here = (href: string) =>
