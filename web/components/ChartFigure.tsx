@@ -69,9 +69,12 @@ export function ChartFigure<Row>({ title, summary, caption, rowHeader, rows, row
       {children && <div className="mt-1 text-sm text-stone-600">{children}</div>}
       {!asTable && (
         <div role="img" aria-label={summary} className="mt-4 h-64">
-          <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 640, height: 256 }}>
-            {chart(data, !reduced)}
-          </ResponsiveContainer>
+          {/* The summary speaks for the drawing: its axes, legend and shapes are not read one by one. */}
+          <div aria-hidden="true" className="h-full">
+            <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 640, height: 256 }}>
+              {chart(data, !reduced)}
+            </ResponsiveContainer>
+          </div>
         </div>
       )}
       <div

@@ -52,6 +52,8 @@ const ACTIVITY: Column<Bucket>[] = [
 ];
 
 export function ActivityChart({ buckets, granularity, period }: SeriesProps) {
+  // Dots where they can be told apart, so a single day's activity shows.
+  const dot = buckets.length <= 31 ? { r: 2.5 } : false;
   const total = (pick: (b: Bucket) => number) => buckets.reduce((sum, b) => sum + pick(b), 0);
   const busiest = peak(buckets, (b) => b.views);
   const summary =
@@ -74,9 +76,9 @@ export function ActivityChart({ buckets, granularity, period }: SeriesProps) {
           <YAxis {...AXIS} allowDecimals={false} width={40} />
           <Tooltip formatter={tooltipFormat(ACTIVITY)} />
           <Legend />
-          <Line type="monotone" dataKey="views" name="Views" stroke={INK} strokeWidth={2} dot={false} isAnimationActive={animate} />
-          <Line type="monotone" dataKey="saves" name="Saves" stroke={SKY} strokeWidth={2} strokeDasharray="6 3" dot={false} isAnimationActive={animate} />
-          <Line type="monotone" dataKey="orders" name="Orders" stroke={AMBER} strokeWidth={2} strokeDasharray="2 3" dot={false} isAnimationActive={animate} />
+          <Line type="monotone" dataKey="views" name="Views" stroke={INK} strokeWidth={2} dot={dot} isAnimationActive={animate} />
+          <Line type="monotone" dataKey="saves" name="Saves" stroke={SKY} strokeWidth={2} strokeDasharray="6 3" dot={dot} isAnimationActive={animate} />
+          <Line type="monotone" dataKey="orders" name="Orders" stroke={AMBER} strokeWidth={2} strokeDasharray="2 3" dot={dot} isAnimationActive={animate} />
         </LineChart>
       )}
     />
@@ -131,8 +133,9 @@ export function SearchChart({ buckets, granularity, period, totals }: SeriesProp
       )}
     >
       <p>
-        {formatRate(totals.click_through_rate)} of impressions led to a click; average position{" "}
-        {formatPosition(totals.average_position)} (1 is the first result).
+        {totals.search_impressions === 0
+          ? "Your works were not among the search answers in these days."
+          : `${formatRate(totals.click_through_rate)} of impressions led to a click, at an average position of ${formatPosition(totals.average_position)} (1 is the first result).`}
       </p>
     </ChartFigure>
   );
