@@ -53,6 +53,9 @@ test("signed-in pages", async ({ page }, info) => {
   await snap(page, "studio-payouts", info.project.name);
   await page.goto("/studio/sales/");
   await expect(page.getByRole("heading", { name: "No sales yet" })).toBeVisible();
+  await page.goto("/studio/insights/");
+  await expect(page.getByRole("heading", { name: "No insights yet" })).toBeVisible();
+  await snap(page, "studio-insights-empty", info.project.name);
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await signUp(page, { name: "Tour Collector", email: uniqueEmail("tour"), role: "Collector" });
