@@ -72,6 +72,15 @@ export function buyerMayCancel(status: OrderStatus): boolean {
   return status === "pending_payment" || status === "paid";
 }
 
+/**
+ * Whether an order may have reached completion, which opens the time for
+ * its parties to review each other: it is complete, or it was and a dispute
+ * or refund followed.
+ */
+export function mayHaveReviews(status: OrderStatus): boolean {
+  return status === "completed" || status === "disputed" || status === "refunded";
+}
+
 /** An order's works, by title ("Low tide", "Low tide and 2 more"). */
 export function orderTitle(order: Pick<Order, "lines">): string {
   const [first, ...rest] = order.lines;

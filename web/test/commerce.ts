@@ -155,3 +155,79 @@ export function negotiationView(overrides: Partial<Schemas["NegotiationView"]> =
     ...overrides,
   };
 }
+
+export const ORDER = "0190c4f6-0dd0-7000-8000-000000000001";
+export const BUYER = "0190c4f6-9999-7000-8000-000000000001";
+export const IRIS_REVIEW = "0190c4f6-7e71-7000-8000-000000000001";
+export const HANA_REVIEW = "0190c4f6-7e71-7000-8000-000000000002";
+
+/** Iris's review of Hana for "Wave at Dawn": five stars, sealed until Hana writes hers. */
+export function reviewView(overrides: Partial<Schemas["ReviewView"]> = {}): Schemas["ReviewView"] {
+  return {
+    id: IRIS_REVIEW,
+    order_id: ORDER,
+    author_party: "buyer",
+    reviewer: { name: "Iris Collector", artist_slug: null, collector_id: BUYER },
+    subject: { name: "Hana Okabe", artist_slug: "hana-okabe", collector_id: null },
+    rating: 5,
+    body: "Beautifully packed,\nand even better in person.",
+    works: ["Wave at Dawn"],
+    created_at: "2026-12-10T09:00:00Z",
+    published_at: null,
+    hidden: null,
+    ...overrides,
+  };
+}
+
+/** Hana's review of Iris, as the other half of the exchange. */
+export function artistReviewView(overrides: Partial<Schemas["ReviewView"]> = {}): Schemas["ReviewView"] {
+  return reviewView({
+    id: HANA_REVIEW,
+    author_party: "artist",
+    reviewer: { name: "Hana Okabe", artist_slug: "hana-okabe", collector_id: null },
+    subject: { name: "Iris Collector", artist_slug: null, collector_id: BUYER },
+    rating: 4,
+    body: "Paid at once and kind in every message.",
+    created_at: "2026-12-11T09:00:00Z",
+    ...overrides,
+  });
+}
+
+/**
+ * The completed order's reviews as Iris (its buyer) sees them: the window
+ * open until 21 December, nothing written on either side.
+ */
+export function orderReviews(overrides: Partial<Schemas["OrderReviews"]> = {}): Schemas["OrderReviews"] {
+  return {
+    order_id: ORDER,
+    you_are: "buyer",
+    other_party: { name: "Hana Okabe", artist_slug: "hana-okabe", collector_id: null },
+    works: ["Wave at Dawn"],
+    window: { state: "open", opens_at: "2026-12-07T10:00:00Z", closes_at: "2026-12-21T10:00:00Z" },
+    can_write: true,
+    mine: null,
+    their_review: "not_written",
+    theirs: null,
+    ...overrides,
+  };
+}
+
+/** The same order's reviews as Hana (its artist) sees them. */
+export function saleReviews(overrides: Partial<Schemas["OrderReviews"]> = {}): Schemas["OrderReviews"] {
+  return orderReviews({ you_are: "artist", other_party: { name: "Iris Collector", artist_slug: null, collector_id: BUYER }, ...overrides });
+}
+
+/** A review on an artist's public list. */
+export function publicReview(overrides: Partial<Schemas["PublicReview"]> = {}): Schemas["PublicReview"] {
+  return {
+    id: IRIS_REVIEW,
+    rating: 5,
+    body: "Beautifully packed,\nand even better in person.",
+    reviewer: { name: "Iris Collector", artist_slug: null, collector_id: null },
+    works: ["Wave at Dawn"],
+    verified_purchase: true,
+    created_at: "2026-12-10T09:00:00Z",
+    published_at: "2026-12-11T09:00:00Z",
+    ...overrides,
+  };
+}

@@ -3,8 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { useSession } from "@/lib/session";
-import { orderView } from "@/test/commerce";
-import { json, problem, route } from "@/test/network";
+import { orderReviews, orderView, saleReviews } from "@/test/commerce";
+import { json, problem, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { OrdersPage } from "./OrdersPage";
@@ -94,6 +94,44 @@ describe("the buyer's orders", () => {
     route({ [`POST /api/me/orders/${order.id}/received`]: json(orderView({ status: "received" })) });
     await userEvent.click(screen.getByRole("button", { name: "I received it" }));
     await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent(/^You have it/));
+  });
+
+  it("puts the reviews the buyer may still write at the top of their orders", async () => {
+    window.history.pushState({}, "", "/orders/");
+    const other = "0190c4f6-0dd0-7000-8000-000000000009";
+    route({
+      "GET /api/me/orders": json({ items: [orderView({ status: "completed" })], next_cursor: null }),
+      // The same account's sales are for the studio, not here.
+      "GET /api/me/reviews/pending": json([orderReviews({ their_review: "sealed" }), saleReviews({ order_id: other })]),
+    });
+    renderWithQueries(<OrdersPage />);
+    const prompt = await screen.findByRole("list", { name: "Reviews to write" });
+    const items = within(prompt).getAllByRole("listitem");
+    expect(items).toHaveLength(1);
+    expect(within(items[0]!).getByRole("link", { name: "Review Hana Okabe for “Wave at Dawn”" })).toHaveAttribute(
+      "href",
+      expect.stringMatching(new RegExp(`^/orders/?\\?id=${order.id}$`)),
+    );
+    expect(items[0]).toHaveTextContent(/by .*2026 \(.*\) · they have reviewed you/);
+  });
+
+  it("shows a completed order's reviews, and asks for none before it completes", async () => {
+    window.history.pushState({}, "", `/orders/?id=${order.id}`);
+    route({
+      [`GET /api/me/orders/${order.id}`]: json(orderView({ status: "completed" })),
+      [`GET /api/orders/${order.id}/reviews`]: json(orderReviews()),
+    });
+    const { unmount } = renderWithQueries(<OrdersPage />);
+    const reviews = await screen.findByRole("region", { name: "Reviews" });
+    expect(within(reviews).getByRole("form", { name: "Review Hana Okabe" })).toBeInTheDocument();
+    unmount();
+
+    requests.length = 0;
+    route({ [`GET /api/me/orders/${order.id}`]: json(order) });
+    renderWithQueries(<OrdersPage />);
+    expect(await screen.findByRole("heading", { level: 1, name: "Wave at Dawn" })).toBeInTheDocument();
+    expect(screen.queryByRole("region", { name: "Reviews" })).not.toBeInTheDocument();
+    expect(requests.map((r) => new URL(r.url).pathname)).not.toContain(`/api/orders/${order.id}/reviews`);
   });
 
   it("says an order that is not theirs is not found", async () => {

@@ -8,13 +8,15 @@ import { useId, useState } from "react";
 import { LoadMore } from "@/components/ArtworkGrid";
 import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { OrderLines, OrderMoney, OrderStatusBadge, OrderTimeline, ShippingSummary } from "@/components/OrderParts";
+import { OrderReviews } from "@/components/OrderReviews";
 import { PageSkeleton } from "@/components/PageSkeleton";
+import { PendingReviews } from "@/components/PendingReviews";
 import { RequireSession } from "@/components/RequireSession";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import { ApiError, describeError } from "@/lib/api/problem";
 import { formatMoney } from "@/lib/money";
-import { BUYER_MEANING, type Order, buyerMayCancel, formatDate, formatDateTime, orderTitle } from "@/lib/orders";
+import { BUYER_MEANING, type Order, buyerMayCancel, formatDate, formatDateTime, mayHaveReviews, orderTitle } from "@/lib/orders";
 
 export const ordersKey = ["orders"] as const;
 const orderKey = (id: string) => ["orders", id] as const;
@@ -22,11 +24,13 @@ const orderKey = (id: string) => ["orders", id] as const;
 export function OrdersPage() {
   const id = useSearchParams().get("id");
   return (
-    <RequireSession reason="Sign in to see your orders.">{() => (id ? <OrderDetail id={id} /> : <OrderHistory />)}</RequireSession>
+    <RequireSession reason="Sign in to see your orders.">
+      {(user) => (id ? <OrderDetail id={id} userId={user.id} /> : <OrderHistory userId={user.id} />)}
+    </RequireSession>
   );
 }
 
-function OrderHistory() {
+function OrderHistory({ userId }: { userId: string }) {
   const orders = useInfiniteQuery({
     queryKey: ordersKey,
     queryFn: ({ pageParam, signal }) =>
@@ -42,6 +46,7 @@ function OrderHistory() {
         <h1 className="font-serif text-3xl">Your orders</h1>
         <p className="mt-1 text-stone-600">Everything you bought, newest first.</p>
       </div>
+      <PendingReviews side="buyer" userId={userId} />
       {orders.isPending ? (
         <PageSkeleton label="Loading your orders…">
           <div aria-hidden="true" className="space-y-3">
@@ -88,7 +93,7 @@ function OrderRow({ order }: { order: Order }) {
   );
 }
 
-function OrderDetail({ id }: { id: string }) {
+function OrderDetail({ id, userId }: { id: string; userId: string }) {
   const queryClient = useQueryClient();
   const order = useQuery({
     queryKey: orderKey(id),
@@ -201,6 +206,8 @@ function OrderDetail({ id }: { id: string }) {
           )}
         </section>
       )}
+
+      {mayHaveReviews(data.status) && <OrderReviews orderId={data.id} userId={userId} />}
 
       <div className="grid gap-8 md:grid-cols-2">
         <section aria-labelledby="works-heading" className="rounded-lg border border-stone-200 bg-white p-5">

@@ -3,8 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { useSession } from "@/lib/session";
-import { ARTIST_A, orderView } from "@/test/commerce";
-import { json, problem, route } from "@/test/network";
+import { ARTIST_A, orderReviews, orderView, saleReviews } from "@/test/commerce";
+import { json, problem, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { Sales } from "./Sales";
@@ -80,5 +80,35 @@ describe("the artist's sales", () => {
     await userEvent.type(screen.getByLabelText("Reason for the buyer (optional)"), "Damaged in the studio");
     await userEvent.click(screen.getByRole("button", { name: "Decline order" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("the order is lapsed");
+  });
+
+  it("asks the artist for the reviews of their sales they may still write", async () => {
+    window.history.pushState({}, "", "/studio/sales/");
+    route({
+      "GET /api/me/sales": json({ items: [orderView({ status: "completed", deadlines: {} })], next_cursor: null }),
+      "GET /api/me/reviews/pending": json([saleReviews(), orderReviews({ order_id: "0190c4f6-0dd0-7000-8000-000000000009" })]),
+    });
+    renderWithQueries(<Sales />);
+    const prompt = await screen.findByRole("region", { name: "Reviews to write" });
+    const links = within(prompt).getAllByRole("link");
+    expect(links.map((a) => a.textContent)).toEqual(["Review Iris Collector for “Wave at Dawn”"]);
+    expect(links[0]).toHaveAttribute("href", expect.stringMatching(new RegExp(`^/studio/sales/?\\?id=${sale.id}$`)));
+  });
+
+  it("lets the artist review the buyer of a completed sale", async () => {
+    window.history.pushState({}, "", `/studio/sales/?id=${sale.id}`);
+    route({
+      [`GET /api/me/sales/${sale.id}`]: json(orderView({ status: "completed", deadlines: {} })),
+      [`GET /api/orders/${sale.id}/reviews`]: json(saleReviews()),
+      [`POST /api/orders/${sale.id}/reviews`]: json(saleReviews({ can_write: false }), 201),
+    });
+    renderWithQueries(<Sales />);
+    const form = await screen.findByRole("form", { name: "Review Iris Collector" });
+    await userEvent.click(within(form).getByRole("radio", { name: "4 stars" }));
+    await userEvent.type(within(form).getByLabelText("Your review"), "Paid at once and kind in every message.");
+    await userEvent.click(within(form).getByRole("button", { name: "Send review" }));
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Review Iris Collector" })).not.toBeInTheDocument());
+    const post = requests.find((r) => r.method === "POST");
+    expect(await post!.json()).toEqual({ rating: 4, body: "Paid at once and kind in every message." });
   });
 });

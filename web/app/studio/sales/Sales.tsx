@@ -9,12 +9,14 @@ import { LoadMore } from "@/components/ArtworkGrid";
 import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { Field, FormAlert, fieldMessages } from "@/components/Field";
 import { OrderLines, OrderMoney, OrderStatusBadge, OrderTimeline, ShippingSummary } from "@/components/OrderParts";
+import { OrderReviews } from "@/components/OrderReviews";
 import { PageSkeleton } from "@/components/PageSkeleton";
+import { PendingReviews } from "@/components/PendingReviews";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import { ApiError, describeError } from "@/lib/api/problem";
 import { formatMoney } from "@/lib/money";
-import { ARTIST_MEANING, type Order, formatDate, formatDateTime, orderTitle, relativeTo } from "@/lib/orders";
+import { ARTIST_MEANING, type Order, formatDate, formatDateTime, mayHaveReviews, orderTitle, relativeTo } from "@/lib/orders";
 
 import { NeedsProfile, StudioGate } from "../StudioGate";
 import { StudioNav } from "../StudioNav";
@@ -32,7 +34,7 @@ export function Sales() {
         ) : (
           <div className="flex flex-col gap-8">
             <StudioNav />
-            {id ? <SaleDetail id={id} /> : <SalesDashboard />}
+            {id ? <SaleDetail id={id} userId={user.id} /> : <SalesDashboard userId={user.id} />}
           </div>
         )
       }
@@ -50,7 +52,7 @@ function nextDeadline(order: Order): { label: string; at: string } | null {
   return null;
 }
 
-function SalesDashboard() {
+function SalesDashboard({ userId }: { userId: string }) {
   const sales = useInfiniteQuery({
     queryKey: salesKey,
     queryFn: ({ pageParam, signal }) =>
@@ -71,6 +73,7 @@ function SalesDashboard() {
           Accept or decline each paid order before its deadline, then ship it. The buyer is charged once you accept.
         </p>
       </div>
+      <PendingReviews side="artist" userId={userId} />
       {sales.isPending ? (
         <PageSkeleton label="Loading your sales…">
           <div aria-hidden="true" className="h-48 animate-pulse rounded-lg bg-stone-200 motion-reduce:animate-none" />
@@ -133,7 +136,7 @@ function SaleList({ title, empty, orders }: { title: string; empty: string; orde
   );
 }
 
-function SaleDetail({ id }: { id: string }) {
+function SaleDetail({ id, userId }: { id: string; userId: string }) {
   const queryClient = useQueryClient();
   const sale = useQuery({
     queryKey: saleKey(id),
@@ -219,6 +222,7 @@ function SaleDetail({ id }: { id: string }) {
         </section>
       )}
       {order.status === "accepted" && <ShipForm order={order} onShipped={changed} />}
+      {mayHaveReviews(order.status) && <OrderReviews orderId={order.id} userId={userId} />}
 
       <div className="grid gap-8 md:grid-cols-2">
         <section aria-labelledby="works-heading" className="rounded-lg border border-stone-200 bg-white p-5">
