@@ -17,6 +17,8 @@ import { useRouteId } from "@/lib/route";
 import { useSignedInToggle } from "@/lib/signin";
 import { useSession } from "@/lib/session";
 
+import { ArtistRating, ArtistReviews } from "./ArtistReviews";
+
 type Artist = Schemas["ArtistView"];
 
 export function ArtistPage() {
@@ -50,6 +52,7 @@ export function ArtistPage() {
   return (
     <>
       <Profile artist={artist.data} />
+      <ArtistReviews artistId={artist.data.id} artistName={artist.data.name} />
       <Works artist={artist.data} />
     </>
   );
@@ -62,9 +65,12 @@ function Profile({ artist }: { artist: Artist }) {
       <div className="max-w-3xl">
         <h1 className="font-serif text-3xl font-semibold tracking-tight text-stone-900 sm:text-4xl">{artist.name}</h1>
         {details && <p className="mt-1 text-stone-700">{details}</p>}
-        <p className="mt-1 text-sm text-stone-600">
-          {pluralise(artist.artwork_count, "work")} · {pluralise(artist.follower_count, "follower")}
-        </p>
+        <div className="mt-1 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-stone-600">
+          <ArtistRating artistId={artist.id} />
+          <p>
+            {pluralise(artist.artwork_count, "work")} · {pluralise(artist.follower_count, "follower")}
+          </p>
+        </div>
         {artist.bio && <p className="mt-4 leading-relaxed whitespace-pre-line text-stone-800">{artist.bio}</p>}
         {artist.styles.length > 0 && (
           <ul aria-label="Styles" className="mt-4 flex flex-wrap gap-2 text-sm">
