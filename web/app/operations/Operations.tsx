@@ -16,6 +16,8 @@ import type { Schemas } from "@/lib/api/types";
 import { formatMoney, parseMajor, toMajor } from "@/lib/money";
 import { type Order, type OrderStatus, STATUS_LABEL, formatDateTime, orderTitle } from "@/lib/orders";
 
+import { ReviewReports } from "./ReviewReports";
+
 const operationsKey = (status: OrderStatus | null) => ["operations", status] as const;
 
 /** Statuses an operator is likely to look for first. */
@@ -26,10 +28,17 @@ export function Operations() {
     <RequireSession reason="Sign in with an operator account to handle orders.">
       {(user) =>
         user.role === "moderator" || user.role === "admin" ? (
-          <OrderDesk />
+          <div className="flex flex-col gap-12">
+            <div>
+              <h1 className="font-serif text-3xl">Operations</h1>
+              <p className="mt-1 text-stone-600">Reported reviews, disputed orders, refunds and cancellations.</p>
+            </div>
+            <ReviewReports />
+            <OrderDesk />
+          </div>
         ) : (
           <StateMessage title="Operations are for Atelier’s team" link={{ href: "/", label: "Back to Atelier", secondary: true }}>
-            <p>Moderators and administrators handle disputes and refunds here.</p>
+            <p>Moderators and administrators handle reported reviews, disputes and refunds here.</p>
           </StateMessage>
         )
       }
@@ -44,6 +53,7 @@ function OrderDesk() {
   const raw = params.get("status");
   const status: OrderStatus | null = raw === "all" ? null : ((raw as OrderStatus | null) ?? "disputed");
   const filterId = useId();
+  const headingId = useId();
   const orders = useInfiniteQuery({
     queryKey: operationsKey(status),
     queryFn: ({ pageParam, signal }) =>
@@ -59,15 +69,17 @@ function OrderDesk() {
   const items = orders.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (
-    <div className="flex flex-col gap-8">
+    <section aria-labelledby={headingId} className="flex flex-col gap-8">
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h1 className="font-serif text-3xl">Operations</h1>
+          <h2 id={headingId} className="font-serif text-2xl">
+            Orders
+          </h2>
           <p className="mt-1 text-stone-600">Disputed orders, refunds and cancellations.</p>
         </div>
         <div>
           <label htmlFor={filterId} className="field-label">
-            Orders
+            Show
           </label>
           <select
             id={filterId}
@@ -103,7 +115,7 @@ function OrderDesk() {
           <LoadMore hasMore={orders.hasNextPage} loading={orders.isFetchingNextPage} onMore={() => void orders.fetchNextPage()} />
         </>
       )}
-    </div>
+    </section>
   );
 }
 
@@ -134,9 +146,9 @@ function OperatorOrder({ order }: { order: Order }) {
   return (
     <li aria-labelledby={headingId} className="rounded-lg border border-stone-200 bg-white p-5">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <h2 id={headingId} className="font-medium">
+        <h3 id={headingId} className="font-medium">
           {orderTitle(order)}
-        </h2>
+        </h3>
         <OrderStatusBadge status={order.status} />
       </div>
       <p className="mt-1 text-sm text-stone-600">
