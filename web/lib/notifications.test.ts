@@ -89,7 +89,23 @@ describe("notifications in words", () => {
     expect(describeNotification({ kind: "offer", data: {} })).toEqual({ text: "There is news about an offer on a work.", href: "/offers/" });
   });
 
-  it("say a review has news, and lead to the work", () => {
+  it("tell each party where their review stands, and lead to their side of the order", () => {
+    const ORDER = "0190c4f6-0dd0-7000-8000-000000000001";
+    const review = (data: Record<string, unknown>) =>
+      describeNotification({ kind: "review", data: { order_id: ORDER, title: "Low Tide", closes_at: "2026-12-20T10:00:00Z", ...data } });
+    const bought = review({ event: "open", role: "buyer" });
+    expect(bought.text).toMatch(/^Your order of “Low Tide” is complete: review the artist by .*2026\.$/);
+    expect(bought.href).toBe(`/orders/?id=${ORDER}`);
+    const sold = review({ event: "open", role: "artist" });
+    expect(sold.text).toMatch(/^Your sale of “Low Tide” is complete: review the buyer by .*2026\.$/);
+    expect(sold.href).toBe(`/studio/sales/?id=${ORDER}`);
+    expect(review({ event: "written", role: "artist", from: "Iris Collector" }).text).toMatch(
+      /^Iris Collector reviewed you for “Low Tide”\. Write your review by .*2026 to read theirs\.$/,
+    );
+    expect(review({ event: "published", role: "buyer", from: "Hana Okabe" })).toEqual({
+      text: "Hana Okabe reviewed you for “Low Tide”: both reviews are now published.",
+      href: `/orders/?id=${ORDER}`,
+    });
     expect(describeNotification({ kind: "review", data: { artwork_id: WORK, artwork_title: "Low Tide" } })).toEqual({
       text: "There is news about a review of “Low Tide”.",
       href: `/artworks/${WORK}`,

@@ -2,6 +2,7 @@ import type { Schemas } from "./api/types";
 import { formatPrice } from "./format";
 import { formatMoney } from "./money";
 import { offerHref } from "./offers";
+import { formatDate } from "./orders";
 
 export type Notification = Schemas["Notification"];
 export type NotificationKind = Schemas["Kind"];
@@ -164,8 +165,28 @@ export function describeNotification(notification: Pick<Notification, "kind" | "
         href: negotiation ? offerHref(negotiation) : "/offers/",
       };
     }
-    case "review":
-      return { text: title ? `There is news about a review of ${work}.` : "There is news about a review.", href: artworkHref };
+    case "review": {
+      // The reader's side of the order: their purchase, or their sale.
+      const sold = text(data, "role") === "artist";
+      const href = orderId ? (sold ? `/studio/sales/?id=${orderId}` : `/orders/?id=${orderId}`) : artworkHref;
+      const from = text(data, "from") ?? (sold ? "The buyer" : "The artist");
+      const closes = text(data, "closes_at");
+      const by = closes && !Number.isNaN(Date.parse(closes)) ? ` by ${formatDate(closes)}` : "";
+      const about = title ? ` for ${work}` : "";
+      switch (text(data, "event")) {
+        case "open":
+          return {
+            text: `${sold ? "Your sale" : "Your order"}${title ? ` of ${work}` : ""} is complete: review ${sold ? "the buyer" : "the artist"}${by}.`,
+            href,
+          };
+        case "written":
+          return { text: `${from} reviewed you${about}. Write your review${by} to read theirs.`, href };
+        case "published":
+          return { text: `${from} reviewed you${about}: both reviews are now published.`, href };
+        default:
+          return { text: title ? `There is news about a review of ${work}.` : "There is news about a review.", href };
+      }
+    }
     default:
       return { text: "Something new happened.", href: null };
   }
