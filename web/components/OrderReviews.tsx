@@ -127,6 +127,8 @@ function ReviewForm({ reviews, onWritten }: { reviews: Reviews; onWritten: () =>
     },
   });
   const errors = { ...fieldMessages(write.error), ...local };
+  // A field's own complaint goes as soon as the field is changed.
+  const edited = (field: string) => setLocal(({ [field]: _, ...rest }) => rest);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -147,11 +149,21 @@ function ReviewForm({ reviews, onWritten }: { reviews: Reviews; onWritten: () =>
         Once sent, a review cannot be changed.
       </p>
       <FormAlert message={formMessage(write.error, (field) => PLACED.includes(field))} />
-      <StarRatingInput value={rating} onChange={setRating} error={errors.rating} />
+      <StarRatingInput
+        value={rating}
+        onChange={(stars) => {
+          setRating(stars);
+          edited("rating");
+        }}
+        error={errors.rating}
+      />
       <ReviewTextField
         label="Your review"
         value={text}
-        onChange={setText}
+        onChange={(next) => {
+          setText(next);
+          edited("body");
+        }}
         error={errors.body}
       />
       <button type="submit" className="btn-primary self-start" disabled={write.isPending}>

@@ -49,14 +49,15 @@ export function StarRatingInput({
       <div className="mt-1 flex flex-wrap items-center gap-3">
         <div className="flex" onMouseLeave={() => setPreview(null)}>
           {[1, 2, 3, 4, 5].map((star) => (
-            <label key={star} className="relative cursor-pointer p-0.5" onMouseEnter={() => setPreview(star)}>
+            <label key={star} className="relative p-0.5" onMouseEnter={() => setPreview(star)}>
+              {/* The radio itself lies over its star, unseen: a click on the star is a click on it. */}
               <input
                 type="radio"
                 name={name}
                 value={star}
                 checked={value === star}
                 onChange={() => onChange(star)}
-                className="peer sr-only"
+                className="peer absolute inset-0 z-10 m-0 h-full w-full cursor-pointer opacity-0"
               />
               <span className="sr-only">{star === 1 ? "1 star" : `${star} stars`}</span>
               <span

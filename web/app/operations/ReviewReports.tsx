@@ -135,7 +135,16 @@ function ReportedItem({ item, onDone }: { item: ReportedReview; onDone: (entry: 
           help={`If you hide the review, its author reads this. Up to ${MAX_REASON_CHARS.toLocaleString()} characters.`}
         >
           {(control) => (
-            <textarea {...control} rows={2} value={note} onChange={(e) => setNote(e.target.value)} className="field-input resize-y" />
+            <textarea
+              {...control}
+              rows={2}
+              value={note}
+              onChange={(e) => {
+                setNote(e.target.value);
+                setLocal({});
+              }}
+              className="field-input resize-y"
+            />
           )}
         </Field>
         <div className="flex flex-wrap gap-3">

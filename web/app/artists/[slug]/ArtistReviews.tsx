@@ -247,7 +247,16 @@ function ReportDialog({
           }
         >
           {(control) => (
-            <textarea {...control} rows={4} value={reason} onChange={(e) => setReason(e.target.value)} className="field-input resize-y" />
+            <textarea
+              {...control}
+              rows={4}
+              value={reason}
+              onChange={(e) => {
+                setReason(e.target.value);
+                setLocal({});
+              }}
+              className="field-input resize-y"
+            />
           )}
         </Field>
         <button type="submit" className="btn-primary self-start" disabled={report.isPending}>
