@@ -119,7 +119,9 @@ function Summary({ summary }: { summary: RatingSummary }) {
           <Stars rating={Math.round(summary.average)} size="text-xl" />
         </p>
       )}
-      <p className="mt-1 text-sm text-stone-600">{pluralise(summary.count, "review")}, each from a verified purchase</p>
+      <p className="mt-1 text-sm text-stone-600">
+        {summary.count === 1 ? "1 review, from a verified purchase" : `${pluralise(summary.count, "review")}, each from a verified purchase`}
+      </p>
       <ul aria-label="Reviews by stars" className="mt-4 flex flex-col gap-1.5 text-sm">
         {[5, 4, 3, 2, 1].map((stars) => {
           const count = summary.stars[stars - 1] ?? 0;
