@@ -1,6 +1,6 @@
 import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
-import { PASSWORD, confirmEmailByApi, signIn, signUp, snap, test, uniqueEmail, watchPolicy } from "./support";
+import { PASSWORD, confirmEmailByApi, receiveUntilComplete, shipSale, signIn, signUp, snap, test, uniqueEmail, watchPolicy } from "./support";
 
 // Buying art from two artists in one checkout, through the real server and
 // its payments sandbox: the artists list their works and set how they ship,
@@ -83,13 +83,7 @@ async function acceptAndShip(page: Page, title: string) {
   const answer = page.getByRole("region", { name: "Accept this order?" });
   await expect(answer).toContainText("Answer by");
   await answer.getByRole("button", { name: "Accept order" }).click();
-  const ship = page.getByRole("region", { name: "Ship this order" });
-  await expect(ship).toContainText("Ship by");
-  await ship.getByLabel("Carrier").fill("Royal Mail");
-  await ship.getByLabel("Tracking number").fill(`RM${run}GB`.toUpperCase());
-  await ship.getByRole("button", { name: "Mark as shipped" }).click();
-  await expect(page.getByRole("status").filter({ hasText: /^Shipped\./ })).toBeVisible();
-  await expect(page.getByRole("region", { name: "Deadlines" })).toContainText("Counts as received on");
+  await shipSale(page, `RM${run}GB`.toUpperCase());
 }
 
 /**
@@ -247,17 +241,7 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     for (const title of [wave, harbour]) {
       await page.goto("/orders/");
       await list.getByRole("link", { name: title }).click();
-      await expect(page.getByText(/Carrier: Royal Mail · Tracking number RM/)).toBeVisible();
-      await page.getByRole("button", { name: "I received it" }).click();
-      await expect(page.getByRole("status").filter({ hasText: /^(You have it|Complete)/ })).toBeVisible();
-      const timeline = page.getByRole("list", { name: "Order timeline" });
-      await expect(timeline).toContainText("Shipped");
-      await expect(timeline).toContainText("Received");
-      // No payout hold on this server: the order timers complete it shortly.
-      await expect(async () => {
-        await page.reload();
-        await expect(page.getByRole("status").filter({ hasText: "Complete. Enjoy your work." })).toBeVisible({ timeout: 2_000 });
-      }).toPass({ timeout: 60_000 });
+      await receiveUntilComplete(page);
     }
     await snap(page, "order", info.project.name);
     await onNarrowScreen(page, "order");

@@ -1,19 +1,35 @@
 import { expect } from "@playwright/test";
 import path from "node:path";
 
-import { artistWithProfile, checkNarrow, listUniqueWork, registerAccount, screenshotDir, signIn, signedInPage, snap, test } from "./support";
+import {
+  artistWithProfile,
+  checkNarrow,
+  listUniqueWork,
+  receiveUntilComplete,
+  registerAccount,
+  screenshotDir,
+  shipSale,
+  signIn,
+  signedInPage,
+  snap,
+  test,
+} from "./support";
 
 // Offers through the real server and its payments sandbox: an artist opens a
 // work to offers with a private floor, a collector saves a card and offers
 // below the floor (declined at once, politely), then offers again, the
 // artist counters, the collector sees the counter arrive live and accepts,
-// and the order, paid and accepted, is in both dashboards.
+// and the order, paid and accepted, is in both dashboards. The artist ships
+// it, the collector says it arrived, and once it completes they review each
+// other, double-blind: the collector's review is read by nobody until the
+// artist has written theirs, and then both are published at once, on the
+// order, the sale and the artist's page.
 
 const run = Date.now().toString(36);
 const title = `Tidal Study ${run}`;
 
 test("a collector's offer is countered by the artist and accepted into a paid order", async ({ page, browser, request, policyViolations }, info) => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
 
   // Listed at £1,250; delivery within Britain £10.
   const hana = await artistWithProfile(request, "Hana Okabe");
@@ -119,6 +135,87 @@ test("a collector's offer is countered by the artist and accepted into a paid or
     const messages = studio.getByRole("list", { name: "Messages" });
     await expect(messages.getByRole("link", { name: "View the offer" })).toHaveCount(3);
     await expect(messages.getByRole("listitem").last()).toContainText("Accepted the offer of GBP 1100.00.");
+  });
+
+  await test.step("the artist ships, the collector says it arrived, and the order completes", async () => {
+    await studio.goto("/studio/sales/");
+    await studio.getByRole("list", { name: "Needs your attention" }).getByRole("link", { name: title }).click();
+    await shipSale(studio, `RM${run}GB`.toUpperCase());
+    await page.goto("/orders/");
+    await page.getByRole("list", { name: "Orders" }).getByRole("link", { name: title }).click();
+    await receiveUntilComplete(page);
+  });
+
+  const collectorsWords = "Even better in person, and packed with great care.";
+  const artistsWords = "Paid at once and kind in every message.";
+  await test.step("the collector is asked for a review, and writes it once", async () => {
+    await page.goto("/orders/");
+    await page.getByRole("list", { name: "Reviews to write" }).getByRole("link", { name: `Review Hana Okabe for “${title}”` }).click();
+    const reviews = page.getByRole("region", { name: "Reviews" });
+    const form = reviews.getByRole("form", { name: "Review Hana Okabe" });
+    await expect(reviews).toContainText("Neither of you reads the other's review until both are written");
+    await form.getByRole("button", { name: "Send review" }).click();
+    await expect(form.getByRole("group", { name: "Your rating" })).toHaveAccessibleDescription("Choose from 1 to 5 stars.");
+    await form.getByRole("radio", { name: "5 stars" }).check();
+    await form.getByLabel("Your review").fill(collectorsWords);
+    await expect(form.getByLabel("Your review")).toHaveAccessibleDescription(`${collectorsWords.length} / 2,000 characters`);
+    await snap(page, "order-review-form", info.project.name);
+    await form.getByRole("button", { name: "Send review" }).click();
+    await expect(reviews.getByText(/^Your review is written; it will be published when Hana Okabe writes theirs or on /)).toBeFocused();
+    await expect(reviews.getByRole("article", { name: "Your review" })).toContainText(collectorsWords);
+    await page.reload();
+    await expect(reviews.getByRole("article", { name: "Your review" })).toBeVisible();
+    await expect(reviews.getByRole("form")).toHaveCount(0);
+    await page.goto("/orders/");
+    await expect(page.getByRole("list", { name: "Orders" }).getByRole("link", { name: title })).toBeVisible();
+    await expect(page.getByRole("region", { name: "Reviews to write" })).toHaveCount(0);
+  });
+
+  await test.step("the artist is told a review waits for theirs, but nobody reads it yet", async () => {
+    await page.goto(`/artists/${hana.slug}`);
+    await expect(page.getByRole("region", { name: "Reviews" })).toContainText("No reviews yet.");
+    await expect(page.getByRole("link", { name: /^Rated / })).toHaveCount(0);
+
+    await studio.goto("/studio/sales/");
+    await studio.getByRole("region", { name: "Reviews to write" }).getByRole("link", { name: `Review Iris Collector for “${title}”` }).click();
+    const reviews = studio.getByRole("region", { name: "Reviews" });
+    await expect(reviews).toContainText(/Iris Collector has reviewed you\. Write yours by .* to read theirs/);
+    await expect(reviews).not.toContainText(collectorsWords);
+    await expect(reviews.getByRole("article")).toHaveCount(0);
+  });
+
+  await test.step("the artist writes theirs, and both are published on the order, the sale and the artist's page", async () => {
+    // The collector watches their order while the artist writes.
+    await page.goto("/orders/");
+    await page.getByRole("list", { name: "Orders" }).getByRole("link", { name: title }).click();
+    await expect(page.getByRole("article", { name: "Your review" })).toBeVisible();
+
+    const reviews = studio.getByRole("region", { name: "Reviews" });
+    const form = reviews.getByRole("form", { name: "Review Iris Collector" });
+    await form.getByRole("radio", { name: "4 stars" }).check();
+    await form.getByLabel("Your review").fill(artistsWords);
+    await form.getByRole("button", { name: "Send review" }).click();
+    await expect(reviews.getByRole("article", { name: "Iris Collector's review" })).toContainText(collectorsWords);
+    await expect(reviews.getByRole("article", { name: "Your review" })).toContainText(artistsWords);
+    await expect(reviews.getByRole("form")).toHaveCount(0);
+
+    // Told live, the collector's open order shows the artist's review.
+    const theirs = page.getByRole("article", { name: "Hana Okabe's review" });
+    await expect(theirs).toContainText(artistsWords);
+    await expect(theirs.getByRole("img", { name: "4 out of 5 stars" })).toBeVisible();
+    await snap(page, "order-reviews", info.project.name);
+    await checkNarrow(page, "order-reviews");
+
+    await page.goto(`/artists/${hana.slug}`);
+    await expect(page.getByRole("link", { name: "Rated 5.0 out of 5, 1 review" })).toBeVisible();
+    const published = page.getByRole("list", { name: "Reviews of Hana Okabe" }).getByRole("listitem", { name: "Iris Collector" });
+    await expect(published).toContainText("Verified purchase");
+    await expect(published).toContainText(collectorsWords);
+    await expect(published).toContainText(`bought “${title}”`);
+    await expect(published.getByRole("img", { name: "5 out of 5 stars" })).toBeVisible();
+    await expect(page.getByRole("list", { name: "Reviews by stars" }).getByRole("listitem").first()).toHaveText("5 stars: 1");
+    await snap(page, "artist-reviews", info.project.name);
+    await checkNarrow(page, "artist-reviews");
     await studio.context().close();
   });
 });

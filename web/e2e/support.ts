@@ -215,6 +215,38 @@ export async function buyThroughSite(page: Page, workId: string) {
   await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
 }
 
+/**
+ * Ships the sale open on `page` (the artist's sale page, the order
+ * accepted) with Royal Mail and `tracking`.
+ */
+export async function shipSale(page: Page, tracking: string) {
+  const ship = page.getByRole("region", { name: "Ship this order" });
+  await expect(ship).toContainText("Ship by");
+  await ship.getByLabel("Carrier").fill("Royal Mail");
+  await ship.getByLabel("Tracking number").fill(tracking);
+  await ship.getByRole("button", { name: "Mark as shipped" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Shipped\./ })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Deadlines" })).toContainText("Counts as received on");
+}
+
+/**
+ * Says the order open on `page` (the collector's order page, shipped)
+ * arrived, and waits for it to complete: the browser tests' server has no
+ * payout hold and runs the order timers every two seconds.
+ */
+export async function receiveUntilComplete(page: Page) {
+  await expect(page.getByText(/Carrier: Royal Mail · Tracking number /)).toBeVisible();
+  await page.getByRole("button", { name: "I received it" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^(You have it|Complete)/ })).toBeVisible();
+  const timeline = page.getByRole("list", { name: "Order timeline" });
+  await expect(timeline).toContainText("Shipped");
+  await expect(timeline).toContainText("Received");
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("status").filter({ hasText: "Complete. Enjoy your work." })).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+}
+
 /** The page at a small phone's width: nothing wider than the screen; a screenshot beside the desktop one. */
 export async function checkNarrow(page: Page, name: string) {
   const wide = page.viewportSize();
