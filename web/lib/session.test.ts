@@ -54,10 +54,19 @@ describe("restoring the session", () => {
     expect(useSession.getState()).toMatchObject({ status: "signed-out", user: null, accessToken: null });
   });
 
-  it("stops restoring when offline rather than waiting for ever", async () => {
+  it("stops restoring when offline rather than waiting for ever, and asks again on the next load", async () => {
+    acceptSession(session);
+    useSession.setState({ status: "restoring", user: null, accessToken: null });
     route({ "POST /api/auth/refresh": unreachable });
-    expect(await refreshSession()).toBe(false);
+    expect(await restoreSession()).toBe(false);
     expect(useSession.getState().status).toBe("signed-out");
+
+    // A failed request says nothing of the cookie: once the API answers, the session comes back.
+    useSession.setState({ status: "restoring" });
+    route({ "POST /api/auth/refresh": json(session) });
+    expect(await restoreSession()).toBe(true);
+    expect(requests).toHaveLength(2);
+    expect(useSession.getState().status).toBe("signed-in");
   });
 });
 

@@ -80,8 +80,11 @@ export function refreshSession(): Promise<boolean> {
       acceptSession((await response.json()) as Schemas["SessionView"]);
       return true;
     } catch {
-      // Offline: keep whatever we had; the next call will tell.
-      if (useSession.getState().status === "restoring") forgetSession();
+      // Unreachable (offline, or the page unloading mid-request): keep
+      // whatever we had, and settle a restore as signed out for now without
+      // forgetting the cookie, which may well be good: the next page load
+      // asks again.
+      if (useSession.getState().status === "restoring") useSession.setState({ status: "signed-out", user: null, accessToken: null });
       return false;
     } finally {
       refreshing = null;
