@@ -259,6 +259,9 @@ test("two artists sell to one collector in one checkout, through to payout", asy
     expect(net).toMatch(/^£[\d,]+\.\d\d$/);
     await studio.goto("/studio/payouts/");
     const row = studio.getByRole("table", { name: "Your balance by currency" }).getByRole("row", { name: /GBP/ });
+    // Signed in again from the refresh cookie before any reload: a reload
+    // that cuts that refresh short would leave the page signed out.
+    await expect(studio.getByRole("button", { name: "Sign out" })).toBeVisible();
     await expect(async () => {
       await studio.reload();
       await expect(row.getByRole("cell").nth(2)).toHaveText(net, { timeout: 2_000 });
