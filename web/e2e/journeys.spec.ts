@@ -89,8 +89,13 @@ test("a collector finds the work by a paraphrase, saves it and gets new recommen
   await expect(save).toHaveAttribute("aria-pressed", "true");
   // Likes and saves are remembered across visits.
   const like = page.getByRole("button", { name: "Like", exact: true });
+  // The button shows the like at once; the reload waits for the API to have it.
+  const liked = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === "/api/interactions" && (r.request().postDataJSON() as { kind?: string } | null)?.kind === "like",
+  );
   await like.click();
   await expect(like).toHaveAttribute("aria-pressed", "true");
+  expect((await liked).ok()).toBe(true);
   await page.reload();
   await expect(page.getByRole("button", { name: "Like", exact: true })).toHaveAttribute("aria-pressed", "true");
   await expect(page.getByRole("button", { name: "Save", exact: true })).toHaveAttribute("aria-pressed", "true");
