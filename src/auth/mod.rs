@@ -26,3 +26,22 @@ pub async fn display_names(
     }
     Ok(store::display_names(conn, ids).await?.into_iter().collect())
 }
+
+/// Where and how to write to an account: its address, name and language,
+/// and whether the address is confirmed (mail that is not about the account
+/// itself goes to confirmed addresses only).
+pub struct Recipient {
+    pub email: String,
+    pub display_name: String,
+    pub language: String,
+    pub verified: bool,
+}
+
+pub async fn recipient(conn: &mut sqlx::PgConnection, user_id: uuid::Uuid) -> sqlx::Result<Option<Recipient>> {
+    Ok(store::user_by_id(conn, user_id).await?.map(|user| Recipient {
+        verified: user.email_verified_at.is_some(),
+        email: user.email,
+        display_name: user.display_name,
+        language: user.language,
+    }))
+}

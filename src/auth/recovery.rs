@@ -72,6 +72,7 @@ pub(super) async fn post_verification(
             "link": format!("{}/verify-email/?token={}", ctx.config.site_url, token.as_str()),
             "hours": VERIFY_FOR.as_secs() / 3600,
         }),
+        unsubscribe: None,
     };
     Ok(mail::post(ctx, conn, letter).await?)
 }
@@ -88,6 +89,7 @@ pub(super) async fn post_password_changed(
         language: &user.language,
         template: Template::PasswordChanged,
         vars: serde_json::json!({ "name": user.display_name }),
+        unsubscribe: None,
     };
     Ok(mail::post(ctx, conn, letter).await?)
 }
@@ -144,6 +146,7 @@ async fn verify_email(
             language: &user.language,
             template: Template::EmailChanged,
             vars: serde_json::json!({ "name": user.display_name, "new_email": email.as_str() }),
+            unsubscribe: None,
         };
         Some(mail::post(&ctx, &mut tx, letter).await?)
     } else {
@@ -306,6 +309,7 @@ pub async fn send_password_reset(ctx: &AppContext, normalized_email: &str) -> an
             "link": format!("{}/reset-password/?token={}", ctx.config.site_url, token.as_str()),
             "minutes": RESET_FOR.as_secs() / 60,
         }),
+        unsubscribe: None,
     };
     let posted = mail::post(ctx, &mut tx, letter).await?;
     tx.commit().await?;

@@ -52,6 +52,7 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     let timers = tokio::spawn(run_commerce_timers(ctx.clone(), stopped.clone()));
     let insights = (!ctx.config.insights_rollup_interval.is_zero())
         .then(|| tokio::spawn(run_insights_rollup(ctx.clone(), stopped.clone())));
+    let notification_mail = tokio::spawn(run_notification_mail(ctx.clone(), stopped.clone()));
     let sandbox_events =
         ctx.sandbox_payments.clone().map(|sandbox| tokio::spawn(deliver_sandbox_events(sandbox, bind, stopped)));
     let mut app = app::full_router_with_site(ctx, site);
@@ -69,6 +70,7 @@ pub async fn serve_local(ctx: AppContext) -> anyhow::Result<()> {
     }
     let _ = scheduler.await;
     let _ = timers.await;
+    let _ = notification_mail.await;
     if let Some(insights) = insights {
         let _ = insights.await;
     }
@@ -151,6 +153,20 @@ async fn run_insights_rollup(ctx: AppContext, mut stopped: tokio::sync::watch::R
         }
         tokio::select! {
             () = tokio::time::sleep(ctx.config.insights_rollup_interval) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// The local stand-in for the scheduled notification mailer.
+async fn run_notification_mail(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        match crate::realtime::notifications::email::send_due(&ctx).await {
+            Ok(run) => tracing::debug!(?run, "notification mail sent"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "mailing notifications failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(ctx.config.mail.notification_interval) => {}
             _ = stopped.changed() => {}
         }
     }
@@ -389,6 +405,19 @@ pub async fn run_lambda_commerce_timers() -> Result<(), lambda_http::Error> {
         let report =
             crate::realtime::push::delivering(ctx, crate::commerce::timers::run(ctx, chrono::Utc::now())).await?;
         Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}
+
+/// Lambda function on a schedule: mails the notifications that are due.
+pub async fn run_lambda_notification_mail() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    telemetry::init_from_env();
+    let ctx = AppContext::from_env().await?;
+    let ctx = &ctx;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let run = crate::realtime::notifications::email::send_due(ctx).await?;
+        Ok::<_, lambda_http::Error>(serde_json::json!({ "mailed": run.mailed, "skipped": run.skipped }))
     }))
     .await
 }

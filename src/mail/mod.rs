@@ -48,6 +48,9 @@ pub struct Letter<'a> {
     pub template: Template,
     /// The template's own variables; the site's name and address are added.
     pub vars: serde_json::Value,
+    /// Where one click stops mail like this (RFC 8058), for mail someone
+    /// can choose not to receive.
+    pub unsubscribe: Option<String>,
 }
 
 /// A message written in a transaction, to be handed to the queue once it commits.
@@ -99,6 +102,7 @@ pub async fn post(ctx: &AppContext, conn: &mut PgConnection, letter: Letter<'_>)
             subject: &rendered.subject,
             text: &rendered.text,
             html: &rendered.html,
+            unsubscribe: letter.unsubscribe.as_deref(),
         },
     )
     .await?;
@@ -116,7 +120,14 @@ pub async fn send(ctx: &AppContext, id: Uuid) -> anyhow::Result<()> {
     let (Some(text), Some(html)) = (message.text_body, message.html_body) else {
         anyhow::bail!("queued mail {id} has no body");
     };
-    let outgoing = OutgoingMail { id, to: message.to_address, subject: message.subject, text, html, unsubscribe: None };
+    let outgoing = OutgoingMail {
+        id,
+        to: message.to_address,
+        subject: message.subject,
+        text,
+        html,
+        unsubscribe: message.unsubscribe_url,
+    };
     match ctx.mail.send(&outgoing).await {
         Ok(provider_id) => {
             store::mark_sent(&mut tx, id, provider_id.as_deref()).await?;

@@ -30,12 +30,13 @@ pub struct NewMessage<'a> {
     pub subject: &'a str,
     pub text: &'a str,
     pub html: &'a str,
+    pub unsubscribe: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut PgConnection, message: &NewMessage<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO mail_messages (id, user_id, to_address, template, subject, text_body, html_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO mail_messages (id, user_id, to_address, template, subject, text_body, html_body, unsubscribe_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(message.id)
     .bind(message.user_id)
@@ -44,6 +45,7 @@ pub async fn insert(conn: &mut PgConnection, message: &NewMessage<'_>) -> sqlx::
     .bind(message.subject)
     .bind(message.text)
     .bind(message.html)
+    .bind(message.unsubscribe)
     .execute(conn)
     .await?;
     Ok(())
@@ -55,12 +57,13 @@ pub struct Queued {
     pub subject: String,
     pub text_body: Option<String>,
     pub html_body: Option<String>,
+    pub unsubscribe_url: Option<String>,
     pub attempts: i32,
 }
 
 pub async fn lock_queued(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Queued>> {
     sqlx::query_as(
-        "SELECT to_address, subject, text_body, html_body, attempts FROM mail_messages
+        "SELECT to_address, subject, text_body, html_body, unsubscribe_url, attempts FROM mail_messages
          WHERE id = $1 AND state = 'queued' FOR UPDATE",
     )
     .bind(id)

@@ -18,15 +18,18 @@ pub enum Template {
     EmailChanged,
     PasswordReset,
     PasswordChanged,
+    /// Notifications that were not read in the app, together.
+    Notifications,
 }
 
 impl Template {
-    pub const ALL: [Template; 5] = [
+    pub const ALL: [Template; 6] = [
         Template::VerifyEmail,
         Template::ConfirmNewEmail,
         Template::EmailChanged,
         Template::PasswordReset,
         Template::PasswordChanged,
+        Template::Notifications,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Template {
             Template::EmailChanged => "email_changed",
             Template::PasswordReset => "password_reset",
             Template::PasswordChanged => "password_changed",
+            Template::Notifications => "notifications",
         }
     }
 }
@@ -59,6 +63,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "en" / "email_changed",
     "en" / "password_reset",
     "en" / "password_changed",
+    "en" / "notifications",
     "fr" / "verify_email",
     "fr" / "password_reset",
 ];
@@ -69,6 +74,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     // error in the tests, not an empty gap in someone's mail.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_template("layout.html", include_str!("templates/layout.html")).expect("the mail layout parses");
+    env.add_template("en/notification.txt", include_str!("templates/en/notification.txt"))
+        .expect("the notification sentences parse");
     for (name, source) in SOURCES {
         env.add_template(name, source).unwrap_or_else(|e| panic!("mail template {name} does not parse: {e}"));
     }
@@ -108,7 +115,11 @@ mod tests {
         serde_json::json!({
             "site_name": "Atelier", "site_url": "https://atelier.example", "name": "Ann <Smith> & Co",
             "link": "https://atelier.example/verify-email/?token=abc&x=1", "hours": 24, "minutes": 30,
-            "new_email": "ann@new.example",
+            "new_email": "ann@new.example", "unsubscribe_link": "https://atelier.example/unsubscribe/?token=t",
+            "items": [{
+                "kind": "message", "title": "Boats & <Sea>", "status": null, "from": "Bo", "excerpt": "Is it framed?",
+                "artist": null, "reason": null, "link": "https://atelier.example/messages/?c=1",
+            }],
         })
     }
 
@@ -116,11 +127,33 @@ mod tests {
     fn every_message_renders_in_english_with_the_html_escaped() {
         for template in Template::ALL {
             let mail = render(template, "en", &vars()).unwrap_or_else(|e| panic!("{template:?}: {e:#}"));
-            assert!(mail.subject.contains("Atelier") && !mail.subject.contains('\n'), "{template:?}: {}", mail.subject);
+            assert!(!mail.subject.is_empty() && !mail.subject.contains('\n'), "{template:?}: {}", mail.subject);
             assert!(mail.text.contains("Ann <Smith> & Co"), "plain text is not escaped: {}", mail.text);
             assert!(mail.html.contains("Ann &lt;Smith&gt; &amp; Co"), "HTML is escaped: {}", mail.html);
-            assert!(mail.html.contains("href=\"https://atelier.example\""), "{template:?} links the site");
+            // minijinja escapes `/` too, which a browser reads back as `/`.
+            assert!(mail.html.contains("href=\"https:&#x2f;&#x2f;atelier.example\""), "{template:?} links the site");
+            assert!(mail.text.contains("Hello Ann <Smith> & Co"), "{template:?} greets the reader");
         }
+    }
+
+    #[test]
+    fn notifications_are_told_as_sentences_one_in_the_subject_several_counted() {
+        let one = render(Template::Notifications, "en", &vars()).unwrap();
+        assert_eq!(one.subject, "Bo wrote about “Boats & <Sea>”: “Is it framed?”");
+        assert!(one.text.contains("- Bo wrote about “Boats & <Sea>”: “Is it framed?”"), "{}", one.text);
+        assert!(one.html.contains("“Boats &amp; &lt;Sea&gt;”"), "escaped once in HTML: {}", one.html);
+        assert!(one.text.contains("Stop all notification mail: https://atelier.example/unsubscribe/?token=t"));
+        let mut several = vars();
+        several["items"] = serde_json::json!([
+            {"kind": "order_update", "title": "Dusk", "status": "shipped", "from": null, "excerpt": null,
+             "artist": null, "reason": null, "link": "https://atelier.example/orders/?id=1"},
+            {"kind": "offer", "title": null, "status": "pending", "from": null, "excerpt": null,
+             "artist": null, "reason": null, "link": "https://atelier.example/offers/?id=2"},
+        ]);
+        let several = render(Template::Notifications, "en", &several).unwrap();
+        assert_eq!(several.subject, "2 updates on Atelier");
+        assert!(several.text.contains("- Your order of “Dusk” has shipped."), "{}", several.text);
+        assert!(several.text.contains("- An offer on a work awaits your answer."), "{}", several.text);
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub struct MailConfig {
     /// Signs the links in mail that act without signing in (one-click
     /// unsubscribe), so they cannot be forged for someone else.
     pub link_secret: Secret,
+    /// How long a notification waits before it is mailed: one read in the
+    /// app meanwhile is not mailed, and several are mailed together.
+    pub notification_delay: Duration,
+    /// How often the local server mails the notifications that are due.
+    pub notification_interval: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +119,8 @@ impl MailConfig {
             from: get("MAIL_FROM").unwrap_or_else(|| "Atelier <mail@atelier.localhost>".to_owned()),
             site_name: get("SITE_NAME").unwrap_or_else(|| "Atelier".to_owned()),
             link_secret,
+            notification_delay: Duration::from_secs(parse_or(get, "NOTIFICATION_MAIL_DELAY_SECS", 600)?),
+            notification_interval: Duration::from_secs(parse_or(get, "NOTIFICATION_MAIL_INTERVAL_SECS", 60)?.max(1)),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Notifications: what a person is told about, kept until read, delivered live
 //! on their `user:` channel, filtered by their preferences per kind.
 
+pub mod email;
 mod routes;
 mod store;
 
@@ -77,6 +78,22 @@ impl Kind {
         }
     }
 
+    /// Whether the kind is mailed unless the person says otherwise: what
+    /// asks for an answer or concerns their money or their work is; news
+    /// about saved works and followed artists is not.
+    pub fn mailed_by_default(self) -> bool {
+        matches!(
+            self,
+            Kind::OrderUpdate
+                | Kind::Sale
+                | Kind::Message
+                | Kind::Offer
+                | Kind::Review
+                | Kind::UploadRejected
+                | Kind::DuplicateFlagged
+        )
+    }
+
     pub(super) fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -94,9 +111,10 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-/// Notifies one person on the caller's transaction, unless they turned the
-/// kind off or were already told about `subject` (a retried job, a webhook
-/// seen twice). Answers whether a notification was written.
+/// Notifies one person on the caller's transaction, in the app and by mail
+/// as they chose for the kind, unless they were already told about
+/// `subject` (a retried job, a webhook seen twice). Answers whether a
+/// notification was written.
 pub async fn notify(
     conn: &mut PgConnection,
     user_id: Uuid,
@@ -104,7 +122,13 @@ pub async fn notify(
     subject: &str,
     data: Value,
 ) -> sqlx::Result<bool> {
-    let Some((id, created_at)) = store::insert(conn, user_id, kind, subject, &data).await? else { return Ok(false) };
+    let Some((id, created_at, shown)) = store::insert(conn, user_id, kind, subject, &data).await? else {
+        return Ok(false);
+    };
+    if !shown {
+        // Off in the app: it waits only for the mailer.
+        return Ok(true);
+    }
     let notification = Notification { id, kind, data, created_at, read_at: None };
     let event = serde_json::to_value(&notification).expect("a notification serialises");
     super::publish(conn, Channel::User(user_id), "notification", &event).await?;

@@ -1,17 +1,21 @@
 //! The notification routes: the inbox, read marks and preferences.
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{Kind, Notification, store};
+use super::{Kind, Notification, email, store};
 use crate::{
     app::AppContext,
     auth::Principal,
     platform::http::{
-        ApiJson, ApiPath, ApiQuery,
+        ApiJson, ApiPath, ApiQuery, Bounded, bearer_matches,
         error::{ApiError, ApiResult},
     },
 };
@@ -23,6 +27,8 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(routes!(mark_notification_read))
         .routes(routes!(mark_all_notifications_read))
         .routes(routes!(notification_preferences, set_notification_preferences))
+        .routes(routes!(unsubscribe_from_notification_mail))
+        .routes(routes!(cron_notification_mail))
 }
 
 const PAGE_SIZE: i64 = 20;
@@ -121,21 +127,41 @@ async fn mark_all_notifications_read(
     Ok(Json(UnreadCount { unread: 0 }))
 }
 
-/// Whether one kind of notification is shown in the app.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+/// How one kind of notification reaches the person: in the app, by mail.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
 pub struct Preference {
     pub kind: Kind,
     pub in_app: bool,
+    pub email: bool,
+}
+
+/// A change to one kind; a channel left out keeps its setting.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferenceChange {
+    pub kind: Kind,
+    pub in_app: Option<bool>,
+    pub email: Option<bool>,
 }
 
 async fn preference_list(conn: &mut sqlx::PgConnection, user_id: Uuid) -> sqlx::Result<Vec<Preference>> {
-    let off = store::kinds_off(conn, user_id).await?;
-    Ok(Kind::ALL.into_iter().map(|kind| Preference { kind, in_app: !off.iter().any(|k| k == kind.as_str()) }).collect())
+    let chosen = store::preferences(conn, user_id).await?;
+    Ok(Kind::ALL
+        .into_iter()
+        .map(|kind| {
+            let choice = chosen.iter().find(|(k, _, _)| k == kind.as_str());
+            Preference {
+                kind,
+                in_app: choice.is_none_or(|(_, in_app, _)| *in_app),
+                email: choice.and_then(|(_, _, email)| *email).unwrap_or(kind.mailed_by_default()),
+            }
+        })
+        .collect())
 }
 
-/// Which kinds of notification you get, every kind listed.
+/// How each kind of notification reaches you, every kind listed.
 #[utoipa::path(get, path = "/api/me/notification-preferences", tag = "notifications", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Preference>)))]
+    responses((status = 200, body = Vec<Preference>), (status = 401)))]
 async fn notification_preferences(
     State(ctx): State<AppContext>,
     principal: Principal,
@@ -144,18 +170,19 @@ async fn notification_preferences(
     Ok(Json(preference_list(&mut conn, principal.user_id).await?))
 }
 
-/// Turn kinds of notification on or off; kinds left out keep their setting,
-/// and a kind named twice takes its last setting.
+/// Turn kinds of notification on or off, in the app or by mail; kinds and
+/// channels left out keep their setting, and a kind named twice takes its
+/// last setting.
 #[utoipa::path(put, path = "/api/me/notification-preferences", tag = "notifications", security(("bearer" = [])),
-    request_body = Vec<Preference>, responses((status = 200, body = Vec<Preference>), (status = 422)))]
+    request_body = Vec<PreferenceChange>, responses((status = 200, body = Vec<Preference>), (status = 401), (status = 422)))]
 async fn set_notification_preferences(
     State(ctx): State<AppContext>,
     principal: Principal,
-    ApiJson(changes): ApiJson<Vec<Preference>>,
+    ApiJson(changes): ApiJson<Vec<PreferenceChange>>,
 ) -> ApiResult<Json<Vec<Preference>>> {
     // The last word on each kind counts; at most one write per kind, however
     // long the list.
-    let mut latest: Vec<Preference> = Vec::new();
+    let mut latest: Vec<PreferenceChange> = Vec::new();
     for change in changes.into_iter().rev() {
         if !latest.iter().any(|p| p.kind == change.kind) {
             latest.push(change);
@@ -163,9 +190,70 @@ async fn set_notification_preferences(
     }
     let mut tx = ctx.db.begin().await?;
     for change in &latest {
-        store::set_preference(&mut tx, principal.user_id, change.kind, change.in_app).await?;
+        store::set_preference(&mut tx, principal.user_id, change.kind, change.in_app, change.email).await?;
     }
     let list = preference_list(&mut tx, principal.user_id).await?;
     tx.commit().await?;
     Ok(Json(list))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UnsubscribeQuery {
+    /// The token from the mail's unsubscribe link.
+    #[param(value_type = String, max_length = 200)]
+    pub token: Bounded<200>,
+}
+
+/// Stop all notification mail, in one click from a message (RFC 8058: mail
+/// clients POST here with `List-Unsubscribe=One-Click`). The token in the
+/// link names the account; no session is needed. Notifications in the app
+/// stay as they are, and mail can be turned back on kind by kind.
+#[utoipa::path(post, path = "/api/me/notifications/unsubscribe", tag = "notifications", params(UnsubscribeQuery),
+    responses(
+        (status = 204, description = "No more notification mail"),
+        (status = 403, description = "The token is not one we signed"),
+        (status = 422),
+    ))]
+async fn unsubscribe_from_notification_mail(
+    State(ctx): State<AppContext>,
+    ApiQuery(query): ApiQuery<UnsubscribeQuery>,
+) -> ApiResult<StatusCode> {
+    let user_id = email::unsubscriber(&ctx, query.token.as_str())
+        .ok_or_else(|| ApiError::Forbidden("this unsubscribe link is not valid".to_owned()))?;
+    let mut tx = ctx.db.begin().await?;
+    store::stop_all_mail(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many notifications a run of the mailer settled.
+#[derive(Serialize, ToSchema)]
+pub struct NotificationMailRun {
+    pub mailed: usize,
+    pub skipped: usize,
+}
+
+/// Mail the notifications that are due (Vercel Cron). Requires
+/// `Authorization: Bearer <CRON_SECRET>`; without a configured secret the
+/// route does not exist.
+#[utoipa::path(get, path = "/api/cron/notification-mail", tag = "notifications",
+    responses(
+        (status = 200, body = NotificationMailRun),
+        (status = 401),
+        (status = 404),
+    ))]
+async fn cron_notification_mail(
+    State(ctx): State<AppContext>,
+    headers: HeaderMap,
+) -> ApiResult<Json<NotificationMailRun>> {
+    let Some(secret) = ctx.config.cron_secret.as_ref() else {
+        return Err(ApiError::NotFound("no such route".to_owned()));
+    };
+    if !bearer_matches(&headers, secret) {
+        return Err(ApiError::Unauthorized("the cron secret is missing or wrong".to_owned()));
+    }
+    let run = email::send_due(&ctx).await?;
+    Ok(Json(NotificationMailRun { mailed: run.mailed, skipped: run.skipped }))
 }

@@ -6,6 +6,7 @@
 mod conversations;
 mod gateway;
 pub mod live;
+mod notification_mail;
 mod notifications;
 mod sources;
 mod transports;

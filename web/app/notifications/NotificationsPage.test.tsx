@@ -33,9 +33,9 @@ function notification(id: string, overrides: Partial<Schemas["Notification"]> = 
 }
 
 const preferences: Schemas["Preference"][] = [
-  { kind: "message", in_app: true },
-  { kind: "saved_sold", in_app: true },
-  { kind: "saved_reserved", in_app: false },
+  { kind: "message", in_app: true, email: true },
+  { kind: "saved_sold", in_app: true, email: false },
+  { kind: "saved_reserved", in_app: false, email: false },
 ];
 
 beforeEach(() => {
@@ -122,28 +122,41 @@ describe("the notifications page", () => {
     expect(within(list).queryByText("Unread:", { exact: false })).not.toBeInTheDocument();
   });
 
-  it("turns a kind of notification off", async () => {
-    let sent: unknown = null;
+  it("turns a kind of notification off in the app, and another on by e-mail", async () => {
+    const sent: unknown[] = [];
+    let current = preferences;
     route({
       "GET /api/me/notifications": json({ items: [], next_cursor: null, unread: 0 }),
       "GET /api/me/notifications/unread-count": json({ unread: 0 }),
       "GET /api/me/notification-preferences": json(preferences),
       "PUT /api/me/notification-preferences": async (request) => {
-        sent = await request.json();
-        return json(preferences.map((p) => (p.kind === "message" ? { ...p, in_app: false } : p)));
+        const [change] = (await request.json()) as Schemas["PreferenceChange"][];
+        sent.push(change);
+        current = current.map((p) =>
+          p.kind === change!.kind ? { ...p, in_app: change!.in_app ?? p.in_app, email: change!.email ?? p.email } : p,
+        );
+        return json(current);
       },
     });
     renderWithLive(<NotificationsPage />, fakeLive());
-    const box = await screen.findByRole("checkbox", { name: "New messages in your conversations" });
-    expect(box).toBeChecked();
-    expect(screen.getByRole("checkbox", { name: "A work you saved is reserved" })).not.toBeChecked();
+    const inApp = await screen.findByRole("checkbox", { name: "New messages in your conversations: in the app" });
+    expect(inApp).toBeChecked();
+    expect(screen.getByRole("checkbox", { name: "New messages in your conversations: by e-mail" })).toBeChecked();
+    expect(screen.getByRole("checkbox", { name: "A work you saved is reserved: in the app" })).not.toBeChecked();
+    const soldByMail = screen.getByRole("checkbox", { name: "A work you saved is sold: by e-mail" });
+    expect(soldByMail).not.toBeChecked();
     // A collector is not offered an artist's kinds.
-    expect(screen.queryByRole("checkbox", { name: "Your sales" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("checkbox", { name: "Your sales: in the app" })).not.toBeInTheDocument();
 
-    await userEvent.click(box);
+    await userEvent.click(inApp);
     expect(await screen.findByText("Saved.")).toBeInTheDocument();
-    expect(sent).toEqual([{ kind: "message", in_app: false }]);
-    expect(box).not.toBeChecked();
-    expect(requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+    expect(inApp).not.toBeChecked();
+    await userEvent.click(soldByMail);
+    await waitFor(() => expect(soldByMail).toBeChecked());
+    expect(sent).toEqual([
+      { kind: "message", in_app: false },
+      { kind: "saved_sold", email: true },
+    ]);
+    expect(requests.filter((r) => r.method === "PUT")).toHaveLength(2);
   });
 });

@@ -16,7 +16,7 @@ import { KINDS, describeNotification, isDocumentLink, notificationKeys, type Not
 import { formatDateTime } from "@/lib/orders";
 
 type Page = Schemas["NotificationPage"];
-type Preference = Schemas["Preference"];
+type PreferenceChange = Schemas["PreferenceChange"];
 
 export function NotificationsPage() {
   return (
@@ -193,6 +193,8 @@ function NotificationRow({ notification, busy, onRead }: { notification: Notific
   );
 }
 
+type Channel = "in_app" | "email";
+
 function Preferences({ user }: { user: User }) {
   const queryClient = useQueryClient();
   const key = notificationKeys.preferences(user.id);
@@ -202,17 +204,20 @@ function Preferences({ user }: { user: User }) {
   });
   const [saved, setSaved] = useState<NotificationKind | null>(null);
   const change = useMutation({
-    mutationFn: (preference: Preference) => call(() => api.PUT("/api/me/notification-preferences", { body: [preference] })),
+    mutationFn: (change: PreferenceChange) => call(() => api.PUT("/api/me/notification-preferences", { body: [change] })),
     onMutate: () => setSaved(null),
-    onSuccess: (next, preference) => {
+    onSuccess: (next, change) => {
       queryClient.setQueryData(key, next);
-      setSaved(preference.kind);
+      setSaved(change.kind);
     },
   });
 
-  const on = new Map((preferences.data ?? []).map((p) => [p.kind, p.in_app]));
-  // While a change is on its way, the box shows what was chosen.
-  if (change.isPending && change.variables) on.set(change.variables.kind, change.variables.in_app);
+  const current = new Map((preferences.data ?? []).map((p) => [p.kind, p]));
+  function checked(kind: NotificationKind, channel: Channel): boolean {
+    // While a change is on its way, the box shows what was chosen.
+    const pending = change.isPending && change.variables?.kind === kind ? change.variables[channel] : undefined;
+    return pending ?? current.get(kind)?.[channel] ?? channel === "in_app";
+  }
   const artist = user.role === "artist" || user.role === "admin" || user.artist_id != null;
   const kinds = KINDS.filter((k) => k.who === "everyone" || k.who === "collector" || artist);
 
@@ -221,31 +226,52 @@ function Preferences({ user }: { user: User }) {
       <h2 id="preferences-heading" className="font-serif text-xl">
         What to tell me about
       </h2>
-      <p className="mt-1 text-sm text-stone-600">Turned off, a kind of news no longer reaches this page or the bell.</p>
+      <p className="mt-1 text-sm text-stone-600">
+        In the app: on this page and the bell. By e-mail: a message a few minutes later, for what you have not read
+        here by then.
+      </p>
       {preferences.isPending ? (
         <p className="mt-4 text-sm text-stone-600">Loading…</p>
       ) : preferences.isError ? (
         <ErrorState error={preferences.error} onRetry={() => void preferences.refetch()} />
       ) : (
-        <fieldset className="mt-4">
-          <legend className="sr-only">Notifications to show</legend>
-          <ul className="grid gap-2 sm:grid-cols-2">
+        <table className="mt-4 w-full text-left text-sm text-stone-800">
+          <caption className="sr-only">Notifications to get, in the app and by e-mail</caption>
+          <thead>
+            <tr className="border-b border-stone-200 text-stone-600">
+              <th scope="col" className="py-2 font-medium">
+                News
+              </th>
+              <th scope="col" className="w-24 py-2 text-center font-medium">
+                In the app
+              </th>
+              <th scope="col" className="w-24 py-2 text-center font-medium">
+                By e-mail
+              </th>
+            </tr>
+          </thead>
+          <tbody>
             {kinds.map(({ kind, label }) => (
-              <li key={kind}>
-                <label className="flex items-start gap-2 text-sm text-stone-800">
-                  <input
-                    type="checkbox"
-                    className="mt-0.5 h-4 w-4 accent-stone-900"
-                    checked={on.get(kind) ?? true}
-                    disabled={change.isPending}
-                    onChange={(event) => change.mutate({ kind, in_app: event.target.checked })}
-                  />
+              <tr key={kind} className="border-b border-stone-100 last:border-0">
+                <th scope="row" className="py-2 pr-2 font-normal">
                   {label}
-                </label>
-              </li>
+                </th>
+                {(["in_app", "email"] as const).map((channel) => (
+                  <td key={channel} className="py-2 text-center">
+                    <input
+                      type="checkbox"
+                      aria-label={`${label}: ${channel === "in_app" ? "in the app" : "by e-mail"}`}
+                      className="h-4 w-4 accent-stone-900"
+                      checked={checked(kind, channel)}
+                      disabled={change.isPending}
+                      onChange={(event) => change.mutate({ kind, [channel]: event.target.checked })}
+                    />
+                  </td>
+                ))}
+              </tr>
             ))}
-          </ul>
-        </fieldset>
+          </tbody>
+        </table>
       )}
       <p role="status" className="mt-3 text-sm text-stone-700 empty:hidden">
         {saved && !change.isPending && "Saved."}

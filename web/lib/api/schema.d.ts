@@ -974,6 +974,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cron/notification-mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail the notifications that are due (Vercel Cron). Requires
+         *     `Authorization: Bearer <CRON_SECRET>`; without a configured secret the
+         *     route does not exist.
+         */
+        get: operations["cron_notification_mail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dev/mail": {
         parameters: {
             query?: never;
@@ -1245,11 +1266,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Which kinds of notification you get, every kind listed. */
+        /** How each kind of notification reaches you, every kind listed. */
         get: operations["notification_preferences"];
         /**
-         * Turn kinds of notification on or off; kinds left out keep their setting,
-         *     and a kind named twice takes its last setting.
+         * Turn kinds of notification on or off, in the app or by mail; kinds and
+         *     channels left out keep their setting, and a kind named twice takes its
+         *     last setting.
          */
         put: operations["set_notification_preferences"];
         post?: never;
@@ -1321,6 +1343,28 @@ export interface paths {
         get: operations["unread_notifications"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop all notification mail, in one click from a message (RFC 8058: mail
+         *     clients POST here with `List-Unsubscribe=One-Click`). The token in the
+         *     link names the account; no session is needed. Notifications in the app
+         *     stay as they are, and mail can be turned back on kind by kind.
+         */
+        post: operations["unsubscribe_from_notification_mail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3205,6 +3249,11 @@ export interface components {
             /** Format: date-time */
             read_at?: string | null;
         };
+        /** @description How many notifications a run of the mailer settled. */
+        NotificationMailRun: {
+            mailed: number;
+            skipped: number;
+        };
         NotificationPage: {
             items: components["schemas"]["Notification"][];
             /** Format: uuid */
@@ -3429,9 +3478,16 @@ export interface components {
             collector_id?: string | null;
             name: string;
         };
-        /** @description Whether one kind of notification is shown in the app. */
+        /** @description How one kind of notification reaches the person: in the app, by mail. */
         Preference: {
+            email: boolean;
             in_app: boolean;
+            kind: components["schemas"]["Kind"];
+        };
+        /** @description A change to one kind; a channel left out keeps its setting. */
+        PreferenceChange: {
+            email?: boolean | null;
+            in_app?: boolean | null;
             kind: components["schemas"]["Kind"];
         };
         Preferences: {
@@ -9300,6 +9356,52 @@ export interface operations {
             };
         };
     };
+    cron_notification_mail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationMailRun"];
+                };
+            };
+            /** @description Authentication is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     development_mailbox: {
         parameters: {
             query?: {
@@ -10298,7 +10400,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Preference"][];
+                "application/json": components["schemas"]["PreferenceChange"][];
             };
         };
         responses: {
@@ -10540,6 +10642,54 @@ export interface operations {
             };
             /** @description Authentication is required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribe_from_notification_mail: {
+        parameters: {
+            query: {
+                /** @description The token from the mail's unsubscribe link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Internal error, or a service we depend on is not answering */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No more notification mail */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token is not one we signed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request contains invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
