@@ -7,6 +7,7 @@ pub mod password;
 pub mod principal;
 pub mod recovery;
 pub mod routes;
+pub mod sessions;
 mod store;
 mod throttle;
 pub mod tokens;

@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(rate_limit::limited(Limit::Account, routes!(update_me)))
         .routes(routes!(jwks))
         .merge(super::recovery::router())
+        .merge(super::sessions::router())
 }
 
 const REFRESH_COOKIE: &str = "refresh_token";
@@ -294,6 +295,7 @@ async fn login(
     let mut tx = ctx.db.begin().await?;
     let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
     let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
+    let notice = super::sessions::post_if_new_device(&ctx, &mut tx, &user, session_id, client.user_agent, &ip).await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -307,6 +309,9 @@ async fn login(
     )
     .await?;
     tx.commit().await?;
+    if let Some(notice) = notice {
+        notice.dispatch(&ctx).await;
+    }
     session_response(
         &ctx,
         StatusCode::OK,

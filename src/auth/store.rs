@@ -212,8 +212,8 @@ pub async fn revoke_other_sessions(
     user_id: Uuid,
     keep: Uuid,
     reason: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
         "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $3
          WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",
     )
@@ -221,8 +221,8 @@ pub async fn revoke_other_sessions(
     .bind(keep)
     .bind(reason)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected())
 }
 
 pub async fn session_of_token(pool: &PgPool, presented_hash: &[u8]) -> sqlx::Result<Option<(Uuid, Uuid)>> {
@@ -364,4 +364,54 @@ pub async fn revoke_all_sessions(conn: &mut PgConnection, user_id: Uuid, reason:
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+}
+
+/// The account's live sessions, the most recently used first.
+pub async fn live_sessions(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Vec<SessionRow>> {
+    sqlx::query_as(
+        "SELECT id, user_agent, ip, created_at, last_used_at FROM auth_sessions
+         WHERE user_id = $1 AND revoked_at IS NULL AND absolute_expires_at > now()
+         ORDER BY last_used_at DESC, id DESC LIMIT 200",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Ends one of the account's live sessions; false when it has no such session.
+pub async fn revoke_own_session(conn: &mut PgConnection, user_id: Uuid, session_id: Uuid) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'signed out from another session'
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND absolute_expires_at > now()",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The browsers of the account's recent sessions, live or not, besides `except`.
+pub async fn recent_user_agents(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    except: Uuid,
+) -> sqlx::Result<Vec<Option<String>>> {
+    sqlx::query_scalar(
+        "SELECT user_agent FROM auth_sessions WHERE user_id = $1 AND id <> $2 ORDER BY created_at DESC LIMIT 100",
+    )
+    .bind(user_id)
+    .bind(except)
+    .fetch_all(conn)
+    .await
 }

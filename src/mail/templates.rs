@@ -20,16 +20,19 @@ pub enum Template {
     PasswordChanged,
     /// Notifications that were not read in the app, together.
     Notifications,
+    /// A sign-in from a device the account has not used before.
+    NewSignIn,
 }
 
 impl Template {
-    pub const ALL: [Template; 6] = [
+    pub const ALL: [Template; 7] = [
         Template::VerifyEmail,
         Template::ConfirmNewEmail,
         Template::EmailChanged,
         Template::PasswordReset,
         Template::PasswordChanged,
         Template::Notifications,
+        Template::NewSignIn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Template {
             Template::PasswordReset => "password_reset",
             Template::PasswordChanged => "password_changed",
             Template::Notifications => "notifications",
+            Template::NewSignIn => "new_sign_in",
         }
     }
 }
@@ -64,6 +68,7 @@ const SOURCES: &[(&str, &str)] = sources![
     "en" / "password_reset",
     "en" / "password_changed",
     "en" / "notifications",
+    "en" / "new_sign_in",
     "fr" / "verify_email",
     "fr" / "password_reset",
 ];
@@ -115,7 +120,8 @@ mod tests {
         serde_json::json!({
             "site_name": "Atelier", "site_url": "https://atelier.example", "name": "Ann <Smith> & Co",
             "link": "https://atelier.example/verify-email/?token=abc&x=1", "hours": 24, "minutes": 30,
-            "new_email": "ann@new.example", "unsubscribe_link": "https://atelier.example/unsubscribe/?token=t",
+            "new_email": "ann@new.example", "device": "Firefox on Linux", "ip": "203.0.113.9",
+            "when": "4 December 2026, 21:30 UTC", "unsubscribe_link": "https://atelier.example/unsubscribe/?token=t",
             "items": [{
                 "kind": "message", "title": "Boats & <Sea>", "status": null, "from": "Bo", "excerpt": "Is it framed?",
                 "artist": null, "reason": null, "link": "https://atelier.example/messages/?c=1",

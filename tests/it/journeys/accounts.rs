@@ -278,3 +278,51 @@ async fn operators_see_mail_that_bounced_with_the_reason_and_nobody_else_does() 
     assert_eq!(field_errors(&moderator.get("/api/admin/mail?limit=1000").await), ["limit"]);
     assert_problem(&app.anonymous().get("/api/dev/mail").await, StatusCode::NOT_FOUND);
 }
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+#[tokio::test]
+async fn the_owner_sees_where_the_account_is_signed_in_ends_sessions_and_hears_of_new_devices() {
+    let app = spawn_app().await;
+    let ann = app.collector("ann@example.com").await;
+    let intruder = app.collector("other@example.com").await;
+    let sign_in = || async {
+        let response = app
+            .anonymous()
+            .with_header("user-agent", FIREFOX)
+            .post("/api/auth/login", json!({"email": "ann@example.com", "password": PASSWORD}))
+            .await;
+        assert_eq!(response.status, StatusCode::OK);
+        app.bearer(response.body["access_token"].as_str().unwrap())
+    };
+    let laptop = sign_in().await;
+    let new_device =
+        |mail: &[Value]| mail.iter().filter(|m| m["subject"] == "New sign-in to your Atelier account").count();
+    let mail = mail_to(&app, "ann@example.com").await;
+    assert_eq!(new_device(&mail), 1, "Firefox on Linux is new to the account");
+    assert!(mail[0]["text_body"].as_str().unwrap().contains("Firefox on Linux, from"), "{}", mail[0]["text_body"]);
+    let again = sign_in().await;
+    assert_eq!(new_device(&mail_to(&app, "ann@example.com").await), 1, "the same device again is not news");
+
+    let sessions = laptop.get("/api/me/sessions").await;
+    assert_eq!(sessions.status, StatusCode::OK);
+    let sessions = sessions.body.as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 3, "sign-up and two sign-ins: {sessions:?}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(sessions.iter().filter(|s| s["device"] == "Firefox on Linux").count(), 2);
+    let first =
+        sessions.iter().find(|s| s["device"] == "An unknown device").unwrap()["id"].as_str().unwrap().to_owned();
+
+    assert_problem(&intruder.delete(&format!("/api/me/sessions/{first}")).await, StatusCode::NOT_FOUND);
+    assert_eq!(laptop.delete(&format!("/api/me/sessions/{first}")).await.status, StatusCode::NO_CONTENT);
+    assert_problem(&ann.get("/api/me").await, StatusCode::UNAUTHORIZED);
+    assert_problem(&laptop.delete(&format!("/api/me/sessions/{first}")).await, StatusCode::NOT_FOUND);
+
+    let others = laptop.post("/api/me/sessions/sign-out-others", json!({})).await;
+    assert_eq!(others.body, json!({"signed_out": 1}));
+    assert_problem(&again.get("/api/me").await, StatusCode::UNAUTHORIZED);
+    let left = laptop.get("/api/me/sessions").await.body;
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    assert_eq!(left[0]["current"], true);
+    assert_eq!(intruder.get("/api/me/sessions").await.body.as_array().unwrap().len(), 1, "each sees only their own");
+}
