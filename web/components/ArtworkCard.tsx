@@ -1,6 +1,7 @@
 import type { ArtworkCard as Card } from "@/lib/api/types";
 import { formatPrice } from "@/lib/format";
 
+import { CollectIcon } from "./AddToCollection";
 import { Picture } from "./Picture";
 
 /** The drawn width of a card in the full-width grid (page padding and gaps
@@ -17,9 +18,11 @@ type Props = {
   sizes?: string;
   /** News about the work heard live ("Just sold"), over its image. */
   badge?: string | null;
+  /** Opens "add to collection" for the work, from a button over its image. */
+  onCollect?: () => void;
 };
 
-export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES, badge }: Props) {
+export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES, badge, onCollect }: Props) {
   return (
     <article className="group relative flex flex-col gap-2 rounded-md focus-within:ring-2 focus-within:ring-stone-900 focus-within:ring-offset-4">
       <div className="relative overflow-hidden rounded-md bg-stone-100">
@@ -27,6 +30,18 @@ export function ArtworkCard({ work, note, priority, sizes = GRID_SIZES, badge }:
           <span className="absolute top-2 left-2 z-10 rounded-full bg-white/95 px-2.5 py-0.5 text-xs font-semibold text-stone-900 shadow-sm ring-1 ring-stone-300">
             {badge}
           </span>
+        )}
+        {onCollect && (
+          // Above the card's stretched link, so it is a button of its own.
+          <button
+            type="button"
+            onClick={onCollect}
+            aria-label={`Add “${work.title}” to a collection`}
+            title="Add to a collection"
+            className="absolute top-2 right-2 z-10 flex h-9 w-9 items-center justify-center rounded-full bg-white/95 text-stone-900 shadow-sm ring-1 ring-stone-300 hover:bg-white hover:ring-stone-500"
+          >
+            <CollectIcon />
+          </button>
         )}
         <Picture
           variants={work.thumbnail}

@@ -5,6 +5,7 @@ import { useEffect, useEffectEvent, useRef } from "react";
 import type { ArtworkCard as Card } from "@/lib/api/types";
 import { liveBadge } from "@/lib/availability";
 
+import { CollectDialog, useCollecting } from "./AddToCollection";
 import { ArtworkCard, GRID_SIZES } from "./ArtworkCard";
 import { useLiveStatuses, useWorksOnScreen } from "./liveWorks";
 
@@ -36,25 +37,31 @@ type GridProps = {
   eager?: boolean;
 };
 
-/** A grid of works; those on screen show live when they are reserved or sold. */
+/** A grid of works; those on screen show live when they are reserved or sold.
+ * Each can be added to a collection, through one dialog for the grid. */
 export function ArtworkGrid({ works, label, layout = "wide", eager = true }: GridProps) {
   const grid = GRIDS[layout];
   const list = useRef<HTMLUListElement>(null);
   const statuses = useLiveStatuses(useWorksOnScreen(list, works.map((work) => work.id)));
+  const { collecting, start, close } = useCollecting();
   return (
-    <ul ref={list} className={grid.className} aria-label={label}>
-      {works.map((work, index) => (
-        <li key={work.id} data-work={work.id}>
-          <ArtworkCard
-            work={work}
-            note={work.reason}
-            priority={eager && index < EAGER_IMAGES}
-            sizes={grid.sizes}
-            badge={liveBadge(statuses[work.id])}
-          />
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul ref={list} className={grid.className} aria-label={label}>
+        {works.map((work, index) => (
+          <li key={work.id} data-work={work.id}>
+            <ArtworkCard
+              work={work}
+              note={work.reason}
+              priority={eager && index < EAGER_IMAGES}
+              sizes={grid.sizes}
+              badge={liveBadge(statuses[work.id])}
+              onCollect={() => start(work)}
+            />
+          </li>
+        ))}
+      </ul>
+      <CollectDialog collecting={collecting} onClose={close} />
+    </>
   );
 }
 

@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
+import { AddToCollection } from "@/components/AddToCollection";
 import { ArtworkGrid, GridSkeleton } from "@/components/ArtworkGrid";
 import { PageSkeleton } from "@/components/PageSkeleton";
 import { PaletteChips } from "@/components/PaletteChips";
@@ -127,6 +128,7 @@ function ArtworkDetail({ artwork, justSold }: { artwork: Artwork; justSold: bool
             <div className="flex flex-wrap gap-3">
               <ToggleAction label="Save" icon="save" pressed={actions.saved} busy={actions.saving} onToggle={() => void actions.toggleSave()} />
               <ToggleAction label="Like" icon="like" pressed={actions.liked} busy={actions.liking} onToggle={() => void actions.toggleLike()} />
+              <AddToCollection work={artwork} />
             </div>
             <p role="status" className="mt-2 text-sm text-red-700 empty:mt-0">
               {actions.failure}
