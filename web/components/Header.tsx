@@ -27,6 +27,7 @@ export function Header() {
     { href: "/search/", label: "Search", show: true },
     { href: "/studio/", label: "Studio", show: user?.role === "artist" || user?.role === "admin" },
     { href: "/collection/", label: "Collection", show: Boolean(user) },
+    { href: "/collections/", label: "Collections", show: Boolean(user) },
     { href: "/orders/", label: "Orders", show: Boolean(user) },
     { href: "/offers/", label: "Offers", show: Boolean(user) },
     { href: "/messages/", label: "Messages", show: Boolean(user) },
