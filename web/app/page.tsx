@@ -2,6 +2,7 @@ import { preload } from "react-dom";
 
 import { CategoryStrip } from "@/components/CategoryStrip";
 
+import { EditorialCollections } from "./EditorialCollections";
 import { HomeFeed } from "./HomeFeed";
 
 export default function Home() {
@@ -24,6 +25,7 @@ export default function Home() {
         </p>
       </section>
       <CategoryStrip />
+      <EditorialCollections />
       <HomeFeed />
     </>
   );

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { Schemas } from "@/lib/api/types";
+import { editorial, summary } from "@/test/collections";
 import { searchHit } from "@/test/fixtures";
 import { json, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
@@ -131,6 +132,41 @@ describe("search", () => {
 
     await userEvent.click(screen.getByRole("button", { name: /£10,000 and over/ }));
     expect(address()).toBe("/search/?q=sea&category=print&min_price=1000000");
+  });
+
+  it("shows the collections whose title matches as results of their own, above the works", async () => {
+    openAt("q=sea");
+    const sea = summary({ title: "Sea studies", visibility: "public", item_count: 4 });
+    route({
+      "GET /api/search": json({
+        ...page([searchHit(1, "A Sea-Shore", ["keyword"])]),
+        collections: [
+          { kind: "collection", collection: editorial({ title: "The sea in spring", slug: "the-sea-in-spring" }) },
+          { kind: "collection", collection: sea },
+        ],
+      }),
+    });
+    renderWithQueries(<SearchPage />);
+
+    const found = await screen.findByRole("list", { name: "Collections matching “sea”" });
+    expect(screen.getByRole("heading", { name: "Collections" })).toBeInTheDocument();
+    const [spring, studies] = within(found).getAllByRole("listitem");
+    expect(within(spring!).getByRole("link", { name: "The sea in spring" })).toHaveAttribute("href", "/collections/the-sea-in-spring");
+    expect(within(studies!).getByRole("link", { name: "Sea studies" })).toHaveAttribute("href", `/collections/sea-studies-${sea.id}`);
+    expect(studies).toHaveTextContent("By Dee · 4 works");
+    // The works stay a list of their own, after the collections.
+    const works = screen.getByRole("list", { name: "Search results" });
+    expect(within(works).queryByRole("link", { name: "Sea studies" })).not.toBeInTheDocument();
+    expect(found.compareDocumentPosition(works) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it("shows no collections section when none match", async () => {
+    openAt("q=sea");
+    route({ "GET /api/search": json(page([searchHit(1, "A Sea-Shore", ["keyword"])])) });
+    renderWithQueries(<SearchPage />);
+
+    expect(await screen.findByText("1 work")).toBeInTheDocument();
+    expect(screen.queryByRole("heading", { name: "Collections" })).not.toBeInTheDocument();
   });
 
   it("offers to drop the filters when nothing matches", async () => {

@@ -5,6 +5,7 @@ import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 
 import { ArtworkGrid, GridSkeleton, LoadMore } from "@/components/ArtworkGrid";
+import { CollectionRow } from "@/components/CollectionCard";
 import { ErrorState, StateMessage } from "@/components/StateMessage";
 import { api, call } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
@@ -205,9 +206,24 @@ function SearchResults({ query, state, onChange, onClear }: ResultsProps) {
           {first ? pluralise(first.total, "work") : ""}
           {search.isPlaceholderData && <span className="ml-2 text-stone-600">Updating…</span>}
         </p>
+        {first?.collections && first.collections.length > 0 && (
+          <CollectionResults collections={first.collections.map((hit) => hit.collection)} query={query.q} />
+        )}
         {body}
       </section>
     </>
+  );
+}
+
+/** Collections whose title matches, a kind of result of their own above the works. */
+function CollectionResults({ collections, query }: { collections: Schemas["CollectionSummary"][]; query: string }) {
+  return (
+    <section aria-labelledby="collection-results-heading" className="mb-8 border-b border-stone-200 pb-6">
+      <h3 id="collection-results-heading" className="mb-3 text-base font-semibold text-stone-900">
+        Collections
+      </h3>
+      <CollectionRow collections={collections} label={`Collections matching “${query}”`} />
+    </section>
   );
 }
 
