@@ -198,7 +198,7 @@ async fn deliver_sandbox_events(
 /// (infra/README.md), so `/<section>/<id>` is answered with
 /// `<section>/_/index.html`: vercel.json's rewrites, which tests/it/hosts/infra.rs
 /// holds to this list.
-pub const DYNAMIC_PAGES: &[&str] = &["artworks", "artists"];
+pub const DYNAMIC_PAGES: &[&str] = &["artworks", "artists", "collections"];
 
 /// The headers vercel.json gives every page, so that the site runs locally
 /// (and in the browser tests) under the policy it has in production; a page

@@ -1002,6 +1002,13 @@ async fn the_local_server_applies_every_page_rewrite_of_vercel_json() {
             }
         }
     }
+    for section in DYNAMIC_PAGES {
+        // A section may have an index page of its own (`/collections/`): a
+        // file, which both hosts serve before any rewrite.
+        let index = format!("/{section}/index.html");
+        write(index.trim_start_matches('/'), &index);
+        samples.push((format!("/{section}/"), index));
+    }
     let site = static_site(site_dir.path(), &[], Default::default());
     for (sample, destination) in &samples {
         let response = site.clone().oneshot(Request::get(sample.as_str()).body(Body::empty()).unwrap()).await.unwrap();
