@@ -62,6 +62,15 @@ test("signed-in pages", async ({ page }, info) => {
   await page.goto("/collection/");
   await expect(page.getByRole("heading", { name: "Recommended for you" })).toBeVisible();
   await snap(page, "collection", info.project.name);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Collections", exact: true }).click();
+  await expect(page.getByText(/No collections yet/)).toBeVisible();
+  await page.getByRole("button", { name: "New collection" }).click();
+  await page.getByRole("dialog", { name: "New collection" }).getByLabel("Title").fill(`Tour picks ${info.project.name}`);
+  await page.getByRole("button", { name: "Create collection" }).click();
+  await snap(page, "collections", info.project.name);
+  await page.getByRole("link", { name: `Tour picks ${info.project.name}` }).click();
+  await expect(page.getByRole("heading", { name: "No works in this collection yet" })).toBeVisible();
+  await snap(page, "collection-page", info.project.name);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cart" }).click();
   await expect(page.getByRole("heading", { name: "Your cart is empty" })).toBeVisible();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Orders" }).click();
