@@ -33,6 +33,7 @@ export function Header() {
     { href: "/messages/", label: "Messages", show: Boolean(user) },
     { href: "/operations/", label: "Operations", show: user?.role === "moderator" || user?.role === "admin" },
     { href: "/cart/", label: inCart > 0 ? `Cart (${inCart})` : "Cart", show: Boolean(user) },
+    { href: "/account/security/", label: "Account", show: Boolean(user) },
   ].filter((link) => link.show);
 
   return (

@@ -50,4 +50,12 @@ test("a new collector confirms their address from the mail, then resets a forgot
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   });
+
+  await test.step("the reset ended the old sessions: only this browser is signed in", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
+    const sessions = page.getByRole("list", { name: "Sessions" });
+    await expect(sessions.getByRole("listitem")).toHaveCount(1);
+    await expect(sessions).toContainText("This device");
+    await expect(page.getByRole("region", { name: "E-mail address" })).toContainText(`${email} is confirmed.`);
+  });
 });
