@@ -11,7 +11,9 @@ that a refund is within what was captured, that a collection's new order
 names its works, that only editorial collections have a slug and that those
 are never private, that a clicked work was among its search's results within
 the hour, that an insights period is the right way round and at most a year. Nor can the fuzzer sign a payment
-provider's webhook: only the provider holds the secret. And a plain HTTP
+provider's webhook: only the provider holds the secret, nor know the token of
+a link sent by mail (a verification or a reset), which is refused as gone, nor
+a code from an authenticator app. And a plain HTTP
 client cannot open a WebSocket: the handshake route refuses it with 400.
 `positive_data_acceptance_in_context` is that check with exactly those rules
 let through: a 422 whose problem document names only them, or a 412.
@@ -60,11 +62,14 @@ RULES_BEYOND_THE_SCHEMA = [
     ("from", "must not be after `to`"),
     ("to", "a period is at most"),
     ("to", "is too early"),
+    ("code", "is not the code"),
+    ("code", "is not a code from your app"),
 ]
 
 IDEMPOTENCY_KEY_REUSED = "/problems/idempotency-key-reused"
 PROVIDER_WEBHOOK = "/api/payments/webhooks/stripe"
 WEBSOCKET_HANDSHAKE = "/api/realtime"
+MAILED_LINKS = {"/api/auth/email-verification", "/api/auth/password-reset/complete"}
 
 
 def refused_beyond_the_schema(response, case) -> bool:
@@ -73,6 +78,9 @@ def refused_beyond_the_schema(response, case) -> bool:
         return True
     # A request without the WebSocket handshake's headers is not one.
     if case.path == WEBSOCKET_HANDSHAKE and response.status_code == 400:
+        return True
+    # Only the mail holds a link's token; any other is gone.
+    if case.path in MAILED_LINKS and response.status_code == 410:
         return True
     # Only the artwork's current ETag (or `*`) passes `If-Match`.
     if response.status_code == 412:

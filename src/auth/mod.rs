@@ -3,6 +3,7 @@
 //! refresh tokens with reuse detection, and the role checks every write uses.
 
 pub mod domain;
+pub mod mfa;
 pub mod password;
 pub mod principal;
 pub mod recovery;

@@ -262,7 +262,7 @@ async fn change_email(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
-    #[schema(value_type = String, max_length = 254)]
+    #[schema(value_type = String, max_length = 254, pattern = r"^[\x21\x23-\x3F\x41-\x7E]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
     pub email: Bounded<254>,
 }
 
@@ -342,6 +342,9 @@ async fn complete_password_reset(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<CompletePasswordResetRequest>,
 ) -> ApiResult<StatusCode> {
+    // What can be said of the password without the account is said before
+    // the link is looked at, whatever became of the link.
+    Password::parse(req.new_password.as_str(), &[]).map_err(|e| ApiError::field("new_password", e))?;
     let hash = hash_opaque_token(req.token.as_str());
     let mut tx = ctx.db.begin().await?;
     let claimed = store::claim_token(&mut tx, &hash, TokenPurpose::ResetPassword)

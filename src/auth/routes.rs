@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppContext> {
         .routes(routes!(jwks))
         .merge(super::recovery::router())
         .merge(super::sessions::router())
+        .merge(super::mfa::router())
 }
 
 const REFRESH_COOKIE: &str = "refresh_token";
@@ -263,10 +264,12 @@ async fn register(
     )
 }
 
-/// Sign in with e-mail and password.
+/// Sign in with e-mail and password. An account with a second factor gets
+/// a token for the second step (`POST /api/auth/login/mfa`) instead of a session.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = SessionView),
+        (status = 202, description = "The password is right; a code from the second factor is needed", body = super::mfa::MfaChallenge),
         (status = 401, description = "Wrong e-mail or password (never says which)"),
         (status = 429, description = "Too many failed attempts, or rate limited; see Retry-After", headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
@@ -291,35 +294,43 @@ async fn login(
         return Err(ApiError::Unauthorized("the e-mail or password is wrong".to_owned()));
     };
     throttle::record_success(ctx.kv.as_ref(), &normalized).await?;
+    if let Some(challenge) = super::mfa::challenge(&ctx, &user).await? {
+        return Ok(challenge);
+    }
+    sign_in(&ctx, user, &ip, &headers, req.refresh_token_in_body, "auth.login").await
+}
 
+/// Opens a session for `user`, whose credentials were checked, and answers
+/// it; a device the account has not used before is told by mail.
+pub(super) async fn sign_in(
+    ctx: &AppContext,
+    user: UserRow,
+    ip: &str,
+    headers: &HeaderMap,
+    refresh_token_in_body: bool,
+    action: &'static str,
+) -> ApiResult<Response> {
     let mut tx = ctx.db.begin().await?;
-    let client = ClientInfo { ip: &ip, user_agent: user_agent(&headers) };
-    let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(&ctx), &client).await?;
-    let notice = super::sessions::post_if_new_device(&ctx, &mut tx, &user, session_id, client.user_agent, &ip).await?;
+    let client = ClientInfo { ip, user_agent: user_agent(headers) };
+    let (session_id, refresh) = store::create_session(&mut tx, user.id, &lifetimes(ctx), &client).await?;
+    let notice = super::sessions::post_if_new_device(ctx, &mut tx, &user, session_id, client.user_agent, ip).await?;
     audit::record(
         &mut tx,
         AuditEntry {
             actor_id: Some(user.id),
-            action: "auth.login",
+            action,
             entity_type: "session",
             entity_id: Some(session_id),
             details: serde_json::json!({}),
-            ip: Some(&ip),
+            ip: Some(ip),
         },
     )
     .await?;
     tx.commit().await?;
     if let Some(notice) = notice {
-        notice.dispatch(&ctx).await;
+        notice.dispatch(ctx).await;
     }
-    session_response(
-        &ctx,
-        StatusCode::OK,
-        user,
-        session_id,
-        refresh.as_str(),
-        Delivery::asked(req.refresh_token_in_body),
-    )
+    session_response(ctx, StatusCode::OK, user, session_id, refresh.as_str(), Delivery::asked(refresh_token_in_body))
 }
 
 /// The refresh token from the JSON body, else from the cookie, and where

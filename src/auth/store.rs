@@ -259,6 +259,8 @@ pub async fn display_names(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Resul
 pub enum TokenPurpose {
     VerifyEmail,
     ResetPassword,
+    /// The step between a right password and the second factor.
+    MfaLogin,
 }
 
 impl TokenPurpose {
@@ -266,6 +268,7 @@ impl TokenPurpose {
         match self {
             TokenPurpose::VerifyEmail => "verify_email",
             TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::MfaLogin => "mfa_login",
         }
     }
 }
@@ -414,4 +417,106 @@ pub async fn recent_user_agents(
     .bind(except)
     .fetch_all(conn)
     .await
+}
+
+/// The account a live token names, without using it up.
+pub async fn token_owner(
+    conn: &mut PgConnection,
+    presented_hash: &[u8],
+    purpose: TokenPurpose,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT user_id FROM account_tokens
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()",
+    )
+    .bind(presented_hash)
+    .bind(purpose.as_str())
+    .fetch_optional(conn)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TotpFactor {
+    pub secret: Vec<u8>,
+    pub confirmed: bool,
+    pub last_used_step: Option<i64>,
+}
+
+pub async fn lock_totp(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<TotpFactor>> {
+    sqlx::query_as(
+        "SELECT secret, confirmed_at IS NOT NULL AS confirmed, last_used_step FROM totp_factors
+         WHERE user_id = $1 FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn totp_enabled(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL)")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Starts over with a new secret, unconfirmed.
+pub async fn put_totp(conn: &mut PgConnection, user_id: Uuid, secret: &[u8]) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO totp_factors (user_id, secret) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, confirmed_at = NULL,
+             last_used_step = NULL, created_at = now()",
+    )
+    .bind(user_id)
+    .bind(secret)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records the step a code was accepted in, confirming the factor if it was not.
+pub async fn use_totp_step(conn: &mut PgConnection, user_id: Uuid, step: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE totp_factors SET last_used_step = $2, confirmed_at = coalesce(confirmed_at, now()) WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(step)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_second_factor(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn replace_recovery_codes(conn: &mut PgConnection, user_id: Uuid, hashes: &[Vec<u8>]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, h FROM unnest($2::bytea[]) AS c (h)")
+        .bind(user_id)
+        .bind(hashes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Uses up a recovery code; false when the account has no such unused code.
+pub async fn use_recovery_code(conn: &mut PgConnection, user_id: Uuid, hash: &[u8]) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn recovery_codes_left(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
 }

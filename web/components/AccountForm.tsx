@@ -13,11 +13,12 @@ type Session = Schemas["SessionView"];
 
 /**
  * Sends a sign-in or sign-up, keeps the session it returns and goes where
- * `destination` says. `fields` are the paths the form shows next to their
+ * `destination` says; `null` is a step that opens no session yet (a second
+ * factor to come). `fields` are the paths the form shows next to their
  * inputs; any other problem is said at the top of the form.
  */
 export function useAccountForm(
-  send: () => Promise<Session>,
+  send: () => Promise<Session | null>,
   destination: (session: Session) => string,
   fields: readonly string[],
 ) {
@@ -25,6 +26,7 @@ export function useAccountForm(
   const mutation = useMutation({
     mutationFn: send,
     onSuccess: (session) => {
+      if (!session) return;
       acceptSession(session);
       router.push(destination(session));
     },

@@ -115,11 +115,11 @@ test("a collector's bell rings the moment a work they saved is sold", async ({ b
     await expect(watcher.getByRole("heading", { level: 1, name: "Notifications" })).toBeVisible();
     await expect(watcher.getByRole("heading", { name: "Nothing yet" })).toBeVisible();
     await expect(bell).toHaveAccessibleName("Notifications");
-    const reserved = watcher.getByRole("checkbox", { name: "A work you saved is reserved" });
+    const reserved = watcher.getByRole("checkbox", { name: "A work you saved is reserved: in the app" });
     await reserved.uncheck();
     await expect(watcher.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
     await expect(reserved).not.toBeChecked();
-    await expect(watcher.getByRole("checkbox", { name: "A work you saved is sold" })).toBeChecked();
+    await expect(watcher.getByRole("checkbox", { name: "A work you saved is sold: in the app" })).toBeChecked();
     await checkNarrow(watcher, "notifications");
   });
 

@@ -21,6 +21,7 @@ pub mod offers;
 mod rate_limits;
 mod reviews;
 mod saved_cards;
+mod second_factor;
 mod seed;
 mod taxonomy;
 pub mod uploads;

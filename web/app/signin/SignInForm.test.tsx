@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { useSession } from "@/lib/session";
 import { sessionView } from "@/test/fixtures";
-import { json, problem, route } from "@/test/network";
+import { json, problem, requests, route } from "@/test/network";
 import { renderWithQueries } from "@/test/render";
 
 import { SignInForm } from "./SignInForm";
@@ -53,5 +53,36 @@ describe("signing in", () => {
     await signIn();
     expect(await screen.findByRole("alert")).toHaveTextContent("The e-mail or password is wrong.");
     expect(push).not.toHaveBeenCalled();
+  });
+});
+
+describe("signing in with a second factor", () => {
+  it("asks for the app's code after the password and signs in with both", async () => {
+    search = "";
+    route({
+      "POST /api/auth/login": json({ mfa_required: true, mfa_token: "step-token" }, 202),
+      "POST /api/auth/login/mfa": json(session),
+    });
+    await signIn();
+    const code = await screen.findByLabelText("Code");
+    expect(useSession.getState().status).toBe("signed-out");
+    await userEvent.setup().type(code, "123456");
+    await userEvent.setup().click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(push).toHaveBeenCalledWith("/"));
+    expect(useSession.getState().status).toBe("signed-in");
+    const second = requests.find((r) => r.url.endsWith("/api/auth/login/mfa"));
+    expect(await second!.json()).toEqual({ mfa_token: "step-token", code: "123456" });
+  });
+
+  it("goes back to the password when the step has expired", async () => {
+    search = "";
+    route({
+      "POST /api/auth/login": json({ mfa_required: true, mfa_token: "step-token" }, 202),
+      "POST /api/auth/login/mfa": problem(401, "Unauthorized", "this sign-in has expired; enter your password again"),
+    });
+    await signIn();
+    await userEvent.setup().type(await screen.findByLabelText("Code"), "123456");
+    await userEvent.setup().click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByLabelText("Password")).toBeInTheDocument();
   });
 });
