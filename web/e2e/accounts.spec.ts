@@ -32,9 +32,11 @@ test("a new collector confirms their address from the mail, then resets a forgot
   });
 
   await test.step("a forgotten password is reset by mail, and the new one signs in", async () => {
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.goto("/signin/");
     await page.getByRole("link", { name: "Forgot your password?" }).click();
+    // The sign-in form has an Email field too: fill only once the new page is up.
+    await expect(page.getByRole("heading", { level: 1, name: "Forgot your password?" })).toBeVisible();
     await page.getByLabel("Email").fill(email);
     await page.getByRole("button", { name: "Send the link" }).click();
     await expect(page.getByRole("status")).toContainText("a link to choose a new password is on its way");
@@ -45,6 +47,7 @@ test("a new collector confirms their address from the mail, then resets a forgot
     await expect(page.getByRole("status")).toContainText("Your password is changed");
 
     await page.getByRole("main").getByRole("link", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password", { exact: true }).fill("lighthouse keeper's blue umbrella");
     await page.getByRole("button", { name: "Sign in" }).click();

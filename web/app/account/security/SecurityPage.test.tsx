@@ -84,3 +84,57 @@ describe("account and security", () => {
     expect(await within(password).findByText(/must be your current password/i)).toBeInTheDocument();
   });
 });
+
+describe("the authenticator app", () => {
+  it("is set up from a QR code and a first code, and then shows its recovery codes once", async () => {
+    let on = false;
+    route({
+      "GET /api/me/sessions": json(sessions),
+      "GET /api/me/mfa": () => json({ totp: on, recovery_codes_left: on ? 10 : 0 }),
+      "POST /api/me/mfa/totp": json(
+        { secret: "JBSWY3DPEHPK3PXP", otpauth_url: "otpauth://totp/Atelier:ann%40example.com?secret=JBSWY3DPEHPK3PXP", qr_code: "data:" },
+        201,
+      ),
+      "POST /api/me/mfa/totp/confirm": () => {
+        on = true;
+        return json({ codes: ["abcde-fghij", "klmno-pqrst"] });
+      },
+    });
+    renderWithQueries(<SecurityPage />);
+    const user = userEvent.setup();
+    const section = await screen.findByRole("region", { name: "Authenticator app" });
+    await user.type(await within(section).findByLabelText("Current password"), "violet-harbour-mosaic-42");
+    await user.click(within(section).getByRole("button", { name: "Set up an authenticator app" }));
+    expect(await within(section).findByTitle("QR code for your authenticator app")).toBeInTheDocument();
+    expect(section).toHaveTextContent("Key: JBSWY3DPEHPK3PXP");
+    await user.type(within(section).getByLabelText("Code from the app"), "123456");
+    await user.click(within(section).getByRole("button", { name: "Turn on" }));
+    const list = await within(section).findByRole("list", { name: "Recovery codes" });
+    expect(within(list).getAllByRole("listitem").map((item) => item.textContent)).toEqual(["abcde-fghij", "klmno-pqrst"]);
+    expect(await within(section).findByText(/On: signing in asks for a code/)).toHaveTextContent("10 recovery codes left.");
+    const confirm = requests.find((r) => r.url.endsWith("/api/me/mfa/totp/confirm"));
+    expect(await confirm!.json()).toEqual({ code: "123456" });
+  });
+
+  it("is turned off with the password and a code", async () => {
+    let on = true;
+    route({
+      "GET /api/me/sessions": json(sessions),
+      "GET /api/me/mfa": () => json({ totp: on, recovery_codes_left: on ? 9 : 0 }),
+      "DELETE /api/me/mfa/totp": () => {
+        on = false;
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderWithQueries(<SecurityPage />);
+    const user = userEvent.setup();
+    const section = await screen.findByRole("region", { name: "Authenticator app" });
+    expect(await within(section).findByText(/9 recovery codes left/)).toBeInTheDocument();
+    await user.type(within(section).getByLabelText("Current password"), "violet-harbour-mosaic-42");
+    await user.type(within(section).getByLabelText("Code from the app, or a recovery code"), "abcde-fghij");
+    await user.click(within(section).getByRole("button", { name: "Turn off" }));
+    expect(await within(section).findByRole("button", { name: "Set up an authenticator app" })).toBeInTheDocument();
+    const stop = requests.find((r) => r.method === "DELETE");
+    expect(await stop!.json()).toEqual({ current_password: "violet-harbour-mosaic-42", code: "abcde-fghij" });
+  });
+});

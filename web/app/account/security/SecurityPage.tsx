@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { QRCodeSVG } from "qrcode.react";
 import { useState, type FormEvent, type ReactNode } from "react";
 
 import { EmailField, PasswordField } from "@/components/AccountForm";
@@ -26,6 +27,7 @@ export function SecurityPage() {
           <h1 className="font-serif text-3xl">Account and security</h1>
           <EmailSection user={user} />
           <PasswordSection />
+          <SecondFactorSection user={user} />
           <SessionsSection user={user} />
         </div>
       )}
@@ -136,6 +138,174 @@ function PasswordSection() {
           {change.isSuccess && "Your password is changed; your other sessions are signed out."}
         </p>
       </form>
+    </Section>
+  );
+}
+
+/** A password field for confirming a change to how the account is protected. */
+function CurrentPassword({ value, onChange, error }: { value: string; onChange: (value: string) => void; error?: string }) {
+  return (
+    <Field label="Current password" error={error}>
+      {(control) => (
+        <input
+          {...control}
+          type="password"
+          name="current_password"
+          autoComplete="current-password"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          className="field-input"
+        />
+      )}
+    </Field>
+  );
+}
+
+function CodeField({ label, value, onChange, error }: { label: string; value: string; onChange: (value: string) => void; error?: string }) {
+  return (
+    <Field label={label} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          name="code"
+          inputMode="text"
+          autoComplete="one-time-code"
+          maxLength={16}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          className="field-input font-mono"
+        />
+      )}
+    </Field>
+  );
+}
+
+function RecoveryCodeList({ codes }: { codes: string[] }) {
+  return (
+    <div role="status" className="mt-4">
+      <p className="text-sm text-stone-800">
+        Your recovery codes. Keep them somewhere safe, away from your phone: each signs you in once if the app is not at
+        hand. They are shown only now.
+      </p>
+      <ul aria-label="Recovery codes" className="mt-3 grid grid-cols-2 gap-2 font-mono text-sm">
+        {codes.map((code) => (
+          <li key={code} className="rounded bg-stone-100 px-2 py-1">
+            {code}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The authenticator app: enrolling it (QR code, a first code), its recovery codes, turning it off. */
+function SecondFactorSection({ user }: { user: User }) {
+  const queryClient = useQueryClient();
+  const key = ["me", "mfa", user.id] as const;
+  const status = useQuery({ queryKey: key, queryFn: ({ signal }) => call(() => api.GET("/api/me/mfa", { signal })) });
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: key });
+
+  const start = useMutation({
+    mutationFn: () => call(() => api.POST("/api/me/mfa/totp", { body: { current_password: password } })),
+    onSuccess: () => setPassword(""),
+  });
+  const confirm = useMutation({
+    mutationFn: () => call(() => api.POST("/api/me/mfa/totp/confirm", { body: { code: code.trim() } })),
+    onSuccess: (answer) => {
+      setCodes(answer.codes);
+      setCode("");
+      start.reset();
+      refresh();
+    },
+  });
+  const renew = useMutation({
+    mutationFn: () => call(() => api.POST("/api/me/mfa/recovery-codes", { body: { current_password: password } })),
+    onSuccess: (answer) => {
+      setCodes(answer.codes);
+      setPassword("");
+      refresh();
+    },
+  });
+  const stop = useMutation({
+    mutationFn: () => call(() => api.DELETE("/api/me/mfa/totp", { body: { current_password: password, code: code.trim() } })),
+    onSuccess: () => {
+      setPassword("");
+      setCode("");
+      setCodes(null);
+      refresh();
+    },
+  });
+  const failure = start.error ?? confirm.error ?? renew.error ?? stop.error;
+  const errors = fieldMessages(failure);
+  const alert = formMessage(failure, (field) => field === "current_password" || field === "code");
+  const submit = (run: () => void) => (event: FormEvent) => {
+    event.preventDefault();
+    run();
+  };
+
+  let body: ReactNode;
+  if (status.isPending) body = <p className="mt-4 text-sm text-stone-600">Loading…</p>;
+  else if (status.isError) body = <ErrorState error={status.error} onRetry={() => void status.refetch()} />;
+  else if (start.data) {
+    const enrolment = start.data;
+    body = (
+      <form onSubmit={submit(() => confirm.mutate())} noValidate className="mt-4 flex flex-col gap-4">
+        <p className="text-sm text-stone-700">
+          Scan the code with your authenticator app, or type the key into it, then enter the code the app shows.
+        </p>
+        <QRCodeSVG value={enrolment.otpauth_url} size={176} title="QR code for your authenticator app" className="self-start" />
+        <p className="text-sm text-stone-700">
+          Key: <code className="font-mono break-all">{enrolment.secret}</code>
+        </p>
+        <FormAlert message={alert} />
+        <CodeField label="Code from the app" value={code} onChange={setCode} error={errors.code} />
+        <button type="submit" className="btn-primary self-start" disabled={confirm.isPending}>
+          {confirm.isPending ? "Checking…" : "Turn on"}
+        </button>
+      </form>
+    );
+  } else if (!status.data.totp) {
+    body = (
+      <form onSubmit={submit(() => start.mutate())} noValidate className="mt-4 flex flex-col gap-4">
+        <p className="text-sm text-stone-700">
+          Off. With an authenticator app, signing in also asks for the code it shows, so a stolen password is not enough.
+        </p>
+        <FormAlert message={alert} />
+        <CurrentPassword value={password} onChange={setPassword} error={errors.current_password} />
+        <button type="submit" className="btn-secondary self-start" disabled={start.isPending}>
+          Set up an authenticator app
+        </button>
+      </form>
+    );
+  } else {
+    body = (
+      <div className="mt-4 flex flex-col gap-4">
+        <p className="text-sm text-stone-700">
+          On: signing in asks for a code from your app. {status.data.recovery_codes_left} recovery{" "}
+          {status.data.recovery_codes_left === 1 ? "code" : "codes"} left.
+        </p>
+        <FormAlert message={alert} />
+        <CurrentPassword value={password} onChange={setPassword} error={errors.current_password} />
+        <button type="button" className="btn-secondary self-start" disabled={renew.isPending} onClick={() => renew.mutate()}>
+          New recovery codes
+        </button>
+        <form onSubmit={submit(() => stop.mutate())} noValidate className="flex flex-col gap-4 border-t border-stone-100 pt-4">
+          <CodeField label="Code from the app, or a recovery code" value={code} onChange={setCode} error={errors.code} />
+          <button type="submit" className="btn-secondary self-start" disabled={stop.isPending}>
+            Turn off
+          </button>
+        </form>
+      </div>
+    );
+  }
+
+  return (
+    <Section id="mfa-heading" title="Authenticator app">
+      {body}
+      {codes && <RecoveryCodeList codes={codes} />}
     </Section>
   );
 }
