@@ -35,12 +35,14 @@ impl LocalMailbox {
         Self { db, from }
     }
 
-    /// The newest messages first, to one address (any case) or to anyone.
+    /// The newest messages first (by when they were written, which their
+    /// UUIDv7 ids keep: jobs may deliver them out of order), to one address
+    /// (any case) or to anyone.
     pub async fn list(&self, to: Option<&str>, limit: i64) -> sqlx::Result<Vec<MailboxEntry>> {
         sqlx::query_as(
             "SELECT id, from_address, to_address, subject, text_body, html_body, list_unsubscribe, delivered_at
              FROM mail_outbox WHERE ($1::text IS NULL OR lower(to_address) = lower($1))
-             ORDER BY delivered_at DESC, id DESC LIMIT $2",
+             ORDER BY id DESC LIMIT $2",
         )
         .bind(to)
         .bind(limit)
