@@ -74,19 +74,7 @@ function EmailSection({ user }: { user: User }) {
         <form onSubmit={submit} noValidate className="mt-4 flex flex-col gap-4">
           <FormAlert message={formMessage(change.error, (field) => field === "email" || field === "current_password")} />
           <EmailField value={email} onChange={setEmail} error={errors.email} />
-          <Field label="Current password" error={errors.current_password}>
-            {(control) => (
-              <input
-                {...control}
-                type="password"
-                name="current_password"
-                autoComplete="current-password"
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                className="field-input"
-              />
-            )}
-          </Field>
+          <CurrentPassword value={password} onChange={setPassword} error={errors.current_password} />
           <button type="submit" className="btn-secondary self-start" disabled={change.isPending}>
             {change.isPending ? "Sending…" : "Change address"}
           </button>
@@ -117,19 +105,7 @@ function PasswordSection() {
       <p className="mt-2 text-sm text-stone-600">Changing it signs out every other session.</p>
       <form onSubmit={submit} noValidate className="mt-4 flex flex-col gap-4">
         <FormAlert message={formMessage(change.error, (field) => field === "current_password" || field === "new_password")} />
-        <Field label="Current password" error={errors.current_password}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              name="current_password"
-              autoComplete="current-password"
-              value={current}
-              onChange={(e) => setCurrent(e.target.value)}
-              className="field-input"
-            />
-          )}
-        </Field>
+        <CurrentPassword value={current} onChange={setCurrent} error={errors.current_password} />
         <PasswordField value={next} onChange={setNext} error={errors.new_password} choosing />
         <button type="submit" className="btn-secondary self-start" disabled={change.isPending}>
           {change.isPending ? "Saving…" : "Change password"}
